@@ -1,0 +1,54 @@
+"""The labeled set: every label a user or an oracle gave, in the order given."""
+
+import numpy as np
+
+from .utils._rows import concat_rows, take_rows
+
+
+class LabeledSet:
+    """An append-only record of labeled rows.
+
+    Rows come either from the stored pool ``X`` (kept as indices into it) or
+    from outside it (kept as the rows themselves). Adding returns a new set, so a
+    failed update can be dropped without touching the learner.
+
+    Parameters
+    ----------
+    X : array-like or None
+        The stored pool that indices refer to.
+    """
+
+    def __init__(self, X=None, blocks=()):
+        self.X = X
+        self.blocks = tuple(blocks)  # (indices or None, X_rows or None, y)
+
+    def with_pool_rows(self, indices, y):
+        """A new set with rows ``indices`` of the stored ``X`` labeled ``y``."""
+        block = (np.asarray(indices, dtype=np.intp), None, np.asarray(y))
+        return LabeledSet(self.X, self.blocks + (block,))
+
+    def with_external_rows(self, X_rows, y):
+        """A new set with rows from outside the stored ``X`` labeled ``y``."""
+        return LabeledSet(self.X, self.blocks + ((None, X_rows, np.asarray(y)),))
+
+    @property
+    def n_labeled(self):
+        return sum(len(y) for _, _, y in self.blocks)
+
+    @property
+    def pool_indices(self):
+        """Indices into the stored ``X`` that are labeled, in labeling order."""
+        parts = [idx for idx, _, _ in self.blocks if idx is not None]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.intp)
+
+    def block_rows(self, block):
+        indices, X_rows, _ = block
+        return take_rows(self.X, indices) if indices is not None else X_rows
+
+    def data(self):
+        """``(X_labeled, y_labeled)``: all labeled rows, in labeling order."""
+        if not self.blocks:
+            return None, None
+        X_parts = [self.block_rows(block) for block in self.blocks]
+        y_parts = [y for _, _, y in self.blocks]
+        return concat_rows(X_parts), np.concatenate(y_parts, axis=0)

@@ -1,0 +1,732 @@
+"""ActiveLearner: the active-learning loop as a scikit-learn meta-estimator."""
+
+import copy
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._labeled_set import LabeledSet
+from .strategies._base import (
+    DEFAULT_CHUNK_SIZE,
+    QueryContext,
+    QueryStrategy,
+    check_in,
+    random_pick,
+)
+from .strategies._random import RandomSampling
+from .strategies._uncertainty import UncertaintySampling
+from .utils._feature_space import FeatureSpace
+from .utils._rows import as_indexable, n_rows, take_rows
+from .utils._validation import check_int, missing_mask, resolve_size
+
+REFIT_OPTIONS = ("full", "partial", "auto")
+
+
+def _estimator_has(attr):
+    """Whether the fitted estimator (or, before ``fit``, the given one) has ``attr``."""
+
+    def check(self):
+        estimator = getattr(self, "estimator_", None) or self.estimator
+        getattr(estimator, attr)  # raises AttributeError, as available_if expects
+        return True
+
+    return check
+
+
+class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
+    """Active learning around any scikit-learn estimator.
+
+    The learner repeats one loop: a query strategy SELECTs rows of the unlabeled
+    pool, an oracle LABELs them, the estimator is TRAINed again, and its
+    predictions on the pool feed the next SELECT (INFER).
+
+    Used with a ``budget``, :meth:`fit` simulates that loop with the known
+    labels of ``y`` as the oracle, so the fitted model is the one a real labeling
+    campaign with that budget would have produced; this is what makes
+    ``GridSearchCV`` over ``batch_size`` or the strategy's parameters
+    meaningful. Without a ``budget``, :meth:`fit` trains on the labeled rows
+    and :meth:`query`, :meth:`label` and :meth:`teach` run the loop by hand.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        Any scikit-learn classifier or regressor, a ``Pipeline`` included. A
+        clone of it is trained and stored in ``estimator_``. ``X`` may be
+        whatever it accepts: arrays, sparse matrices, DataFrames, lists of
+        documents.
+
+    query_strategy : QueryStrategy, default=None
+        How rows are picked, an object from :mod:`skal.strategies`. ``None``
+        means ``UncertaintySampling(measure="margin")`` for a classifier and
+        ``RandomSampling()`` for a regressor. Its parameters are reachable as
+        ``query_strategy__<param>`` (e.g. in ``GridSearchCV``).
+
+    batch_size : int, default=1
+        Rows picked per loop (the loop size).
+
+    budget : int, float or None, default=None
+        Labels the simulation in :meth:`fit` may reveal, the initial set
+        included: an int, or a float in (0, 1] for a fraction of the rows whose
+        label is known. ``None`` means no simulation: :meth:`fit` trains on the
+        labeled rows only.
+
+    n_initial : int, default=10
+        Size of the initial set drawn by ``initial_strategy`` at the start of a
+        simulation (capped by ``budget``).
+
+    initial_strategy : QueryStrategy, default=None
+        How the initial set, and any query made before a model exists, is
+        drawn. ``None`` means ``RandomSampling()``. It must need no labels.
+
+    refit : {"full", "partial", "auto"}, default="full"
+        How the model learns new labels: ``"full"`` trains a fresh clone on all
+        labeled rows; ``"partial"`` calls the estimator's ``partial_fit`` on the
+        new rows only; ``"auto"`` is ``"partial"`` when the estimator has
+        ``partial_fit`` and ``"full"`` otherwise.
+
+    missing_label : "auto", scalar or None, default="auto"
+        The value of ``y`` that marks an unlabeled row. ``"auto"``: ``-1`` for a
+        classifier with numeric labels (scikit-learn's semi-supervised
+        convention), ``None`` for string or object labels, and NaN for float
+        labels (so ``-1`` stays a valid regression target). ``-1``, ``np.nan``,
+        ``None`` or any label value may be given explicitly.
+
+    classes : array-like or None, default=None
+        Every class, for ``refit="partial"`` (passed to the first
+        ``partial_fit`` call). ``None`` takes the labels known at ``fit``; a
+        later label of a class outside them then raises a ``ValueError``.
+
+    chunk_size : int or None, default=None
+        Pool rows scored at once; bounds the memory of a query. ``None`` means
+        10,000.
+
+    n_jobs : int or None, default=None
+        Parallel jobs for pool scoring (chunks) and for strategies that fit
+        several models. Picks do not depend on it.
+
+    random_state : int, RandomState instance or None, default=None
+        Governs every random draw: the initial set, random picks and ties. The
+        same seed gives the same queries.
+
+    Attributes
+    ----------
+    estimator_ : estimator or None
+        The trained estimator; ``None`` while no model could be trained yet (no
+        labels, or a single class for a classifier).
+
+    query_strategy_ : QueryStrategy
+        The strategy in use (a clone of ``query_strategy``).
+
+    initial_strategy_ : QueryStrategy
+        The cold-start strategy in use.
+
+    labeled_indices_ : ndarray of int
+        Rows of ``fit``'s ``X`` that are labeled, in the order they were labeled
+        (rows given through :meth:`teach` are kept too, see
+        :meth:`get_labeled_data`).
+
+    history_ : list of dict
+        One record per loop: ``loop``, ``indices`` (rows of ``fit``'s ``X``, or
+        ``None`` for rows given through :meth:`teach`), ``n_new``,
+        ``n_labeled``, ``strategy``, ``query_seconds``, ``fit_seconds`` and
+        ``model_trained``. Loop 0 is the initial set.
+
+    n_iter_ : int
+        Number of loops after the initial set.
+
+    classes_ : ndarray
+        The estimator's classes (classifiers only).
+
+    n_features_in_ : int
+        Number of features seen by the estimator.
+
+    feature_names_in_ : ndarray of str
+        Feature names seen by the estimator, when ``X`` had them.
+
+    See Also
+    --------
+    sklearn.semi_supervised.SelfTrainingClassifier : Labels the pool with the
+        model's own predictions instead of asking an oracle.
+
+    References
+    ----------
+    .. [1] B. Settles. "Active Learning Literature Survey". Computer Sciences
+       Technical Report 1648, University of Wisconsin-Madison, 2009.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal import ActiveLearner
+    >>> from skal.strategies import UncertaintySampling
+    >>> X, y = load_digits(return_X_y=True)
+    >>> learner = ActiveLearner(LogisticRegression(max_iter=1000),
+    ...                         UncertaintySampling(measure="margin"),
+    ...                         budget=100, batch_size=10, random_state=0)
+    >>> learner.fit(X, y).labeled_indices_.shape
+    (100,)
+    >>> learner.n_iter_
+    9
+
+    By hand, with ``-1`` marking the unlabeled rows:
+
+    >>> import numpy as np
+    >>> y_partial = np.full_like(y, -1)
+    >>> y_partial[:20] = y[:20]
+    >>> learner = ActiveLearner(LogisticRegression(max_iter=1000), batch_size=5,
+    ...                         random_state=0).fit(X, y_partial)
+    >>> rows = learner.query()
+    >>> learner = learner.label(rows, y[rows])     # the oracle answers
+    >>> len(learner.labeled_indices_)
+    25
+    """
+
+    def __init__(
+        self,
+        estimator,
+        query_strategy=None,
+        *,
+        batch_size=1,
+        budget=None,
+        n_initial=10,
+        initial_strategy=None,
+        refit="full",
+        missing_label="auto",
+        classes=None,
+        chunk_size=None,
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.query_strategy = query_strategy
+        self.batch_size = batch_size
+        self.budget = budget
+        self.n_initial = n_initial
+        self.initial_strategy = initial_strategy
+        self.refit = refit
+        self.missing_label = missing_label
+        self.classes = classes
+        self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        if not (hasattr(self.estimator, "fit")):
+            raise TypeError(
+                f"estimator must be a scikit-learn estimator with fit; "
+                f"got {self.estimator!r}."
+            )
+        for name in ("query_strategy", "initial_strategy"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, QueryStrategy):
+                raise TypeError(
+                    f"{name} must be None or a strategy from skal.strategies; "
+                    f"got {value!r}."
+                )
+        check_int("batch_size", self.batch_size, minimum=1)
+        check_int("n_initial", self.n_initial, minimum=0)
+        check_int("chunk_size", self.chunk_size, minimum=1, allow_none=True)
+        check_in("refit", self.refit, REFIT_OPTIONS)
+        if self._refit_mode() == "partial" and not hasattr(
+            self.estimator, "partial_fit"
+        ):
+            raise ValueError(
+                f"refit='partial' needs an estimator with partial_fit; "
+                f"{type(self.estimator).__name__} has none."
+            )
+        resolve_size("budget", self.budget, 1)
+
+    def _refit_mode(self):
+        if self.refit == "auto":
+            return "partial" if hasattr(self.estimator, "partial_fit") else "full"
+        return self.refit
+
+    def _is_classifier(self):
+        return is_classifier(self.estimator)
+
+    def _check_X_y(self, X, y):
+        """``X`` made indexable and ``y`` as a 1-D array; errors name the argument."""
+        if X is None:
+            raise ValueError("X must be given; got None.")
+        X = as_indexable(X)
+        if n_rows(X) == 0:
+            raise ValueError("X has 0 samples; at least one row is required.")
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim == 0:
+            raise ValueError("y must be an array of labels, one per row of X.")
+        if y.shape[0] != n_rows(X):
+            raise ValueError(
+                f"X and y have different numbers of rows: {n_rows(X)} and {y.shape[0]}."
+            )
+        if y.dtype.kind in "iuf" and np.any(np.isinf(y)):
+            raise ValueError("Input y contains infinity; labels must be finite.")
+        return X, y
+
+    def _missing(self, y):
+        return missing_mask(y, self.missing_label, self._is_classifier())
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, X, y):
+        """Train on the labeled rows of ``X``; with a ``budget``, simulate the loop.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or list of shape (n_samples, ...)
+            All rows: labeled ones and the unlabeled pool.
+        y : array-like of shape (n_samples,)
+            Labels, with ``missing_label`` marking the unlabeled rows. In a
+            simulation (``budget`` set) the known labels act as the oracle and
+            only rows with a known label can be queried.
+
+        Returns
+        -------
+        self : ActiveLearner
+        """
+        self._check_params()
+        X, y = self._check_X_y(X, y)
+        missing = self._missing(y)
+        is_clf = self._is_classifier()
+        known = np.flatnonzero(~missing)
+
+        classes = self.classes
+        if is_clf and classes is None and known.size:
+            classes = np.unique(y[known])
+        self._start(X, classes, self.classes is not None)
+
+        if self.budget is None:
+            if known.size:
+                self._add_labels(known, y[known], strategy="given")
+            if self.estimator_ is None and known.size:
+                warnings.warn(
+                    "No model could be trained on the labeled rows yet "
+                    f"({self._why_untrainable()}); query and label more rows.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            return self
+
+        budget = resolve_size("budget", self.budget, known.size)
+        self._simulate(y, known, budget)
+        return self
+
+    def _start(self, X, classes, classes_fixed):
+        """Fresh fitted state around the stored pool ``X``."""
+        is_clf = self._is_classifier()
+        default = UncertaintySampling() if is_clf else RandomSampling()
+        initial = RandomSampling()
+        if self.query_strategy is not None:
+            default = self.query_strategy
+        if self.initial_strategy is not None:
+            initial = self.initial_strategy
+        self.query_strategy_ = clone(default)
+        self.initial_strategy_ = clone(initial)
+        self._rng = check_random_state(self.random_state)
+        self._X = X
+        self._in_pool = np.ones(n_rows(X), dtype=bool)
+        self._labeled = LabeledSet(X)
+        self._classes = np.asarray(classes) if is_clf and classes is not None else None
+        self._classes_fixed = bool(classes_fixed)
+        self._pending_query = None
+        self.estimator_ = None
+        self.history_ = []
+
+    def _simulate(self, y, known, budget):
+        """Run the loop with ``y`` as the oracle until ``budget`` labels are used."""
+        can_reveal = np.zeros(self._in_pool.shape, dtype=bool)
+        can_reveal[known] = True
+        n_first = min(self.n_initial, budget, known.size)
+        if n_first:
+            rows = self._query(self._X, known, n_first, strategy=self.initial_strategy_)
+            self.label(rows, y[rows])
+        while self._labeled.n_labeled < budget:
+            candidates = np.flatnonzero(self._in_pool & can_reveal)
+            if candidates.size == 0:
+                break
+            n = min(self.batch_size, budget - self._labeled.n_labeled, candidates.size)
+            rows = self._query(self._X, candidates, n)
+            self.label(rows, y[rows])
+        if self.estimator_ is None and self._labeled.n_labeled:
+            warnings.warn(
+                "The simulation ended without a trained model "
+                f"({self._why_untrainable()}).",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    # ------------------------------------------------------------------- query
+    def query(self, X=None, n_instances=None):
+        """Pick the rows to label next.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or list, default=None
+            An external pool. ``None`` queries the unlabeled rows of ``fit``'s
+            ``X``.
+        n_instances : int, default=None
+            How many rows; ``None`` means ``batch_size``.
+
+        Returns
+        -------
+        indices : ndarray of int
+            Rows of ``X`` when given, else rows of ``fit``'s ``X`` (pass them to
+            :meth:`label` with their labels).
+        """
+        check_is_fitted(self)
+        if X is None:
+            X, pool = self._X, np.flatnonzero(self._in_pool)
+        else:
+            X = as_indexable(X)
+            pool = np.arange(n_rows(X))
+        if n_instances is None:
+            n_instances = self.batch_size
+        check_int("n_instances", n_instances, minimum=1)
+        if n_instances > pool.size:
+            raise ValueError(
+                f"n_instances={n_instances} is larger than the pool ({pool.size} rows)."
+            )
+        return self._query(X, pool, n_instances)
+
+    def _query(self, X, pool, n_instances, strategy=None):
+        strategy = strategy or self.query_strategy_
+        context = self._context(X, pool)
+        start = time.perf_counter()
+        if strategy.requires_model and self.estimator_ is None:
+            positions = random_pick(context, n_instances)
+            name = "RandomSampling (no model yet)"
+        else:
+            positions = np.asarray(strategy.select(context, n_instances))
+            name = type(strategy).__name__
+        positions = self._check_positions(positions, n_instances, pool.size, name)
+        self._pending_query = (name, time.perf_counter() - start)
+        return pool[positions]
+
+    @staticmethod
+    def _check_positions(positions, n_instances, n_pool, name):
+        if (
+            positions.ndim != 1
+            or positions.size != n_instances
+            or positions.dtype.kind not in "iu"
+            or np.unique(positions).size != n_instances
+            or (positions.size and (positions.min() < 0 or positions.max() >= n_pool))
+        ):
+            raise RuntimeError(
+                f"{name} returned {positions!r}, not {n_instances} distinct pool "
+                f"positions in [0, {n_pool})."
+            )
+        return positions.astype(np.intp)
+
+    def _context(self, X, pool):
+        fitted = self.estimator_ is not None
+        estimator = self.estimator_ if fitted else self.estimator
+        return QueryContext(
+            X=X,
+            pool_indices=pool,
+            estimator=self.estimator_,
+            labeled=self._labeled.data,
+            labeled_indices=self._labeled.pool_indices,
+            random_state=self._rng,
+            feature_space=FeatureSpace(estimator, fitted, X_fallback=X),
+            history=tuple(self.history_),
+            is_classifier=self._is_classifier(),
+            classes=getattr(self.estimator_, "classes_", self._classes),
+            n_jobs=self.n_jobs,
+            chunk_size=self.chunk_size or DEFAULT_CHUNK_SIZE,
+        )
+
+    # ---------------------------------------------------------------- labeling
+    def label(self, indices, y):
+        """Label rows of the stored pool (as returned by :meth:`query`).
+
+        The rows leave the pool and the model learns their labels. If anything
+        fails, the learner is left exactly as it was.
+
+        Parameters
+        ----------
+        indices : array-like of int
+            Rows of ``fit``'s ``X`` that are still in the pool.
+        y : array-like of shape (len(indices),)
+            Their labels.
+
+        Returns
+        -------
+        self : ActiveLearner
+        """
+        check_is_fitted(self)
+        indices = np.asarray(indices)
+        if indices.ndim != 1 or (indices.size and indices.dtype.kind not in "iu"):
+            raise ValueError("indices must be a 1-D array of row indices.")
+        indices = indices.astype(np.intp)
+        if indices.size and (indices.min() < 0 or indices.max() >= self._in_pool.size):
+            raise ValueError(
+                f"indices must be rows of fit's X, in [0, {self._in_pool.size})."
+            )
+        if np.unique(indices).size != indices.size:
+            raise ValueError("indices contain duplicates.")
+        if not np.all(self._in_pool[indices]):
+            raise ValueError(
+                "indices contain rows that are already labeled: "
+                f"{indices[~self._in_pool[indices]][:10].tolist()}."
+            )
+        y = self._check_new_labels(y, indices.size)
+        return self._add_labels(indices, y)
+
+    def teach(self, X, y):
+        """Add labeled rows from outside the stored pool and update the model.
+
+        If anything fails (say the estimator rejects the rows), the learner is
+        left exactly as it was.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or list
+            The new rows.
+        y : array-like of shape (n_rows,)
+            Their labels.
+
+        Returns
+        -------
+        self : ActiveLearner
+        """
+        check_is_fitted(self)
+        X = as_indexable(X)
+        y = self._check_new_labels(y, n_rows(X))
+        return self._add_labels(None, y, X_rows=X)
+
+    def _check_new_labels(self, y, n_expected):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim == 0 or y.shape[0] != n_expected:
+            raise ValueError(
+                f"y must hold one label per row: expected {n_expected}, got "
+                f"{y.shape[0] if y.ndim else 'a scalar'}."
+            )
+        if np.any(self._missing(y)):
+            raise ValueError("y contains missing labels; give every row a label.")
+        return y
+
+    def _add_labels(self, indices, y, X_rows=None, strategy=None, mode=None):
+        """Record new labels, retrain, append a history record: all or nothing."""
+        mode = mode or self._refit_mode()
+        if indices is not None:
+            labeled = self._labeled.with_pool_rows(indices, y)
+            X_new = take_rows(self._X, indices)
+        else:
+            labeled = self._labeled.with_external_rows(X_rows, y)
+            X_new = X_rows
+        classes = self._grown_classes(y, mode)
+        start = time.perf_counter()
+        estimator = self._train(labeled, X_new, y, classes, mode)
+        fit_seconds = time.perf_counter() - start
+
+        # commit: nothing below can fail
+        name, query_seconds = self._pending_query or (strategy or "given", 0.0)
+        self._pending_query = None
+        self._labeled = labeled
+        self._classes = classes
+        if indices is not None:
+            self._in_pool[indices] = False
+        self.estimator_ = estimator
+        self.history_.append(
+            {
+                "loop": len(self.history_),
+                "indices": None if indices is None else indices.copy(),
+                "n_new": int(len(y)),
+                "n_labeled": labeled.n_labeled,
+                "strategy": name,
+                "query_seconds": query_seconds,
+                "fit_seconds": fit_seconds,
+                "model_trained": estimator is not None,
+            }
+        )
+        return self
+
+    def _grown_classes(self, y_new, mode):
+        """Known classes after ``y_new``; fixed once a partial model exists."""
+        if not self._is_classifier():
+            return None
+        if mode == "partial" and (self.estimator_ is not None or self._classes_fixed):
+            unseen = np.setdiff1d(np.unique(y_new), self._classes)
+            if unseen.size:
+                raise ValueError(
+                    f"y contains classes {unseen.tolist()} unknown to the model; "
+                    "refit='partial' needs every class up front: pass classes= "
+                    "to ActiveLearner, or use refit='full'."
+                )
+            return self._classes
+        new = np.unique(y_new)
+        return new if self._classes is None else np.union1d(self._classes, new)
+
+    def _why_untrainable(self):
+        if self._labeled.n_labeled == 0:
+            return "no labeled rows"
+        return "a classifier needs labels of at least two classes"
+
+    def _trainable(self, y_all, classes, mode):
+        if y_all is None or len(y_all) == 0:
+            return False
+        if not self._is_classifier() or y_all.ndim > 1:
+            return True
+        if mode == "partial":
+            return len(classes) >= 2
+        return np.unique(y_all).size >= 2
+
+    def _train(self, labeled, X_new, y_new, classes, mode):
+        """The estimator after learning ``labeled``, or ``None`` if not trainable."""
+        if mode == "partial" and self.estimator_ is not None:
+            estimator = copy.deepcopy(self.estimator_)
+            return self._partial_fit(estimator, X_new, y_new, classes)
+        X_all, y_all = labeled.data()
+        if not self._trainable(y_all, classes, mode):
+            return None
+        if mode == "partial":
+            return self._partial_fit(clone(self.estimator), X_all, y_all, classes)
+        return clone(self.estimator).fit(X_all, y_all)
+
+    def _partial_fit(self, estimator, X, y, classes):
+        if self._is_classifier():
+            return estimator.partial_fit(X, y, classes=classes)
+        return estimator.partial_fit(X, y)
+
+    @available_if(_estimator_has("partial_fit"))
+    def partial_fit(self, X, y, classes=None):
+        """Learn labeled rows incrementally, with the estimator's ``partial_fit``.
+
+        The first call starts a learner with no stored pool (query an external
+        pool with ``query(X_pool)``); later calls update the model like
+        :meth:`teach` does with ``refit="partial"``. Every row given is kept.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or list
+        y : array-like of shape (n_rows,)
+        classes : array-like, default=None
+            Every class; needed on the first call for a classifier unless the
+            ``classes`` parameter is set.
+
+        Returns
+        -------
+        self : ActiveLearner
+        """
+        if not hasattr(self, "history_"):
+            self._check_params()
+            X, y = self._check_X_y(X, y)
+            if classes is None:
+                classes = self.classes
+            if self._is_classifier() and classes is None:
+                raise ValueError(
+                    "classes must be given on the first call to partial_fit."
+                )
+            self._start(take_rows(X, np.arange(0)), classes, classes is not None)
+        y = self._check_new_labels(y, n_rows(X))
+        return self._add_labels(None, y, X_rows=X, mode="partial")
+
+    # ------------------------------------------------------------- inspection
+    def get_labeled_data(self):
+        """Every labeled row and its label, in the order they were labeled.
+
+        Returns
+        -------
+        X_labeled : same kind as ``X``, or None if nothing is labeled
+        y_labeled : ndarray or None
+        """
+        check_is_fitted(self)
+        return self._labeled.data()
+
+    @property
+    def labeled_indices_(self):
+        check_is_fitted(self)
+        return self._labeled.pool_indices
+
+    @property
+    def n_iter_(self):
+        check_is_fitted(self)
+        return max(len(self.history_) - 1, 0)
+
+    def _model(self):
+        check_is_fitted(self)
+        if self.estimator_ is None:
+            raise NotFittedError(
+                f"This ActiveLearner has no trained model yet "
+                f"({self._why_untrainable()}): label more rows first."
+            )
+        return self.estimator_
+
+    @property
+    def classes_(self):
+        return self._model_attribute("classes_")
+
+    @property
+    def n_features_in_(self):
+        return self._model_attribute("n_features_in_")
+
+    @property
+    def feature_names_in_(self):
+        return self._model_attribute("feature_names_in_")
+
+    def _model_attribute(self, name):
+        estimator = getattr(self, "estimator_", None)
+        if estimator is None:
+            raise AttributeError(f"{name} is only available once a model is trained.")
+        return getattr(estimator, name)
+
+    # -------------------------------------------------------------- delegation
+    @available_if(_estimator_has("predict"))
+    def predict(self, X, **params):
+        """Predict with the trained estimator."""
+        return self._model().predict(X, **params)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, **params):
+        """Class probabilities from the trained estimator."""
+        return self._model().predict_proba(X, **params)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X, **params):
+        """Log class probabilities from the trained estimator."""
+        return self._model().predict_log_proba(X, **params)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X, **params):
+        """Decision function of the trained estimator."""
+        return self._model().decision_function(X, **params)
+
+    @available_if(_estimator_has("transform"))
+    def transform(self, X, **params):
+        """Transform with the trained estimator."""
+        return self._model().transform(X, **params)
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, **params):
+        """Score of the trained estimator on ``(X, y)`` (its own ``score``)."""
+        return self._model().score(X, y, **params)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = inner.classifier_tags
+        tags.regressor_tags = inner.regressor_tags
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = inner.target_tags.multi_output
+        tags.target_tags.single_output = inner.target_tags.single_output
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.input_tags.string = inner.input_tags.string
+        tags.input_tags.pairwise = inner.input_tags.pairwise
+        tags.input_tags.positive_only = inner.input_tags.positive_only
+        return tags
