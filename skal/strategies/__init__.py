@@ -2,6 +2,12 @@
 
 from ._base import QueryContext, QueryStrategy, RankingStrategy, top_k
 from ._random import RandomSampling
+from ._regression import (
+    GreedySamplingTarget,
+    GreedySamplingX,
+    ImprovedGreedySampling,
+    PredictiveStdSampling,
+)
 from ._uncertainty import UncertaintySampling
 
 __all__ = [
@@ -9,6 +15,10 @@ __all__ = [
     "QueryStrategy",
     "RankingStrategy",
     "RandomSampling",
+    "GreedySamplingX",
+    "GreedySamplingTarget",
+    "ImprovedGreedySampling",
+    "PredictiveStdSampling",
     "UncertaintySampling",
     "top_k",
 ]

@@ -1,0 +1,111 @@
+"""Distances between pool rows and a few reference rows, chunk by chunk.
+
+Distance-based strategies measure in the estimator's feature space
+(``context.feature_space``) and never hold an N x N matrix: each helper here
+walks the pool in chunks and keeps one float per pool row. The greedy loop of
+:func:`greedy_max_min` is the farthest-first traversal shared by greedy
+sampling, k-center and their relatives: O(N) memory, one pass over the pool per
+pick.
+"""
+
+import numpy as np
+from sklearn.metrics import pairwise_distances_chunked
+
+from ..strategies._base import top_k
+from ._rows import n_rows
+
+
+def min_distances(A, B, metric="euclidean"):
+    """Distance from each row of ``A`` to its nearest row of ``B``.
+
+    Runs through :func:`sklearn.metrics.pairwise_distances_chunked`, so at most
+    ``working_memory`` of the ``len(A) x len(B)`` matrix exists at once. Rows of
+    ``A`` get ``inf`` when ``B`` is empty or ``None``.
+    """
+    if B is None or n_rows(B) == 0:
+        return np.full(n_rows(A), np.inf)
+    parts = pairwise_distances_chunked(
+        A, B, metric=metric, reduce_func=lambda D, start: D.min(axis=1)
+    )
+    return np.concatenate(list(parts))
+
+
+def pool_min_distances(context, reference, metric="euclidean"):
+    """Distance from every pool row to its nearest ``reference`` row.
+
+    ``reference`` is already in the feature space; pool rows are mapped there
+    chunk by chunk (in parallel through ``context.map_pool``).
+    """
+    if reference is None or n_rows(reference) == 0:
+        return np.full(context.n_pool, np.inf)
+    return context.map_pool(
+        lambda X_chunk: min_distances(context.feature_space(X_chunk), reference, metric)
+    )
+
+
+def pool_features(context, positions):
+    """Pool rows at ``positions`` in the estimator's feature space."""
+    return context.feature_space(context.pool_rows(np.asarray(positions)))
+
+
+def labeled_features(context):
+    """Every labeled row in the feature space, or ``None`` when none is labeled."""
+    X_labeled, _ = context.labeled()
+    if X_labeled is None or n_rows(X_labeled) == 0:
+        return None
+    return context.feature_space(X_labeled)
+
+
+def pool_centroid(context):
+    """Mean of the pool rows in the feature space, as a ``(1, d)`` dense array."""
+    total = None
+    for chunk in context.pool_chunks():
+        features = context.feature_space(context.pool_rows(chunk))
+        part = np.asarray(features.sum(axis=0)).reshape(1, -1)
+        total = part if total is None else total + part
+    return total / context.n_pool
+
+
+def closest_to_centroid(context, metric="euclidean"):
+    """Pool position nearest the pool centroid (ties broken with the seed)."""
+    distances = pool_min_distances(context, pool_centroid(context), metric)
+    return int(top_k(-distances, 1, context.random_state)[0])
+
+
+def greedy_max_min(context, n_instances, scores, distances_to, first=None):
+    """Farthest-first traversal: pick the row of largest score, shrink, repeat.
+
+    ``scores[i]`` is row ``i``'s current min-distance criterion (``inf`` when
+    nothing bounds it yet). After each pick ``p`` every score becomes
+    ``min(scores, distances_to(p))``, so a batch costs ``n_instances`` calls of
+    ``distances_to`` and O(N) memory. Picked rows are never picked again; ties
+    are broken through ``context.random_state``.
+
+    Parameters
+    ----------
+    context : QueryContext
+    n_instances : int
+    scores : ndarray of shape (n_pool,)
+        Initial criterion, not modified.
+    distances_to : callable
+        ``distances_to(position) -> ndarray (n_pool,)``: the criterion of every
+        pool row with respect to the picked row alone.
+    first : int or None
+        A position to pick first regardless of ``scores`` (cold start).
+
+    Returns
+    -------
+    positions : ndarray of int, shape (n_instances,)
+    """
+    scores = np.array(scores, dtype=float)
+    picked = []
+    for _ in range(n_instances):
+        if first is not None and not picked:
+            position = int(first)
+        else:
+            position = int(top_k(scores, 1, context.random_state)[0])
+        picked.append(position)
+        if len(picked) < n_instances:
+            scores = np.minimum(scores, distances_to(position))
+        scores[picked] = -np.inf
+    return np.asarray(picked, dtype=np.intp)
