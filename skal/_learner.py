@@ -12,6 +12,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._labeled_set import LabeledSet
+from .schedules import batch_size_at, check_batch_size
+from .stopping import StoppingCriterion
 from .strategies._base import (
     DEFAULT_CHUNK_SIZE,
     QueryContext,
@@ -22,10 +24,19 @@ from .strategies._base import (
 from .strategies._random import RandomSampling
 from .strategies._uncertainty import UncertaintySampling
 from .utils._feature_space import FeatureSpace
-from .utils._rows import as_indexable, n_rows, take_rows
+from .utils._rows import as_indexable, concat_rows, n_rows, take_rows
 from .utils._validation import check_int, missing_mask, resolve_size
 
-REFIT_OPTIONS = ("full", "partial", "auto")
+REFIT_OPTIONS = ("full", "partial", "warm_start", "auto")
+
+
+def _warm_start_params(estimator):
+    """Names of the ``warm_start`` parameters of ``estimator`` (nested included)."""
+    return [
+        name
+        for name in estimator.get_params(deep=True)
+        if name == "warm_start" or name.endswith("__warm_start")
+    ]
 
 
 def _estimator_has(attr):
@@ -67,8 +78,14 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         ``RandomSampling()`` for a regressor. Its parameters are reachable as
         ``query_strategy__<param>`` (e.g. in ``GridSearchCV``).
 
-    batch_size : int, default=1
-        Rows picked per loop (the loop size).
+    batch_size : int, list of int, callable or schedule, default=1
+        Rows picked per loop (the loop size): an int for every loop; a list of
+        sizes, one per loop after the initial set, the last one repeating; a
+        callable ``(loop, n_labeled) -> int`` (``loop`` counts the query loops
+        already run, 0 for the first one after the initial set; ``n_labeled``
+        the labeled rows before the loop); or a schedule from
+        :mod:`skal.schedules` (``GeometricSchedule``, ``FractionOfLabeled``,
+        ...), whose parameters are reachable as ``batch_size__<param>``.
 
     budget : int, float or None, default=None
         Labels the simulation in :meth:`fit` may reveal, the initial set
@@ -84,11 +101,39 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         How the initial set, and any query made before a model exists, is
         drawn. ``None`` means ``RandomSampling()``. It must need no labels.
 
-    refit : {"full", "partial", "auto"}, default="full"
+    refit : {"full", "partial", "warm_start", "auto"}, default="full"
         How the model learns new labels: ``"full"`` trains a fresh clone on all
-        labeled rows; ``"partial"`` calls the estimator's ``partial_fit`` on the
-        new rows only; ``"auto"`` is ``"partial"`` when the estimator has
-        ``partial_fit`` and ``"full"`` otherwise.
+        labeled rows; ``"partial"`` updates the model with the estimator's
+        ``partial_fit`` on the new rows (``partial_epochs`` passes, each mixed
+        with ``replay`` earlier labeled rows); ``"warm_start"`` sets the
+        estimator's ``warm_start`` parameter(s) and keeps fitting the same model
+        on all labeled rows, starting from its previous solution (a fresh fit
+        when the set of classes grew); ``"auto"`` is ``"partial"`` when the
+        estimator has ``partial_fit`` and ``"full"`` otherwise. Forests with
+        ``warm_start`` only add trees when ``n_estimators`` grows, so
+        ``"warm_start"`` suits iterative solvers (linear models, MLPs,
+        gradient boosting with early stopping off).
+
+    refit_every : int or None, default=None
+        With ``refit`` other than ``"full"``: train from scratch on all labeled
+        rows every ``refit_every`` trainings (the first included) and update in
+        between. ``None``: never retrain from scratch once a model exists. No
+        effect with ``refit="full"``.
+
+    partial_epochs : int, default=1
+        With ``refit="partial"``: ``partial_fit`` passes per update.
+
+    replay : int or float, default=0
+        With ``refit="partial"``: earlier labeled rows mixed into each pass over
+        the new rows (an int, or a float in (0, 1] for a share of the earlier
+        labeled rows), drawn afresh for each pass with ``random_state``. Replay
+        keeps a stochastic-gradient model from drifting towards the latest
+        (actively chosen, so atypical) rows; see :ref:`adaptive-loop`.
+
+    stopping : StoppingCriterion or None, default=None
+        A criterion from :mod:`skal.stopping`, asked after every training that
+        yields a model; the simulation in :meth:`fit` stops when it fires. Its
+        parameters are reachable as ``stopping__<param>``.
 
     missing_label : "auto", scalar or None, default="auto"
         The value of ``y`` that marks an unlabeled row. ``"auto"``: ``-1`` for a
@@ -134,8 +179,19 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
     history_ : list of dict
         One record per loop: ``loop``, ``indices`` (rows of ``fit``'s ``X``, or
         ``None`` for rows given through :meth:`teach`), ``n_new``,
-        ``n_labeled``, ``strategy``, ``query_seconds``, ``fit_seconds`` and
-        ``model_trained``. Loop 0 is the initial set.
+        ``n_labeled``, ``strategy``, ``batch_size`` (rows asked of the strategy,
+        ``None`` for labels given without a query), ``refit`` (how the model
+        learned them: ``"full"``, ``"partial"``, ``"warm_start"`` or ``None``
+        without a model), ``query_seconds``, ``fit_seconds``,
+        ``stop_seconds``, ``model_trained`` and ``stop_reason``. Loop 0 is the
+        initial set.
+
+    stopping_ : StoppingCriterion or None
+        The criterion in use (a clone of ``stopping``), with its state.
+
+    stop_reason_ : str or None
+        Why ``stopping_`` said to stop at its latest check, ``None`` when it
+        said to go on (or there is no criterion).
 
     n_iter_ : int
         Number of loops after the initial set.
@@ -197,6 +253,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         n_initial=10,
         initial_strategy=None,
         refit="full",
+        refit_every=None,
+        partial_epochs=1,
+        replay=0,
+        stopping=None,
         missing_label="auto",
         classes=None,
         chunk_size=None,
@@ -210,6 +270,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self.n_initial = n_initial
         self.initial_strategy = initial_strategy
         self.refit = refit
+        self.refit_every = refit_every
+        self.partial_epochs = partial_epochs
+        self.replay = replay
+        self.stopping = stopping
         self.missing_label = missing_label
         self.classes = classes
         self.chunk_size = chunk_size
@@ -230,7 +294,17 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                     f"{name} must be None or a strategy from skal.strategies; "
                     f"got {value!r}."
                 )
-        check_int("batch_size", self.batch_size, minimum=1)
+        check_batch_size(self.batch_size)
+        check_int("refit_every", self.refit_every, minimum=1, allow_none=True)
+        check_int("partial_epochs", self.partial_epochs, minimum=1)
+        resolve_size("replay", self.replay, 1, allow_none=False)
+        if self.stopping is not None and not isinstance(
+            self.stopping, StoppingCriterion
+        ):
+            raise TypeError(
+                "stopping must be None or a criterion from skal.stopping; "
+                f"got {self.stopping!r}."
+            )
         check_int("n_initial", self.n_initial, minimum=0)
         check_int("chunk_size", self.chunk_size, minimum=1, allow_none=True)
         check_in("refit", self.refit, REFIT_OPTIONS)
@@ -240,6 +314,13 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"refit='partial' needs an estimator with partial_fit; "
                 f"{type(self.estimator).__name__} has none."
+            )
+        if self._refit_mode() == "warm_start" and not _warm_start_params(
+            self.estimator
+        ):
+            raise ValueError(
+                "refit='warm_start' needs an estimator with a warm_start "
+                f"parameter; {type(self.estimator).__name__} has none."
             )
         resolve_size("budget", self.budget, 1)
 
@@ -341,6 +422,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self._classes = np.asarray(classes) if is_clf and classes is not None else None
         self._classes_fixed = bool(classes_fixed)
         self._pending_query = None
+        self._n_queries = 0
+        self._n_trainings = 0
+        self.stopping_ = None if self.stopping is None else clone(self.stopping)
+        self.stop_reason_ = None
         self.estimator_ = None
         self.history_ = []
 
@@ -350,13 +435,19 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         can_reveal[known] = True
         n_first = min(self.n_initial, budget, known.size)
         if n_first:
-            rows = self._query(self._X, known, n_first, strategy=self.initial_strategy_)
+            rows = self._query(
+                self._X, known, n_first, strategy=self.initial_strategy_, initial=True
+            )
             self.label(rows, y[rows])
-        while self._labeled.n_labeled < budget:
+        while self._labeled.n_labeled < budget and self.stop_reason_ is None:
             candidates = np.flatnonzero(self._in_pool & can_reveal)
             if candidates.size == 0:
                 break
-            n = min(self.batch_size, budget - self._labeled.n_labeled, candidates.size)
+            n = min(
+                self._next_batch_size(),
+                budget - self._labeled.n_labeled,
+                candidates.size,
+            )
             rows = self._query(self._X, candidates, n)
             self.label(rows, y[rows])
         if self.estimator_ is None and self._labeled.n_labeled:
@@ -377,7 +468,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             An external pool. ``None`` queries the unlabeled rows of ``fit``'s
             ``X``.
         n_instances : int, default=None
-            How many rows; ``None`` means ``batch_size``.
+            How many rows; ``None`` means the size ``batch_size`` gives for
+            this loop.
 
         Returns
         -------
@@ -389,10 +481,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         if X is None:
             X, pool = self._X, np.flatnonzero(self._in_pool)
         else:
-            X = as_indexable(X)
+            X = self._check_width(as_indexable(X))
             pool = np.arange(n_rows(X))
         if n_instances is None:
-            n_instances = self.batch_size
+            n_instances = min(self._next_batch_size(), pool.size)
         check_int("n_instances", n_instances, minimum=1)
         if n_instances > pool.size:
             raise ValueError(
@@ -400,7 +492,11 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             )
         return self._query(X, pool, n_instances)
 
-    def _query(self, X, pool, n_instances, strategy=None):
+    def _next_batch_size(self):
+        """The size ``batch_size`` gives to the next query loop."""
+        return batch_size_at(self.batch_size, self._n_queries, self._labeled.n_labeled)
+
+    def _query(self, X, pool, n_instances, strategy=None, initial=False):
         strategy = strategy or self.query_strategy_
         context = self._context(X, pool)
         start = time.perf_counter()
@@ -411,7 +507,12 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             positions = np.asarray(strategy.select(context, n_instances))
             name = type(strategy).__name__
         positions = self._check_positions(positions, n_instances, pool.size, name)
-        self._pending_query = (name, time.perf_counter() - start)
+        self._pending_query = (
+            name,
+            time.perf_counter() - start,
+            int(n_instances),
+            not initial,
+        )
         return pool[positions]
 
     @staticmethod
@@ -429,20 +530,23 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             )
         return positions.astype(np.intp)
 
-    def _context(self, X, pool):
-        fitted = self.estimator_ is not None
-        estimator = self.estimator_ if fitted else self.estimator
+    def _context(self, X, pool, model=None, labeled=None):
+        """The query context; ``model``/``labeled`` override the current ones."""
+        model = self.estimator_ if model is None else model
+        labeled = self._labeled if labeled is None else labeled
+        fitted = model is not None
+        estimator = model if fitted else self.estimator
         return QueryContext(
             X=X,
             pool_indices=pool,
-            estimator=self.estimator_,
-            labeled=self._labeled.data,
-            labeled_indices=self._labeled.pool_indices,
+            estimator=model,
+            labeled=labeled.data,
+            labeled_indices=labeled.pool_indices,
             random_state=self._rng,
             feature_space=FeatureSpace(estimator, fitted, X_fallback=X),
             history=tuple(self.history_),
             is_classifier=self._is_classifier(),
-            classes=getattr(self.estimator_, "classes_", self._classes),
+            classes=getattr(model, "classes_", self._classes),
             n_jobs=self.n_jobs,
             chunk_size=self.chunk_size or DEFAULT_CHUNK_SIZE,
         )
@@ -502,9 +606,24 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self : ActiveLearner
         """
         check_is_fitted(self)
-        X = as_indexable(X)
+        X = self._check_width(as_indexable(X))
         y = self._check_new_labels(y, n_rows(X))
         return self._add_labels(None, y, X_rows=X)
+
+    def _check_width(self, X):
+        """Refuse rows whose number of columns differs from the stored data."""
+        shape, reference = getattr(X, "shape", None), getattr(self._X, "shape", None)
+        if (
+            shape is not None
+            and reference is not None
+            and len(shape) == len(reference) == 2
+            and shape[1] != reference[1]
+        ):
+            raise ValueError(
+                f"X has {shape[1]} features, but ActiveLearner was fitted with "
+                f"{reference[1]} features."
+            )
+        return X
 
     def _check_new_labels(self, y, n_expected):
         y = np.asarray(y)
@@ -530,17 +649,29 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             X_new = X_rows
         classes = self._grown_classes(y, mode)
         start = time.perf_counter()
-        estimator = self._train(labeled, X_new, y, classes, mode)
+        estimator, how = self._train(labeled, X_new, y, classes, mode)
         fit_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        stopping, stop_reason = self._check_stopping(estimator, labeled, indices)
+        stop_seconds = time.perf_counter() - start
 
         # commit: nothing below can fail
-        name, query_seconds = self._pending_query or (strategy or "given", 0.0)
+        name, query_seconds, n_asked, is_loop = self._pending_query or (
+            strategy or "given",
+            0.0,
+            None,
+            False,
+        )
         self._pending_query = None
         self._labeled = labeled
         self._classes = classes
         if indices is not None:
             self._in_pool[indices] = False
         self.estimator_ = estimator
+        self._n_queries += int(is_loop)
+        self._n_trainings += int(estimator is not None)
+        self.stopping_ = stopping
+        self.stop_reason_ = stop_reason
         self.history_.append(
             {
                 "loop": len(self.history_),
@@ -548,12 +679,40 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 "n_new": int(len(y)),
                 "n_labeled": labeled.n_labeled,
                 "strategy": name,
+                "batch_size": n_asked,
+                "refit": how,
                 "query_seconds": query_seconds,
                 "fit_seconds": fit_seconds,
+                "stop_seconds": stop_seconds,
                 "model_trained": estimator is not None,
+                "stop_reason": stop_reason,
             }
         )
         return self
+
+    def _check_stopping(self, estimator, labeled, indices):
+        """The criterion's updated copy and its verdict on the new model."""
+        if self.stopping_ is None or estimator is None:
+            return self.stopping_, None
+        in_pool = self._in_pool.copy()
+        if indices is not None:
+            in_pool[indices] = False
+        stopping = copy.deepcopy(self.stopping_)
+        context = self._context(
+            self._X, np.flatnonzero(in_pool), model=estimator, labeled=labeled
+        )
+        return stopping, stopping.check(context)
+
+    def should_stop(self):
+        """Whether the stopping criterion said to stop after the latest training.
+
+        Returns
+        -------
+        stop : bool
+            ``True`` when ``stop_reason_`` is set.
+        """
+        check_is_fitted(self)
+        return self.stop_reason_ is not None
 
     def _grown_classes(self, y_new, mode):
         """Known classes after ``y_new``; fixed once a partial model exists."""
@@ -586,16 +745,53 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         return np.unique(y_all).size >= 2
 
     def _train(self, labeled, X_new, y_new, classes, mode):
-        """The estimator after learning ``labeled``, or ``None`` if not trainable."""
-        if mode == "partial" and self.estimator_ is not None:
+        """``(estimator, how)`` after learning ``labeled``; ``(None, None)`` if
+        no model can be trained yet. ``how`` is the refit actually done."""
+        fresh = self.estimator_ is None or (
+            self.refit_every is not None and self._n_trainings % self.refit_every == 0
+        )
+        if mode == "partial" and not fresh:
+            X_old, y_old = self._labeled.data()
             estimator = copy.deepcopy(self.estimator_)
-            return self._partial_fit(estimator, X_new, y_new, classes)
+            return self._partial_update(estimator, X_new, y_new, X_old, y_old, classes)
+        if mode == "warm_start" and not fresh:
+            X_all, y_all = labeled.data()
+            previous = getattr(self.estimator_, "classes_", None)
+            if previous is None or np.array_equal(previous, np.unique(y_all)):
+                estimator = copy.deepcopy(self.estimator_)
+                return estimator.fit(X_all, y_all), "warm_start"
         X_all, y_all = labeled.data()
         if not self._trainable(y_all, classes, mode):
-            return None
-        if mode == "partial":
-            return self._partial_fit(clone(self.estimator), X_all, y_all, classes)
-        return clone(self.estimator).fit(X_all, y_all)
+            return None, None
+        if mode == "partial" and (
+            self.estimator_ is None
+            or not np.array_equal(np.unique(y_all), np.unique(classes))
+        ):
+            # a fresh partial model: passes over every labeled row, so the model
+            # knows every class of ``classes`` from the start
+            estimator = clone(self.estimator)
+            for _ in range(self.partial_epochs):
+                estimator = self._partial_fit(estimator, X_all, y_all, classes)
+            return estimator, "partial"
+        estimator = clone(self.estimator)
+        if mode == "warm_start":
+            estimator.set_params(
+                **dict.fromkeys(_warm_start_params(self.estimator), True)
+            )
+        return estimator.fit(X_all, y_all), "full"
+
+    def _partial_update(self, estimator, X_new, y_new, X_old, y_old, classes):
+        """``partial_epochs`` passes over the new rows, each with replayed rows."""
+        n_old = 0 if y_old is None else len(y_old)
+        n_replay = min(resolve_size("replay", self.replay, n_old), n_old)
+        for _ in range(self.partial_epochs):
+            X_pass, y_pass = X_new, y_new
+            if n_replay:
+                picked = np.sort(self._rng.choice(n_old, n_replay, replace=False))
+                X_pass = concat_rows([X_new, take_rows(X_old, picked)])
+                y_pass = np.concatenate([y_new, y_old[picked]], axis=0)
+            estimator = self._partial_fit(estimator, X_pass, y_pass, classes)
+        return estimator, "partial"
 
     def _partial_fit(self, estimator, X, y, classes):
         if self._is_classifier():
