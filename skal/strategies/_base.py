@@ -110,8 +110,18 @@ class QueryContext:
         return np.concatenate([np.asarray(part) for part in parts], axis=0)
 
     def light(self):
-        """A copy without the pool, cheap to send to a worker process."""
-        return replace(self, X=None, pool_indices=np.empty(0, dtype=np.intp))
+        """A copy without the pool, cheap to send to a worker process.
+
+        The labeled rows are taken out of the stored pool once, so the copy holds
+        no reference to the whole ``X``.
+        """
+        labeled = self.labeled()
+        return replace(
+            self,
+            X=None,
+            pool_indices=np.empty(0, dtype=np.intp),
+            labeled=lambda: labeled,
+        )
 
 
 def top_k(scores, k, random_state):
