@@ -1,0 +1,134 @@
+"""The pool as one feature matrix, for strategies that revisit it at every pick.
+
+Batch diversity strategies (k-center, ranked batch, BADGE, clustering) touch
+every pool row once per pick. Transforming the pool through a ``Pipeline`` at
+each pick would repeat the preprocessing ``n_instances`` times, so these
+helpers transform it once, chunk by chunk, into an N x d matrix (sparse when
+the feature space is sparse) and measure distances on it. Nothing here builds
+an N x N array.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.metrics import pairwise_distances
+from sklearn.metrics.pairwise import PAIRWISE_DISTANCE_FUNCTIONS, euclidean_distances
+
+from ._distances import labeled_features
+from ._rows import concat_rows
+
+
+def check_metric(metric):
+    """Raise a ``ValueError`` naming ``metric`` unless scikit-learn knows it."""
+    if not isinstance(metric, str) or metric not in PAIRWISE_DISTANCE_FUNCTIONS:
+        raise ValueError(
+            f"metric must be one of {sorted(PAIRWISE_DISTANCE_FUNCTIONS)}; "
+            f"got {metric!r} instead."
+        )
+
+
+def as_features(X):
+    """``X`` as a float CSR matrix when sparse, else as a 2-D float ndarray.
+
+    Raises a ``TypeError`` when the feature space is not numeric (raw text, say),
+    telling the user to put the vectorizer in a ``Pipeline``.
+    """
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        return X if X.dtype.kind == "f" else X.astype(np.float64)
+    X = np.asarray(X)
+    if X.ndim != 2 or X.dtype.kind not in "biuf":
+        raise TypeError(
+            "A distance-based strategy needs a numeric 2-D feature space; the "
+            f"estimator sees an array of shape {X.shape} and dtype {X.dtype}. Put "
+            "the preprocessing (e.g. a TfidfVectorizer) in a Pipeline before the "
+            "estimator."
+        )
+    return X if X.dtype.kind == "f" else X.astype(np.float64)
+
+
+def pool_feature_matrix(context):
+    """Every pool row in the estimator's feature space, as one matrix.
+
+    The pool is transformed chunk by chunk (in threads when ``context.n_jobs``
+    asks for it). Memory: the N x d result, sparse if the space is sparse.
+    """
+
+    def transform(chunk):
+        return as_features(context.feature_space(context.pool_rows(chunk)))
+
+    chunks = list(context.pool_chunks())
+    if context.n_jobs in (None, 1) or len(chunks) == 1:
+        parts = [transform(chunk) for chunk in chunks]
+    else:
+        parts = Parallel(n_jobs=context.n_jobs, prefer="threads")(
+            delayed(transform)(chunk) for chunk in chunks
+        )
+    return concat_rows(parts)
+
+
+def labeled_feature_matrix(context):
+    """The labeled rows in the feature space as a float matrix, or ``None``."""
+    features = labeled_features(context)
+    return None if features is None else as_features(features)
+
+
+def squared_row_norms(X):
+    """:math:`\\lVert x_i \\rVert^2` for every row of a dense or sparse ``X``."""
+    if sp.issparse(X):
+        return np.asarray(X.multiply(X).sum(axis=1)).ravel()
+    return np.einsum("ij,ij->i", X, X)
+
+
+def stack_features(*blocks):
+    """Stack feature blocks (``None`` skipped); sparse if any block is sparse."""
+    blocks = [block for block in blocks if block is not None]
+    if any(sp.issparse(block) for block in blocks):
+        return sp.vstack([sp.csr_matrix(block) for block in blocks], format="csr")
+    return np.vstack(blocks)
+
+
+class RowDistances:
+    """``RowDistances(X, metric)(i)``: distance from every row of ``X`` to row ``i``.
+
+    One O(N * d) pass per call. For ``"euclidean"`` the squared row norms are
+    computed once and reused, so a call is one matrix-vector product (a sparse
+    one for a sparse ``X``).
+    """
+
+    def __init__(self, X, metric="euclidean"):
+        self.X = X
+        self.metric = metric
+        self.sq_norms = squared_row_norms(X) if metric == "euclidean" else None
+
+    def __call__(self, i):
+        row = self.X[i : i + 1]
+        if self.sq_norms is None:
+            return pairwise_distances(self.X, row, metric=self.metric).ravel()
+        squared = euclidean_distances(
+            self.X,
+            row,
+            X_norm_squared=self.sq_norms.reshape(-1, 1),
+            Y_norm_squared=self.sq_norms[i : i + 1].reshape(1, 1),
+            squared=True,
+        ).ravel()
+        return np.sqrt(np.maximum(squared, 0.0, out=squared), out=squared)
+
+
+def closest_distinct_rows(X, centers, metric="euclidean"):
+    """For each center in turn, the nearest row of ``X`` no earlier center took.
+
+    Memory: one column of N distances at a time.
+
+    Returns
+    -------
+    rows : ndarray of int, shape (n_centers,)
+    """
+    taken = np.zeros(X.shape[0], dtype=bool)
+    rows = np.empty(centers.shape[0], dtype=np.intp)
+    for c in range(centers.shape[0]):
+        distances = pairwise_distances(X, centers[c : c + 1], metric=metric).ravel()
+        distances[taken] = np.inf
+        rows[c] = int(np.argmin(distances))
+        taken[rows[c]] = True
+    return rows
