@@ -543,7 +543,9 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             labeled=labeled.data,
             labeled_indices=labeled.pool_indices,
             random_state=self._rng,
-            feature_space=FeatureSpace(estimator, fitted, X_fallback=X),
+            feature_space=FeatureSpace(
+                estimator, fitted, X_fallback=None if fitted else X
+            ),
             history=tuple(self.history_),
             is_classifier=self._is_classifier(),
             classes=getattr(model, "classes_", self._classes),
@@ -765,7 +767,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             return None, None
         if mode == "partial" and (
             self.estimator_ is None
-            or not np.array_equal(np.unique(y_all), np.unique(classes))
+            or (
+                self._is_classifier()
+                and not np.array_equal(np.unique(y_all), np.unique(classes))
+            )
         ):
             # a fresh partial model: passes over every labeled row, so the model
             # knows every class of ``classes`` from the start

@@ -1,0 +1,556 @@
+"""Stopping criteria: when an active-learning campaign should end early.
+
+``ActiveLearner(stopping=...)`` asks its criterion after every training whether
+to stop; the simulation in ``fit`` ends as soon as it says so and the reason is
+kept in ``stop_reason_`` and in the last ``history_`` record.
+
+A criterion is a scikit-learn estimator (so ``GridSearchCV`` reaches
+``stopping__threshold``) with one method, :meth:`StoppingCriterion.check`,
+which receives the loop's :class:`~skal.strategies.QueryContext` (the freshly
+trained estimator, the remaining pool, the labeled rows, the learner's
+``random_state``) and returns a sentence saying why to stop, or ``None``. The
+learner works on a clone, ``stopping_``, which keeps the criterion's state
+across loops (the stop set, past predictions, past scores).
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.model_selection import cross_val_score
+
+from .strategies._base import check_in
+from .strategies._uncertainty import UNCERTAINTY, predict_proba_or_softmax
+from .utils._rows import n_rows, take_rows
+from .utils._validation import check_int, resolve_size
+
+
+def _check_fraction(name, value, *, low=0.0, high=1.0):
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a number; got {value!r} instead.")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be in [{low}, {high}]; got {value!r}.")
+    return float(value)
+
+
+def cohen_kappa(a, b):
+    r"""Cohen's kappa between two label vectors (any label type).
+
+    .. math:: \kappa = \frac{p_o - p_e}{1 - p_e}, \qquad
+              p_e = \sum_k p_{a}(k)\, p_{b}(k)
+
+    with :math:`p_o` the share of rows where ``a`` and ``b`` agree and
+    :math:`p_a(k)`, :math:`p_b(k)` the share of rows each gives label :math:`k`.
+    When both vectors hold the same single label (:math:`p_e = 1`) the kappa is
+    undefined; agreement is then perfect and 1.0 is returned (0.0 if they
+    disagree, which cannot happen with a single label).
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    labels, codes = np.unique(np.concatenate([a, b]), return_inverse=True)
+    code_a, code_b = codes[: a.size], codes[a.size :]
+    p_o = np.mean(code_a == code_b)
+    p_a = np.bincount(code_a, minlength=labels.size) / a.size
+    p_b = np.bincount(code_b, minlength=labels.size) / b.size
+    p_e = float(p_a @ p_b)
+    if np.isclose(p_e, 1.0):
+        return 1.0 if p_o == 1.0 else 0.0
+    return float((p_o - p_e) / (1.0 - p_e))
+
+
+class StoppingCriterion(BaseEstimator):
+    """Base class of the stopping criteria.
+
+    Subclasses implement :meth:`check`, called once after every training with a
+    model. A criterion validates its parameters there, and may keep state on
+    itself between calls (the learner calls a clone, ``stopping_``).
+    """
+
+    def check(self, context):
+        """Why to stop after this training, or ``None`` to go on.
+
+        Parameters
+        ----------
+        context : QueryContext
+            The loop's state; ``context.estimator`` is the model just trained and
+            ``context.pool_indices`` the rows still unlabeled.
+
+        Returns
+        -------
+        reason : str or None
+        """
+        raise NotImplementedError
+
+
+class StabilizingPredictions(StoppingCriterion):
+    r"""Stop once consecutive models agree on a fixed stop set.
+
+    The stabilizing-predictions rule of Bloodgood and Vijay-Shanker [1]_. A stop
+    set :math:`S` of unlabeled rows is drawn once, at the first check, and never
+    changes (it needs no labels). After training model :math:`f_t`, its
+    predictions on :math:`S` are compared with those of the previous model by
+    Cohen's kappa
+
+    .. math:: \kappa_t = \frac{p_o - p_e}{1 - p_e}
+
+    (:math:`p_o`: share of :math:`S` on which :math:`f_{t-1}` and :math:`f_t`
+    agree; :math:`p_e`: agreement expected by chance from each model's label
+    frequencies). Learning stops when the mean of the last ``window`` kappas is
+    at least ``threshold``:
+
+    .. math:: \frac{1}{w} \sum_{i=t-w+1}^{t} \kappa_i \ \ge\ \mathrm{threshold}
+
+    so at least ``window + 1`` models are needed. The published setting is
+    ``window=3`` and ``threshold=0.99``; lower thresholds stop earlier (the paper
+    argues the threshold is the user's knob for the label/accuracy trade-off).
+
+    Parameters
+    ----------
+    window : int, default=3
+        Number of consecutive kappas averaged.
+    threshold : float, default=0.99
+        Stop when the mean kappa reaches it, in [-1, 1].
+    stop_set_size : int or float, default=1000
+        Rows in the stop set: an int, or a float in (0, 1] for a share of the
+        pool at the first check (capped by the pool size). Drawn with the
+        learner's ``random_state``.
+
+    Attributes
+    ----------
+    stop_set_ : ndarray of int
+        Rows of the learner's ``X`` in the stop set.
+    kappas_ : list of float
+        Kappa between each pair of consecutive models.
+
+    Notes
+    -----
+    Cost per loop: one ``predict`` over the stop set; memory: one prediction per
+    stop-set row. Kappa equals 1.0 when both models predict one and the same
+    label for every row (the formula is 0/0 there).
+
+    References
+    ----------
+    .. [1] M. Bloodgood and K. Vijay-Shanker. "A Method for Stopping Active
+       Learning Based on Stabilizing Predictions and the Need for User-Adjustable
+       Stopping". CoNLL 2009.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal import ActiveLearner
+    >>> from skal.stopping import StabilizingPredictions
+    >>> X, y = load_digits(return_X_y=True)
+    >>> learner = ActiveLearner(LogisticRegression(max_iter=500), budget=1000,
+    ...                         batch_size=20, random_state=0,
+    ...                         stopping=StabilizingPredictions(threshold=0.97))
+    >>> learner.fit(X, y).stop_reason_ is not None
+    True
+    """
+
+    def __init__(self, window=3, threshold=0.99, stop_set_size=1000):
+        self.window = window
+        self.threshold = threshold
+        self.stop_set_size = stop_set_size
+
+    def check(self, context):
+        window = check_int("window", self.window, minimum=1)
+        threshold = _check_fraction("threshold", self.threshold, low=-1.0)
+        if not context.is_classifier:
+            raise TypeError(
+                "StabilizingPredictions compares predicted labels (Cohen's kappa) "
+                "and needs a classifier."
+            )
+        if not hasattr(self, "stop_set_"):
+            if context.n_pool == 0:
+                return None
+            size = resolve_size(
+                "stop_set_size", self.stop_set_size, context.n_pool, allow_none=False
+            )
+            if size < 1:
+                raise ValueError(f"stop_set_size must be >= 1; got {size}.")
+            size = min(size, context.n_pool)
+            positions = context.random_state.choice(context.n_pool, size, replace=False)
+            self.stop_set_ = np.sort(context.pool_indices[positions])
+            self.kappas_ = []
+            self._previous = context.estimator.predict(
+                take_rows(context.X, self.stop_set_)
+            )
+            return None
+        predictions = context.estimator.predict(take_rows(context.X, self.stop_set_))
+        self.kappas_.append(cohen_kappa(self._previous, predictions))
+        self._previous = predictions
+        if len(self.kappas_) >= window:
+            mean = float(np.mean(self.kappas_[-window:]))
+            if mean >= threshold:
+                return (
+                    f"StabilizingPredictions: mean kappa of the last {window} "
+                    f"models on the stop set is {mean:.4f} >= {threshold}"
+                )
+        return None
+
+
+class _PoolUncertainty(StoppingCriterion):
+    """Shared by MaxUncertainty and OverallUncertainty: pool uncertainty < threshold."""
+
+    _aggregate = None
+    _word = None
+
+    def __init__(self, threshold=0.01, measure="entropy"):
+        self.threshold = threshold
+        self.measure = measure
+
+    def check(self, context):
+        check_in("measure", self.measure, tuple(UNCERTAINTY))
+        if isinstance(self.threshold, bool) or not isinstance(self.threshold, Real):
+            raise TypeError(f"threshold must be a number; got {self.threshold!r}.")
+        if context.n_pool == 0:
+            return None
+        estimator, measure = context.estimator, UNCERTAINTY[self.measure]
+        values = context.map_pool(
+            lambda X_chunk: measure(predict_proba_or_softmax(estimator, X_chunk))
+        )
+        value = float(type(self)._aggregate(values))
+        if value < self.threshold:
+            return (
+                f"{type(self).__name__}: {self._word} {self.measure} of the pool "
+                f"is {value:.4g} < {self.threshold}"
+            )
+        return None
+
+
+_POOL_UNCERTAINTY_DOC = """
+    Parameters
+    ----------
+    threshold : float, default=0.01
+        Stop when the {word} uncertainty falls below it (entropy in nats).
+    measure : {{"entropy", "margin", "least_confident"}}, default="entropy"
+        The uncertainty measure, as in
+        :class:`~skal.strategies.UncertaintySampling`.
+
+    Notes
+    -----
+    Cost per loop: one ``predict_proba`` pass over the pool, chunk by chunk
+    (memory: one float per pool row).
+
+    References
+    ----------
+    .. [1] J. Zhu, H. Wang and E. Hovy. "Multi-Criteria-Based Strategy to Stop
+       Active Learning for Data Annotation". COLING 2008.
+    .. [2] J. Zhu, H. Wang, E. Hovy and M. Ma. "Confidence-Based Stopping
+       Criteria for Active Learning for Data Annotation". ACM Transactions on
+       Speech and Language Processing 6(3), 2010.
+
+    Examples
+    --------
+    >>> from skal.stopping import {name}
+    >>> {name}(threshold=0.05, measure="margin")
+    {name}(measure='margin', threshold=0.05)
+    """
+
+
+class MaxUncertainty(_PoolUncertainty):
+    _aggregate = staticmethod(np.max)
+    _word = "largest"
+
+
+MaxUncertainty.__doc__ = r"""Stop when the most uncertain pool row is nearly certain.
+
+    The maximum-uncertainty criterion of Zhu, Wang and Hovy [1]_ [2]_: stop when
+
+    .. math:: \max_{x \in U} u(x) < \mathrm{threshold}
+
+    where :math:`U` is the unlabeled pool and :math:`u` an uncertainty measure
+    (entropy in the paper), i.e. when the row uncertainty sampling would query
+    next is no longer uncertain.
+    """ + _POOL_UNCERTAINTY_DOC.format(word="largest", name="MaxUncertainty")
+
+
+class OverallUncertainty(_PoolUncertainty):
+    _aggregate = staticmethod(np.mean)
+    _word = "mean"
+
+
+OverallUncertainty.__doc__ = r"""Stop when the pool as a whole is nearly certain.
+
+    The overall-uncertainty criterion of Zhu, Wang and Hovy [1]_ [2]_: stop when
+    the mean uncertainty of the unlabeled pool :math:`U` is below a threshold,
+
+    .. math:: \frac{1}{|U|} \sum_{x \in U} u(x) < \mathrm{threshold}.
+    """ + _POOL_UNCERTAINTY_DOC.format(word="mean", name="OverallUncertainty")
+
+
+class ClassificationChange(StoppingCriterion):
+    r"""Stop when the model's predictions on the pool no longer change.
+
+    After each training, the predictions on the rows still in the pool are
+    compared with those of the previous model on the same rows; learning stops
+    when the share of rows whose predicted label changed is at most
+    ``tolerance`` (default: no change at all), ``patience`` times in a row:
+
+    .. math:: \frac{1}{|U_t|} \sum_{x \in U_t}
+              [\,f_t(x) \ne f_{t-1}(x)\,] \ \le\ \mathrm{tolerance}
+
+    where :math:`U_t` is the current pool. This is the classification-change
+    criterion in the spirit of Laws and Schütze [1]_ (stop once the learner's
+    view of the unlabeled data has converged) and of the label-change factor of
+    Zhu et al. [2]_.
+
+    Parameters
+    ----------
+    tolerance : float, default=0.0
+        Largest share of changed predictions still counted as "no change", in
+        [0, 1].
+    patience : int, default=1
+        Consecutive loops that must satisfy the rule.
+
+    Attributes
+    ----------
+    change_rates_ : list of float
+        Share of pool predictions that changed at each check.
+
+    Notes
+    -----
+    Cost per loop: one ``predict`` pass over the pool; memory: one prediction per
+    row of the learner's ``X`` (kept by row, so rows leaving the pool are simply
+    no longer compared).
+
+    References
+    ----------
+    .. [1] F. Laws and H. Schütze. "Stopping Criteria for Active Learning of
+       Named Entity Recognition". COLING 2008.
+    .. [2] J. Zhu, H. Wang, E. Hovy and M. Ma. "Confidence-Based Stopping
+       Criteria for Active Learning for Data Annotation". ACM Transactions on
+       Speech and Language Processing 6(3), 2010.
+
+    Examples
+    --------
+    >>> from skal.stopping import ClassificationChange
+    >>> ClassificationChange(tolerance=0.001, patience=2)
+    ClassificationChange(patience=2, tolerance=0.001)
+    """
+
+    def __init__(self, tolerance=0.0, patience=1):
+        self.tolerance = tolerance
+        self.patience = patience
+
+    def check(self, context):
+        tolerance = _check_fraction("tolerance", self.tolerance)
+        patience = check_int("patience", self.patience, minimum=1)
+        if context.n_pool == 0:
+            return None
+        estimator = context.estimator
+        predictions = context.map_pool(lambda X_chunk: estimator.predict(X_chunk))
+        if not hasattr(self, "change_rates_"):
+            self.change_rates_ = []
+            self._predictions = np.empty(n_rows(context.X), dtype=predictions.dtype)
+            self._seen = np.zeros(n_rows(context.X), dtype=bool)
+        else:
+            pool = context.pool_indices
+            seen = self._seen[pool]
+            if seen.any():
+                changed = self._predictions[pool[seen]] != predictions[seen]
+                self.change_rates_.append(float(np.mean(changed)))
+        if self._predictions.dtype != predictions.dtype:
+            self._predictions = self._predictions.astype(object)
+        self._predictions[context.pool_indices] = predictions
+        self._seen[context.pool_indices] = True
+        recent = self.change_rates_[-patience:]
+        if len(recent) == patience and max(recent) <= tolerance:
+            return (
+                f"ClassificationChange: at most {max(recent):.4g} of the pool "
+                f"predictions changed in each of the last {patience} loops"
+            )
+        return None
+
+
+class PerformancePlateau(StoppingCriterion):
+    """Stop when the model's score stops improving.
+
+    After each training the model is scored, on a held-out labeled set
+    ``(X_val, y_val)`` when given (the estimator's ``score``, or ``scoring``),
+    otherwise by cross-validation on the labeled rows (``cross_val_score`` of a
+    clone of the model, ``cv`` folds). Learning stops when the best score has
+    not improved by more than ``tol`` for ``patience`` consecutive loops:
+
+    ``best - max(scores of the last patience loops) >= -tol``, i.e. no recent
+    score beats the best earlier one by more than ``tol``.
+
+    Parameters
+    ----------
+    X_val, y_val : array-like or None, default=None
+        A labeled validation set. Both or neither.
+    cv : int or cross-validation generator, default=5
+        Folds for cross-validation on the labeled rows when no validation set is
+        given. Loops where cross-validation is impossible (too few rows per
+        class) are skipped.
+    scoring : str, callable or None, default=None
+        scikit-learn scoring; ``None`` uses the estimator's ``score``.
+    tol : float, default=1e-3
+        Smallest improvement that counts.
+    patience : int, default=3
+        Loops without improvement before stopping.
+
+    Attributes
+    ----------
+    scores_ : list of float
+        Score after each check (cross-validation failures are left out).
+
+    Notes
+    -----
+    Cost per loop: one ``predict`` over the validation set, or ``cv`` model fits
+    on the labeled rows (the dominant cost of a loop for many models; prefer a
+    validation set when one exists). Scores measured by cross-validation on
+    actively chosen rows are biased (those rows are the hard ones), but their
+    plateau is still informative.
+
+    Examples
+    --------
+    >>> from skal.stopping import PerformancePlateau
+    >>> PerformancePlateau(tol=0.01, patience=2)
+    PerformancePlateau(patience=2, tol=0.01)
+    """
+
+    def __init__(
+        self, X_val=None, y_val=None, *, cv=5, scoring=None, tol=1e-3, patience=3
+    ):
+        self.X_val = X_val
+        self.y_val = y_val
+        self.cv = cv
+        self.scoring = scoring
+        self.tol = tol
+        self.patience = patience
+
+    def _score(self, context):
+        if self.scoring is None:
+            scorer = None
+        else:
+            from sklearn.metrics import check_scoring
+
+            scorer = check_scoring(context.estimator, scoring=self.scoring)
+        if self.X_val is not None:
+            if scorer is None:
+                return float(context.estimator.score(self.X_val, self.y_val))
+            return float(scorer(context.estimator, self.X_val, self.y_val))
+        X_labeled, y_labeled = context.labeled()
+        if y_labeled is None:
+            return None
+        if isinstance(self.cv, Integral) and len(y_labeled) < self.cv:
+            return None
+        try:
+            scores = cross_val_score(
+                clone(context.estimator),
+                X_labeled,
+                y_labeled,
+                cv=self.cv,
+                scoring=self.scoring,
+                error_score="raise",
+            )
+        except ValueError:
+            return None
+        return float(np.mean(scores))
+
+    def check(self, context):
+        patience = check_int("patience", self.patience, minimum=1)
+        if isinstance(self.tol, bool) or not isinstance(self.tol, Real):
+            raise TypeError(f"tol must be a number; got {self.tol!r}.")
+        if (self.X_val is None) != (self.y_val is None):
+            raise ValueError("X_val and y_val must be given together.")
+        if not hasattr(self, "scores_"):
+            self.scores_ = []
+        score = self._score(context)
+        if score is None:
+            return None
+        self.scores_.append(score)
+        if len(self.scores_) <= patience:
+            return None
+        best_before = max(self.scores_[:-patience])
+        recent = max(self.scores_[-patience:])
+        if recent - best_before <= self.tol:
+            return (
+                f"PerformancePlateau: no score gain above {self.tol} in the last "
+                f"{patience} loops (best {best_before:.4f}, recent {recent:.4f})"
+            )
+        return None
+
+
+class _Combination(StoppingCriterion):
+    def __init__(self, criteria):
+        self.criteria = criteria
+
+    def _reasons(self, context):
+        if not isinstance(self.criteria, (list, tuple)) or not self.criteria:
+            raise ValueError("criteria must be a non-empty list of stopping criteria.")
+        if not hasattr(self, "criteria_"):
+            for criterion in self.criteria:
+                if not isinstance(criterion, StoppingCriterion):
+                    raise TypeError(
+                        f"criteria must hold stopping criteria; got {criterion!r}."
+                    )
+            self.criteria_ = [clone(criterion) for criterion in self.criteria]
+        # every criterion is checked, so each keeps its state up to date
+        return [criterion.check(context) for criterion in self.criteria_]
+
+
+class AnyOf(_Combination):
+    """Stop as soon as any of several criteria says so.
+
+    Every criterion is checked after each training (so each keeps its own
+    state), and the reasons of those that fire are joined.
+
+    Parameters
+    ----------
+    criteria : list of StoppingCriterion
+        Reachable as ``criteria`` (replace the list) in ``set_params``.
+
+    Attributes
+    ----------
+    criteria_ : list of StoppingCriterion
+        The clones in use.
+
+    Examples
+    --------
+    >>> from skal.stopping import AnyOf, MaxUncertainty, StabilizingPredictions
+    >>> AnyOf([StabilizingPredictions(), MaxUncertainty()])
+    AnyOf(criteria=[StabilizingPredictions(), MaxUncertainty()])
+    """
+
+    def check(self, context):
+        reasons = [reason for reason in self._reasons(context) if reason]
+        return "; ".join(reasons) if reasons else None
+
+
+class AllOf(_Combination):
+    """Stop only when all of several criteria say so in the same loop.
+
+    Parameters
+    ----------
+    criteria : list of StoppingCriterion
+
+    Attributes
+    ----------
+    criteria_ : list of StoppingCriterion
+        The clones in use.
+
+    Examples
+    --------
+    >>> from skal.stopping import AllOf, ClassificationChange, OverallUncertainty
+    >>> AllOf([ClassificationChange(), OverallUncertainty(threshold=0.05)])
+    AllOf(criteria=[ClassificationChange(), OverallUncertainty(threshold=0.05)])
+    """
+
+    def check(self, context):
+        reasons = self._reasons(context)
+        return "; ".join(reasons) if all(reasons) else None
+
+
+__all__ = [
+    "StoppingCriterion",
+    "StabilizingPredictions",
+    "MaxUncertainty",
+    "OverallUncertainty",
+    "ClassificationChange",
+    "PerformancePlateau",
+    "AnyOf",
+    "AllOf",
+    "cohen_kappa",
+]
