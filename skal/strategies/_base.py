@@ -10,17 +10,23 @@ the pool. Two kinds share that entry point:
 * **batch** strategies override :meth:`QueryStrategy.select` itself.
 """
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator
+from sklearn.utils.parallel import Parallel, delayed
 
+from ..utils._chunking import auto_chunk_size, release_rows
+from ..utils._feature_space import FeatureSpace, preprocessor
 from ..utils._rows import as_slice_if_contiguous, n_rows, take_rows
 
-DEFAULT_CHUNK_SIZE = 10_000
+#: ``None``: the chunk size follows ``working_memory`` and the row width
+#: (:func:`skal.utils._chunking.auto_chunk_size`).
+DEFAULT_CHUNK_SIZE = None
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,20 @@ class QueryContext:
     is_classifier : bool
     classes : ndarray or None
     n_jobs : int or None
+        Parallel jobs, with joblib's meaning (``None``: 1 unless a
+        ``joblib.parallel_config`` says otherwise).
     chunk_size : int
-        Rows scored at once.
+        Rows scored at once. Given as ``None``, it becomes
+        ``working_memory / 64`` bytes of rows of ``X`` (scikit-learn's
+        ``working_memory``, 1024 MiB by default), between 1,000 and 1,000,000
+        rows; it never depends on ``n_jobs`` or on the pool size.
+
+    Notes
+    -----
+    A pickled context is its :meth:`light` copy: a function shipped to a worker
+    process (joblib's ``loky`` or ``dask`` backends) that refers to the context,
+    to ``context.labeled`` or to ``context.feature_space`` never carries the
+    pool with it.
     """
 
     X: Any
@@ -72,7 +90,17 @@ class QueryContext:
     is_classifier: bool = True
     classes: Any = None
     n_jobs: Any = None
-    chunk_size: int = DEFAULT_CHUNK_SIZE
+    chunk_size: int | None = DEFAULT_CHUNK_SIZE
+
+    def __post_init__(self):
+        if self.chunk_size is None:
+            object.__setattr__(self, "chunk_size", auto_chunk_size(self.X))
+        if not isinstance(self.labeled, _LabeledRows):
+            object.__setattr__(self, "labeled", _LabeledRows(self.labeled))
+        if isinstance(self.feature_space, FeatureSpace):
+            object.__setattr__(
+                self, "feature_space", _PoolFreeFeatureSpace(self.feature_space)
+            )
 
     @property
     def n_pool(self) -> int:
@@ -91,37 +119,113 @@ class QueryContext:
             yield slice(start, min(start + step, self.n_pool))
 
     def map_pool(self, func):
-        """``func(X_chunk)`` over the pool in chunks, concatenated along axis 0.
+        """``func(X_chunk)`` over the pool in chunks, stacked along axis 0.
 
         Chunks run in parallel through joblib (``n_jobs``; threads by default,
-        any backend chosen with ``joblib.parallel_config``). Only a chunk and
-        ``func`` travel to a worker, never the whole pool. ``func`` must be
-        deterministic so results do not depend on ``n_jobs``.
+        any backend chosen with ``joblib.parallel_config``: ``loky``, ``dask``,
+        ...). Chunks are cut in this process and only a chunk and ``func``
+        travel to a worker, never the whole pool; at most ``2 * n_jobs`` chunks
+        are in flight. ``func`` must be deterministic so results do not depend
+        on ``n_jobs`` or the backend.
+
+        Memory: the chunks in flight, plus the stacked result (one row per pool
+        row), filled as chunks come back. Pages of a memory-mapped pool are
+        released after each chunk (:func:`~skal.utils._chunking.release_rows`),
+        so a pool larger than memory is read once and never held whole.
         """
         chunks = list(self.pool_chunks())
         if not chunks:
             return np.empty(0)
-        if self.n_jobs in (None, 1) or len(chunks) == 1:
-            parts = [func(self.pool_rows(chunk)) for chunk in chunks]
+        if len(chunks) == 1 or effective_n_jobs(self.n_jobs) == 1:
+            parts = (func(self.pool_rows(chunk)) for chunk in chunks)
         else:
-            parts = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(func)(self.pool_rows(chunk)) for chunk in chunks
-            )
-        return np.concatenate([np.asarray(part) for part in parts], axis=0)
+            parts = Parallel(
+                n_jobs=self.n_jobs, prefer="threads", return_as="generator"
+            )(delayed(func)(self.pool_rows(chunk)) for chunk in chunks)
+        result = None
+        for chunk, part in zip(chunks, parts, strict=True):
+            part = np.asarray(part)
+            if result is None:
+                result = np.empty((self.n_pool,) + part.shape[1:], dtype=part.dtype)
+            elif not np.can_cast(part.dtype, result.dtype, casting="same_kind"):
+                result = result.astype(np.result_type(result, part))
+            result[chunk] = part
+            release_rows(self.X, self.pool_indices[chunk])
+        return result
 
     def light(self):
         """A copy without the pool, cheap to send to a worker process.
 
-        The labeled rows are taken out of the stored pool once, so the copy holds
-        no reference to the whole ``X``.
+        ``X`` and ``pool_indices`` are dropped; ``labeled()`` and
+        ``feature_space`` keep working but hold no reference to the pool once
+        pickled (the labeled rows travel, taken out of the pool once). Pickling
+        a context pickles this copy.
         """
-        labeled = self.labeled()
-        return replace(
-            self,
-            X=None,
-            pool_indices=np.empty(0, dtype=np.intp),
-            labeled=lambda: labeled,
-        )
+        return replace(self, X=None, pool_indices=np.empty(0, dtype=np.intp))
+
+    def __reduce__(self):
+        light = self if self.X is None else self.light()
+        values = {name: getattr(light, name) for name in self.__dataclass_fields__}
+        return (_rebuild_context, (values,))
+
+    def __copy__(self):
+        return replace(self)
+
+    def __deepcopy__(self, memo):
+        values = {
+            name: copy.deepcopy(getattr(self, name), memo)
+            for name in self.__dataclass_fields__
+        }
+        return QueryContext(**values)
+
+
+def _rebuild_context(values):
+    return QueryContext(**values)
+
+
+class _LabeledRows:
+    """``labeled()`` computed once, pickled as its value (not the whole pool)."""
+
+    def __init__(self, labeled):
+        self._labeled = labeled
+        self._value = None
+
+    def __call__(self):
+        if self._value is None:
+            self._value = self._labeled()
+        return self._value
+
+    def __reduce__(self):
+        return (_LabeledRows, (_Constant(self()),))
+
+
+class _Constant:
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self):
+        return self.value
+
+
+class _PoolFreeFeatureSpace:
+    """A :class:`FeatureSpace` that does not carry the pool when pickled.
+
+    Before any model exists, the preprocessing is fitted on the pool here, once,
+    and only the fitted transformer travels.
+    """
+
+    def __init__(self, space):
+        self.space = space
+
+    def __call__(self, X_rows):
+        return self.space(X_rows)
+
+    def __reduce__(self):
+        space = self.space
+        if space.fitted or preprocessor(space.estimator) is None:
+            return (FeatureSpace, (space.estimator, space.fitted))
+        space(take_rows(space.X_fallback, slice(0, 1)))  # fits the preprocessing
+        return (getattr, (space._transformer, "transform"))
 
 
 def top_k(scores, k, random_state):
@@ -131,7 +235,8 @@ def top_k(scores, k, random_state):
     tied at the cut-off value, the ones kept are drawn with ``random_state``.
     """
     scores = np.asarray(scores, dtype=float)
-    scores = np.where(np.isnan(scores), -np.inf, scores)
+    if np.isnan(scores).any():
+        scores = np.where(np.isnan(scores), -np.inf, scores)
     n = scores.shape[0]
     if not 0 <= k <= n:
         raise ValueError(f"Cannot pick {k} rows from a pool of {n}.")
