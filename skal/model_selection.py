@@ -11,6 +11,7 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit, check_
 from sklearn.utils import check_random_state
 
 from ._learner import ActiveLearner
+from .schedules import batch_size_at, check_batch_size
 from .strategies import RandomSampling
 from .utils._rows import as_indexable, n_rows, take_rows
 from .utils._validation import check_int, resolve_size
@@ -106,6 +107,8 @@ def active_learning_curve(
 
     Notes
     -----
+    A learner's ``stopping`` criterion is not applied: every campaign runs to
+    the budget, so the curves show what stopping earlier would have cost.
     A ``budget`` given as a fraction is taken of the smallest pool over the
     splits, so every repeat has the same label counts. Cost: ``n_repeats``
     times the cost of one campaign per learner, plus one scoring pass over the
@@ -247,18 +250,23 @@ def _splits(learner, X, y, test_size, cv, n_repeats, rng):
 
 
 def _plan(name, learner, pool_size):
-    """Budget, initial size and the label count at every point of ``learner``."""
-    check_int(f"{name}: batch_size", learner.batch_size, minimum=1)
+    """Budget, initial size and the label count at every point of ``learner``.
+
+    The counts follow the learner's ``batch_size`` (an int or a schedule) loop
+    by loop, the last loop cut to the budget.
+    """
+    check_batch_size(learner.batch_size)
     check_int(f"{name}: n_initial", learner.n_initial, minimum=0)
     budget = min(resolve_size(f"{name}: budget", learner.budget, pool_size), pool_size)
     if budget < 1:
         raise ValueError(f"learner {name!r}: budget must allow at least one label.")
     n_initial = min(learner.n_initial, budget)
     counts = [n_initial] if n_initial else []
-    total = n_initial
+    total, loop = n_initial, 0
     while total < budget:
-        total = min(total + learner.batch_size, budget)
+        total = min(total + batch_size_at(learner.batch_size, loop, total), budget)
         counts.append(total)
+        loop += 1
     return {
         "budget": budget,
         "n_initial": n_initial,
@@ -317,13 +325,13 @@ def _campaign(learner, plan, X, y, split, initial, unlabeled, marker, seed, scor
         scores.append(float(score))
         times.append(sum(h["query_seconds"] + h["fit_seconds"] for h in model.history_))
 
-    n_labeled = len(initial)
-    if n_labeled:
+    counts = plan["n_labeled"]
+    if len(initial):
         record()
-    while n_labeled < plan["budget"]:
-        n = min(learner.batch_size, plan["budget"] - n_labeled)
-        rows = model.query(n_instances=n)
+    else:  # no initial set: the first loop starts from nothing
+        counts = np.concatenate([[0], counts])
+    for n in np.diff(counts):
+        rows = model.query(n_instances=int(n))
         model.label(rows, y_pool[rows])
-        n_labeled += n
         record()
     return np.asarray(scores, dtype=float), np.asarray(times, dtype=float)

@@ -201,3 +201,13 @@ def test_bad_arguments_are_rejected():
         active_learning_curve(make_learner(), X_IRIS, Y_IRIS, n_repeats=0)
     with pytest.raises(TypeError, match="test_size"):
         active_learning_curve(make_learner(), X_IRIS, Y_IRIS, test_size="half")
+
+
+def test_loop_size_schedules_give_the_learners_own_label_counts():
+    from skal.schedules import GeometricSchedule
+
+    learner = make_learner(batch_size=GeometricSchedule(2, 2.0), budget=60)
+    n_labeled, _ = active_learning_curve(learner, X_IRIS, Y_IRIS, n_repeats=1)
+    fitted = clone(learner).set_params(random_state=0).fit(X_IRIS, Y_IRIS)
+    np.testing.assert_array_equal(n_labeled, [h["n_labeled"] for h in fitted.history_])
+    np.testing.assert_array_equal(n_labeled, [10, 12, 16, 24, 40, 60])

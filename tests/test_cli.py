@@ -1,0 +1,253 @@
+"""Tests of the ``skal`` command line, run in-process."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+
+from skal import ActiveLearner
+from skal.cli import ProgressBar, _aliases, _estimators, available_strategies, main
+from skal.metrics import area_under_learning_curve
+from skal.model_selection import active_learning_curve
+from skal.strategies import RandomSampling, UncertaintySampling
+
+SMALL = [
+    "benchmark",
+    "--dataset",
+    "iris",
+    "--budget",
+    "30",
+    "--batch-size",
+    "10",
+    "--repeats",
+    "3",
+    "--n-jobs",
+    "1",
+]
+
+
+def run(capsys, *args):
+    status = main([*SMALL, *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def table_rows(out):
+    """``{strategy: cells}`` of the printed table."""
+    lines = out.strip().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("strategy"))
+    rows = {}
+    for line in lines[start + 1 :]:
+        cells = line.split()
+        if len(cells) < 5 or not cells[1][0].isdigit():
+            break
+        rows[cells[0]] = cells
+    return rows
+
+
+def test_table_matches_active_learning_curve(capsys):
+    status, out, err = run(capsys, "--strategies", "random,margin", "--seed", "3")
+    assert status == 0
+    assert err == ""
+    rows = table_rows(out)
+    assert list(rows) == ["random", "margin"]
+    # the same campaigns through the Python API
+    X, y = load_iris(return_X_y=True)
+    learners = {
+        name: ActiveLearner(
+            _estimators()["logreg"], strategy, budget=30, batch_size=10, n_initial=10
+        )
+        for name, strategy in [
+            ("random", RandomSampling()),
+            ("margin", UncertaintySampling()),
+        ]
+    }
+    n_labeled, scores = active_learning_curve(
+        learners, X, y, test_size=0.3, n_repeats=3, random_state=3
+    )
+    for name in learners:
+        aulc = area_under_learning_curve(n_labeled[name], scores[name].T)
+        assert rows[name][1] == f"{aulc.mean():.3f}"
+        assert rows[name][3] == f"{aulc.std():.3f}"
+        assert rows[name][4] == f"{scores[name][-1].mean():.3f}"
+        wins = np.sum(
+            aulc > area_under_learning_curve(n_labeled["random"], scores["random"].T)
+        )
+        if name == "margin":
+            assert rows[name][7].startswith(f"{wins}/")
+    assert "iris (150 rows, 4 features, 3 classes)" in out
+
+
+def test_quiet_prints_only_the_table(capsys):
+    status, out, _ = run(capsys, "--strategies", "random,entropy", "--quiet")
+    assert status == 0
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("strategy")
+    assert len(lines) == 3
+
+
+def test_outputs_are_written(capsys, tmp_path):
+    png, csv_path, json_path = (
+        tmp_path / f"out.{ext}" for ext in ("png", "csv", "json")
+    )
+    status, out, _ = run(
+        capsys,
+        "--strategies",
+        "random,margin",
+        "--output",
+        str(png),
+        "--output",
+        str(csv_path),
+        "--output",
+        str(json_path),
+    )
+    assert status == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with open(csv_path) as handle:
+        records = list(csv.DictReader(handle))
+    # 2 strategies x 3 repeats x 3 points (10, 20, 30 labels)
+    assert len(records) == 18
+    assert {r["n_labeled"] for r in records} == {"10", "20", "30"}
+    data = json.loads(json_path.read_text())
+    assert data["config"]["budget"] == 30
+    margin = data["results"]["margin"]
+    assert margin["n_labeled"] == [10, 20, 30]
+    assert len(margin["test_scores"]) == 3  # one list per repeat
+    # the CSV and the JSON hold the same numbers
+    first = [float(r["score"]) for r in records if r["strategy"] == "margin"][:3]
+    assert first == margin["test_scores"][0]
+    assert data["summary"][1]["vs_baseline"]["n_repeats"] == 3
+
+
+def test_csv_dataset_with_a_named_target(capsys, tmp_path):
+    X, y = load_iris(return_X_y=True)
+    path = tmp_path / "flowers.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["species", "a", "b", "c", "d"])
+        for row, label in zip(X, y, strict=True):
+            writer.writerow([["setosa", "versicolor", "virginica"][label], *row])
+    status, out, err = run(
+        capsys, "--dataset", str(path), "--target", "species", "--strategies", "random"
+    )
+    assert status == 0, err
+    assert "flowers.csv (150 rows, 4 features, 3 classes)" in out
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--dataset", "nowhere.csv"], "neither a bundled one"),
+        (["--strategies", "random,oracle"], "unknown strategy 'oracle'; choose from:"),
+        (["--strategies", "random,random"], "names a strategy twice"),
+        (["--estimator", "transformer"], "unknown estimator 'transformer'"),
+        (["--output", "curves.pdf"], "unknown kind '.pdf'"),
+        (["--output", "/no/such/folder/c.png"], "folder does not exist"),
+        (["--target", "y"], "--target only applies to a CSV file"),
+    ],
+)
+def test_user_mistakes_give_one_line_and_status_2(capsys, args, message):
+    status, out, err = run(capsys, *args)
+    assert status == 2
+    assert err.count("\n") == 1
+    assert err.startswith("skal: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_csv_mistakes(capsys, tmp_path):
+    path = write_csv(tmp_path / "d.csv", ["a", "b", "label"], [[1, 2, 0], [3, 4, 1]])
+    status, _, err = run(capsys, "--dataset", path, "--target", "klass")
+    assert status == 2
+    assert "no column 'klass'; its columns are: a, b, label" in err
+    text = write_csv(tmp_path / "t.csv", ["a", "label"], [["x", 0], ["y", 1]])
+    status, _, err = run(capsys, "--dataset", text)
+    assert status == 2
+    assert "column 'a' is not numeric" in err
+    ragged = tmp_path / "r.csv"
+    ragged.write_text("a,b,label\n1,2,0\n3,1\n")
+    status, _, err = run(capsys, "--dataset", str(ragged))
+    assert status == 2
+    assert "line 3: 2 fields" in err
+
+
+def test_a_continuous_target_is_refused_in_one_line(capsys, tmp_path):
+    rng = np.random.RandomState(0)
+    rows = np.column_stack([rng.normal(size=(60, 2)), rng.normal(size=60)])
+    path = write_csv(tmp_path / "reg.csv", ["a", "b", "y"], rows.tolist())
+    status, _, err = run(capsys, "--dataset", path)
+    assert status == 1
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--budget", "-3"], ["--budget", "1.5"], ["--repeats", "0"], ["--test-size", "1"]],
+)
+def test_bad_numbers_are_argparse_errors(capsys, args):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*SMALL, *args])
+    assert exit_info.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_fractional_budget(capsys):
+    status, out, _ = run(capsys, "--budget", "0.5", "--batch-size", "20", "--quiet")
+    assert status == 0
+    assert "random" in table_rows(out)
+
+
+def test_strategy_names_include_aliases_of_every_public_strategy():
+    assert "kcenter" in _aliases("KCenterGreedy")
+    assert "committee" in _aliases("QueryByCommittee")
+    assert "badge" in _aliases("Badge")
+    assert "typiclust" in _aliases("TypiClust")
+    found = available_strategies()
+    assert isinstance(found["random"](), RandomSampling)
+    assert found["entropy"]().measure == "entropy"
+    assert found["uncertainty"] is UncertaintySampling
+
+
+def test_progress_bar_draws_and_clears(capsys):
+    class Terminal:
+        def __init__(self):
+            self.text = ""
+
+        def write(self, text):
+            self.text += text
+
+        def flush(self):
+            pass
+
+    terminal = Terminal()
+    bar = ProgressBar(terminal, width=10)
+    bar(1, 4)
+    assert "[##........] 1/4 campaigns" in terminal.text
+    bar(4, 4)
+    assert terminal.text.endswith("\r")
+
+
+def test_python_dash_m_skal_is_the_same_command():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "skal", "benchmark", "--dataset", "nowhere.csv"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("skal: error: dataset 'nowhere.csv'")
+    assert "Traceback" not in done.stderr
