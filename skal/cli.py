@@ -58,17 +58,17 @@ ESTIMATOR_HELP = (
 
 # ------------------------------------------------------------------ strategies
 def _snake(name):
-    return re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", name).lower()
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def _aliases(class_name):
-    """Short names for a strategy class: ``KCenterGreedy`` -> ``kcenter`` ..."""
+    """Names of a strategy class, the shortest first: ``KCenterGreedy`` ->
+    ``k_center``, ``kcenter``, ``k_center_greedy``, ``kcentergreedy``."""
     snake = _snake(class_name)
-    names = [snake, class_name.lower()]
     short = snake
     for affix in ("_sampling", "query_by_", "_greedy", "_strategy"):
         short = short.replace(affix, "")
-    names += [short, short.replace("_", "")]
+    names = [short, short.replace("_", ""), snake, class_name.lower()]
     return list(dict.fromkeys(name for name in names if name))
 
 
