@@ -1,13 +1,20 @@
 """Query strategies: which pool rows to label next."""
 
+from ._badge import BADGE
 from ._base import QueryContext, QueryStrategy, RankingStrategy, top_k
+from ._cluster_margin import ClusterMargin
+from ._kcenter import KCenterGreedy
+from ._kmeans import KMeansSampling
+from ._probcover import ProbCover
 from ._random import RandomSampling
+from ._ranked_batch import RankedBatch
 from ._regression import (
     GreedySamplingTarget,
     GreedySamplingX,
     ImprovedGreedySampling,
     PredictiveStdSampling,
 )
+from ._typiclust import TypiClust
 from ._uncertainty import UncertaintySampling
 
 __all__ = [
@@ -20,5 +27,12 @@ __all__ = [
     "ImprovedGreedySampling",
     "PredictiveStdSampling",
     "UncertaintySampling",
+    "KCenterGreedy",
+    "RankedBatch",
+    "BADGE",
+    "TypiClust",
+    "ProbCover",
+    "ClusterMargin",
+    "KMeansSampling",
     "top_k",
 ]

@@ -1,0 +1,258 @@
+"""ProbCover: greedy maximum coverage of the data by delta-balls."""
+
+from numbers import Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.neighbors import NearestNeighbors
+
+from ..utils._clustering import fit_kmeans
+from ..utils._feature_matrix import (
+    labeled_feature_matrix,
+    pool_feature_matrix,
+    stack_features,
+)
+from ..utils._validation import check_int
+from ._base import QueryStrategy, check_pool_size, random_pick, top_k
+
+
+def purity_delta(features, cluster_labels, purity, n_samples, random_state):
+    r"""The largest :math:`\delta` whose balls are pure for a ``purity`` share of rows.
+
+    A ball :math:`B_\delta(x)` is pure when every row in it has ``x``'s cluster
+    label, that is when :math:`\delta` is below :math:`r(x)`, the distance
+    from ``x`` to the nearest row of another cluster. So the share of pure balls
+    is :math:`P(r(x) > \delta)` and the largest :math:`\delta` keeping it at
+    ``purity`` is the ``1 - purity`` quantile of :math:`r`, estimated on
+    ``n_samples`` rows drawn with ``random_state`` (against all rows).
+    """
+    n = features.shape[0]
+    sample = random_state.choice(n, size=min(n, n_samples), replace=False)
+    nearest_other = np.full(sample.size, np.inf)
+    for cluster in np.unique(cluster_labels):
+        queries = cluster_labels[sample] == cluster
+        others = np.flatnonzero(cluster_labels != cluster)
+        if not queries.any() or others.size == 0:
+            continue
+        index = NearestNeighbors(n_neighbors=1).fit(features[others])
+        distances, _ = index.kneighbors(features[sample[queries]])
+        nearest_other[queries] = distances[:, 0]
+    finite = nearest_other[np.isfinite(nearest_other)]
+    if finite.size == 0:  # a single cluster: every ball is pure
+        return float("inf")
+    return float(np.quantile(finite, 1.0 - purity))
+
+
+def delta_ball_graph(features, delta, chunk_size, max_edges):
+    """Sparse symmetric boolean adjacency: rows closer than ``delta``.
+
+    Rows are queried chunk by chunk against the rows from the chunk on only (the
+    relation is symmetric), so half the distances are computed and the graph is
+    exactly symmetric. Raises a ``ValueError`` naming ``delta`` as soon as the
+    graph would hold more than ``max_edges`` entries.
+    """
+    n = features.shape[0]
+    rows, cols = [], []
+    n_edges = 0
+    for start in range(0, n, chunk_size):
+        stop = min(start + chunk_size, n)
+        index = NearestNeighbors(radius=delta).fit(features[start:])
+        neighbors = index.radius_neighbors(features[start:stop], return_distance=False)
+        counts = np.fromiter((len(row) for row in neighbors), np.int64, len(neighbors))
+        row = np.repeat(np.arange(start, stop, dtype=np.int32), counts)
+        col = np.concatenate(neighbors).astype(np.int32) + np.int32(start)
+        upper = col >= row  # pairs inside the chunk come twice: keep one
+        rows.append(row[upper])
+        cols.append(col[upper])
+        n_edges += 2 * int(upper.sum()) - int(np.sum(row[upper] == col[upper]))
+        if n_edges > max_edges:
+            raise ValueError(
+                f"delta={delta:.4g} gives more than max_edges={max_edges} pairs "
+                "of rows closer than delta; choose a smaller delta (or raise "
+                "max_edges)."
+            )
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    off = row != col
+    row, col = np.concatenate([row, col[off]]), np.concatenate([col, row[off]])
+    data = np.ones(row.size, dtype=bool)
+    return sp.csr_matrix((data, (row, col)), shape=(n, n))
+
+
+def greedy_cover(graph, n_pool, n_instances, random_state):
+    """Pick pool rows (the first ``n_pool`` of ``graph``) covering most new rows.
+
+    Rows ``n_pool`` and beyond are labeled: their balls are covered from the
+    start. Each pick covers its ball; every row's count of uncovered
+    neighbours drops by one for each newly covered neighbour (the ball relation
+    is symmetric), O(edges) in all. When everything is covered, the rest of
+    the batch is drawn at random.
+    """
+    n = graph.shape[0]
+    covered = np.zeros(n, dtype=bool)
+    for labeled in range(n_pool, n):
+        covered[graph.indices[graph.indptr[labeled] : graph.indptr[labeled + 1]]] = True
+    gain = graph[:n_pool] @ (~covered).astype(np.int64)
+    available = np.ones(n_pool, dtype=bool)
+    picked = []
+    while len(picked) < n_instances:
+        scores = np.where(available, gain, -1)
+        if scores.max() <= 0:
+            break
+        position = int(top_k(scores, 1, random_state)[0])
+        picked.append(position)
+        available[position] = False
+        ball = graph.indices[graph.indptr[position] : graph.indptr[position + 1]]
+        new = ball[~covered[ball]]
+        covered[new] = True
+        lost = np.bincount(graph[new].indices, minlength=n)[:n_pool]
+        gain = gain - lost
+    if len(picked) < n_instances:
+        rest = np.flatnonzero(available)
+        extra = random_state.choice(rest, n_instances - len(picked), replace=False)
+        picked.extend(int(i) for i in extra)
+    return np.asarray(picked, dtype=np.intp)
+
+
+class ProbCover(QueryStrategy):
+    r"""ProbCover: pick the rows whose :math:`\delta`-balls cover the most data.
+
+    Every row :math:`x` covers the ball :math:`B_\delta(x) = \{x' :
+    \lVert x - x' \rVert \le \delta\}` [1]_. Labeled rows cover theirs from the
+    start; then each pick is the pool row whose ball contains the most
+    uncovered rows (pool and labeled alike), and its ball becomes covered:
+    greedy maximum coverage, a :math:`(1 - 1/e)`-approximation of
+
+    .. math::
+
+        \max_{\mathcal{L} \cup \mathcal{S},\, |\mathcal{S}| = B} \;
+        \frac{1}{N}\Big|\bigcup_{x \in \mathcal{L} \cup \mathcal{S}}
+        B_\delta(x)\Big|.
+
+    When everything is covered the rest of the batch is drawn at random.
+    Distances are Euclidean in the estimator's feature space. No model is
+    needed (``requires_model = False``): it is meant for the initial set and
+    low budgets.
+
+    Parameters
+    ----------
+    delta : float or "auto", default="auto"
+        The ball radius. ``"auto"`` follows the purity heuristic of [1]_: the
+        rows are clustered by k-means into ``n_clusters`` groups (as
+        pseudo-labels), and ``delta`` is the largest radius for which a
+        ``purity`` share of the balls hold one cluster only. Since a ball
+        around :math:`x` is pure exactly when :math:`\delta` is below the
+        distance from :math:`x` to the nearest row of another cluster, that
+        radius is the ``1 - purity`` quantile of this distance, estimated on
+        ``n_purity_samples`` rows.
+    purity : float in (0, 1], default=0.95
+        Share of pure balls for ``delta="auto"`` (0.95 in [1]_).
+    n_clusters : int or None, default=None
+        k-means clusters for ``delta="auto"``: ``None`` means the number of
+        known classes (``context.classes``) when there are at least two, else
+        10.
+    n_purity_samples : int, default=2000
+        Rows on which the purity is estimated for ``delta="auto"``.
+    max_edges : int, default=50_000_000
+        Guard on the size of the graph (pairs of rows closer than ``delta``):
+        beyond it a ``ValueError`` asks for a smaller ``delta`` instead of
+        exhausting memory.
+    clustering : {"auto", "kmeans", "minibatch"}, default="auto"
+        k-means implementation for ``delta="auto"`` (see
+        :class:`KMeansSampling`).
+
+    Attributes
+    ----------
+    delta_ : float
+        The radius used by the last call of :meth:`select`.
+
+    Notes
+    -----
+    The :math:`\delta`-ball graph is a sparse boolean matrix built with chunked
+    radius queries of :class:`sklearn.neighbors.NearestNeighbors` (a tree or
+    brute force, chosen by scikit-learn): memory O(N·d + E) for E pairs closer
+    than ``delta`` (5 bytes each), never an N x N dense matrix. The greedy
+    cover then costs O(N) per pick plus O(E) in all. ``delta="auto"`` adds a
+    k-means fit and one nearest-neighbour query per sampled row. On 100,000 x 20
+    rows (see the strategy benchmarks) the whole query stays well under a
+    minute and 2 GiB.
+
+    References
+    ----------
+    .. [1] O. Yehuda, A. Dekel, G. Hacohen and D. Weinshall. "Active Learning
+       Through a Covering Lens". Advances in Neural Information Processing
+       Systems (NeurIPS), 2022.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal import ActiveLearner
+    >>> from skal.strategies import ProbCover
+    >>> X, y = load_digits(return_X_y=True)
+    >>> learner = ActiveLearner(LogisticRegression(max_iter=1000),
+    ...                         initial_strategy=ProbCover(), n_initial=20,
+    ...                         budget=40, batch_size=10, random_state=0)
+    >>> learner.fit(X, y).history_[0]["strategy"]
+    'ProbCover'
+    """
+
+    requires_model = False
+
+    def __init__(
+        self,
+        delta="auto",
+        purity=0.95,
+        n_clusters=None,
+        n_purity_samples=2000,
+        max_edges=50_000_000,
+        clustering="auto",
+    ):
+        self.delta = delta
+        self.purity = purity
+        self.n_clusters = n_clusters
+        self.n_purity_samples = n_purity_samples
+        self.max_edges = max_edges
+        self.clustering = clustering
+
+    def _check_params(self):
+        if self.delta != "auto":
+            if isinstance(self.delta, bool) or not isinstance(self.delta, Real):
+                raise TypeError(f"delta must be 'auto' or a float; got {self.delta!r}.")
+            if not self.delta > 0:
+                raise ValueError(f"delta must be > 0; got {self.delta!r}.")
+        if isinstance(self.purity, bool) or not isinstance(self.purity, Real):
+            raise TypeError(f"purity must be a float; got {self.purity!r}.")
+        if not 0.0 < self.purity <= 1.0:
+            raise ValueError(f"purity must be in (0, 1]; got {self.purity!r}.")
+        check_int("n_clusters", self.n_clusters, minimum=1, allow_none=True)
+        check_int("n_purity_samples", self.n_purity_samples, minimum=1)
+        check_int("max_edges", self.max_edges, minimum=1)
+
+    def _auto_delta(self, features, context):
+        n_clusters = self.n_clusters
+        if n_clusters is None:
+            known = context.classes
+            n_clusters = len(known) if known is not None and len(known) >= 2 else 10
+        n_clusters = min(n_clusters, features.shape[0])
+        labels = fit_kmeans(
+            features, n_clusters, context.random_state, self.clustering
+        ).labels_
+        return purity_delta(
+            features, labels, self.purity, self.n_purity_samples, context.random_state
+        )
+
+    def select(self, context, n_instances):
+        self._check_params()
+        check_pool_size(context, n_instances)
+        features = stack_features(
+            pool_feature_matrix(context), labeled_feature_matrix(context)
+        )
+        if self.delta == "auto":
+            delta = self._auto_delta(features, context)
+        else:
+            delta = float(self.delta)
+        self.delta_ = delta
+        if not np.isfinite(delta):
+            return random_pick(context, n_instances)
+        graph = delta_ball_graph(features, delta, context.chunk_size, self.max_edges)
+        return greedy_cover(graph, context.n_pool, n_instances, context.random_state)
