@@ -774,10 +774,9 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         ):
             # a fresh partial model: passes over every labeled row, so the model
             # knows every class of ``classes`` from the start
-            estimator = clone(self.estimator)
-            for _ in range(self.partial_epochs):
-                estimator = self._partial_fit(estimator, X_all, y_all, classes)
-            return estimator, "partial"
+            return self._partial_update(
+                clone(self.estimator), X_all, y_all, None, None, classes
+            )
         estimator = clone(self.estimator)
         if mode == "warm_start":
             estimator.set_params(
@@ -786,17 +785,21 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         return estimator.fit(X_all, y_all), "full"
 
     def _partial_update(self, estimator, X_new, y_new, X_old, y_old, classes):
-        """``partial_epochs`` passes over the new rows, each with replayed rows."""
+        """One ``partial_fit`` call over ``partial_epochs`` copies of the new rows,
+        each copy joined by its own sample of ``replay`` earlier rows."""
         n_old = 0 if y_old is None else len(y_old)
         n_replay = min(resolve_size("replay", self.replay, n_old), n_old)
+        X_parts, y_parts = [], []
         for _ in range(self.partial_epochs):
-            X_pass, y_pass = X_new, y_new
+            X_parts.append(X_new)
+            y_parts.append(y_new)
             if n_replay:
                 picked = np.sort(self._rng.choice(n_old, n_replay, replace=False))
-                X_pass = concat_rows([X_new, take_rows(X_old, picked)])
-                y_pass = np.concatenate([y_new, y_old[picked]], axis=0)
-            estimator = self._partial_fit(estimator, X_pass, y_pass, classes)
-        return estimator, "partial"
+                X_parts.append(take_rows(X_old, picked))
+                y_parts.append(y_old[picked])
+        X_pass = concat_rows(X_parts)
+        y_pass = np.concatenate(y_parts, axis=0)
+        return self._partial_fit(estimator, X_pass, y_pass, classes), "partial"
 
     def _partial_fit(self, estimator, X, y, classes):
         if self._is_classifier():
