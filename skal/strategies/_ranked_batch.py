@@ -44,6 +44,8 @@ class RankedBatch(QueryStrategy):
     so while few rows are labeled the batch favours diversity, and uncertainty
     takes over as the labeled set grows. :math:`\alpha` is recomputed after each
     pick (the pick leaves :math:`\mathcal{U}` and joins :math:`\mathcal{L}`).
+    With no labeled row at all (:math:`\alpha = 1`, every row equally far from
+    nothing) the first pick is the most uncertain row.
     Distances :math:`\Delta` are Euclidean in the estimator's feature space.
 
     Parameters
@@ -117,6 +119,8 @@ class RankedBatch(QueryStrategy):
             if alpha is None:
                 alpha = n_unlabeled / (n_unlabeled + n_labeled + len(picked))
             scores = alpha * (1.0 - 1.0 / (1.0 + nearest)) + (1 - alpha) * uncertainty
+            if n_labeled + len(picked) == 0:  # nothing known: uncertainty decides
+                scores = uncertainty.copy()
             scores[picked] = -np.inf
             position = int(top_k(scores, 1, context.random_state)[0])
             picked.append(position)
