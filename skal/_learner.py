@@ -547,6 +547,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 estimator, fitted, X_fallback=None if fitted else X
             ),
             history=tuple(self.history_),
+            loop=self._n_queries,
             is_classifier=self._is_classifier(),
             classes=getattr(model, "classes_", self._classes),
             n_jobs=self.n_jobs,

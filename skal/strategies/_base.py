@@ -56,6 +56,10 @@ class QueryContext:
         (for a ``Pipeline``, after every step but the last).
     history : tuple of dict
         One record per past loop (see ``ActiveLearner.history_``).
+    loop : int
+        Query loops already run (0 for the first query after the initial
+        set); the ``loop`` a ``batch_size`` schedule receives. Strategies that
+        change over time (``StrategySchedule``) or keep per-loop memory read it.
     is_classifier : bool
     classes : ndarray or None
     n_jobs : int or None
@@ -87,6 +91,7 @@ class QueryContext:
     )
     feature_space: Callable = field(default=lambda X: X, repr=False)
     history: tuple = ()
+    loop: int = 0
     is_classifier: bool = True
     classes: Any = None
     n_jobs: Any = None
