@@ -3,6 +3,9 @@
 from ._badge import BADGE
 from ._base import QueryContext, QueryStrategy, RankingStrategy, top_k
 from ._cluster_margin import ClusterMargin
+from ._committee import QueryByCommittee
+from ._density import InformationDensity
+from ._expected_error import ExpectedErrorReduction
 from ._kcenter import KCenterGreedy
 from ._kmeans import KMeansSampling
 from ._probcover import ProbCover
@@ -22,6 +25,9 @@ __all__ = [
     "QueryStrategy",
     "RankingStrategy",
     "RandomSampling",
+    "QueryByCommittee",
+    "ExpectedErrorReduction",
+    "InformationDensity",
     "GreedySamplingX",
     "GreedySamplingTarget",
     "ImprovedGreedySampling",
