@@ -1,0 +1,131 @@
+import numpy as np
+import pytest
+from _diversity_helpers import make_context, paired_gain_over_random, text_data
+from sklearn.datasets import load_iris
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import pairwise_distances
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from skal import ActiveLearner
+from skal.strategies import ProbCover, top_k
+from skal.strategies._probcover import delta_ball_graph, purity_delta
+
+
+def brute_force_probcover(X, labeled, pool, n, delta, random_state):
+    """Greedy max coverage on the dense N x N ball matrix, gains recounted."""
+    ball = pairwise_distances(X) <= delta
+    covered = ball[labeled].any(axis=0) if len(labeled) else np.zeros(len(X), bool)
+    picked = []
+    for _ in range(n):
+        gain = (ball[pool][:, ~covered]).sum(axis=1).astype(float)
+        gain[picked] = -1
+        position = int(top_k(gain, 1, random_state)[0])
+        picked.append(position)
+        covered |= ball[pool[position]]
+    return np.array(picked), covered.mean()
+
+
+def test_graph_equals_the_dense_ball_matrix_and_is_symmetric():
+    X = np.random.RandomState(0).normal(size=(120, 3))
+    graph = delta_ball_graph(X, 0.9, chunk_size=17, max_edges=10**6)
+    dense = pairwise_distances(X) <= 0.9
+    np.testing.assert_array_equal(graph.toarray(), dense)
+    assert (graph != graph.T).nnz == 0
+
+
+@pytest.mark.parametrize("labeled", [[], [2, 50, 77]])
+def test_picks_and_coverage_equal_brute_force(labeled):
+    X = np.random.RandomState(1).normal(size=(90, 2))
+    context = make_context(X, labeled, seed=4, chunk_size=13)
+    picks = ProbCover(delta=0.6).select(context, 8)
+    expected, coverage = brute_force_probcover(
+        X, labeled, context.pool_indices, 8, 0.6, np.random.RandomState(4)
+    )
+    np.testing.assert_array_equal(picks, expected)
+    ball = pairwise_distances(X) <= 0.6
+    reached = ball[np.r_[labeled, context.pool_indices[picks]].astype(int)]
+    assert reached.any(axis=0).mean() == coverage
+
+
+def test_covered_everything_then_random_picks():
+    X = np.random.RandomState(2).normal(size=(30, 2))
+    picks = ProbCover(delta=100.0).select(make_context(X, seed=0), 5)
+    assert len(set(picks)) == 5
+    # the first pick covers all; the rest come from the seed
+    others = ProbCover(delta=100.0).select(make_context(X, seed=1), 5)
+    assert set(picks[1:]) != set(others[1:])
+
+
+def test_auto_delta_is_the_purity_quantile_by_brute_force():
+    X = np.random.RandomState(3).normal(size=(200, 2))
+    clusters = (X[:, 0] > 0).astype(int) + 2 * (X[:, 1] > 0)
+    delta = purity_delta(X, clusters, 0.9, 10_000, np.random.RandomState(0))
+    D = pairwise_distances(X)
+    nearest_other = np.where(clusters[:, None] != clusters[None, :], D, np.inf)
+    r = nearest_other.min(axis=1)
+    assert delta == pytest.approx(np.quantile(r, 0.1))
+    # by construction about 90% of the delta-balls hold one cluster
+    pure = [np.all(clusters[D[i] <= delta] == clusters[i]) for i in range(200)]
+    assert np.mean(pure) == pytest.approx(0.9, abs=0.01)
+
+
+def test_auto_delta_is_stored_and_used():
+    X, _ = load_iris(return_X_y=True)
+    strategy = ProbCover()
+    picks = strategy.select(make_context(X, classes=np.arange(3)), 5)
+    assert 0 < strategy.delta_ < np.inf
+    # the same delta given by hand, after the same two draws, gives the same picks
+    context = make_context(X)
+    context.random_state.randint(np.iinfo(np.int32).max)  # the k-means seed
+    context.random_state.choice(150, 150, replace=False)  # the purity sample
+    np.testing.assert_array_equal(
+        ProbCover(delta=strategy.delta_).select(context, 5), picks
+    )
+
+
+def test_too_large_graph_is_refused_naming_delta():
+    X = np.random.RandomState(0).normal(size=(100, 2))
+    with pytest.raises(ValueError, match="delta"):
+        ProbCover(delta=10.0, max_edges=500).select(make_context(X), 3)
+
+
+def test_initial_set_beats_random_on_digits_paired_over_seeds():
+    gains = paired_gain_over_random(ProbCover(), n_initial=10)
+    assert np.mean(gains) > 0.02  # measured: +0.053 (per seed -0.015 to +0.156)
+
+
+def test_cold_start_with_a_tfidf_pipeline_and_grid_search():
+    docs, y = text_data()
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression())
+    learner = ActiveLearner(
+        model,
+        ProbCover(),
+        initial_strategy=ProbCover(),
+        n_initial=4,
+        budget=12,
+        batch_size=4,
+        random_state=0,
+    )
+    learner.fit(docs, y)
+    assert [r["strategy"] for r in learner.history_] == ["ProbCover"] * 3
+    search = GridSearchCV(learner, {"query_strategy__purity": [0.9, 0.99]}, cv=2)
+    search.fit(docs, y)
+    assert search.best_params_["query_strategy__purity"] in (0.9, 0.99)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"delta": -1.0}, "delta"),
+        ({"delta": "wide"}, "delta"),
+        ({"purity": 0.0}, "purity"),
+        ({"n_clusters": 0}, "n_clusters"),
+        ({"max_edges": 0}, "max_edges"),
+    ],
+)
+def test_invalid_parameters_are_named(params, match):
+    X = np.random.RandomState(0).normal(size=(10, 2))
+    with pytest.raises((TypeError, ValueError), match=match):
+        ProbCover(**params).select(make_context(X), 2)
