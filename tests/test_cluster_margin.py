@@ -1,0 +1,118 @@
+import numpy as np
+import pytest
+from _diversity_helpers import make_context, text_data, tfidf_model
+from sklearn.datasets import load_digits, load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import pairwise_distances
+from sklearn.model_selection import GridSearchCV
+
+from skal import ActiveLearner
+from skal.strategies import ClusterMargin, UncertaintySampling
+from skal.strategies._cluster_margin import round_robin
+
+
+class FixedMargin:
+    """A binary model whose P(y=1 | x) is the row's last feature."""
+
+    classes_ = np.array([0, 1])
+
+    def predict_proba(self, X):
+        positive = np.asarray(X)[:, -1]
+        return np.column_stack([1 - positive, positive])
+
+
+def test_round_robin_serves_the_smallest_clusters_first():
+    labels = np.array([0, 0, 0, 1, 2, 2])
+    picked = round_robin(labels, 5, np.random.RandomState(0))
+    # cluster sizes 3, 1, 2: visit order 1, 2, 0, then 2, 0 again
+    np.testing.assert_array_equal(labels[picked], [1, 2, 0, 2, 0])
+    assert len(set(picked)) == 5
+    np.testing.assert_array_equal(np.sort(round_robin(labels, 6, np.random)), range(6))
+
+
+def test_picks_come_from_the_lowest_margins_one_per_group():
+    rng = np.random.RandomState(0)
+    centers = np.array([[0, 0], [20, 0], [0, 20], [20, 20]])
+    points = np.vstack([c + rng.normal(size=(30, 2)) for c in centers])
+    groups = np.repeat(np.arange(4), 30)
+    margin = rng.uniform(0.0, 1.0, size=120)  # P(y=1) per row
+    X = np.column_stack([points, margin])
+    context = make_context(X, estimator=FixedMargin())
+    picks = ClusterMargin(margin_multiplier=5).select(context, 4)
+    uncertainty = UncertaintySampling().utility(context, X)
+    candidates = np.argsort(-uncertainty)[:20]
+    assert set(picks) <= set(candidates)
+    assert len(set(groups[candidates])) == 4  # every group has candidates
+    # the groups lie 20 apart, the margin feature spans [0, 1]: the clusters
+    # are the four groups and each gives one row
+    assert sorted(groups[picks]) == [0, 1, 2, 3]
+
+
+def test_margin_multiplier_one_is_the_uncertainty_top_k():
+    X, y = load_iris(return_X_y=True)
+    model = LogisticRegression().fit(X[::10], y[::10])
+
+    def context():
+        return make_context(X, np.arange(0, 150, 10), estimator=model)
+
+    picks = ClusterMargin(margin_multiplier=1).select(context(), 6)
+    top = UncertaintySampling().select(context(), 6)
+    assert set(picks) == set(top)
+
+
+def test_batches_are_more_diverse_than_the_margin_top_k_on_digits():
+    X, y = load_digits(return_X_y=True)
+    gains = []
+    for seed in range(4):
+        labeled = np.random.RandomState(seed).choice(len(X), 30, replace=False)
+        model = LogisticRegression(max_iter=2000).fit(X[labeled], y[labeled])
+
+        def spread(strategy, model=model, labeled=labeled, seed=seed):
+            context = make_context(X, labeled, seed=seed, estimator=model)
+            rows = context.pool_indices[strategy.select(context, 20)]
+            return pairwise_distances(X[rows]).mean()
+
+        gains.append(spread(ClusterMargin()) - spread(UncertaintySampling()))
+    assert min(gains) > 0
+
+
+def test_simulation_tfidf_and_grid_search():
+    docs, y = text_data()
+    learner = ActiveLearner(
+        tfidf_model(), ClusterMargin(), budget=16, batch_size=4, random_state=0
+    ).fit(docs, y)
+    assert learner.history_[-1]["strategy"] == "ClusterMargin"
+    X, y = load_iris(return_X_y=True)
+    learner = ActiveLearner(
+        LogisticRegression(), ClusterMargin(), budget=25, batch_size=5, random_state=0
+    )
+    search = GridSearchCV(
+        learner, {"query_strategy__margin_multiplier": [2, 10]}, cv=2
+    ).fit(X, y)
+    assert search.best_params_["query_strategy__margin_multiplier"] in (2, 10)
+
+
+def test_deterministic_for_a_seed():
+    X, y = load_iris(return_X_y=True)
+    model = LogisticRegression().fit(X[::5], y[::5])
+
+    def picks(seed):
+        context = make_context(X, np.arange(0, 150, 5), seed=seed, estimator=model)
+        return ClusterMargin().select(context, 8)
+
+    np.testing.assert_array_equal(picks(0), picks(0))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"margin_multiplier": 0}, "margin_multiplier"),
+        ({"n_clusters": 0}, "n_clusters"),
+        ({"linkage": "ward"}, "linkage"),
+        ({"base": "margin"}, "base"),
+    ],
+)
+def test_invalid_parameters_are_named(params, match):
+    context = make_context(np.full((10, 1), 0.5), estimator=FixedMargin())
+    with pytest.raises((TypeError, ValueError), match=match):
+        ClusterMargin(**params).select(context, 2)
