@@ -78,3 +78,36 @@ def text_data(n_docs=60, seed=0):
 
 def tfidf_model():
     return make_pipeline(TfidfVectorizer(), LogisticRegression())
+
+
+def spread_gain_over_uncertainty(strategy, seeds=range(4), n_instances=20):
+    """Per seed, mean pairwise distance of ``strategy``'s batch minus that of
+    the margin top-k, on digits with the same model and pool (paired)."""
+    from sklearn.metrics import pairwise_distances
+
+    from skal.strategies import UncertaintySampling
+
+    X, y = load_digits(return_X_y=True)
+    gains = []
+    for seed in seeds:
+        labeled = np.random.RandomState(seed).choice(len(X), 30, replace=False)
+        model = LogisticRegression(max_iter=2000).fit(X[labeled], y[labeled])
+        spreads = []
+        for candidate in (strategy, UncertaintySampling()):
+            context = make_context(X, labeled, seed=seed, estimator=model)
+            rows = context.pool_indices[candidate.select(context, n_instances)]
+            spreads.append(pairwise_distances(X[rows]).mean())
+        gains.append(spreads[0] - spreads[1])
+    return np.array(gains)
+
+
+def tfidf_simulation(strategy, budget=16, batch_size=4):
+    """An ActiveLearner run on raw documents through a TF-IDF pipeline."""
+    docs, y = text_data()
+    return ActiveLearner(
+        tfidf_model(),
+        strategy,
+        budget=budget,
+        batch_size=batch_size,
+        random_state=0,
+    ).fit(docs, y)

@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from _diversity_helpers import make_context, text_data, tfidf_model
+from _diversity_helpers import (
+    make_context,
+    tfidf_simulation,
+)
 from sklearn.datasets import load_digits, load_iris
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -110,10 +113,7 @@ def test_learning_curve_beats_random_on_average_over_seeds():
 
 
 def test_tfidf_pipeline_keeps_the_features_sparse():
-    docs, y = text_data()
-    learner = ActiveLearner(
-        tfidf_model(), BADGE(), budget=16, batch_size=4, random_state=0
-    ).fit(docs, y)
+    learner = tfidf_simulation(BADGE())
     assert learner.history_[-1]["strategy"] == "BADGE"
     assert len(set(learner.labeled_indices_)) == 16
 

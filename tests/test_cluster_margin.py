@@ -1,9 +1,12 @@
 import numpy as np
 import pytest
-from _diversity_helpers import make_context, text_data, tfidf_model
-from sklearn.datasets import load_digits, load_iris
+from _diversity_helpers import (
+    make_context,
+    spread_gain_over_uncertainty,
+    tfidf_simulation,
+)
+from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import pairwise_distances
 from sklearn.model_selection import GridSearchCV
 
 from skal import ActiveLearner
@@ -61,26 +64,11 @@ def test_margin_multiplier_one_is_the_uncertainty_top_k():
 
 
 def test_batches_are_more_diverse_than_the_margin_top_k_on_digits():
-    X, y = load_digits(return_X_y=True)
-    gains = []
-    for seed in range(4):
-        labeled = np.random.RandomState(seed).choice(len(X), 30, replace=False)
-        model = LogisticRegression(max_iter=2000).fit(X[labeled], y[labeled])
-
-        def spread(strategy, model=model, labeled=labeled, seed=seed):
-            context = make_context(X, labeled, seed=seed, estimator=model)
-            rows = context.pool_indices[strategy.select(context, 20)]
-            return pairwise_distances(X[rows]).mean()
-
-        gains.append(spread(ClusterMargin()) - spread(UncertaintySampling()))
-    assert min(gains) > 0
+    assert spread_gain_over_uncertainty(ClusterMargin()).min() > 0
 
 
 def test_simulation_tfidf_and_grid_search():
-    docs, y = text_data()
-    learner = ActiveLearner(
-        tfidf_model(), ClusterMargin(), budget=16, batch_size=4, random_state=0
-    ).fit(docs, y)
+    learner = tfidf_simulation(ClusterMargin())
     assert learner.history_[-1]["strategy"] == "ClusterMargin"
     X, y = load_iris(return_X_y=True)
     learner = ActiveLearner(

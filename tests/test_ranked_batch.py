@@ -1,8 +1,12 @@
 import numpy as np
 import pytest
-from _diversity_helpers import make_context, text_data, tfidf_model
+from _diversity_helpers import (
+    make_context,
+    spread_gain_over_uncertainty,
+    tfidf_simulation,
+)
 from scipy.special import expit
-from sklearn.datasets import load_digits, load_iris
+from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import pairwise_distances
 from sklearn.model_selection import GridSearchCV
@@ -82,20 +86,7 @@ def test_with_no_labeled_row_the_first_pick_is_the_most_uncertain():
 
 def test_batches_are_more_diverse_than_uncertainty_top_k_on_digits():
     # Paired over seeds: same model, same pool, only the batch rule differs.
-    X, y = load_digits(return_X_y=True)
-    gains = []
-    for seed in range(4):
-        rng = np.random.RandomState(seed)
-        labeled = rng.choice(len(X), 30, replace=False)
-        model = LogisticRegression(max_iter=2000).fit(X[labeled], y[labeled])
-
-        def spread(strategy, model=model, labeled=labeled, seed=seed):
-            context = make_context(X, labeled, seed=seed, estimator=model)
-            rows = context.pool_indices[strategy.select(context, 20)]
-            return pairwise_distances(X[rows]).mean()
-
-        gains.append(spread(RankedBatch()) - spread(UncertaintySampling()))
-    assert min(gains) > 0
+    assert spread_gain_over_uncertainty(RankedBatch()).min() > 0
 
 
 def test_simulation_and_grid_search_over_alpha():
@@ -112,10 +103,7 @@ def test_simulation_and_grid_search_over_alpha():
 
 
 def test_tfidf_pipeline():
-    docs, y = text_data()
-    learner = ActiveLearner(
-        tfidf_model(), RankedBatch(), budget=16, batch_size=4, random_state=0
-    ).fit(docs, y)
+    learner = tfidf_simulation(RankedBatch())
     assert learner.history_[-1]["strategy"] == "RankedBatch"
     assert len(set(learner.labeled_indices_)) == 16
 
