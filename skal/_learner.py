@@ -505,7 +505,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             name = "RandomSampling (no model yet)"
         else:
             positions = np.asarray(strategy.select(context, n_instances))
-            name = type(strategy).__name__
+            # a strategy that delegates (a schedule) names the one it used
+            name = getattr(strategy, "selected_by_", None) or type(strategy).__name__
         positions = self._check_positions(positions, n_instances, pool.size, name)
         self._pending_query = (
             name,

@@ -1,11 +1,13 @@
 """Query strategies: which pool rows to label next."""
 
 from ._badge import BADGE
+from ._bandit import ActiveLearningByLearning
 from ._base import QueryContext, QueryStrategy, RankingStrategy, top_k
 from ._cluster_margin import ClusterMargin
 from ._committee import QueryByCommittee
 from ._density import InformationDensity
 from ._expected_error import ExpectedErrorReduction
+from ._history import LoopVarianceSampling, PredictionChangeSampling
 from ._kcenter import KCenterGreedy
 from ._kmeans import KMeansSampling
 from ._probcover import ProbCover
@@ -17,6 +19,8 @@ from ._regression import (
     ImprovedGreedySampling,
     PredictiveStdSampling,
 )
+from ._schedule import StrategySchedule
+from ._subsampling import SubSampling
 from ._typiclust import TypiClust
 from ._uncertainty import UncertaintySampling
 
@@ -40,5 +44,10 @@ __all__ = [
     "ProbCover",
     "ClusterMargin",
     "KMeansSampling",
+    "StrategySchedule",
+    "ActiveLearningByLearning",
+    "PredictionChangeSampling",
+    "LoopVarianceSampling",
+    "SubSampling",
     "top_k",
 ]
