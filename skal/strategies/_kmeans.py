@@ -25,7 +25,7 @@ class KMeansSampling(QueryStrategy):
     clustering : {"auto", "kmeans", "minibatch"}, default="auto"
         ``"kmeans"``: :class:`sklearn.cluster.KMeans`; ``"minibatch"``:
         :class:`sklearn.cluster.MiniBatchKMeans`; ``"auto"`` uses ``KMeans``
-        unless ``n_pool * n_instances`` exceeds ten million.
+        unless ``n_pool * n_instances`` exceeds two million.
 
     Notes
     -----

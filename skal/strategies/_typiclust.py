@@ -60,7 +60,7 @@ class TypiClust(QueryStrategy):
         Clusters with fewer rows are used last.
     clustering : {"auto", "kmeans", "minibatch"}, default="auto"
         ``KMeans``, ``MiniBatchKMeans``, or ``"auto"``: ``KMeans`` unless
-        ``n_rows * n_clusters`` exceeds ten million (the authors also switch to
+        ``n_rows * n_clusters`` exceeds two million (the authors also switch to
         mini-batch k-means for many clusters).
 
     Notes

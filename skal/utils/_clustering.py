@@ -9,7 +9,7 @@ CLUSTERING = ("auto", "kmeans", "minibatch")
 
 # Above this many (rows x clusters), "auto" switches to MiniBatchKMeans: one
 # Lloyd iteration of KMeans costs O(rows * clusters * d).
-FULL_KMEANS_MAX_WORK = 10_000_000
+FULL_KMEANS_MAX_WORK = 2_000_000
 
 
 def draw_seed(random_state):
@@ -29,7 +29,7 @@ def fit_kmeans(X, n_clusters, random_state, clustering="auto", sample_weight=Non
     clustering : {"auto", "kmeans", "minibatch"}, default="auto"
         ``"kmeans"``: :class:`sklearn.cluster.KMeans` (Lloyd); ``"minibatch"``:
         :class:`sklearn.cluster.MiniBatchKMeans`; ``"auto"``: ``KMeans`` unless
-        ``n_samples * n_clusters`` exceeds ten million, ``MiniBatchKMeans``
+        ``n_samples * n_clusters`` exceeds two million, ``MiniBatchKMeans``
         beyond.
     sample_weight : ndarray of shape (n_samples,) or None
 

@@ -11,7 +11,7 @@ an N x N array.
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
-from sklearn.metrics import pairwise_distances
+from sklearn.metrics import pairwise_distances, pairwise_distances_argmin
 from sklearn.metrics.pairwise import PAIRWISE_DISTANCE_FUNCTIONS, euclidean_distances
 
 from ._distances import labeled_features
@@ -118,17 +118,21 @@ class RowDistances:
 def closest_distinct_rows(X, centers, metric="euclidean"):
     """For each center in turn, the nearest row of ``X`` no earlier center took.
 
-    Memory: one column of N distances at a time.
+    One chunked nearest-row pass for all centers; only a center whose nearest
+    row an earlier center already took gets an extra pass over ``X``, for its
+    nearest free row. Memory: one chunk of distances, O(N) otherwise.
 
     Returns
     -------
     rows : ndarray of int, shape (n_centers,)
     """
+    rows = pairwise_distances_argmin(centers, X, metric=metric).astype(np.intp)
     taken = np.zeros(X.shape[0], dtype=bool)
-    rows = np.empty(centers.shape[0], dtype=np.intp)
     for c in range(centers.shape[0]):
-        distances = pairwise_distances(X, centers[c : c + 1], metric=metric).ravel()
-        distances[taken] = np.inf
-        rows[c] = int(np.argmin(distances))
+        if taken[rows[c]]:
+            distances = pairwise_distances(X, centers[c : c + 1], metric=metric)
+            distances = distances.ravel()
+            distances[taken] = np.inf
+            rows[c] = int(np.argmin(distances))
         taken[rows[c]] = True
     return rows
