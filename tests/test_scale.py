@@ -7,6 +7,7 @@ helpers of ``skal/utils/_chunking.py``.
 import os
 import pickle
 import re
+from dataclasses import replace
 
 import joblib
 import numpy as np
@@ -327,3 +328,24 @@ def test_ranking_strategy_scores_with_a_light_context():
     context = QueryContext(X=np.arange(6.0).reshape(-1, 1), pool_indices=np.arange(6))
     np.testing.assert_array_equal(Probe().select(context, 2), [5, 4])
     assert seen == [True]
+
+
+def test_jobs_share_the_blas_threads_instead_of_multiplying_them():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads(rows):
+        counts = [
+            i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"
+        ]
+        return np.full(len(rows), min(counts) if counts else -1)
+
+    if not any(i["user_api"] == "blas" for i in threadpool_info()):
+        pytest.skip("no BLAS library seen by threadpoolctl")
+    before = blas_threads([0])[0]
+    X = np.zeros((40, 1))
+    for n_jobs, expected in ((1, before), (2, max(1, joblib.cpu_count() // 2))):
+        context = QueryContext(X=X, pool_indices=np.arange(40), chunk_size=10)
+        with joblib.parallel_config(backend="threading"):
+            counts = replace(context, n_jobs=n_jobs).map_pool(blas_threads)
+        assert set(counts) == {expected}
+    assert blas_threads([0])[0] == before  # restored afterwards

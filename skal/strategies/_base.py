@@ -20,7 +20,7 @@ from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator
 from sklearn.utils.parallel import Parallel, delayed
 
-from ..utils._chunking import auto_chunk_size, release_rows
+from ..utils._chunking import auto_chunk_size, blas_threads_per_job, release_rows
 from ..utils._feature_space import FeatureSpace, preprocessor
 from ..utils._rows import as_slice_if_contiguous, n_rows, take_rows
 
@@ -136,17 +136,25 @@ class QueryContext:
         Memory: the chunks in flight, plus the stacked result (one row per pool
         row), filled as chunks come back. Pages of a memory-mapped pool are
         released after each chunk (:func:`~skal.utils._chunking.release_rows`),
-        so a pool larger than memory is read once and never held whole.
+        so a pool larger than memory is read once and never held whole. With
+        ``n_jobs`` jobs, BLAS gets ``cpu_count() // n_jobs`` threads per job
+        meanwhile (no oversubscription).
         """
         chunks = list(self.pool_chunks())
         if not chunks:
             return np.empty(0)
-        if len(chunks) == 1 or effective_n_jobs(self.n_jobs) == 1:
-            parts = (func(self.pool_rows(chunk)) for chunk in chunks)
-        else:
-            parts = Parallel(
-                n_jobs=self.n_jobs, prefer="threads", return_as="generator"
-            )(delayed(func)(self.pool_rows(chunk)) for chunk in chunks)
+        n_jobs = 1 if len(chunks) == 1 else effective_n_jobs(self.n_jobs)
+        with blas_threads_per_job(n_jobs):
+            if n_jobs == 1:
+                parts = (func(self.pool_rows(chunk)) for chunk in chunks)
+            else:
+                parts = Parallel(
+                    n_jobs=self.n_jobs, prefer="threads", return_as="generator"
+                )(delayed(func)(self.pool_rows(chunk)) for chunk in chunks)
+            return self._gather(chunks, parts)
+
+    def _gather(self, chunks, parts):
+        """Stack the chunk results as they come; release each chunk's pages."""
         result = None
         for chunk, part in zip(chunks, parts, strict=True):
             part = np.asarray(part)

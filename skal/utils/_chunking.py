@@ -9,10 +9,13 @@ rows.
 """
 
 import mmap
+from contextlib import nullcontext
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import cpu_count
 from sklearn import get_config
+from threadpoolctl import ThreadpoolController
 
 from ._rows import n_rows
 
@@ -57,6 +60,26 @@ def auto_chunk_size(X):
     budget = get_config()["working_memory"] * 2**20 / WORKING_MEMORY_SHARE
     rows = int(budget // row_nbytes(X))
     return int(min(max(rows, MIN_CHUNK_ROWS), MAX_CHUNK_ROWS))
+
+
+_CONTROLLER = []
+
+
+def blas_threads_per_job(n_jobs):
+    """Context manager giving each of ``n_jobs`` jobs its share of BLAS threads.
+
+    Chunks scored in ``n_jobs`` threads each call BLAS; left alone, every call
+    would start as many BLAS threads as there are cores, ``n_jobs`` times over.
+    Inside the block BLAS uses ``cpu_count() // n_jobs`` threads (at least 1),
+    as joblib does for its worker processes. With one job nothing changes.
+    Uses ``threadpoolctl``, a dependency of scikit-learn.
+    """
+    if n_jobs <= 1:
+        return nullcontext()
+    if not _CONTROLLER:  # inspecting the loaded libraries takes ~0.1 s: once
+        _CONTROLLER.append(ThreadpoolController())
+    limit = max(1, cpu_count() // n_jobs)
+    return _CONTROLLER[0].limit(limits=limit, user_api="blas")
 
 
 def _file_mapping(array):
