@@ -5,12 +5,19 @@ from _diversity_helpers import (
     spread_gain_over_uncertainty,
     tfidf_simulation,
 )
-from sklearn.datasets import load_iris
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits, load_iris
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import pairwise_distances
 from sklearn.model_selection import GridSearchCV
 
 from skal import ActiveLearner
-from skal.strategies import ClusterMargin, UncertaintySampling
+from skal.strategies import (
+    ClusterMargin,
+    TwoStepKMeans,
+    UncertaintySampling,
+    top_k,
+)
 from skal.strategies._cluster_margin import round_robin
 
 
@@ -104,3 +111,64 @@ def test_invalid_parameters_are_named(params, match):
     context = make_context(np.full((10, 1), 0.5), estimator=FixedMargin())
     with pytest.raises((TypeError, ValueError), match=match):
         ClusterMargin(**params).select(context, 2)
+
+
+def test_two_step_kmeans_equals_weighted_kmeans_on_the_candidates():
+    X, y = load_iris(return_X_y=True)
+    model = LogisticRegression().fit(X[::10], y[::10])
+    labeled = np.arange(0, 150, 10)
+    context = make_context(X, labeled, seed=2, estimator=model)
+    picks = TwoStepKMeans(beta=4, clustering="kmeans").select(context, 5)
+
+    pool = context.pool_indices
+    rng = np.random.RandomState(2)
+    utility = UncertaintySampling().utility(context, X[pool])
+    candidates = top_k(utility, 20, rng)
+    seed = rng.randint(np.iinfo(np.int32).max)
+    centers = (
+        KMeans(5, n_init=1, random_state=seed)
+        .fit(X[pool[candidates]], sample_weight=utility[candidates])
+        .cluster_centers_
+    )
+    nearest = pairwise_distances(centers, X[pool[candidates]]).argmin(axis=1)
+    np.testing.assert_array_equal(picks, candidates[nearest])
+
+
+def test_two_step_kmeans_beta_one_is_the_uncertainty_top_k():
+    X, y = load_iris(return_X_y=True)
+    model = LogisticRegression().fit(X[::10], y[::10])
+
+    def context():
+        return make_context(X, np.arange(0, 150, 10), estimator=model)
+
+    picks = TwoStepKMeans(beta=1).select(context(), 6)
+    assert set(picks) == set(UncertaintySampling().select(context(), 6))
+
+
+def test_two_step_kmeans_batches_represent_the_candidates_on_digits():
+    # Paired over seeds: the 200 most uncertain rows are closer to a two-step
+    # batch of 20 than to the 20 most uncertain rows themselves.
+    X, y = load_digits(return_X_y=True)
+    for seed in range(4):
+        labeled = np.random.RandomState(seed).choice(len(X), 30, replace=False)
+        model = LogisticRegression(max_iter=2000).fit(X[labeled], y[labeled])
+
+        def rows(strategy, n, model=model, labeled=labeled, seed=seed):
+            context = make_context(X, labeled, seed=seed, estimator=model)
+            return context.pool_indices[strategy.select(context, n)]
+
+        candidates = X[rows(UncertaintySampling(), 200)]
+        two_step = X[rows(TwoStepKMeans(), 20)]
+        top = X[rows(UncertaintySampling(), 20)]
+        spread = pairwise_distances(candidates, two_step).min(axis=1).mean()
+        assert spread < pairwise_distances(candidates, top).min(axis=1).mean()
+
+
+def test_two_step_kmeans_in_a_tfidf_simulation_and_its_errors():
+    learner = tfidf_simulation(TwoStepKMeans())
+    assert learner.history_[-1]["strategy"] == "TwoStepKMeans"
+    context = make_context(np.full((10, 1), 0.5), estimator=FixedMargin())
+    with pytest.raises(ValueError, match="beta"):
+        TwoStepKMeans(beta=0).select(context, 2)
+    with pytest.raises(ValueError, match="clustering"):
+        TwoStepKMeans(clustering="ward").select(context, 2)

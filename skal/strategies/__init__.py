@@ -3,7 +3,7 @@
 from ._badge import BADGE
 from ._bandit import ActiveLearningByLearning
 from ._base import QueryContext, QueryStrategy, RankingStrategy, top_k
-from ._cluster_margin import ClusterMargin
+from ._cluster_margin import ClusterMargin, TwoStepKMeans
 from ._committee import QueryByCommittee
 from ._density import InformationDensity
 from ._expected_error import ExpectedErrorReduction
@@ -43,6 +43,7 @@ __all__ = [
     "TypiClust",
     "ProbCover",
     "ClusterMargin",
+    "TwoStepKMeans",
     "KMeansSampling",
     "StrategySchedule",
     "ActiveLearningByLearning",

@@ -1,10 +1,11 @@
-"""Cluster-Margin: the most uncertain rows, spread over clusters."""
+"""Uncertain and diverse batches: Cluster-Margin and two-step k-means."""
 
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.metrics import pairwise_distances
 
-from ..utils._feature_matrix import as_features
+from ..utils._clustering import CLUSTERING, fit_kmeans
+from ..utils._feature_matrix import as_features, closest_distinct_rows
 from ..utils._validation import check_int
 from ._base import QueryStrategy, check_in, check_pool_size, top_k
 from ._ranked_batch import check_base
@@ -127,3 +128,80 @@ def round_robin(labels, n_instances, random_state):
             if queue and len(picked) < n_instances:
                 picked.append(queue.pop())
     return np.asarray(picked, dtype=np.intp)
+
+
+class TwoStepKMeans(QueryStrategy):
+    r"""Diverse mini-batch active learning: weighted k-means over the most uncertain.
+
+    Two steps [1]_. First the :math:`\beta B` most informative pool rows are
+    kept (:math:`B` = ``n_instances``, informativeness :math:`u(x)` given by
+    ``base``, by default one minus the margin). Then k-means with :math:`B`
+    clusters is run on them, each row weighted by its informativeness, so
+    centers are pulled towards the most uncertain rows:
+
+    .. math::
+
+        \min_{\mu_1, \dots, \mu_B} \sum_{x \in \mathcal{C}} u(x)
+        \min_{j} \lVert x - \mu_j \rVert^2
+
+    and the batch is, for each center, the nearest candidate not already
+    taken. Distances are Euclidean in the estimator's feature space.
+
+    Parameters
+    ----------
+    base : RankingStrategy, default=None
+        Gives :math:`u(x)`; ``None`` means ``UncertaintySampling()`` (margin).
+        Weights must be non-negative.
+    beta : int, default=10
+        :math:`\beta`: candidates kept per row to pick ([1]_ uses 10 and 50).
+    clustering : {"auto", "kmeans", "minibatch"}, default="auto"
+        k-means implementation (see :class:`KMeansSampling`).
+
+    Notes
+    -----
+    Cost: one scoring pass of ``base`` over the pool and an O(N) selection,
+    then k-means on :math:`M = \beta B` rows, O(M·B·d) per iteration, and
+    nearest candidates in one chunked pass; memory O(N + M·d), whatever N is.
+    The k-means seed comes from the learner's ``random_state``.
+
+    References
+    ----------
+    .. [1] F. Zhdanov. "Diverse mini-batch Active Learning". arXiv:1901.05954,
+       2019.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal import ActiveLearner
+    >>> from skal.strategies import TwoStepKMeans
+    >>> X, y = load_digits(return_X_y=True)
+    >>> learner = ActiveLearner(LogisticRegression(max_iter=1000), TwoStepKMeans(),
+    ...                         budget=60, batch_size=10, random_state=0)
+    >>> learner.fit(X, y).labeled_indices_.shape
+    (60,)
+    """
+
+    requires_model = True
+
+    def __init__(self, base=None, beta=10, clustering="auto"):
+        self.base = base
+        self.beta = beta
+        self.clustering = clustering
+
+    def select(self, context, n_instances):
+        base = check_base(self.base)
+        beta = check_int("beta", self.beta, minimum=1)
+        check_in("clustering", self.clustering, CLUSTERING)
+        check_pool_size(context, n_instances)
+        scores = np.asarray(base.score_pool(context), dtype=float)
+        n_candidates = min(context.n_pool, beta * n_instances)
+        candidates = top_k(scores, n_candidates, context.random_state)
+        features = as_features(context.feature_space(context.pool_rows(candidates)))
+        weights = np.clip(scores[candidates], 0.0, None)
+        if not np.any(weights > 0):
+            weights = None
+        model = fit_kmeans(
+            features, n_instances, context.random_state, self.clustering, weights
+        )
+        return candidates[closest_distinct_rows(features, model.cluster_centers_)]
