@@ -62,6 +62,7 @@ PEERS = {
         "skactiveml.Uncertainty",
     ),
     "ClusterMargin": None,
+    "TwoStepKMeans": None,
     "KMeansSampling": None,
     "QueryByCommittee": None,
     "ExpectedErrorReduction": None,
