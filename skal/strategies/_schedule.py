@@ -125,4 +125,6 @@ class StrategySchedule(QueryStrategy):
             self.strategies_ = [clone(strategy) for _, strategy in self.steps]
         strategy = self.strategies_[self.step_at(context.loop)]
         self.selected_by_ = type(strategy).__name__
+        if strategy.requires_model and context.estimator is None:
+            self.selected_by_ = "RandomSampling (no model yet)"
         return select_with(strategy, context, n_instances)
