@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from _diversity_helpers import make_context
+from _model_helpers import single_blas_thread  # noqa: F401 (autouse)
 from sklearn.datasets import load_diabetes
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.linear_model import BayesianRidge, Ridge
@@ -11,7 +12,6 @@ from sklearn.metrics import mean_squared_error, pairwise_distances
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from skal import ActiveLearner
 from skal.strategies import (
@@ -21,13 +21,6 @@ from skal.strategies import (
     PredictiveStdSampling,
     RandomSampling,
 )
-
-
-@pytest.fixture(autouse=True)
-def single_blas_thread():
-    # tiny fits are many times slower when BLAS threads fight over 2 cores
-    with threadpool_limits(1):
-        yield
 
 
 def regression_data(n=40, seed=0):

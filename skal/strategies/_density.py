@@ -13,13 +13,13 @@ from ._uncertainty import UncertaintySampling
 METRICS = ("cosine", "euclidean")
 
 
-def _mean_inverse_distance(features, reference):
-    r"""Mean over ``reference`` of :math:`1 / (1 + \lVert x - r \rVert)` per row."""
+def _sum_inverse_distance(features, reference):
+    r"""Sum over ``reference`` of :math:`1 / (1 + \lVert x - r \rVert)` per row."""
     parts = pairwise_distances_chunked(
         features,
         reference,
         metric="euclidean",
-        reduce_func=lambda D, start: (1.0 / (1.0 + D)).mean(axis=1),
+        reduce_func=lambda D, start: (1.0 / (1.0 + D)).sum(axis=1),
     )
     return np.concatenate(list(parts))
 
@@ -53,8 +53,9 @@ class InformationDensity(RankingStrategy):
     - ``"euclidean"``: :math:`\operatorname{sim}(x, x') = 1 / (1 +
       \lVert x - x' \rVert)`, averaged over a reference sample of
       ``max_reference`` pool rows drawn with the learner's ``random_state``
-      (every pool row when the pool is not larger; an unbiased estimate of the
-      pool mean otherwise).
+      (every pool row when the pool is not larger, giving the exact mean); a
+      row's similarity to itself is counted exactly and only its similarity to
+      the other rows is estimated from the sample.
 
     Parameters
     ----------
@@ -131,35 +132,70 @@ class InformationDensity(RankingStrategy):
     def density(self, context):
         """Mean similarity of every pool row to the pool (in the feature space)."""
         self._check_params()
-        return context.map_pool(self._density_function(context))
-
-    def _density_function(self, context):
-        """``f(X_chunk) -> density``, after one pass for the pool's summary."""
-        space = context.feature_space
         if self.metric == "cosine":
-            total = 0.0
-            for chunk in context.pool_chunks():
-                unit = normalize(space(context.pool_rows(chunk)))
-                total = total + np.asarray(unit.sum(axis=0)).ravel()
-            mean_unit = total / context.n_pool
-            return lambda X_chunk: np.maximum(
-                _unit_rows_dot(space(X_chunk), mean_unit), 0.0
-            )
-        n_reference = context.n_pool
+            return context.map_pool(self._cosine_density(context))
+        return self._euclidean_density(context)
+
+    def _cosine_density(self, context):
+        """``f(X_chunk) -> density``, after one pass for the pool's mean unit row."""
+        space = context.feature_space
+        total = 0.0
+        for chunk in context.pool_chunks():
+            unit = normalize(space(context.pool_rows(chunk)))
+            total = total + np.asarray(unit.sum(axis=0)).ravel()
+        mean_unit = total / context.n_pool
+        return lambda X_chunk: np.maximum(
+            _unit_rows_dot(space(X_chunk), mean_unit), 0.0
+        )
+
+    def _euclidean_density(self, context):
+        r"""Mean :math:`1/(1+d)` to the pool, estimated on a reference sample.
+
+        A row's similarity to itself (1) is far above its similarity to others,
+        so it is counted exactly: the density is
+        :math:`\frac{1}{N}\big(1 + (N - 1)\,\bar s\big)`, with :math:`\bar s`
+        the mean similarity to the reference rows other than the row itself.
+        With every pool row as reference this is the exact pool mean.
+        """
+        n_pool = context.n_pool
+        n_reference = n_pool
         if self.max_reference is not None:
-            n_reference = min(n_reference, self.max_reference)
-        if n_reference < context.n_pool:
+            n_reference = min(n_pool, self.max_reference)
+        if n_reference < n_pool:
             positions = np.sort(
-                context.random_state.choice(context.n_pool, n_reference, replace=False)
+                context.random_state.choice(n_pool, n_reference, replace=False)
             )
         else:
-            positions = np.arange(context.n_pool)
+            positions = np.arange(n_pool)
+        space = context.feature_space
         reference = space(context.pool_rows(positions))
-        return lambda X_chunk: _mean_inverse_distance(space(X_chunk), reference)
+        sums = context.map_pool(
+            lambda X_chunk: _sum_inverse_distance(space(X_chunk), reference)
+        )
+        counts = np.full(n_pool, float(n_reference))
+        sums[positions] -= 1.0  # the row itself, at distance 0
+        counts[positions] -= 1.0
+        others = np.divide(sums, counts, out=np.zeros(n_pool), where=counts > 0)
+        return (1.0 + (n_pool - 1) * others) / n_pool
+
+    def _density_function(self, context):
+        """``f(X_chunk) -> density`` for rows outside the pool's bookkeeping."""
+        if self.metric == "cosine":
+            return self._cosine_density(context)
+        reference = context.feature_space(context.pool_rows(np.arange(context.n_pool)))
+        space = context.feature_space
+        return lambda X_chunk: (
+            _sum_inverse_distance(space(X_chunk), reference) / context.n_pool
+        )
 
     def utility(self, context, X_chunk):
-        """Base utility times density of ``X_chunk``'s rows (``context`` needs the
-        pool, for the density)."""
+        """Base utility times density of the rows of ``X_chunk``.
+
+        ``context`` must hold the pool. The density is the mean similarity to
+        every pool row (exact; for ``"euclidean"`` O(len(X_chunk) x N)), which
+        equals :meth:`density` for rows of the pool; :meth:`select` uses
+        :meth:`density` itself.
+        """
         self._check_params()
         density = self._density_function(context)(X_chunk)
         return self._base().utility(context, X_chunk) * density**self.beta
