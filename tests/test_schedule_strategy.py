@@ -111,3 +111,52 @@ def test_bad_steps_are_named(steps, message):
         return
     with pytest.raises((ValueError, TypeError), match=message):
         schedule.select(context, 2)
+
+
+def test_composed_adaptive_learner_pickles_with_its_state():
+    """Schedule of wrapped, stateful strategies, a loop schedule and stopping."""
+    import pickle
+
+    from skal.schedules import GeometricSchedule
+    from skal.stopping import AnyOf, ClassificationChange, StabilizingPredictions
+    from skal.strategies import (
+        ActiveLearningByLearning,
+        LoopVarianceSampling,
+        SubSampling,
+    )
+
+    X, y = load_digits(return_X_y=True)
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=300),
+        StrategySchedule(
+            [
+                (1, SubSampling(PredictionChangeSampling(), max_candidates=300)),
+                (
+                    None,
+                    ActiveLearningByLearning(
+                        [UncertaintySampling(), LoopVarianceSampling()]
+                    ),
+                ),
+            ]
+        ),
+        batch_size=GeometricSchedule(5, 1.5, 30),
+        stopping=AnyOf([StabilizingPredictions(), ClassificationChange()]),
+        budget=150,
+        random_state=0,
+    ).fit(X / 16.0, y)
+    names = [record["strategy"] for record in learner.history_]
+    assert (
+        names[:3]
+        == [
+            "RandomSampling",
+            "PredictionChangeSampling",  # the schedule names its step, not the wrapper
+            "ActiveLearningByLearning",
+        ]
+        or names[:3] == ["RandomSampling", "SubSampling", "ActiveLearningByLearning"]
+    )
+    copy = pickle.loads(pickle.dumps(learner))
+    np.testing.assert_array_equal(copy.query(), learner.query())
+    albl = copy.query_strategy_.strategies_[1]
+    np.testing.assert_allclose(
+        albl.weights_, learner.query_strategy_.strategies_[1].weights_
+    )
