@@ -17,6 +17,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import cross_val_score
 
 from .strategies._base import check_in
@@ -401,7 +402,15 @@ class PerformancePlateau(StoppingCriterion):
     on the labeled rows (the dominant cost of a loop for many models; prefer a
     validation set when one exists). Scores measured by cross-validation on
     actively chosen rows are biased (those rows are the hard ones), but their
-    plateau is still informative.
+    plateau is still informative. Laws and Schütze [1]_ stop on the
+    convergence of an estimate of performance in the same way (their
+    gradient-based criterion); this version needs either a labeled validation
+    set or enough labeled rows for cross-validation.
+
+    References
+    ----------
+    .. [1] F. Laws and H. Schütze. "Stopping Criteria for Active Learning of
+       Named Entity Recognition". COLING 2008.
 
     Examples
     --------
@@ -421,11 +430,8 @@ class PerformancePlateau(StoppingCriterion):
         self.patience = patience
 
     def _score(self, context):
-        if self.scoring is None:
-            scorer = None
-        else:
-            from sklearn.metrics import check_scoring
-
+        scorer = None
+        if self.scoring is not None:
             scorer = check_scoring(context.estimator, scoring=self.scoring)
         if self.X_val is not None:
             if scorer is None:
