@@ -188,9 +188,48 @@ def batch_size_at(batch_size, loop, n_labeled):
     return int(size)
 
 
+def label_counts(batch_size, n_initial, budget):
+    """Labeled rows after the initial set and after each loop of a simulation.
+
+    The counts :meth:`ActiveLearner.fit` reaches with this ``batch_size``
+    (int, list, callable or schedule) when every loop gets the rows it asks
+    for, the last loop cut to the budget.
+
+    Parameters
+    ----------
+    batch_size : int, list of int, callable or BatchSchedule
+    n_initial : int
+        Size of the initial set (0 for none).
+    budget : int
+        Total labels, the initial set included.
+
+    Returns
+    -------
+    counts : ndarray of int
+        ``[n_initial, n_initial + b_0, ...]`` up to ``budget`` (without the
+        leading 0 when ``n_initial`` is 0).
+
+    Examples
+    --------
+    >>> from skal.schedules import GeometricSchedule, label_counts
+    >>> label_counts(GeometricSchedule(start=5, factor=2), 10, 50).tolist()
+    [10, 15, 25, 45, 50]
+    """
+    check_batch_size(batch_size)
+    n_initial = min(check_int("n_initial", n_initial, minimum=0), budget)
+    counts = [n_initial] if n_initial else []
+    total, loop = n_initial, 0
+    while total < budget:
+        total = min(total + batch_size_at(batch_size, loop, total), budget)
+        counts.append(total)
+        loop += 1
+    return np.asarray(counts, dtype=int)
+
+
 __all__ = [
     "BatchSchedule",
     "ConstantSchedule",
     "GeometricSchedule",
     "FractionOfLabeled",
+    "label_counts",
 ]

@@ -8,7 +8,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from skal import ActiveLearner
-from skal.schedules import ConstantSchedule, FractionOfLabeled, GeometricSchedule
+from skal.schedules import (
+    ConstantSchedule,
+    FractionOfLabeled,
+    GeometricSchedule,
+    label_counts,
+)
 from skal.strategies import RandomSampling
 
 
@@ -155,3 +160,22 @@ def test_grid_search_tunes_a_schedule_parameter_and_swaps_schedules():
     ).fit(X, y)
     assert len(swap.cv_results_["params"]) == 2
     assert sizes(swap.best_estimator_) in ([25, 25], [5, 10, 20, 15])
+
+
+@pytest.mark.parametrize(
+    "batch_size",
+    [7, [3, 5, 8], GeometricSchedule(2, 1.7, 30), FractionOfLabeled(0.3, 2)],
+)
+def test_label_counts_are_the_counts_the_simulation_reaches(batch_size):
+    X, y = load_iris(return_X_y=True)
+    learner = ActiveLearner(
+        LogisticRegression(),
+        RandomSampling(),
+        batch_size=batch_size,
+        budget=97,
+        n_initial=12,
+        random_state=0,
+    ).fit(X, y)
+    reached = [record["n_labeled"] for record in learner.history_]
+    np.testing.assert_array_equal(label_counts(batch_size, 12, 97), reached)
+    assert label_counts(batch_size, 0, 5)[-1] == 5
