@@ -755,7 +755,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             self.refit_every is not None and self._n_trainings % self.refit_every == 0
         )
         if mode == "partial" and not fresh:
-            X_old, y_old = self._labeled.data()
+            # earlier rows are only gathered when some are replayed
+            X_old, y_old = self._labeled.data() if self.replay else (None, None)
             estimator = copy.deepcopy(self.estimator_)
             return self._partial_update(estimator, X_new, y_new, X_old, y_old, classes)
         if mode == "warm_start" and not fresh:
