@@ -11,7 +11,7 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit, check_
 from sklearn.utils import check_random_state
 
 from ._learner import ActiveLearner
-from .schedules import batch_size_at, check_batch_size
+from .schedules import label_counts
 from .strategies import RandomSampling
 from .utils._rows import as_indexable, n_rows, take_rows
 from .utils._validation import check_int, resolve_size
@@ -255,22 +255,14 @@ def _plan(name, learner, pool_size):
     The counts follow the learner's ``batch_size`` (an int or a schedule) loop
     by loop, the last loop cut to the budget.
     """
-    check_batch_size(learner.batch_size)
     check_int(f"{name}: n_initial", learner.n_initial, minimum=0)
     budget = min(resolve_size(f"{name}: budget", learner.budget, pool_size), pool_size)
     if budget < 1:
         raise ValueError(f"learner {name!r}: budget must allow at least one label.")
-    n_initial = min(learner.n_initial, budget)
-    counts = [n_initial] if n_initial else []
-    total, loop = n_initial, 0
-    while total < budget:
-        total = min(total + batch_size_at(learner.batch_size, loop, total), budget)
-        counts.append(total)
-        loop += 1
     return {
         "budget": budget,
-        "n_initial": n_initial,
-        "n_labeled": np.asarray(counts, dtype=int),
+        "n_initial": min(learner.n_initial, budget),
+        "n_labeled": label_counts(learner.batch_size, learner.n_initial, budget),
     }
 
 
