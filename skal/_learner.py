@@ -624,8 +624,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             and shape[1] != reference[1]
         ):
             raise ValueError(
-                f"X has {shape[1]} features, but ActiveLearner was fitted with "
-                f"{reference[1]} features."
+                f"X has {shape[1]} features, but ActiveLearner is expecting "
+                f"{reference[1]} features as input."
             )
         return X
 
@@ -839,6 +839,9 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                     "classes must be given on the first call to partial_fit."
                 )
             self._start(take_rows(X, np.arange(0)), classes, classes is not None)
+        else:
+            # before replay joins these rows to stored ones, as teach does
+            X = self._check_width(as_indexable(X))
         y = self._check_new_labels(y, n_rows(X))
         return self._add_labels(None, y, X_rows=X, mode="partial")
 

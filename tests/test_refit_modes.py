@@ -9,6 +9,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skal import ActiveLearner
 from skal.metrics import area_under_learning_curve
@@ -224,3 +225,69 @@ def test_replayed_epochs_recover_most_of_the_full_refit_curve_on_digits():
     full, naive, replay = (np.array(areas[k]) for k in configs)
     assert np.mean(full - replay) < 0.04  # 0.03 at 30 loops; ~0 at 100 (bench)
     assert np.mean(replay - naive) > 0.05
+
+
+def _adaptive_configurations():
+    from sklearn.linear_model import SGDClassifier as SGD
+
+    from skal.schedules import GeometricSchedule
+    from skal.stopping import AnyOf, ClassificationChange, StabilizingPredictions
+    from skal.strategies import (
+        ActiveLearningByLearning,
+        PredictionChangeSampling,
+        StrategySchedule,
+        SubSampling,
+    )
+
+    return [
+        ActiveLearner(
+            LogisticRegression(),
+            StrategySchedule(
+                [
+                    (1, RandomSampling()),
+                    (
+                        None,
+                        ActiveLearningByLearning(
+                            [UncertaintySampling(), RandomSampling()]
+                        ),
+                    ),
+                ]
+            ),
+            batch_size=GeometricSchedule(2, 1.5),
+            stopping=AnyOf(
+                [StabilizingPredictions(threshold=0.9), ClassificationChange()]
+            ),
+            budget=0.6,
+            n_initial=4,
+            refit="warm_start",
+            random_state=0,
+        ),
+        ActiveLearner(
+            SGD(random_state=0),
+            SubSampling(PredictionChangeSampling(), max_candidates=20),
+            batch_size=[2, 3],
+            refit="partial",
+            partial_epochs=3,
+            replay=5,
+            refit_every=2,
+            budget=0.5,
+            n_initial=4,
+            random_state=0,
+        ),
+    ]
+
+
+# the learner's semi-supervised conventions (see test_estimator_checks.py)
+SEMI_SUPERVISED = {
+    "check_classifiers_one_label": "one labeled class waits for more labels",
+    "check_classifiers_classes": "-1 marks unlabeled rows",
+    "check_supervised_y_no_nan": "NaN marks unlabeled rows",
+}
+
+
+@parametrize_with_checks(
+    _adaptive_configurations(),
+    expected_failed_checks=lambda estimator: SEMI_SUPERVISED,
+)
+def test_adaptive_configurations_pass_scikit_learn_checks(estimator, check):
+    check(estimator)
