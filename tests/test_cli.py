@@ -6,12 +6,20 @@ import json
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
+from threadpoolctl import threadpool_limits
 
 from skal import ActiveLearner
 from skal.cli import ProgressBar, _aliases, _estimators, available_strategies, main
 from skal.metrics import area_under_learning_curve
 from skal.model_selection import active_learning_curve
 from skal.strategies import RandomSampling, UncertaintySampling
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    with threadpool_limits(1, user_api="blas"):  # tiny fits: BLAS threads only cost
+        yield
+
 
 SMALL = [
     "benchmark",

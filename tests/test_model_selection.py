@@ -8,6 +8,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from skal import ActiveLearner
 from skal.metrics import area_under_learning_curve
@@ -15,6 +16,12 @@ from skal.model_selection import active_learning_curve
 from skal.strategies import RandomSampling, UncertaintySampling
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    with threadpool_limits(1, user_api="blas"):  # tiny fits: BLAS threads only cost
+        yield
 
 
 def make_learner(strategy=None, **params):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -14,6 +15,13 @@ from skal.metrics import area_under_learning_curve  # noqa: E402
 from skal.model_selection import active_learning_curve  # noqa: E402
 from skal.plotting import ActiveLearningCurveDisplay  # noqa: E402
 from skal.strategies import RandomSampling, UncertaintySampling  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    with threadpool_limits(1, user_api="blas"):  # tiny fits: BLAS threads only cost
+        yield
+
 
 N_LABELED = {"random": np.array([10, 20, 40]), "margin": np.array([10, 20, 40])}
 SCORES = {
