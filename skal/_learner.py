@@ -701,7 +701,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         in_pool = self._in_pool.copy()
         if indices is not None:
             in_pool[indices] = False
-        stopping = copy.deepcopy(self.stopping_)
+        # the criterion's state is copied, so a failure leaves the learner as it
+        # was; its parameters (a validation set, say) are shared, never copied
+        params = self.stopping_.get_params(deep=True).values()
+        stopping = copy.deepcopy(self.stopping_, memo={id(v): v for v in params})
         context = self._context(
             self._X, np.flatnonzero(in_pool), model=estimator, labeled=labeled
         )

@@ -329,3 +329,21 @@ def test_bad_stopping_is_named():
         ActiveLearner(
             LogisticRegression(), stopping=StabilizingPredictions(window=0), budget=20
         ).fit(X, y)
+
+
+def test_the_validation_set_is_not_copied_at_every_check():
+    X, y = load_iris(return_X_y=True)
+    y_partial = np.full_like(y, -1)
+    y_partial[::15] = y[::15]
+    learner = ActiveLearner(
+        LogisticRegression(),
+        stopping=PerformancePlateau(X_val=X[::3], y_val=y[::3]),
+        batch_size=5,
+        random_state=0,
+    ).fit(X, y_partial)
+    X_val = learner.stopping_.X_val
+    for _ in range(2):
+        rows = learner.query()
+        learner.label(rows, y[rows])
+    assert learner.stopping_.X_val is X_val
+    assert len(learner.stopping_.scores_) == 3  # the state was copied and grew
