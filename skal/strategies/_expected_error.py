@@ -168,31 +168,17 @@ class ExpectedErrorReduction(QueryStrategy):
         classes = np.unique(y_labeled) if context.classes is None else context.classes
         X_candidates = context.pool_rows(candidates)
         proba = aligned_proba(context.estimator, X_candidates, np.asarray(classes))
+        fixed = (estimator, X_labeled, y_labeled)
         errors = self._expected_errors(
-            context.n_jobs,
-            estimator,
-            X_labeled,
-            y_labeled,
-            X_candidates,
-            proba,
-            classes,
-            X_eval,
+            context.n_jobs, fixed, X_candidates, proba, classes, X_eval
         )
         return candidates[top_k(-errors, n_instances, rng)]
 
-    def _expected_errors(
-        self,
-        n_jobs,
-        estimator,
-        X_labeled,
-        y_labeled,
-        X_candidates,
-        proba,
-        classes,
-        X_eval,
-    ):
-        """Expected error of every candidate, in blocks spread over ``n_jobs``."""
-        fixed = (estimator, X_labeled, y_labeled)
+    def _expected_errors(self, n_jobs, fixed, X_candidates, proba, classes, X_eval):
+        """Expected error of every candidate, in blocks spread over ``n_jobs``.
+
+        ``fixed`` is ``(estimator, X_labeled, y_labeled)``.
+        """
         if n_jobs in (None, 1):
             errors = _errors_of(*fixed, X_candidates, proba, classes, X_eval, self.loss)
             return np.asarray(errors, dtype=float)

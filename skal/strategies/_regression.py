@@ -69,6 +69,7 @@ class GreedySamplingX(QueryStrategy):
     transformed once per pass. The paper's code starts from the row of least
     mean distance to all others, which costs O(N²); the centroid (the paper's
     description) is used here.
+
     References
     ----------
     .. [1] D. Wu, C.-T. Lin and J. Huang. "Active Learning for Regression Using
@@ -132,6 +133,7 @@ class GreedySamplingTarget(QueryStrategy):
     -----
     Cost: one ``predict`` pass over the pool (chunked), O(N·L) to initialise
     the distances (chunked), then O(N) per pick; memory O(N).
+
     References
     ----------
     .. [1] D. Wu, C.-T. Lin and J. Huang. "Active Learning for Regression Using
@@ -194,6 +196,7 @@ class ImprovedGreedySampling(QueryStrategy):
     Cost: one ``predict`` pass, one chunked pass against the labeled rows
     (O(N·L·d)), then one pass over the pool per pick (O(N·d)); memory O(N)
     plus one chunk of distances.
+
     References
     ----------
     .. [1] D. Wu, C.-T. Lin and J. Huang. "Active Learning for Regression Using
