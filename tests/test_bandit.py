@@ -111,7 +111,7 @@ def test_reward_is_the_importance_weighted_accuracy_and_updates_weights():
     expected = weights[0] / (N_ROWS * 4)
     assert albl.rewards_ == [pytest.approx(expected)]
     log_weights = np.zeros(2)
-    for advice, q, v_hat, n_arms, p_min in pending:
+    for _, advice, q, v_hat, n_arms, p_min in pending:
         log_weights = exp4p_update(
             log_weights,
             advice,
@@ -198,3 +198,18 @@ def test_ends_near_the_best_single_strategy_on_digits_paired():
     best = np.maximum(margin.mean(), random.mean())
     assert best - albl.mean() < 0.02
     assert albl.mean() > random.mean()
+
+
+def test_an_abandoned_query_is_forgotten():
+    albl = ActiveLearningByLearning([Advises((3,)), Advises((7,))], p_min=0.02)
+    albl.select(context(seed=1), 2)
+    taken = albl.select(context(seed=2), 2)  # the first query was never labeled
+    assert albl.rewards_ == []
+    y = np.arange(N_ROWS) % 2
+    albl.select(context(Labels(y), labeled=np.sort(taken), y=y, seed=3), 1)
+    # only the labeled rows count: both right, so IW-ACC = (W_1 + W_2) / (n T)
+    # the abandoned draws were dropped before the second one was made
+    assert albl._queried_rows[:2] == taken.tolist()
+    assert len(albl._queried_rows) == 3
+    expected = sum(albl._queried_weights[:2]) / (N_ROWS * 100)
+    assert albl.rewards_ == [pytest.approx(expected)]

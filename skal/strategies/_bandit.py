@@ -10,6 +10,8 @@ from ..utils._validation import check_int
 from ._base import QueryStrategy
 from ._schedule import check_strategy, select_with
 
+_UNLABELED = object()  # marks a queried row whose label never came
+
 
 def exp4p_update(
     log_weights, advice, q_chosen, v_hat, reward, *, p_min, n_arms, horizon, delta
@@ -127,8 +129,9 @@ class ActiveLearningByLearning(QueryStrategy):
     O(``n_instances`` · K) for the draws, and one ``predict`` over the rows
     queried so far for the reward. Memory: O(K) during the draws, plus one id
     and one weight per queried row. The reward needs the label of each queried
-    row: rows labeled through ``teach`` (outside the stored pool) are not
-    queried by ALBL and are ignored.
+    row; rows queried but never labeled are forgotten. Once rows have been
+    taught from outside the stored pool (``teach``), labels can no longer be
+    matched to rows and the weights stay as they are.
 
     EXP4.P's learning rate is :math:`p_{\min}/2 \le 1/(2K)`: on a pool of
     thousands of rows the weights move slowly, and over a few hundred labels
@@ -218,12 +221,26 @@ class ActiveLearningByLearning(QueryStrategy):
         """Reward the rounds of the previous loop with the current model."""
         if not self._pending:
             return
-        reward = self._reward(context)
-        if reward is None:
+        labels = self._labels_of_queried(context)
+        if labels is None:  # rows taught from outside the pool: no alignment
             self._pending = []
             return
+        # rows queried but never labeled (an abandoned query) are forgotten
+        kept = [k for k, label in enumerate(labels) if label is not _UNLABELED]
+        self._queried_rows = [self._queried_rows[k] for k in kept]
+        self._queried_weights = [self._queried_weights[k] for k in kept]
+        labeled_rows = set(self._queried_rows)
+        pending = [entry for entry in self._pending if entry[0] in labeled_rows]
+        self._pending = []
+        if not pending:
+            return
+        y_rows = np.asarray([labels[k] for k in kept])
+        rows = np.asarray(self._queried_rows, dtype=np.intp)
+        correct = context.estimator.predict(take_rows(context.X, rows)) == y_rows
+        weights = np.asarray(self._queried_weights)
+        reward = float(weights @ correct / (n_rows(context.X) * self.horizon))
         self.rewards_.append(reward)
-        for advice, q_chosen, v_hat, n_arms, p_min in self._pending:
+        for _, advice, q_chosen, v_hat, n_arms, p_min in pending:
             self.log_weights_ = exp4p_update(
                 self.log_weights_,
                 advice,
@@ -237,20 +254,20 @@ class ActiveLearningByLearning(QueryStrategy):
             )
         self._pending = []
 
-    def _reward(self, context):
-        """IW-ACC of the current model on every row queried so far."""
-        rows = np.asarray(self._queried_rows, dtype=np.intp)
-        X_labeled, y_labeled = context.labeled()
+    def _labels_of_queried(self, context):
+        """The label of each queried row (``_UNLABELED`` if it has none), or
+        ``None`` when labels cannot be matched to rows."""
+        _, y_labeled = context.labeled()
         labeled = np.asarray(context.labeled_indices)
-        if y_labeled is None or len(labeled) != len(y_labeled):
-            return None  # labels from outside the stored pool: cannot align
-        position = {row: k for k, row in enumerate(labeled.tolist())}
-        if any(row not in position for row in rows.tolist()):
+        if y_labeled is None:
+            return [_UNLABELED] * len(self._queried_rows)
+        if len(labeled) != len(y_labeled):
             return None
-        y_rows = np.asarray(y_labeled)[[position[row] for row in rows.tolist()]]
-        correct = context.estimator.predict(take_rows(context.X, rows)) == y_rows
-        weights = np.asarray(self._queried_weights)
-        return float(weights @ correct / (n_rows(context.X) * self.horizon))
+        position = {row: k for k, row in enumerate(labeled.tolist())}
+        return [
+            y_labeled[position[row]] if row in position else _UNLABELED
+            for row in self._queried_rows
+        ]
 
     def _draw(self, context, advice, n_instances):
         """Draw ``n_instances`` rows one by one from EXP4.P's distribution."""
@@ -281,8 +298,9 @@ class ActiveLearningByLearning(QueryStrategy):
             inverse_sum = np.sum(1.0 / q[free])
             v_hat = np.where(choice >= 0, 1.0 / q[np.maximum(choice, 0)], 0.0)
             v_hat[choice < 0] = inverse_sum / n_arms
-            self._pending.append((xi, q[j], v_hat, n_arms, p_min))
-            self._queried_rows.append(int(context.pool_indices[j]))
+            row = int(context.pool_indices[j])
+            self._pending.append((row, xi, q[j], v_hat, n_arms, p_min))
+            self._queried_rows.append(row)
             self._queried_weights.append(1.0 / q[j])
             self.n_rounds_ += 1
             free[j] = False
