@@ -126,33 +126,49 @@ def machine():
 
 # --------------------------------------------------------- 1: vs the floor
 def part_floor(repeats, peers_python):
+    from threadpoolctl import threadpool_limits
+
+    from skal.utils._chunking import auto_chunk_size
+
     X = make_pool(1_000_000)
     one, two = fit_learner(n_jobs=1), fit_learner(n_jobs=2)
     model = one.estimator_
-    times, results = best_times(
-        {
-            "floor": lambda: floor_query(model, X),
-            "skal n_jobs=1": lambda: one.query(X, N_PICKS),
-            "skal n_jobs=2": lambda: two.query(X, N_PICKS),
-        },
-        repeats,
-    )
+
+    def one_blas_thread(function):
+        def run():
+            with threadpool_limits(limits=1, user_api="blas"):
+                return function()
+
+        return run
+
+    floor = ("floor", "floor, 1 BLAS thread")
+    methods = {
+        floor[0]: lambda: floor_query(model, X),
+        "skal n_jobs=1": lambda: one.query(X, N_PICKS),
+        "skal n_jobs=2": lambda: two.query(X, N_PICKS),
+        floor[1]: one_blas_thread(lambda: floor_query(model, X)),
+        "skal n_jobs=1, 1 BLAS thread": one_blas_thread(lambda: one.query(X, N_PICKS)),
+    }
+    times, results = best_times(methods, repeats)
     floor_picks = set(results["floor"].tolist())
-    rows = [
-        [
-            name,
-            f"{seconds:.3f}",
-            f"{seconds / times['floor']:.2f}",
-            "yes" if set(results[name].tolist()) == floor_picks else "NO",
-        ]
-        for name, seconds in times.items()
-    ]
+    rows = []
+    for name, seconds in times.items():
+        reference = times[floor[1] if "BLAS" in name else floor[0]]
+        same = set(results[name].tolist()) == floor_picks
+        rows.append(
+            [
+                name,
+                f"{seconds:.3f}",
+                f"{seconds / reference:.2f}",
+                "yes" if same else "NO",
+            ]
+        )
     if peers_python:
         rows += peer_rows(peers_python, repeats, times["floor"])
     print(
         "\n1. Margin query, 1,000,000 x 50 pool, 5-class LogisticRegression, "
-        f"{N_PICKS} picks (chunk_size {one._context(X, np.arange(1)).chunk_size} "
-        f"rows, best of {repeats})\n"
+        f"{N_PICKS} picks (chunk_size {auto_chunk_size(X)} rows, best of "
+        f"{repeats}; 'x floor' against the floor with the same BLAS threads)\n"
     )
     print(
         table(["method", "seconds", "x floor", "same picks as the floor"], rows),

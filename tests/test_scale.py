@@ -330,7 +330,7 @@ def test_ranking_strategy_scores_with_a_light_context():
     assert seen == [True]
 
 
-def test_jobs_share_the_blas_threads_instead_of_multiplying_them():
+def test_chunks_are_scored_with_one_blas_thread_per_job():
     from threadpoolctl import threadpool_info
 
     def blas_threads(rows):
@@ -343,9 +343,11 @@ def test_jobs_share_the_blas_threads_instead_of_multiplying_them():
         pytest.skip("no BLAS library seen by threadpoolctl")
     before = blas_threads([0])[0]
     X = np.zeros((40, 1))
-    for n_jobs, expected in ((1, before), (2, max(1, joblib.cpu_count() // 2))):
+    for n_jobs in (1, 2):
         context = QueryContext(X=X, pool_indices=np.arange(40), chunk_size=10)
         with joblib.parallel_config(backend="threading"):
             counts = replace(context, n_jobs=n_jobs).map_pool(blas_threads)
-        assert set(counts) == {expected}
+        assert set(counts) == {1}
+    whole = QueryContext(X=X, pool_indices=np.arange(40), chunk_size=40)
+    assert set(whole.map_pool(blas_threads)) == {before}  # one chunk: as by hand
     assert blas_threads([0])[0] == before  # restored afterwards

@@ -20,7 +20,7 @@ from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator
 from sklearn.utils.parallel import Parallel, delayed
 
-from ..utils._chunking import auto_chunk_size, blas_threads_per_job, release_rows
+from ..utils._chunking import auto_chunk_size, one_blas_thread, release_rows
 from ..utils._feature_space import FeatureSpace, preprocessor
 from ..utils._rows import as_slice_if_contiguous, n_rows, take_rows
 
@@ -136,15 +136,17 @@ class QueryContext:
         Memory: the chunks in flight, plus the stacked result (one row per pool
         row), filled as chunks come back. Pages of a memory-mapped pool are
         released after each chunk (:func:`~skal.utils._chunking.release_rows`),
-        so a pool larger than memory is read once and never held whole. With
-        ``n_jobs`` jobs, BLAS gets ``cpu_count() // n_jobs`` threads per job
-        meanwhile (no oversubscription).
+        so a pool larger than memory is read once and never held whole. While
+        several chunks are scored, BLAS runs one thread per job: the cores are
+        used through ``n_jobs`` (:func:`~skal.utils._chunking.one_blas_thread`).
         """
         chunks = list(self.pool_chunks())
         if not chunks:
             return np.empty(0)
-        n_jobs = 1 if len(chunks) == 1 else effective_n_jobs(self.n_jobs)
-        with blas_threads_per_job(n_jobs):
+        if len(chunks) == 1:  # one call, as by hand: BLAS as configured
+            return self._gather(chunks, [func(self.pool_rows(chunks[0]))])
+        n_jobs = effective_n_jobs(self.n_jobs)
+        with one_blas_thread():
             if n_jobs == 1:
                 parts = (func(self.pool_rows(chunk)) for chunk in chunks)
             else:
