@@ -29,7 +29,11 @@ scikit-learn is left alone, and run the script with that Python::
     /tmp/peers/bin/python benchmarks/bench_strategies.py
 
 Options: ``--only KCenterGreedy,BADGE`` runs the named skal strategies (and
-their peers); ``--no-peers`` skips the peers.
+their peers); ``--no-peers`` skips the peers; ``--threads 1`` sets
+``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and ``MKL_NUM_THREADS`` of every
+case, which keeps the comparison stable on a machine busy with other work
+(OpenMP threads of k-means and nearest-neighbour searches slow down many times
+over when the cores are oversubscribed).
 """
 
 import argparse
@@ -47,6 +51,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 SEED = 0
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 # skal strategy -> (peer label, peer case name) ; None: no peer
 PEERS = {
@@ -217,9 +222,13 @@ def launch(case, args, data_path):
         "--trace-below",
         str(args.trace_below),
     ]
+    env = dict(os.environ)
+    if args.threads:
+        for name in THREAD_VARIABLES:
+            env[name] = str(args.threads)
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, timeout=args.timeout
+            command, capture_output=True, text=True, timeout=args.timeout, env=env
         )
     except subprocess.TimeoutExpired:
         return {"status": "timeout"}
@@ -267,6 +276,9 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--memory-gib", type=float, default=4.0)
     parser.add_argument("--trace-below", type=float, default=60.0)
+    parser.add_argument(
+        "--threads", type=int, default=0, help="OpenMP/BLAS threads per case"
+    )
     parser.add_argument("--only", default="", help="comma-separated skal names")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -308,7 +320,8 @@ def main(argv=None):
     print(
         f"# pool {args.n_pool:,} x {args.n_features}, {args.n_classes} classes, "
         f"{args.n_labeled} labeled, LogisticRegression, {args.n_instances} picks; "
-        f"limits {args.timeout:.0f} s, {args.memory_gib:g} GiB per case"
+        f"limits {args.timeout:.0f} s, {args.memory_gib:g} GiB per case; "
+        f"OpenMP/BLAS threads: {args.threads or 'library default'}"
     )
     only = {name for name in args.only.split(",") if name}
     rows = []

@@ -14,10 +14,15 @@ from ._base import QueryStrategy, check_pool_size, top_k
 
 
 def typicality(features, n_neighbors):
-    r"""Typicality of each row: :math:`\left(\frac{1}{K}\sum_{z \in
-    \mathrm{KNN}(x)} \lVert x - z \rVert\right)^{-1}`, neighbours among ``features``.
+    r"""Typicality of each row: its inverse mean distance to its K nearest rows.
 
-    ``K = min(n_neighbors, n_rows - 1)``; a lone row gets typicality 1.
+    .. math::
+
+        \mathrm{Typicality}(x) = \Big(\frac{1}{K} \sum_{z \in K\text{-NN}(x)}
+        \lVert x - z \rVert\Big)^{-1}
+
+    with neighbours among ``features`` and ``K = min(n_neighbors, n_rows - 1)``;
+    a lone row gets typicality 1.
     """
     k = min(n_neighbors, features.shape[0] - 1)
     if k < 1:
