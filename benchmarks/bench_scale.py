@@ -81,6 +81,17 @@ def floor_query(model, X, n_picks=N_PICKS):
     return np.argpartition(margin, n_picks)[:n_picks]
 
 
+def one_blas_thread(function):
+    """``function`` run with BLAS limited to one thread."""
+    from threadpoolctl import threadpool_limits
+
+    def run():
+        with threadpool_limits(limits=1, user_api="blas"):
+            return function()
+
+    return run
+
+
 def best_times(functions, repeats):
     """Best wall time of each function, interleaved; the last result of each."""
     times = {name: np.inf for name in functions}
@@ -126,58 +137,54 @@ def machine():
 
 # --------------------------------------------------------- 1: vs the floor
 def part_floor(repeats, peers_python):
-    from threadpoolctl import threadpool_limits
-
     from skal.utils._chunking import auto_chunk_size
 
     X = make_pool(1_000_000)
     one, two = fit_learner(n_jobs=1), fit_learner(n_jobs=2)
     model = one.estimator_
 
-    def one_blas_thread(function):
-        def run():
-            with threadpool_limits(limits=1, user_api="blas"):
-                return function()
-
-        return run
-
-    floor = ("floor", "floor, 1 BLAS thread")
     methods = {
-        floor[0]: lambda: floor_query(model, X),
+        "floor": lambda: floor_query(model, X),
+        "floor, 1 BLAS thread": one_blas_thread(lambda: floor_query(model, X)),
         "skal n_jobs=1": lambda: one.query(X, N_PICKS),
         "skal n_jobs=2": lambda: two.query(X, N_PICKS),
-        floor[1]: one_blas_thread(lambda: floor_query(model, X)),
-        "skal n_jobs=1, 1 BLAS thread": one_blas_thread(lambda: one.query(X, N_PICKS)),
     }
     times, results = best_times(methods, repeats)
     floor_picks = set(results["floor"].tolist())
-    rows = []
-    for name, seconds in times.items():
-        reference = times[floor[1] if "BLAS" in name else floor[0]]
-        same = set(results[name].tolist()) == floor_picks
-        rows.append(
-            [
-                name,
-                f"{seconds:.3f}",
-                f"{seconds / reference:.2f}",
-                "yes" if same else "NO",
-            ]
-        )
+    rows = [
+        [
+            name,
+            f"{seconds:.3f}",
+            f"{seconds / times['floor']:.2f}",
+            f"{seconds / times['floor, 1 BLAS thread']:.2f}",
+            "yes" if set(results[name].tolist()) == floor_picks else "NO",
+        ]
+        for name, seconds in times.items()
+    ]
     if peers_python:
-        rows += peer_rows(peers_python, repeats, times["floor"])
+        rows += peer_rows(peers_python, repeats)
     print(
         "\n1. Margin query, 1,000,000 x 50 pool, 5-class LogisticRegression, "
         f"{N_PICKS} picks (chunk_size {auto_chunk_size(X)} rows, best of "
-        f"{repeats}; 'x floor' against the floor with the same BLAS threads)\n"
+        f"{repeats}; peers against the floor timed in their own process)\n"
     )
     print(
-        table(["method", "seconds", "x floor", "same picks as the floor"], rows),
+        table(
+            [
+                "method",
+                "seconds",
+                "x floor",
+                "x floor, 1 BLAS thread",
+                "same picks as the floor",
+            ],
+            rows,
+        ),
         flush=True,
     )
     return times
 
 
-def peer_rows(python, repeats, main_floor):
+def peer_rows(python, repeats):
     """Run the peers' part with another Python; their own floor is timed there."""
     output = subprocess.run(
         [python, __file__, "--part", "peers", "--repeats", str(repeats)],
@@ -186,12 +193,20 @@ def peer_rows(python, repeats, main_floor):
         check=False,
     )
     if output.returncode:
-        return [["peers", "failed", output.stderr.strip().splitlines()[-1], ""]]
+        error = output.stderr.strip().splitlines()[-1]
+        return [["peers", "failed", error, "", ""]]
     report = json.loads(output.stdout.strip().splitlines()[-1])
     rows = []
     for name, (seconds, same) in report["methods"].items():
-        ratio = seconds / report["floor"]
-        rows.append([name, f"{seconds:.3f}", f"{ratio:.2f}", "yes" if same else "NO"])
+        rows.append(
+            [
+                name,
+                f"{seconds:.3f}",
+                f"{seconds / report['floor']:.2f}",
+                f"{seconds / report['floor, 1 BLAS thread']:.2f}",
+                "yes" if same else "NO",
+            ]
+        )
     return rows
 
 
@@ -228,18 +243,20 @@ def part_peers(repeats):
     times, results = best_times(
         {
             "floor": lambda: floor_query(model, X),
+            "floor, 1 BLAS thread": one_blas_thread(lambda: floor_query(model, X)),
             f"modAL {version('modAL-python')}": modal,
             f"scikit-activeml {version('scikit-activeml')}": skactiveml,
         },
         repeats,
     )
     floor_picks = set(results.pop("floor").tolist())
-    floor = times.pop("floor")
-    methods = {
+    results.pop("floor, 1 BLAS thread")
+    report = {name: times.pop(name) for name in ("floor", "floor, 1 BLAS thread")}
+    report["methods"] = {
         name: (seconds, set(np.asarray(results[name]).tolist()) == floor_picks)
         for name, seconds in times.items()
     }
-    print(json.dumps({"floor": floor, "methods": methods}))
+    print(json.dumps(report))
 
 
 # ---------------------------------------------- 2: a memory-mapped 10M pool
