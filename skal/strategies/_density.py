@@ -3,9 +3,9 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.metrics import pairwise_distances_chunked
 from sklearn.preprocessing import normalize
 
+from ..utils._distances import distance_blocks
 from ..utils._validation import check_int
 from ._base import RankingStrategy, check_in, check_pool_size, top_k
 from ._uncertainty import UncertaintySampling
@@ -13,15 +13,16 @@ from ._uncertainty import UncertaintySampling
 METRICS = ("cosine", "euclidean")
 
 
+def _inverse_distance_sum(D, start):
+    """Row sums of :math:`1 / (1 + D)`, computed in place in the block ``D``."""
+    D += 1.0
+    np.reciprocal(D, out=D)
+    return D.sum(axis=1)
+
+
 def _sum_inverse_distance(features, reference):
     r"""Sum over ``reference`` of :math:`1 / (1 + \lVert x - r \rVert)` per row."""
-    parts = pairwise_distances_chunked(
-        features,
-        reference,
-        metric="euclidean",
-        reduce_func=lambda D, start: (1.0 / (1.0 + D)).sum(axis=1),
-    )
-    return np.concatenate(list(parts))
+    return distance_blocks(features, reference, "euclidean", _inverse_distance_sum)
 
 
 def _unit_rows_dot(features, direction):

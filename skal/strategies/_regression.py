@@ -3,10 +3,11 @@
 import inspect
 
 import numpy as np
-from sklearn.metrics import pairwise_distances, pairwise_distances_chunked
+from sklearn.metrics import pairwise_distances
 
 from ..utils._distances import (
     closest_to_centroid,
+    distance_blocks,
     greedy_max_min,
     labeled_features,
     min_distances,
@@ -253,13 +254,10 @@ class ImprovedGreedySampling(QueryStrategy):
         """``min_m d^x(n, m) d^y(n, m)`` for a chunk, a block of rows at a time."""
 
         def reduce(D, start):
-            D_y = pairwise_distances(predictions[start : start + len(D)], targets)
-            return (D * D_y).min(axis=1)
+            D *= pairwise_distances(predictions[start : start + len(D)], targets)
+            return D.min(axis=1)
 
-        blocks = pairwise_distances_chunked(
-            features, reference, metric=self.metric, reduce_func=reduce
-        )
-        return np.concatenate(list(blocks))
+        return distance_blocks(features, reference, self.metric, reduce)
 
 
 def _final_step(estimator):

@@ -9,25 +9,41 @@ pick.
 """
 
 import numpy as np
+from sklearn import get_config
 from sklearn.metrics import pairwise_distances_chunked
 
 from ..strategies._base import top_k
 from ._rows import n_rows
 
+#: Share of scikit-learn's ``working_memory`` a block of distances may take: a
+#: pool chunk is already sized to ``working_memory``, and a block is a temporary.
+BLOCK_SHARE = 8
+
+
+def distance_blocks(A, B, metric, reduce_func):
+    """``reduce_func(D_block, start)`` over row blocks of the ``A`` x ``B`` distances.
+
+    Blocks hold at most ``working_memory / 8`` MiB (128 MiB by default) through
+    :func:`sklearn.metrics.pairwise_distances_chunked`; ``reduce_func`` may
+    modify its block in place. Returns the reduced blocks concatenated.
+    """
+    working_memory = get_config()["working_memory"] / BLOCK_SHARE
+    blocks = pairwise_distances_chunked(
+        A, B, metric=metric, reduce_func=reduce_func, working_memory=working_memory
+    )
+    return np.concatenate(list(blocks))
+
 
 def min_distances(A, B, metric="euclidean"):
     """Distance from each row of ``A`` to its nearest row of ``B``.
 
-    Runs through :func:`sklearn.metrics.pairwise_distances_chunked`, so at most
-    ``working_memory`` of the ``len(A) x len(B)`` matrix exists at once. Rows of
-    ``A`` get ``inf`` when ``B`` is empty or ``None``.
+    Computed block by block (:func:`distance_blocks`), never the whole
+    ``len(A) x len(B)`` matrix. Rows of ``A`` get ``inf`` when ``B`` is empty
+    or ``None``.
     """
     if B is None or n_rows(B) == 0:
         return np.full(n_rows(A), np.inf)
-    parts = pairwise_distances_chunked(
-        A, B, metric=metric, reduce_func=lambda D, start: D.min(axis=1)
-    )
-    return np.concatenate(list(parts))
+    return distance_blocks(A, B, metric, lambda D, start: D.min(axis=1))
 
 
 def pool_min_distances(context, reference, metric="euclidean"):
