@@ -201,6 +201,10 @@ def test_predictive_std_works_through_a_pipeline_and_rejects_ridge():
     pipe = make_pipeline(StandardScaler(), BayesianRidge())
     context = fitted_context(X, y, [0, 1, 2, 3, 4], model=pipe)
     assert PredictiveStdSampling().select(context, 2).shape == (2,)
+    single_step = fitted_context(
+        X, y, [0, 1, 2, 3], model=make_pipeline(BayesianRidge())
+    )
+    assert PredictiveStdSampling().select(single_step, 2).shape == (2,)
     context = fitted_context(X, y, [0, 1, 2, 3, 4], model=Ridge())
     with pytest.raises(TypeError, match="return_std"):
         PredictiveStdSampling().select(context, 2)

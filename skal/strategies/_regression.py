@@ -4,6 +4,7 @@ import inspect
 
 import numpy as np
 from sklearn.metrics import pairwise_distances
+from sklearn.pipeline import Pipeline
 
 from ..utils._distances import (
     closest_to_centroid,
@@ -14,7 +15,6 @@ from ..utils._distances import (
     pool_features,
     pool_min_distances,
 )
-from ..utils._feature_space import preprocessor
 from ._base import QueryStrategy, RankingStrategy, check_pool_size
 
 
@@ -261,8 +261,7 @@ class ImprovedGreedySampling(QueryStrategy):
 
 
 def _final_step(estimator):
-    steps = preprocessor(estimator)
-    return estimator if steps is None else estimator[-1]
+    return estimator[-1] if isinstance(estimator, Pipeline) else estimator
 
 
 class PredictiveStdSampling(RankingStrategy):
