@@ -235,6 +235,11 @@ class _PoolFreeFeatureSpace:
     def __call__(self, X_rows):
         return self.space(X_rows)
 
+    def __getattr__(self, name):  # estimator, fitted, ...: those of the space
+        if name == "space":
+            raise AttributeError(name)
+        return getattr(self.space, name)
+
     def __reduce__(self):
         space = self.space
         if space.fitted or preprocessor(space.estimator) is None:
