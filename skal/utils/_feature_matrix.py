@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.metrics import pairwise_distances, pairwise_distances_argmin
-from sklearn.metrics.pairwise import PAIRWISE_DISTANCE_FUNCTIONS, euclidean_distances
+from sklearn.metrics.pairwise import PAIRWISE_DISTANCE_FUNCTIONS
 
 from ._distances import labeled_features
 from ._rows import concat_rows
@@ -89,11 +89,13 @@ def stack_features(*blocks):
 
 
 class RowDistances:
-    """``RowDistances(X, metric)(i)``: distance from every row of ``X`` to row ``i``.
+    r"""``RowDistances(X, metric)(i)``: distance from every row of ``X`` to row ``i``.
 
     One O(N * d) pass per call. For ``"euclidean"`` the squared row norms are
-    computed once and reused, so a call is one matrix-vector product (a sparse
-    one for a sparse ``X``).
+    computed once, so a call is one matrix-vector product (a sparse one for a
+    sparse ``X``) and
+    :math:`\lVert x - x_i \rVert^2 = \lVert x \rVert^2 + \lVert x_i \rVert^2
+    - 2\, x \cdot x_i`, without scikit-learn's input validation at every call.
     """
 
     def __init__(self, X, metric="euclidean"):
@@ -102,16 +104,14 @@ class RowDistances:
         self.sq_norms = squared_row_norms(X) if metric == "euclidean" else None
 
     def __call__(self, i):
-        row = self.X[i : i + 1]
         if self.sq_norms is None:
+            row = self.X[i : i + 1]
             return pairwise_distances(self.X, row, metric=self.metric).ravel()
-        squared = euclidean_distances(
-            self.X,
-            row,
-            X_norm_squared=self.sq_norms.reshape(-1, 1),
-            Y_norm_squared=self.sq_norms[i : i + 1].reshape(1, 1),
-            squared=True,
-        ).ravel()
+        if sp.issparse(self.X):
+            dots = (self.X @ self.X[i].T).toarray().ravel()
+        else:
+            dots = self.X @ self.X[i]
+        squared = self.sq_norms + self.sq_norms[i] - 2.0 * dots
         return np.sqrt(np.maximum(squared, 0.0, out=squared), out=squared)
 
 
