@@ -135,11 +135,11 @@ class ExpectedErrorReduction(QueryStrategy):
     >>> from skal import ActiveLearner
     >>> from skal.strategies import ExpectedErrorReduction
     >>> X, y = load_iris(return_X_y=True)
-    >>> strategy = ExpectedErrorReduction(max_candidates=10, max_eval=50)
-    >>> learner = ActiveLearner(LogisticRegression(), strategy, budget=15,
-    ...                         n_initial=9, batch_size=2, random_state=0)
+    >>> strategy = ExpectedErrorReduction(max_candidates=5, max_eval=50)
+    >>> learner = ActiveLearner(LogisticRegression(), strategy, budget=12,
+    ...                         n_initial=9, batch_size=3, random_state=0)
     >>> learner.fit(X, y).labeled_indices_.shape
-    (15,)
+    (12,)
     """
 
     requires_model = True
