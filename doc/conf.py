@@ -9,8 +9,12 @@ import sys
 from pathlib import Path
 
 import matplotlib
+from threadpoolctl import threadpool_limits
 
 matplotlib.use("Agg")
+# The examples fit many tiny models: BLAS threads only add overhead there (and
+# stall on a busy machine), so the build runs them with one.
+threadpool_limits(limits=1, user_api="blas")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
