@@ -136,16 +136,14 @@ class QueryContext:
         Memory: the chunks in flight, plus the stacked result (one row per pool
         row), filled as chunks come back. Pages of a memory-mapped pool are
         released after each chunk (:func:`~skal.utils._chunking.release_rows`),
-        so a pool larger than memory is read once and never held whole. While
-        several chunks are scored, BLAS runs one thread per job: the cores are
-        used through ``n_jobs`` (:func:`~skal.utils._chunking.one_blas_thread`).
+        so a pool larger than memory is read once and never held whole. BLAS
+        runs one thread per job meanwhile: the cores are used through
+        ``n_jobs`` (:func:`~skal.utils._chunking.one_blas_thread`).
         """
         chunks = list(self.pool_chunks())
         if not chunks:
             return np.empty(0)
-        if len(chunks) == 1:  # one call, as by hand: BLAS as configured
-            return self._gather(chunks, [func(self.pool_rows(chunks[0]))])
-        n_jobs = effective_n_jobs(self.n_jobs)
+        n_jobs = 1 if len(chunks) == 1 else effective_n_jobs(self.n_jobs)
         with one_blas_thread():
             if n_jobs == 1:
                 parts = (func(self.pool_rows(chunk)) for chunk in chunks)

@@ -64,7 +64,7 @@ _CONTROLLER = []
 
 
 def one_blas_thread():
-    """Context manager limiting BLAS to one thread while chunks are scored.
+    """Context manager limiting BLAS to one thread while the pool is scored.
 
     The cores are used through ``n_jobs`` (chunks in parallel), which spreads
     all the per-row work, not only the matrix products. Left alone, each BLAS
