@@ -15,6 +15,10 @@ from ..utils._feature_matrix import (
 from ..utils._validation import check_int
 from ._base import QueryStrategy, check_pool_size, random_pick, top_k
 
+# Rows per radius query: each chunk is compared with the rows from it on only,
+# so small chunks halve the distance computations of the graph.
+GRAPH_CHUNK_SIZE = 2048
+
 
 def purity_delta(features, cluster_labels, purity, n_samples, random_state):
     r"""The largest :math:`\delta` whose balls are pure for a ``purity`` share of rows.
@@ -254,5 +258,6 @@ class ProbCover(QueryStrategy):
         self.delta_ = delta
         if not np.isfinite(delta):
             return random_pick(context, n_instances)
-        graph = delta_ball_graph(features, delta, context.chunk_size, self.max_edges)
+        chunk_size = min(context.chunk_size, GRAPH_CHUNK_SIZE)
+        graph = delta_ball_graph(features, delta, chunk_size, self.max_edges)
         return greedy_cover(graph, context.n_pool, n_instances, context.random_state)
