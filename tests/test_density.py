@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from _diversity_helpers import make_context, text_data, tfidf_model
-from _model_helpers import single_blas_thread  # noqa: F401 (autouse)
-from sklearn.datasets import load_digits
+from _model_helpers import paired_gains, single_blas_thread  # noqa: F401
+from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import pairwise_distances
@@ -192,3 +192,28 @@ def test_simulation_text_pipeline_manual_use_and_grid_search():
         cv=2,
     ).fit(X[:300], y[:300])
     assert search.best_params_["query_strategy__beta"] in (0.0, 1.0)
+
+
+def test_information_density_beats_random_on_breast_cancer_over_seeds():
+    """Settles & Craven (2008) find information density among the best strategies.
+
+    Paired over 5 splits (same split and random initial set of 10): mean test
+    accuracy over the curve from 10 to 40 labels, batches of 5, cosine density
+    in the scaled feature space. Measured on 2026-11-24: gains [0.013, 0.017,
+    0.008, 0.023, 0.004] with 6 batches (Euclidean: +0.7 points on average).
+    """
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    gains = paired_gains(
+        model,
+        InformationDensity(),
+        X,
+        y,
+        range(5),
+        n_initial=10,
+        batch_size=5,
+        n_batches=6,
+    )
+    print("accuracy gain of information density over random:", np.round(gains, 3))
+    assert gains.mean() > 0.005, gains
+    assert (gains > 0).sum() >= 4, gains
