@@ -129,3 +129,11 @@ def test_invalid_parameters_are_named(params, match):
     X = np.random.RandomState(0).normal(size=(10, 2))
     with pytest.raises((TypeError, ValueError), match=match):
         ProbCover(**params).select(make_context(X), 2)
+
+
+def test_same_picks_for_any_chunk_size_and_n_jobs():
+    X, _ = load_iris(return_X_y=True)
+    reference = ProbCover().select(make_context(X, [0, 60], seed=2), 6)
+    for chunk_size, n_jobs in [(7, 2), (1000, 2), (40, 1)]:
+        context = make_context(X, [0, 60], seed=2, chunk_size=chunk_size, n_jobs=n_jobs)
+        np.testing.assert_array_equal(ProbCover().select(context, 6), reference)

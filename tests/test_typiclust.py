@@ -99,3 +99,12 @@ def test_invalid_parameters_are_named(param):
     X = np.random.RandomState(0).normal(size=(10, 2))
     with pytest.raises((TypeError, ValueError), match=param):
         TypiClust(**{param: 0}).select(make_context(X), 2)
+
+
+def test_same_picks_for_any_chunk_size_and_n_jobs():
+    X, _ = blobs([60, 50, 40, 30])
+    reference = TypiClust(n_neighbors=5).select(make_context(X, seed=1), 6)
+    for chunk_size, n_jobs in [(17, 2), (1000, 2), (33, 1)]:
+        context = make_context(X, seed=1, chunk_size=chunk_size, n_jobs=n_jobs)
+        picks = TypiClust(n_neighbors=5).select(context, 6)
+        np.testing.assert_array_equal(picks, reference)
