@@ -148,8 +148,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         later label of a class outside them then raises a ``ValueError``.
 
     chunk_size : int or None, default=None
-        Pool rows scored at once; bounds the memory of a query. ``None`` means
-        10,000.
+        Pool rows scored at once; bounds the memory of a query. ``None`` sizes
+        chunks to ``working_memory / 64`` bytes of rows (scikit-learn's
+        ``working_memory`` setting), clamped to 1,000-1,000,000 rows; see the
+        Scaling page.
 
     n_jobs : int or None, default=None
         Parallel jobs for pool scoring (chunks) and for strategies that fit
