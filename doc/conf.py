@@ -131,5 +131,11 @@ def _optional_pages(app, docname, source):
         source[0] = source[0].replace("   OPTIONAL_PAGES", lines)
 
 
+def _reread_index(app, env, added, changed, removed):
+    """The table of contents depends on which optional pages exist: re-read it."""
+    return ["index"]
+
+
 def setup(app):
     app.connect("source-read", _optional_pages)
+    app.connect("env-get-outdated", _reread_index)
