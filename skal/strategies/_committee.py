@@ -108,8 +108,7 @@ class QueryByCommittee(RankingStrategy):
         The members. ``None`` bags clones of the learner's estimator.
     n_members : int, default=5
         Committee size when ``committee`` is ``None`` (at least 2).
-    disagreement : {"auto", "vote_entropy", "kl_divergence", "variance"}, \
-            default="auto"
+    disagreement : {"auto", "vote_entropy", "kl_divergence", "variance"}, default="auto"
         ``"auto"`` is ``"vote_entropy"`` for a classifier and ``"variance"``
         for a regressor. ``"kl_divergence"`` uses ``predict_proba`` (or a
         softmax of ``decision_function``).
