@@ -71,7 +71,47 @@ PEERS = {
     "KMeansSampling": None,
     "QueryByCommittee": None,
     "ExpectedErrorReduction": None,
+    "GreedySamplingTarget": None,
+    "ImprovedGreedySampling": None,
+    "PredictiveStdSampling": None,
+    "PredictionChangeSampling": None,
+    "LoopVarianceSampling": None,
+    "ActiveLearningByLearning": None,
+    "StrategySchedule": None,
+    "SubSampling": None,
 }
+
+# strategies that query for a regressor: the target becomes the class index
+# as a number, the model a Ridge (a Gaussian process where a std is needed)
+REGRESSION = {"GreedySamplingTarget", "ImprovedGreedySampling", "PredictiveStdSampling"}
+
+
+def make_strategy(name):
+    """The strategy under test; wrappers get uncertainty sampling inside."""
+    import skal.strategies as strategies
+
+    if name == "ActiveLearningByLearning":
+        return strategies.ActiveLearningByLearning(
+            [strategies.UncertaintySampling(), strategies.RandomSampling()]
+        )
+    if name == "StrategySchedule":
+        return strategies.StrategySchedule(
+            [(1, strategies.KCenterGreedy()), (None, strategies.UncertaintySampling())]
+        )
+    if name == "SubSampling":
+        return strategies.SubSampling(strategies.UncertaintySampling())
+    return getattr(strategies, name)()
+
+
+def make_estimator(name):
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    if name == "PredictiveStdSampling":
+        return GaussianProcessRegressor()
+    if name in REGRESSION:
+        return Ridge()
+    return LogisticRegression(max_iter=1000)
 
 
 # ------------------------------------------------------------------ worker
@@ -94,16 +134,12 @@ def max_rss_mib():
 
 def skal_query(name, X, y, labeled, n_instances):
     """Prepare an ActiveLearner with ``labeled`` known; return the query call."""
-    from sklearn.linear_model import LogisticRegression
-
-    import skal.strategies as strategies
     from skal import ActiveLearner
 
-    strategy = getattr(strategies, name)()
-    y_partial = np.full_like(y, -1)
+    y_partial = np.full(y.shape, np.nan) if name in REGRESSION else np.full_like(y, -1)
     y_partial[labeled] = y[labeled]
     learner = ActiveLearner(
-        LogisticRegression(max_iter=1000), strategy, random_state=SEED
+        make_estimator(name), make_strategy(name), random_state=SEED
     ).fit(X, y_partial)
     return lambda: learner.query(n_instances=n_instances)
 
