@@ -499,7 +499,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         return batch_size_at(self.batch_size, self._n_queries, self._labeled.n_labeled)
 
     def _query(self, X, pool, n_instances, strategy=None, initial=False):
-        strategy = strategy or self.query_strategy_
+        if strategy is None:
+            strategy = self.query_strategy_
         context = self._context(X, pool)
         start = time.perf_counter()
         if strategy.requires_model and self.estimator_ is None:
