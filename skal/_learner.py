@@ -12,6 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._labeled_set import LabeledSet
+from ._training import Trainer, warm_start_params
 from .schedules import batch_size_at, check_batch_size
 from .stopping import StoppingCriterion
 from .strategies._base import (
@@ -24,26 +25,19 @@ from .strategies._base import (
 from .strategies._random import RandomSampling
 from .strategies._uncertainty import UncertaintySampling
 from .utils._feature_space import FeatureSpace
-from .utils._rows import as_indexable, concat_rows, n_rows, take_rows
+from .utils._rows import as_indexable, n_rows, take_rows
 from .utils._validation import check_int, missing_mask, resolve_size
 
 REFIT_OPTIONS = ("full", "partial", "warm_start", "auto")
-
-
-def _warm_start_params(estimator):
-    """Names of the ``warm_start`` parameters of ``estimator`` (nested included)."""
-    return [
-        name
-        for name in estimator.get_params(deep=True)
-        if name == "warm_start" or name.endswith("__warm_start")
-    ]
 
 
 def _estimator_has(attr):
     """Whether the fitted estimator (or, before ``fit``, the given one) has ``attr``."""
 
     def check(self):
-        estimator = getattr(self, "estimator_", None) or self.estimator
+        estimator = getattr(self, "estimator_", None)
+        if estimator is None:
+            estimator = self.estimator
         getattr(estimator, attr)  # raises AttributeError, as available_if expects
         return True
 
@@ -317,9 +311,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 f"refit='partial' needs an estimator with partial_fit; "
                 f"{type(self.estimator).__name__} has none."
             )
-        if self._refit_mode() == "warm_start" and not _warm_start_params(
-            self.estimator
-        ):
+        if self._refit_mode() == "warm_start" and not warm_start_params(self.estimator):
             raise ValueError(
                 "refit='warm_start' needs an estimator with a warm_start "
                 f"parameter; {type(self.estimator).__name__} has none."
@@ -656,7 +648,15 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             X_new = X_rows
         classes = self._grown_classes(y, mode)
         start = time.perf_counter()
-        estimator, how = self._train(labeled, X_new, y, classes, mode)
+        estimator, how = self._trainer(mode).train(
+            self.estimator_,
+            self._n_trainings,
+            self._labeled,
+            labeled,
+            X_new,
+            y,
+            classes,
+        )
         fit_seconds = time.perf_counter() - start
         start = time.perf_counter()
         stopping, stop_reason = self._check_stopping(estimator, labeled, indices)
@@ -745,75 +745,16 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             return "no labeled rows"
         return "a classifier needs labels of at least two classes"
 
-    def _trainable(self, y_all, classes, mode):
-        if y_all is None or len(y_all) == 0:
-            return False
-        if not self._is_classifier() or y_all.ndim > 1:
-            return True
-        if mode == "partial":
-            return len(classes) >= 2
-        return np.unique(y_all).size >= 2
-
-    def _train(self, labeled, X_new, y_new, classes, mode):
-        """``(estimator, how)`` after learning ``labeled``; ``(None, None)`` if
-        no model can be trained yet. ``how`` is the refit actually done."""
-        fresh = self.estimator_ is None or (
-            self.refit_every is not None and self._n_trainings % self.refit_every == 0
+    def _trainer(self, mode):
+        return Trainer(
+            estimator=self.estimator,
+            mode=mode,
+            is_classifier=self._is_classifier(),
+            refit_every=self.refit_every,
+            partial_epochs=self.partial_epochs,
+            replay=self.replay,
+            random_state=self._rng,
         )
-        if mode == "partial" and not fresh:
-            # earlier rows are only gathered when some are replayed
-            X_old, y_old = self._labeled.data() if self.replay else (None, None)
-            estimator = copy.deepcopy(self.estimator_)
-            return self._partial_update(estimator, X_new, y_new, X_old, y_old, classes)
-        if mode == "warm_start" and not fresh:
-            X_all, y_all = labeled.data()
-            previous = getattr(self.estimator_, "classes_", None)
-            if previous is None or np.array_equal(previous, np.unique(y_all)):
-                estimator = copy.deepcopy(self.estimator_)
-                return estimator.fit(X_all, y_all), "warm_start"
-        X_all, y_all = labeled.data()
-        if not self._trainable(y_all, classes, mode):
-            return None, None
-        if mode == "partial" and (
-            self.estimator_ is None
-            or (
-                self._is_classifier()
-                and not np.array_equal(np.unique(y_all), np.unique(classes))
-            )
-        ):
-            # a fresh partial model: passes over every labeled row, so the model
-            # knows every class of ``classes`` from the start
-            return self._partial_update(
-                clone(self.estimator), X_all, y_all, None, None, classes
-            )
-        estimator = clone(self.estimator)
-        if mode == "warm_start":
-            estimator.set_params(
-                **dict.fromkeys(_warm_start_params(self.estimator), True)
-            )
-        return estimator.fit(X_all, y_all), "full"
-
-    def _partial_update(self, estimator, X_new, y_new, X_old, y_old, classes):
-        """One ``partial_fit`` call over ``partial_epochs`` copies of the new rows,
-        each copy joined by its own sample of ``replay`` earlier rows."""
-        n_old = 0 if y_old is None else len(y_old)
-        n_replay = min(resolve_size("replay", self.replay, n_old), n_old)
-        X_parts, y_parts = [], []
-        for _ in range(self.partial_epochs):
-            X_parts.append(X_new)
-            y_parts.append(y_new)
-            if n_replay:
-                picked = np.sort(self._rng.choice(n_old, n_replay, replace=False))
-                X_parts.append(take_rows(X_old, picked))
-                y_parts.append(y_old[picked])
-        X_pass = concat_rows(X_parts)
-        y_pass = np.concatenate(y_parts, axis=0)
-        return self._partial_fit(estimator, X_pass, y_pass, classes), "partial"
-
-    def _partial_fit(self, estimator, X, y, classes):
-        if self._is_classifier():
-            return estimator.partial_fit(X, y, classes=classes)
-        return estimator.partial_fit(X, y)
 
     @available_if(_estimator_has("partial_fit"))
     def partial_fit(self, X, y, classes=None):
