@@ -3,6 +3,7 @@
 import copy
 import time
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
@@ -12,21 +13,20 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._labeled_set import LabeledSet
+from ._query import QueriedRows, QueryRecord, query_record_of
 from ._training import Trainer, warm_start_params
 from .schedules import batch_size_at, check_batch_size
 from .stopping import StoppingCriterion
-from .strategies._base import (
-    DEFAULT_CHUNK_SIZE,
+from .strategies import (
     QueryContext,
     QueryStrategy,
-    check_in,
-    random_pick,
+    RandomSampling,
+    UncertaintySampling,
 )
-from .strategies._random import RandomSampling
-from .strategies._uncertainty import UncertaintySampling
 from .utils._feature_space import FeatureSpace
+from .utils._model_outputs import PoolOutputs
 from .utils._rows import as_indexable, n_rows, take_rows
-from .utils._validation import check_int, missing_mask, resolve_size
+from .utils._validation import check_in, check_int, missing_mask, resolve_size
 
 REFIT_OPTIONS = ("full", "partial", "warm_start", "auto")
 
@@ -358,6 +358,9 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
     def fit(self, X, y):
         """Train on the labeled rows of ``X``; with a ``budget``, simulate the loop.
 
+        All or nothing: if anything fails or is interrupted (``KeyboardInterrupt``
+        included), the learner is left exactly as it was before the call.
+
         Parameters
         ----------
         X : array-like, sparse matrix, DataFrame or list of shape (n_samples, ...)
@@ -371,31 +374,45 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         -------
         self : ActiveLearner
         """
+        with self._all_or_nothing():
+            return self._fit(X, y)
+
+    @contextmanager
+    def _all_or_nothing(self):
+        """Restore the learner's attributes if the block fails or is interrupted.
+
+        The fitted state is replaced, never mutated in place, by ``fit`` and a
+        first ``partial_fit``, so the attributes as they were are the learner
+        as it was.
+        """
+        before = dict(self.__dict__)
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, X, y):
         self._check_params()
         X, y = self._check_X_y(X, y)
-        missing = self._missing(y)
-        is_clf = self._is_classifier()
-        known = np.flatnonzero(~missing)
-
+        known = np.flatnonzero(~self._missing(y))
         classes = self.classes
-        if is_clf and classes is None and known.size:
+        if self._is_classifier() and classes is None and known.size:
             classes = np.unique(y[known])
         self._start(X, classes, self.classes is not None)
-
         if self.budget is None:
             if known.size:
-                self._add_labels(known, y[known], strategy="given")
+                self._add_labels(known, y[known], kind="given")
             if self.estimator_ is None and known.size:
                 warnings.warn(
                     "No model could be trained on the labeled rows yet "
                     f"({self._why_untrainable()}); query and label more rows.",
                     UserWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
             return self
-
-        budget = resolve_size("budget", self.budget, known.size)
-        self._simulate(y, known, budget)
+        self._simulate(y, known, resolve_size("budget", self.budget, known.size))
         return self
 
     def _start(self, X, classes, classes_fixed):
@@ -411,30 +428,26 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self.initial_strategy_ = clone(initial)
         self._rng = check_random_state(self.random_state)
         self._X = X
-        self._in_pool = np.ones(n_rows(X), dtype=bool)
         self._labeled = LabeledSet(X)
         self._classes = np.asarray(classes) if is_clf and classes is not None else None
         self._classes_fixed = bool(classes_fixed)
-        self._pending_query = None
-        self._n_queries = 0
-        self._n_trainings = 0
         self.stopping_ = None if self.stopping is None else clone(self.stopping)
         self.stop_reason_ = None
         self.estimator_ = None
+        self._outputs = self._pool_outputs(None)
+        self._query_count = 0
         self.history_ = []
 
     def _simulate(self, y, known, budget):
         """Run the loop with ``y`` as the oracle until ``budget`` labels are used."""
-        can_reveal = np.zeros(self._in_pool.shape, dtype=bool)
+        can_reveal = np.zeros(n_rows(self._X), dtype=bool)
         can_reveal[known] = True
         n_first = min(self.n_initial, budget, known.size)
         if n_first:
-            rows = self._query(
-                self._X, known, n_first, strategy=self.initial_strategy_, initial=True
-            )
+            rows = self._query(self._X, known, n_first, initial=True)
             self.label(rows, y[rows])
         while self._labeled.n_labeled < budget and self.stop_reason_ is None:
-            candidates = np.flatnonzero(self._in_pool & can_reveal)
+            candidates = np.flatnonzero(self._pool_mask() & can_reveal)
             if candidates.size == 0:
                 break
             n = min(
@@ -449,7 +462,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 "The simulation ended without a trained model "
                 f"({self._why_untrainable()}).",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     # ------------------------------------------------------------------- query
@@ -463,73 +476,82 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             ``X``.
         n_instances : int, default=None
             How many rows; ``None`` means the size ``batch_size`` gives for
-            this loop.
+            this loop (at most the pool).
 
         Returns
         -------
-        indices : ndarray of int
-            Rows of ``X`` when given, else rows of ``fit``'s ``X`` (pass them to
-            :meth:`label` with their labels).
+        indices : QueriedRows (an ndarray of int)
+            Rows of ``X`` when given, else rows of ``fit``'s ``X``: pass them
+            to :meth:`label` with their labels. They carry the query's record
+            (``indices.record``), so the answers are recorded as this query's
+            loop; only answered queries advance the loop count and the
+            ``batch_size`` schedule.
         """
         check_is_fitted(self)
         if X is None:
-            X, pool = self._X, np.flatnonzero(self._in_pool)
+            X, pool = self._X, np.flatnonzero(self._pool_mask())
         else:
             X = self._check_width(as_indexable(X))
             pool = np.arange(n_rows(X))
+        if pool.size == 0:
+            raise ValueError(
+                "The pool is empty: every row of fit's X is labeled. Pass an "
+                "external pool, query(X_new), or add rows with teach()."
+            )
         if n_instances is None:
             n_instances = min(self._next_batch_size(), pool.size)
-        check_int("n_instances", n_instances, minimum=1)
-        if n_instances > pool.size:
-            raise ValueError(
-                f"n_instances={n_instances} is larger than the pool ({pool.size} rows)."
-            )
         return self._query(X, pool, n_instances)
+
+    def _n_loops(self):
+        """Query loops answered so far (the initial set is not a loop)."""
+        return len(
+            {r["query_id"] for r in self.history_ if r["kind"] == "query"}
+        )
 
     def _next_batch_size(self):
         """The size ``batch_size`` gives to the next query loop."""
-        return batch_size_at(self.batch_size, self._n_queries, self._labeled.n_labeled)
+        return batch_size_at(self.batch_size, self._n_loops(), self._labeled.n_labeled)
 
-    def _query(self, X, pool, n_instances, strategy=None, initial=False):
-        if strategy is None:
-            strategy = self.query_strategy_
+    def _query(self, X, pool, n_instances, initial=False):
+        """SELECT: the strategy's picks as rows of ``X``, carrying their record."""
+        strategy = self.initial_strategy_ if initial else self.query_strategy_
         context = self._context(X, pool)
         start = time.perf_counter()
-        if strategy.requires_model and self.estimator_ is None:
-            positions = random_pick(context, n_instances)
-            name = "RandomSampling (no model yet)"
-        else:
-            positions = np.asarray(strategy.select(context, n_instances))
-            # a strategy that delegates (a schedule) names the one it used
-            name = getattr(strategy, "selected_by_", None) or type(strategy).__name__
-        positions = self._check_positions(positions, n_instances, pool.size, name)
-        self._pending_query = (
-            name,
-            time.perf_counter() - start,
-            int(n_instances),
-            not initial,
+        positions = strategy.select(context, n_instances)
+        record = QueryRecord(
+            query_id=self._next_query_id(),
+            strategy=strategy.picked_by_,
+            n_asked=int(n_instances),
+            seconds=time.perf_counter() - start,
+            initial=initial,
         )
-        return pool[positions]
+        return QueriedRows(pool[positions], record)
 
-    @staticmethod
-    def _check_positions(positions, n_instances, n_pool, name):
-        if (
-            positions.ndim != 1
-            or positions.size != n_instances
-            or positions.dtype.kind not in "iu"
-            or np.unique(positions).size != n_instances
-            or (positions.size and (positions.min() < 0 or positions.max() >= n_pool))
-        ):
-            raise RuntimeError(
-                f"{name} returned {positions!r}, not {n_instances} distinct pool "
-                f"positions in [0, {n_pool})."
-            )
-        return positions.astype(np.intp)
+    def _next_query_id(self):
+        self._query_count += 1
+        return self._query_count
 
-    def _context(self, X, pool, model=None, labeled=None):
-        """The query context; ``model``/``labeled`` override the current ones."""
+    def _pool_mask(self):
+        """Rows of fit's ``X`` not labeled yet (derived from the labeled set)."""
+        mask = np.ones(n_rows(self._X), dtype=bool)
+        mask[self._labeled.pool_indices] = False
+        return mask
+
+    def _pool_outputs(self, model):
+        """A memo of ``model``'s outputs on the stored rows, shared by the
+        stopping check and the next query (enabled with a stopping criterion)."""
+        enabled = self.stopping is not None and model is not None
+        return PoolOutputs(model, n_rows(self._X), enabled=enabled)
+
+    def _context(self, X, pool, model=None, labeled=None, outputs=None):
+        """The loop's context; ``model``/``labeled``/``outputs`` override the
+        current ones (the stopping check judges a model not committed yet)."""
         model = self.estimator_ if model is None else model
         labeled = self._labeled if labeled is None else labeled
+        if outputs is None:
+            outputs = self._outputs
+        if X is not self._X:  # the memo is keyed by rows of the stored X
+            outputs = None
         fitted = model is not None
         estimator = model if fitted else self.estimator
         return QueryContext(
@@ -543,11 +565,12 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 estimator, fitted, X_fallback=None if fitted else X
             ),
             history=tuple(self.history_),
-            loop=self._n_queries,
+            loop=self._n_loops(),
             is_classifier=self._is_classifier(),
             classes=getattr(model, "classes_", self._classes),
             n_jobs=self.n_jobs,
-            chunk_size=self.chunk_size or DEFAULT_CHUNK_SIZE,
+            chunk_size=self.chunk_size,
+            outputs=outputs,
         )
 
     # ---------------------------------------------------------------- labeling
@@ -560,7 +583,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         Parameters
         ----------
         indices : array-like of int
-            Rows of ``fit``'s ``X`` that are still in the pool.
+            Rows of ``fit``'s ``X`` that are still in the pool. The array
+            :meth:`query` returned (or a slice of it) records the answers as
+            that query's loop; other indices are recorded as labels given
+            without a query.
         y : array-like of shape (len(indices),)
             Their labels.
 
@@ -569,29 +595,36 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self : ActiveLearner
         """
         check_is_fitted(self)
+        record = query_record_of(indices)
         indices = np.asarray(indices)
         if indices.ndim != 1 or (indices.size and indices.dtype.kind not in "iu"):
             raise ValueError("indices must be a 1-D array of row indices.")
         indices = indices.astype(np.intp)
-        if indices.size and (indices.min() < 0 or indices.max() >= self._in_pool.size):
-            raise ValueError(
-                f"indices must be rows of fit's X, in [0, {self._in_pool.size})."
-            )
+        n_stored = n_rows(self._X)
+        if indices.size and (indices.min() < 0 or indices.max() >= n_stored):
+            raise ValueError(f"indices must be rows of fit's X, in [0, {n_stored}).")
         if np.unique(indices).size != indices.size:
             raise ValueError("indices contain duplicates.")
-        if not np.all(self._in_pool[indices]):
+        in_pool = self._pool_mask()[indices]
+        if not np.all(in_pool):
             raise ValueError(
                 "indices contain rows that are already labeled: "
-                f"{indices[~self._in_pool[indices]][:10].tolist()}."
+                f"{indices[~in_pool][:10].tolist()}."
             )
         y = self._check_new_labels(y, indices.size)
-        return self._add_labels(indices, y)
+        if record is None:
+            kind = "label"
+        else:
+            kind = "initial" if record.initial else "query"
+        return self._add_labels(indices, y, kind=kind, record=record)
 
     def teach(self, X, y):
         """Add labeled rows from outside the stored pool and update the model.
 
         If anything fails (say the estimator rejects the rows), the learner is
-        left exactly as it was.
+        left exactly as it was. Teaching does not answer a query: it is
+        recorded as its own entry of ``history_`` and does not advance the
+        loop count.
 
         Parameters
         ----------
@@ -607,7 +640,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._check_width(as_indexable(X))
         y = self._check_new_labels(y, n_rows(X))
-        return self._add_labels(None, y, X_rows=X)
+        return self._add_labels(None, y, X_rows=X, kind="teach")
 
     def _check_width(self, X):
         """Refuse rows whose number of columns differs from the stored data."""
@@ -633,12 +666,14 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 f"y must hold one label per row: expected {n_expected}, got "
                 f"{y.shape[0] if y.ndim else 'a scalar'}."
             )
+        if n_expected == 0:
+            raise ValueError("No rows given: pass at least one row and its label.")
         if np.any(self._missing(y)):
             raise ValueError("y contains missing labels; give every row a label.")
         return y
 
-    def _add_labels(self, indices, y, X_rows=None, strategy=None, mode=None):
-        """Record new labels, retrain, append a history record: all or nothing."""
+    def _add_labels(self, indices, y, *, kind, X_rows=None, record=None, mode=None):
+        """LABEL → TRAIN → stop check → record, all or nothing."""
         mode = mode or self._refit_mode()
         if indices is not None:
             labeled = self._labeled.with_pool_rows(indices, y)
@@ -650,7 +685,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         start = time.perf_counter()
         estimator, how = self._trainer(mode).train(
             self.estimator_,
-            self._n_trainings,
+            self._n_trainings(),
             self._labeled,
             labeled,
             X_new,
@@ -659,36 +694,30 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         )
         fit_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        stopping, stop_reason = self._check_stopping(estimator, labeled, indices)
+        outputs = self._pool_outputs(estimator)
+        stopping, stop_reason = self._check_stopping(estimator, labeled, outputs)
         stop_seconds = time.perf_counter() - start
 
         # commit: nothing below can fail
-        name, query_seconds, n_asked, is_loop = self._pending_query or (
-            strategy or "given",
-            0.0,
-            None,
-            False,
-        )
-        self._pending_query = None
         self._labeled = labeled
         self._classes = classes
-        if indices is not None:
-            self._in_pool[indices] = False
+        if estimator is not self.estimator_:
+            self._outputs = outputs
         self.estimator_ = estimator
-        self._n_queries += int(is_loop)
-        self._n_trainings += int(estimator is not None)
         self.stopping_ = stopping
         self.stop_reason_ = stop_reason
         self.history_.append(
             {
                 "loop": len(self.history_),
+                "kind": kind,
+                "query_id": None if record is None else record.query_id,
                 "indices": None if indices is None else indices.copy(),
                 "n_new": int(len(y)),
                 "n_labeled": labeled.n_labeled,
-                "strategy": name,
-                "batch_size": n_asked,
+                "strategy": kind if record is None else record.strategy,
+                "batch_size": None if record is None else record.n_asked,
                 "refit": how,
-                "query_seconds": query_seconds,
+                "query_seconds": 0.0 if record is None else record.seconds,
                 "fit_seconds": fit_seconds,
                 "stop_seconds": stop_seconds,
                 "model_trained": estimator is not None,
@@ -697,19 +726,26 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         )
         return self
 
-    def _check_stopping(self, estimator, labeled, indices):
+    def _n_trainings(self):
+        """Trainings that produced a model so far (for ``refit_every``)."""
+        return sum(record["model_trained"] for record in self.history_)
+
+    def _check_stopping(self, estimator, labeled, outputs):
         """The criterion's updated copy and its verdict on the new model."""
         if self.stopping_ is None or estimator is None:
             return self.stopping_, None
-        in_pool = self._in_pool.copy()
-        if indices is not None:
-            in_pool[indices] = False
+        in_pool = np.ones(n_rows(self._X), dtype=bool)
+        in_pool[labeled.pool_indices] = False
         # the criterion's state is copied, so a failure leaves the learner as it
         # was; its parameters (a validation set, say) are shared, never copied
         params = self.stopping_.get_params(deep=True).values()
         stopping = copy.deepcopy(self.stopping_, memo={id(v): v for v in params})
         context = self._context(
-            self._X, np.flatnonzero(in_pool), model=estimator, labeled=labeled
+            self._X,
+            np.flatnonzero(in_pool),
+            model=estimator,
+            labeled=labeled,
+            outputs=outputs,
         )
         return stopping, stopping.check(context)
 
@@ -776,7 +812,14 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         -------
         self : ActiveLearner
         """
-        if not hasattr(self, "history_"):
+        if hasattr(self, "history_"):
+            # before replay joins these rows to stored ones, as teach does
+            X = self._check_width(as_indexable(X))
+            y = self._check_new_labels(y, n_rows(X))
+            return self._add_labels(
+                None, y, X_rows=X, kind="partial_fit", mode="partial"
+            )
+        with self._all_or_nothing():
             self._check_params()
             X, y = self._check_X_y(X, y)
             if classes is None:
@@ -786,11 +829,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                     "classes must be given on the first call to partial_fit."
                 )
             self._start(take_rows(X, np.arange(0)), classes, classes is not None)
-        else:
-            # before replay joins these rows to stored ones, as teach does
-            X = self._check_width(as_indexable(X))
-        y = self._check_new_labels(y, n_rows(X))
-        return self._add_labels(None, y, X_rows=X, mode="partial")
+            y = self._check_new_labels(y, n_rows(X))
+            return self._add_labels(
+                None, y, X_rows=X, kind="partial_fit", mode="partial"
+            )
 
     # ------------------------------------------------------------- inspection
     def get_labeled_data(self):
@@ -812,7 +854,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
     @property
     def n_iter_(self):
         check_is_fitted(self)
-        return max(len(self.history_) - 1, 0)
+        return self._n_loops()
 
     def _model(self):
         check_is_fitted(self)

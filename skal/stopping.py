@@ -20,10 +20,9 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import cross_val_score
 
-from .strategies._base import check_in
 from .strategies._uncertainty import UNCERTAINTY, predict_proba_or_softmax
 from .utils._rows import n_rows, take_rows
-from .utils._validation import check_int, resolve_size
+from .utils._validation import check_in, check_int, resolve_size
 
 
 def _check_fraction(name, value, *, low=0.0, high=1.0):

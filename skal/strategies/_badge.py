@@ -4,8 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..utils._feature_matrix import pool_feature_matrix, squared_row_norms
-from ._base import QueryStrategy, check_pool_size
-from ._uncertainty import predict_proba_or_softmax
+from ._base import QueryStrategy
 
 
 def gradient_factors(proba):
@@ -136,15 +135,13 @@ class BADGE(QueryStrategy):
     def __init__(self):
         pass
 
-    def select(self, context, n_instances):
-        check_pool_size(context, n_instances)
+    def _select(self, context, n_instances):
         if not context.is_classifier:
             raise TypeError(
                 "BADGE needs a classifier: its gradient embedding is built from "
                 "class probabilities."
             )
-        estimator = context.estimator
-        proba = context.map_pool(lambda X: predict_proba_or_softmax(estimator, X))
+        proba = context.map_pool(context.proba, with_rows=True)
         embedding = GradientEmbedding(
             gradient_factors(proba), pool_feature_matrix(context)
         )

@@ -1,14 +1,14 @@
 """Active learning by learning: a bandit that learns which strategy to trust."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
 
 from ..utils._rows import n_rows, take_rows
-from ..utils._validation import check_int
+from ..utils._validation import Interval
 from ._base import QueryStrategy
-from ._schedule import check_strategy, select_with
+from ._schedule import STRATEGY_LIST
 
 _UNLABELED = object()  # marks a queried row whose label never came
 
@@ -168,26 +168,12 @@ class ActiveLearningByLearning(QueryStrategy):
         self.delta = delta
         self.p_min = p_min
 
-    def _check_params(self):
-        if not isinstance(self.strategies, (list, tuple)) or not self.strategies:
-            raise ValueError(
-                f"strategies must be a non-empty list; got {self.strategies!r}."
-            )
-        for strategy in self.strategies:
-            check_strategy("strategies", strategy)
-        check_int("horizon", self.horizon, minimum=1)
-        if (
-            isinstance(self.delta, bool)
-            or not isinstance(self.delta, Real)
-            or not 0 < self.delta <= 1
-        ):
-            raise ValueError(f"delta must be in (0, 1]; got {self.delta!r}.")
-        if self.p_min is not None and (
-            isinstance(self.p_min, bool)
-            or not isinstance(self.p_min, Real)
-            or not 0 < self.p_min <= 1
-        ):
-            raise ValueError(f"p_min must be None or in (0, 1]; got {self.p_min!r}.")
+    _parameter_constraints = {
+        "strategies": STRATEGY_LIST,
+        "horizon": [Interval(Integral, 1, None)],
+        "delta": [Interval(Real, 0, 1, closed="right")],
+        "p_min": [None, Interval(Real, 0, 1, closed="right")],
+    }
 
     def _p_min(self, n_arms):
         if self.p_min is not None:
@@ -201,8 +187,7 @@ class ActiveLearningByLearning(QueryStrategy):
         weights = np.exp(self.log_weights_ - self.log_weights_.max())
         return weights / weights.sum()
 
-    def select(self, context, n_instances):
-        self._check_params()
+    def _select(self, context, n_instances):
         if not hasattr(self, "strategies_"):
             self.strategies_ = [clone(strategy) for strategy in self.strategies]
             self.log_weights_ = np.zeros(len(self.strategies_))
@@ -213,7 +198,7 @@ class ActiveLearningByLearning(QueryStrategy):
             self._pending = []  # rounds waiting for their reward
         self._learn(context)
         advice = [
-            select_with(strategy, context, n_instances) for strategy in self.strategies_
+            strategy.select(context, n_instances) for strategy in self.strategies_
         ]
         return self._draw(context, advice, n_instances)
 

@@ -1,16 +1,22 @@
-"""The query-strategy protocol and the selection helpers every strategy shares.
+"""The query-strategy protocol: one public entry point, one validation point.
 
 A strategy receives one read-only :class:`QueryContext` and returns positions in
-the pool. Two kinds share that entry point:
+the pool through :meth:`QueryStrategy.select`, implemented here once: it
+validates the strategy's parameters against its ``_parameter_constraints``
+table, checks ``n_instances`` against the pool, picks at random while a model
+is needed and none exists (cold start), records which strategy actually picked
+(``picked_by_``), and calls the subclass's ``_select``. Two kinds of strategy:
 
-* **ranking** strategies (:class:`RankingStrategy`) compute a utility per pool row
-  in :meth:`RankingStrategy.utility`; the base class scores the pool chunk by
-  chunk (in parallel through joblib) and picks the top rows with seeded
-  tie-breaking;
-* **batch** strategies override :meth:`QueryStrategy.select` itself.
+* **ranking** strategies (:class:`RankingStrategy`) prepare once per query and
+  return a per-chunk scorer from ``_scorer(context)``; the base class scores the
+  pool chunk by chunk (in parallel through joblib) and picks the top rows with
+  seeded tie-breaking. ``utility``, ``score_pool`` and every wrapper derive from
+  that one scorer;
+* **batch** strategies implement ``_select`` over the pool.
 """
 
 import copy
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -21,8 +27,11 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._chunking import auto_chunk_size, one_blas_thread, release_rows
-from ..utils._feature_space import FeatureSpace, preprocessor
+from ..utils._feature_space import FeatureSpace
+from ..utils._model_outputs import PoolOutputs
 from ..utils._rows import as_slice_if_contiguous, n_rows, take_rows
+from ..utils._selection import random_pick, top_k
+from ..utils._validation import check_in, check_int, validate_params
 
 #: ``None``: the chunk size follows ``working_memory`` and the row width
 #: (:func:`skal.utils._chunking.auto_chunk_size`).
@@ -70,9 +79,17 @@ class QueryContext:
         ``working_memory / 64`` bytes of rows of ``X`` (scikit-learn's
         ``working_memory``, 1024 MiB by default), between 1,000 and 1,000,000
         rows; it never depends on ``n_jobs`` or on the pool size.
+    outputs : PoolOutputs or None
+        The memo of this model's outputs on rows of ``X`` (see :meth:`proba`
+        and :meth:`predict`), shared by the stopping check after a training
+        and the next query, so the pool is scored once per model. ``None``
+        computes every time.
 
     Notes
     -----
+    The context is the state of one loop as every reader needs it: strategies
+    read it to pick rows, stopping criteria to judge the model just trained.
+
     A pickled context is its :meth:`light` copy: a function shipped to a worker
     process (joblib's ``loky`` or ``dask`` backends) that refers to the context,
     to ``context.labeled`` or to ``context.feature_space`` never carries the
@@ -96,6 +113,7 @@ class QueryContext:
     classes: Any = None
     n_jobs: Any = None
     chunk_size: int | None = DEFAULT_CHUNK_SIZE
+    outputs: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if self.chunk_size is None:
@@ -106,6 +124,21 @@ class QueryContext:
             object.__setattr__(
                 self, "feature_space", _PoolFreeFeatureSpace(self.feature_space)
             )
+        if self.outputs is None:
+            object.__setattr__(
+                self, "outputs", PoolOutputs(self.estimator, 0, enabled=False)
+            )
+
+    def proba(self, X_chunk, rows=None):
+        """Class probabilities of the model on ``X_chunk`` (a softmax of
+        ``decision_function`` without ``predict_proba``), remembered per row
+        of ``X`` when ``rows`` (the chunk's row indices) are given."""
+        return self.outputs.get("proba", X_chunk, rows)
+
+    def predict(self, X_chunk, rows=None):
+        """Predictions of the model on ``X_chunk``, remembered like
+        :meth:`proba`."""
+        return self.outputs.get("predict", X_chunk, rows)
 
     @property
     def n_pool(self) -> int:
@@ -123,8 +156,16 @@ class QueryContext:
         for start in range(0, self.n_pool, step):
             yield slice(start, min(start + step, self.n_pool))
 
-    def map_pool(self, func):
+    def map_pool(self, func, *, with_rows=False, stack=True):
         """``func(X_chunk)`` over the pool in chunks, stacked along axis 0.
+
+        With ``stack=False`` the results come back as a list, one per chunk in
+        pool order (for results that do not stack as one array: sparse
+        matrices, say).
+
+        With ``with_rows=True`` the function is called as ``func(X_chunk,
+        rows)``, ``rows`` being the chunk's row indices in ``X`` (what a
+        scorer or :meth:`proba` uses to remember per row).
 
         Chunks run in parallel through joblib (``n_jobs``; threads by default,
         any backend chosen with ``joblib.parallel_config``: ``loky``, ``dask``,
@@ -142,16 +183,33 @@ class QueryContext:
         """
         chunks = list(self.pool_chunks())
         if not chunks:
-            return np.empty(0)
+            return np.empty(0) if stack else []
         n_jobs = 1 if len(chunks) == 1 else effective_n_jobs(self.n_jobs)
         with one_blas_thread():
+            if with_rows:
+                calls = (
+                    (func, self.pool_rows(chunk), self.pool_indices[chunk])
+                    for chunk in chunks
+                )
+            else:
+                calls = ((func, self.pool_rows(chunk)) for chunk in chunks)
             if n_jobs == 1:
-                parts = (func(self.pool_rows(chunk)) for chunk in chunks)
+                parts = (call[0](*call[1:]) for call in calls)
             else:
                 parts = Parallel(
                     n_jobs=self.n_jobs, prefer="threads", return_as="generator"
-                )(delayed(func)(self.pool_rows(chunk)) for chunk in chunks)
+                )(delayed(call[0])(*call[1:]) for call in calls)
+            if not stack:
+                return self._collect(chunks, parts)
             return self._gather(chunks, parts)
+
+    def _collect(self, chunks, parts):
+        """The chunk results as a list; release each chunk's pages."""
+        results = []
+        for chunk, part in zip(chunks, parts, strict=True):
+            results.append(part)
+            release_rows(self.X, self.pool_indices[chunk])
+        return results
 
     def _gather(self, chunks, parts):
         """Stack the chunk results as they come; release each chunk's pages."""
@@ -239,58 +297,80 @@ class _PoolFreeFeatureSpace:
         return getattr(self.space, name)
 
     def __reduce__(self):
-        space = self.space
-        if space.fitted or preprocessor(space.estimator) is None:
-            return (FeatureSpace, (space.estimator, space.fitted))
-        space(take_rows(space.X_fallback, slice(0, 1)))  # fits the preprocessing
-        return (getattr, (space._transformer, "transform"))
+        return (_identity, (self.space.without_pool(),))
 
 
-def top_k(scores, k, random_state):
-    """Positions of the ``k`` largest ``scores``, best first, ties broken at random.
+def _identity(value):
+    return value
 
-    Runs in O(N) with ``np.partition``; NaN counts as the lowest score. Among rows
-    tied at the cut-off value, the ones kept are drawn with ``random_state``.
+
+def _adapt_legacy_protocol(cls):
+    """Strategies written for the old protocol keep working, with a warning.
+
+    The old protocol had subclasses override ``select`` (batch strategies) or
+    ``utility`` (ranking strategies); both are now ``_select`` and ``_scorer``.
     """
-    scores = np.asarray(scores, dtype=float)
-    if np.isnan(scores).any():
-        scores = np.where(np.isnan(scores), -np.inf, scores)
-    n = scores.shape[0]
-    if not 0 <= k <= n:
-        raise ValueError(f"Cannot pick {k} rows from a pool of {n}.")
-    if k == 0:
-        return np.empty(0, dtype=np.intp)
-    cutoff = np.partition(scores, n - k)[n - k]
-    above = np.flatnonzero(scores > cutoff)
-    tied = np.flatnonzero(scores == cutoff)
-    kept = random_state.choice(tied, size=k - above.size, replace=False)
-    chosen = np.concatenate([above, np.sort(kept)])
-    order = np.argsort(-scores[chosen], kind="stable")
-    return chosen[order].astype(np.intp)
+    legacy_select = cls.__dict__.get("select")
+    if legacy_select is not None and cls.__module__ != __name__:
+        warnings.warn(
+            f"{cls.__name__} overrides select(); since skal 0.2 a strategy "
+            "implements _select(context, n_instances) and QueryStrategy.select "
+            "validates and calls it. The override is used as _select.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        cls._select = legacy_select
+        delattr(cls, "select")
+    legacy_utility = cls.__dict__.get("utility")
+    if legacy_utility is not None and cls.__module__ != __name__:
+        warnings.warn(
+            f"{cls.__name__} overrides utility(); since skal 0.2 a ranking "
+            "strategy implements _scorer(context) -> f(X_chunk, rows). The "
+            "override is used as the scorer.",
+            FutureWarning,
+            stacklevel=3,
+        )
+
+        def _scorer(self, context, _utility=legacy_utility):
+            light = context.light()
+            return lambda X_chunk, rows: _utility(self, light, X_chunk)
+
+        cls._scorer = _scorer
+        delattr(cls, "utility")
 
 
-def random_pick(context, n_instances):
-    """``n_instances`` distinct pool positions drawn uniformly."""
-    return context.random_state.choice(
-        context.n_pool, size=n_instances, replace=False
-    ).astype(np.intp)
+#: ``picked_by_`` of a strategy that needs a model while none exists yet.
+COLD_START = "RandomSampling (no model yet)"
 
 
 class QueryStrategy(BaseEstimator):
     """Base class of all query strategies.
 
-    Subclasses implement :meth:`select`. A strategy stores its constructor
-    arguments untouched (so ``get_params``/``set_params``/``clone`` and
-    ``GridSearchCV`` reach them) and validates them when it is used.
+    The public entry point is :meth:`select`, implemented here only. A subclass
+    implements ``_select(context, n_instances)`` (or, for a ranking strategy,
+    ``_scorer``) and declares its parameters in ``_parameter_constraints``
+    (``name -> list of allowed``, see :func:`skal.utils._validation.
+    validate_params`); checks that need the context (a classifier-only
+    measure, say) stay in ``_select``. A strategy stores its constructor
+    arguments untouched, so ``get_params``/``set_params``/``clone`` and
+    ``GridSearchCV`` reach them, and validates them at each :meth:`select`.
 
     Attributes
     ----------
     requires_model : bool
         Class attribute: ``True`` when the strategy needs a trained estimator.
-        The learner falls back to random sampling while no model exists yet.
+        :meth:`select` picks at random while no model exists yet.
+    picked_by_ : str
+        Which strategy made the latest picks: the class name, the strategy a
+        wrapper delegated to, or ``"RandomSampling (no model yet)"``.
     """
 
     requires_model = False
+    _parameter_constraints: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _adapt_legacy_protocol(cls)
 
     def select(self, context: QueryContext, n_instances: int) -> np.ndarray:
         """Pick ``n_instances`` distinct positions in ``context.pool_indices``.
@@ -305,46 +385,137 @@ class QueryStrategy(BaseEstimator):
         Returns
         -------
         positions : ndarray of int, shape (n_instances,)
+            Distinct positions into ``context.pool_indices``.
         """
-        raise NotImplementedError
+        self._validate_params()
+        n_instances = check_n_instances(n_instances, context.n_pool)
+        if self.requires_model and context.estimator is None:
+            self.picked_by_ = COLD_START
+            return random_pick(context, n_instances)
+        self.picked_by_ = type(self).__name__
+        positions = self._select(context, n_instances)
+        return check_positions(positions, n_instances, context.n_pool, self)
+
+    def _select(self, context, n_instances):
+        raise NotImplementedError(
+            f"{type(self).__name__} implements neither _select nor _scorer."
+        )
+
+    def _validate_params(self):
+        """Check the parameters against every ``_parameter_constraints`` table
+        of the class hierarchy."""
+        for cls in reversed(type(self).__mro__):
+            table = vars(cls).get("_parameter_constraints")
+            if table:
+                validate_params(self, table)
+
+    def _delegate(self, strategy, context, n_instances):
+        """``strategy.select``, recording that ``strategy`` (or the one it
+        delegated to) made the picks."""
+        positions = strategy.select(context, n_instances)
+        self.picked_by_ = strategy.picked_by_
+        return positions
 
 
 class RankingStrategy(QueryStrategy):
     """A strategy that scores each pool row and takes the best ones.
 
-    Subclasses implement :meth:`utility`: larger means more worth labeling.
+    Subclasses implement ``_scorer(context)``: prepare once per query (fit a
+    committee, compute density statistics, read loop memory) and return
+    ``scorer(X_chunk, rows) -> utilities``, larger meaning more worth labeling;
+    ``rows`` are the chunk's row indices in ``context.X`` (``None`` for rows
+    from elsewhere). :meth:`score_pool`, :meth:`utility` and every wrapper
+    (``InformationDensity``, ``RankedBatch``, ``ClusterMargin``,
+    ``SubSampling``, ...) derive from that one scorer.
     """
 
     requires_model = True
 
-    def utility(self, context: QueryContext, X_chunk) -> np.ndarray:
-        """Utility of each row of ``X_chunk`` (larger is more informative)."""
+    def _scorer(self, context):
         raise NotImplementedError
+
+    def scorer(self, context: QueryContext):
+        """The validated per-chunk scorer ``f(X_chunk, rows) -> utilities``."""
+        self._validate_params()
+        return self._scorer(context)
+
+    def utility(self, context: QueryContext, X_chunk) -> np.ndarray:
+        """Utility of each row of ``X_chunk`` (larger is more informative).
+
+        Prepares the strategy for this one chunk; to score many chunks, use
+        :meth:`score_pool` or :meth:`scorer`, which prepare once.
+        """
+        return check_utilities(
+            self.scorer(context)(X_chunk, None), n_rows(X_chunk), self
+        )
 
     def score_pool(self, context: QueryContext) -> np.ndarray:
         """Utility of every pool row, computed chunk by chunk."""
-        light = context.light()
-        return context.map_pool(lambda X_chunk: self.utility(light, X_chunk))
+        scorer = self.scorer(context)
+        return check_utilities(
+            context.map_pool(scorer, with_rows=True), context.n_pool, self
+        )
 
-    def select(self, context, n_instances):
+    def _select(self, context, n_instances):
         return top_k(self.score_pool(context), n_instances, context.random_state)
 
 
-def check_in(name, value, options):
-    """Raise a ``ValueError`` naming ``name`` unless ``value`` is in ``options``."""
-    if not isinstance(value, str) or value not in options:
+def check_n_instances(n_instances, n_pool):
+    """``n_instances`` as an int in ``[1, n_pool]``, else an error naming it."""
+    if n_pool == 0:
         raise ValueError(
-            f"{name} must be one of {sorted(options)}; got {value!r} instead."
+            "The pool is empty: every row is labeled. Add rows with teach() or "
+            "query an external pool with query(X)."
         )
+    n_instances = check_int("n_instances", n_instances, minimum=1)
+    if n_instances > n_pool:
+        raise ValueError(
+            f"n_instances={n_instances} is larger than the pool ({n_pool} rows)."
+        )
+    return n_instances
+
+
+def check_positions(positions, n_instances, n_pool, strategy):
+    """The picks of ``strategy`` as intp positions, or a ``ValueError`` naming it."""
+    positions = np.asarray(positions)
+    if (
+        positions.ndim != 1
+        or positions.size != n_instances
+        or (positions.size and positions.dtype.kind not in "iu")
+        or np.unique(positions).size != n_instances
+        or (positions.size and (positions.min() < 0 or positions.max() >= n_pool))
+    ):
+        raise ValueError(
+            f"{type(strategy).__name__}.select returned {positions!r}, not "
+            f"{n_instances} distinct pool positions in [0, {n_pool})."
+        )
+    return positions.astype(np.intp)
+
+
+def check_utilities(utilities, n_expected, strategy):
+    """Utilities as a 1-D float array of ``n_expected`` values, or a ``ValueError``
+    naming ``strategy``."""
+    name = type(strategy).__name__
+    try:
+        values = np.asarray(utilities, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{name} returned utilities that are not numbers: {error}"
+        ) from None
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.shape != (n_expected,):
+        raise ValueError(
+            f"{name} returned utilities of shape {values.shape}; expected one "
+            f"number per row, shape ({n_expected},)."
+        )
+    return values
 
 
 def check_pool_size(context, n_instances):
-    """Raise a ``ValueError`` unless ``1 <= n_instances <= n_pool``."""
-    if not 1 <= n_instances <= context.n_pool:
-        raise ValueError(
-            f"n_instances must be between 1 and the pool size {context.n_pool}; "
-            f"got {n_instances}."
-        )
+    """Deprecated alias kept for third-party strategies: :meth:`QueryStrategy.
+    select` checks ``n_instances`` itself."""
+    check_n_instances(n_instances, context.n_pool)
 
 
 __all__ = [
@@ -353,5 +524,6 @@ __all__ = [
     "RankingStrategy",
     "top_k",
     "random_pick",
+    "check_in",
     "n_rows",
 ]

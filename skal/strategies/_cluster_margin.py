@@ -1,14 +1,16 @@
 """Uncertain and diverse batches: Cluster-Margin and two-step k-means."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.metrics import pairwise_distances
 
 from ..utils._clustering import CLUSTERING, fit_kmeans
-from ..utils._feature_matrix import as_features, closest_distinct_rows
-from ..utils._validation import check_int
-from ._base import QueryStrategy, check_in, check_pool_size, top_k
-from ._ranked_batch import check_base
+from ..utils._feature_matrix import METRICS, as_features, closest_distinct_rows
+from ..utils._validation import Interval, Options
+from ._base import QueryStrategy, top_k
+from ._uncertainty import RANKING_BASE, ranking_base
 
 LINKAGES = ("average", "complete", "single")
 
@@ -89,14 +91,18 @@ class ClusterMargin(QueryStrategy):
         self.linkage = linkage
         self.metric = metric
 
-    def select(self, context, n_instances):
-        base = check_base(self.base)
-        multiplier = check_int("margin_multiplier", self.margin_multiplier, minimum=1)
-        check_int("n_clusters", self.n_clusters, minimum=1, allow_none=True)
-        check_in("linkage", self.linkage, LINKAGES)
-        check_pool_size(context, n_instances)
+    _parameter_constraints = {
+        "base": RANKING_BASE,
+        "margin_multiplier": [Interval(Integral, 1, None)],
+        "n_clusters": [None, Interval(Integral, 1, None)],
+        "linkage": [Options(LINKAGES)],
+        "metric": [Options(METRICS)],
+    }
+
+    def _select(self, context, n_instances):
+        multiplier = self.margin_multiplier
         rng = context.random_state
-        scores = base.score_pool(context)
+        scores = ranking_base(self.base).score_pool(context)
         n_candidates = min(context.n_pool, multiplier * n_instances)
         candidates = top_k(scores, n_candidates, rng)
         n_clusters = min(self.n_clusters or n_instances, n_candidates)
@@ -189,12 +195,15 @@ class TwoStepKMeans(QueryStrategy):
         self.beta = beta
         self.clustering = clustering
 
-    def select(self, context, n_instances):
-        base = check_base(self.base)
-        beta = check_int("beta", self.beta, minimum=1)
-        check_in("clustering", self.clustering, CLUSTERING)
-        check_pool_size(context, n_instances)
-        scores = np.asarray(base.score_pool(context), dtype=float)
+    _parameter_constraints = {
+        "base": RANKING_BASE,
+        "beta": [Interval(Integral, 1, None)],
+        "clustering": [Options(CLUSTERING)],
+    }
+
+    def _select(self, context, n_instances):
+        beta = self.beta
+        scores = ranking_base(self.base).score_pool(context)
         n_candidates = min(context.n_pool, beta * n_instances)
         candidates = top_k(scores, n_candidates, context.random_state)
         features = as_features(context.feature_space(context.pool_rows(candidates)))

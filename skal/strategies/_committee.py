@@ -1,12 +1,14 @@
 """Query by committee: query the rows a committee of models disagrees on."""
 
+from numbers import Integral
+
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
 from ..utils._rows import n_rows, take_rows
-from ..utils._validation import check_int
-from ._base import RankingStrategy, check_in
+from ..utils._validation import InstanceOf, Interval, Options
+from ._base import RankingStrategy
 from ._uncertainty import entropy, predict_proba_or_softmax
 
 DISAGREEMENTS = ("auto", "vote_entropy", "kl_divergence", "variance")
@@ -165,8 +167,16 @@ class QueryByCommittee(RankingStrategy):
         self.n_members = n_members
         self.disagreement = disagreement
 
+    _parameter_constraints = {
+        "committee": [
+            None,
+            InstanceOf((list, tuple), "a non-empty list of estimators"),
+        ],
+        "n_members": [Interval(Integral, 2, None)],
+        "disagreement": [Options(DISAGREEMENTS)],
+    }
+
     def _measure(self, context):
-        check_in("disagreement", self.disagreement, DISAGREEMENTS)
         if self.disagreement == "auto":
             return "vote_entropy" if context.is_classifier else "variance"
         if context.is_classifier != (self.disagreement != "variance"):
@@ -199,7 +209,7 @@ class QueryByCommittee(RankingStrategy):
             samples = [None] * len(members)
             overwrite = False
         else:
-            n_members = check_int("n_members", self.n_members, minimum=2)
+            n_members = self.n_members
             members = [clone(context.estimator) for _ in range(n_members)]
             samples = [
                 self._bootstrap(rng, y_labeled, context.is_classifier) for _ in members
@@ -267,19 +277,11 @@ class QueryByCommittee(RankingStrategy):
             return np.asarray(context.classes)
         return np.unique(context.labeled()[1])
 
-    def utility(self, context, X_chunk):
-        """Disagreement on ``X_chunk``; trains a committee (``select`` trains one
-        per query and scores the whole pool with it)."""
-        measure = self._measure(context)
-        members = self.fit_committee(context)
-        return self.disagreement_scores(
-            members, X_chunk, self._classes(context), measure
-        )
-
-    def score_pool(self, context):
+    def _scorer(self, context):
+        """Train the committee once; score chunks with its disagreement."""
         measure = self._measure(context)
         members = self.fit_committee(context)
         classes = self._classes(context)
-        return context.map_pool(
-            lambda X_chunk: self.disagreement_scores(members, X_chunk, classes, measure)
+        return lambda X_chunk, rows: self.disagreement_scores(
+            members, X_chunk, classes, measure
         )

@@ -1,14 +1,15 @@
 """Information density: weight a base utility by how typical a row is of the pool."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.preprocessing import normalize
 
 from ..utils._distances import distance_blocks
-from ..utils._validation import check_int
-from ._base import RankingStrategy, check_in, check_pool_size, top_k
-from ._uncertainty import UncertaintySampling
+from ..utils._rows import n_rows
+from ..utils._validation import Interval, Options
+from ._base import RankingStrategy
+from ._uncertainty import RANKING_BASE, ranking_base
 
 METRICS = ("cosine", "euclidean")
 
@@ -104,48 +105,39 @@ class InformationDensity(RankingStrategy):
         self.metric = metric
         self.max_reference = max_reference
 
+    _parameter_constraints = {
+        "base": RANKING_BASE,
+        "beta": [Interval(Real, 0, None)],
+        "metric": [Options(METRICS)],
+        "max_reference": [None, Interval(Integral, 1, None)],
+    }
+
     @property
     def requires_model(self):
-        base = self.base
-        return True if base is None else bool(getattr(base, "requires_model", True))
-
-    def _base(self):
-        if self.base is None:
-            return UncertaintySampling()
-        if not isinstance(self.base, RankingStrategy):
-            raise TypeError(
-                "base must be None or a RankingStrategy (a strategy with a "
-                f"per-row utility); got {self.base!r}."
-            )
-        return self.base
-
-    def _check_params(self):
-        check_in("metric", self.metric, METRICS)
-        if (
-            isinstance(self.beta, bool)
-            or not isinstance(self.beta, Real)
-            or not np.isfinite(self.beta)
-            or self.beta < 0
-        ):
-            raise ValueError(f"beta must be a real number >= 0; got {self.beta!r}.")
-        check_int("max_reference", self.max_reference, minimum=1, allow_none=True)
+        return ranking_base(self.base).requires_model
 
     def density(self, context):
-        """Mean similarity of every pool row to the pool (in the feature space)."""
-        self._check_params()
+        """Density of every pool row (in the feature space), chunk by chunk."""
+        self._validate_params()
+        density = self._density_function(context)
+        return context.map_pool(density, with_rows=True)
+
+    def _density_function(self, context):
+        """``f(X_chunk, rows) -> density``, after one preparation per query."""
         if self.metric == "cosine":
-            return context.map_pool(self._cosine_density(context))
+            return self._cosine_density(context)
         return self._euclidean_density(context)
 
     def _cosine_density(self, context):
-        """``f(X_chunk) -> density``, after one pass for the pool's mean unit row."""
+        """Exact mean cosine similarity to the pool, after one pass for the
+        pool's mean unit row."""
         space = context.feature_space
         total = 0.0
         for chunk in context.pool_chunks():
             unit = normalize(space(context.pool_rows(chunk)))
             total = total + np.asarray(unit.sum(axis=0)).ravel()
         mean_unit = total / context.n_pool
-        return lambda X_chunk: np.maximum(
+        return lambda X_chunk, rows: np.maximum(
             _unit_rows_dot(space(X_chunk), mean_unit), 0.0
         )
 
@@ -153,10 +145,12 @@ class InformationDensity(RankingStrategy):
         r"""Mean :math:`1/(1+d)` to the pool, estimated on a reference sample.
 
         A row's similarity to itself (1) is far above its similarity to others,
-        so it is counted exactly: the density is
+        so it is counted exactly: the density of a pool row is
         :math:`\frac{1}{N}\big(1 + (N - 1)\,\bar s\big)`, with :math:`\bar s`
         the mean similarity to the reference rows other than the row itself.
-        With every pool row as reference this is the exact pool mean.
+        With every pool row as reference this is the exact pool mean. A row
+        from outside the pool (``rows=None``) gets the mean similarity to the
+        reference rows.
         """
         n_pool = context.n_pool
         n_reference = n_pool
@@ -170,40 +164,26 @@ class InformationDensity(RankingStrategy):
             positions = np.arange(n_pool)
         space = context.feature_space
         reference = space(context.pool_rows(positions))
-        sums = context.map_pool(
-            lambda X_chunk: _sum_inverse_distance(space(X_chunk), reference)
+        is_reference = np.zeros(n_rows(context.X), dtype=bool)
+        is_reference[context.pool_indices[positions]] = True
+
+        def density(X_chunk, rows):
+            sums = _sum_inverse_distance(space(X_chunk), reference)
+            if rows is None:
+                return sums / n_reference
+            itself = is_reference[rows]
+            sums = sums - itself  # the row itself, at distance 0
+            counts = n_reference - itself.astype(float)
+            others = np.divide(sums, counts, out=np.zeros(len(sums)), where=counts > 0)
+            return (1.0 + (n_pool - 1) * others) / n_pool
+
+        return density
+
+    def _scorer(self, context):
+        """Base utility times density: one preparation of each per query."""
+        density = self._density_function(context)
+        base = ranking_base(self.base).scorer(context)
+        beta = self.beta
+        return lambda X_chunk, rows: (
+            base(X_chunk, rows) * density(X_chunk, rows) ** beta
         )
-        counts = np.full(n_pool, float(n_reference))
-        sums[positions] -= 1.0  # the row itself, at distance 0
-        counts[positions] -= 1.0
-        others = np.divide(sums, counts, out=np.zeros(n_pool), where=counts > 0)
-        return (1.0 + (n_pool - 1) * others) / n_pool
-
-    def _density_function(self, context):
-        """``f(X_chunk) -> density`` for rows outside the pool's bookkeeping."""
-        if self.metric == "cosine":
-            return self._cosine_density(context)
-        reference = context.feature_space(context.pool_rows(np.arange(context.n_pool)))
-        space = context.feature_space
-        return lambda X_chunk: (
-            _sum_inverse_distance(space(X_chunk), reference) / context.n_pool
-        )
-
-    def utility(self, context, X_chunk):
-        """Base utility times density of the rows of ``X_chunk``.
-
-        ``context`` must hold the pool. The density is the mean similarity to
-        every pool row (exact; for ``"euclidean"`` O(len(X_chunk) x N)), which
-        equals :meth:`density` for rows of the pool; :meth:`select` uses
-        :meth:`density` itself.
-        """
-        self._check_params()
-        density = self._density_function(context)(X_chunk)
-        return self._base().utility(context, X_chunk) * density**self.beta
-
-    def select(self, context, n_instances):
-        check_pool_size(context, n_instances)
-        density = self.density(context)
-        base_scores = self._base().score_pool(context)
-        scores = base_scores * density**self.beta
-        return top_k(scores, n_instances, context.random_state)

@@ -1,12 +1,14 @@
 """Expected error reduction: query the row whose label should lower the error most."""
 
+from numbers import Integral
+
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
 
 from ..utils._rows import concat_rows, take_rows
-from ..utils._validation import check_int
-from ._base import QueryStrategy, check_in, check_pool_size, top_k
+from ..utils._validation import Interval, Options
+from ._base import QueryStrategy, top_k
 from ._committee import aligned_proba, seed_random_states
 from ._uncertainty import entropy, least_confident, predict_proba_or_softmax
 
@@ -149,11 +151,14 @@ class ExpectedErrorReduction(QueryStrategy):
         self.max_candidates = max_candidates
         self.max_eval = max_eval
 
-    def select(self, context, n_instances):
-        check_in("loss", self.loss, EXPECTED_LOSSES)
-        max_candidates = check_int("max_candidates", self.max_candidates, minimum=1)
-        check_int("max_eval", self.max_eval, minimum=1, allow_none=True)
-        check_pool_size(context, n_instances)
+    _parameter_constraints = {
+        "loss": [Options(EXPECTED_LOSSES)],
+        "max_candidates": [Interval(Integral, 1, None)],
+        "max_eval": [None, Interval(Integral, 1, None)],
+    }
+
+    def _select(self, context, n_instances):
+        max_candidates = self.max_candidates
         if not context.is_classifier:
             raise TypeError(
                 "ExpectedErrorReduction needs a classifier; for regression use "

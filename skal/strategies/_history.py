@@ -8,12 +8,14 @@ bounded: one label and one counter per row for
 row for :class:`LoopVarianceSampling`.
 """
 
+from numbers import Integral
+
 import numpy as np
 
 from ..utils._rows import n_rows
-from ..utils._validation import check_int
-from ._base import RankingStrategy, top_k
-from ._uncertainty import margin, predict_proba_or_softmax
+from ..utils._validation import Interval
+from ._base import RankingStrategy
+from ._uncertainty import margin
 
 
 class _LoopMemory(RankingStrategy):
@@ -26,26 +28,21 @@ class _LoopMemory(RankingStrategy):
 
     requires_model = True
 
-    def _check_params(self):
-        """Validate the parameters (subclasses)."""
-
     def _reset(self, context, classes):
         self._memory_X = context.X
         self._memory_classes = classes
         self._last_loop = None
         self._start(n_rows(context.X), classes)
 
-    def select(self, context, n_instances):
-        self._check_params()
-        estimator = context.estimator
-        classes = getattr(estimator, "classes_", None)
+    def _scorer(self, context):
+        """Record this loop's outputs on the pool (once per loop), then score
+        pool rows from the memory."""
+        classes = getattr(context.estimator, "classes_", None)
         if getattr(self, "_memory_X", None) is not context.X or not _same(
             classes, self._memory_classes
         ):
             self._reset(context, classes)
-        proba = context.map_pool(
-            lambda X_chunk: predict_proba_or_softmax(estimator, X_chunk)
-        )
+        proba = context.map_pool(context.proba, with_rows=True)
         rows = context.pool_indices
         if self._last_loop != context.loop:  # one record per loop
             labels = (
@@ -55,7 +52,20 @@ class _LoopMemory(RankingStrategy):
             )
             self._remember(rows, proba, labels)
             self._last_loop = context.loop
-        return top_k(self._utility(rows, proba), n_instances, context.random_state)
+        utility = np.full(n_rows(context.X), np.nan)
+        utility[rows] = self._utility(rows, proba)
+        name = type(self).__name__
+
+        def from_memory(X_chunk, chunk_rows):
+            if chunk_rows is None:
+                raise ValueError(
+                    f"{name} scores rows of the pool only (it remembers each "
+                    "row's past predictions); score it with score_pool or "
+                    "select, not utility."
+                )
+            return utility[chunk_rows]
+
+        return from_memory
 
 
 def _same(a, b):
@@ -199,8 +209,7 @@ class LoopVarianceSampling(_LoopMemory):
     def __init__(self, n_loops=3):
         self.n_loops = n_loops
 
-    def _check_params(self):
-        check_int("n_loops", self.n_loops, minimum=2)
+    _parameter_constraints = {"n_loops": [Interval(Integral, 2, None)]}
 
     def _start(self, n, classes):
         self._n_rows = n

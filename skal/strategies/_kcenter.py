@@ -1,13 +1,8 @@
 """Greedy k-center (core-set) selection: cover the pool with the fewest balls."""
 
-from ..utils._distances import greedy_max_min, min_distances
-from ..utils._feature_matrix import (
-    RowDistances,
-    check_metric,
-    labeled_feature_matrix,
-    pool_feature_matrix,
-)
-from ._base import QueryStrategy, check_pool_size
+from ..utils._feature_matrix import METRICS, farthest_first
+from ..utils._validation import Options
+from ._base import QueryStrategy
 
 
 class KCenterGreedy(QueryStrategy):
@@ -78,15 +73,12 @@ class KCenterGreedy(QueryStrategy):
     def __init__(self, metric="euclidean"):
         self.metric = metric
 
-    def select(self, context, n_instances):
-        check_metric(self.metric)
-        check_pool_size(context, n_instances)
-        features = pool_feature_matrix(context)
-        reference = labeled_feature_matrix(context)
-        scores = min_distances(features, reference, self.metric)
-        first = None
-        if reference is None:
-            first = int(context.random_state.randint(context.n_pool))
-        return greedy_max_min(
-            context, n_instances, scores, RowDistances(features, self.metric), first
+    _parameter_constraints = {"metric": [Options(METRICS)]}
+
+    def _select(self, context, n_instances):
+        return farthest_first(
+            context,
+            n_instances,
+            self.metric,
+            lambda features: int(context.random_state.randint(context.n_pool)),
         )

@@ -2,7 +2,7 @@
 
 from ..utils._clustering import fit_kmeans
 from ..utils._feature_matrix import closest_distinct_rows, pool_feature_matrix
-from ._base import QueryStrategy, check_pool_size
+from ._base import QueryStrategy
 
 
 class KMeansSampling(QueryStrategy):
@@ -62,8 +62,7 @@ class KMeansSampling(QueryStrategy):
     def __init__(self, clustering="auto"):
         self.clustering = clustering
 
-    def select(self, context, n_instances):
-        check_pool_size(context, n_instances)
+    def _select(self, context, n_instances):
         features = pool_feature_matrix(context)
         model = fit_kmeans(features, n_instances, context.random_state, self.clustering)
         return closest_distinct_rows(features, model.cluster_centers_)

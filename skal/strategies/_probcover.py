@@ -1,6 +1,6 @@
 """ProbCover: greedy maximum coverage of the data by delta-balls."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -12,8 +12,8 @@ from ..utils._feature_matrix import (
     pool_feature_matrix,
     stack_features,
 )
-from ..utils._validation import check_int
-from ._base import QueryStrategy, check_pool_size, random_pick, top_k
+from ..utils._validation import Interval, Options
+from ._base import QueryStrategy, random_pick, top_k
 
 # Rows per radius query: each chunk is compared with the rows from it on only,
 # so small chunks halve the distance computations of the graph.
@@ -218,19 +218,13 @@ class ProbCover(QueryStrategy):
         self.max_edges = max_edges
         self.clustering = clustering
 
-    def _check_params(self):
-        if self.delta != "auto":
-            if isinstance(self.delta, bool) or not isinstance(self.delta, Real):
-                raise TypeError(f"delta must be 'auto' or a float; got {self.delta!r}.")
-            if not self.delta > 0:
-                raise ValueError(f"delta must be > 0; got {self.delta!r}.")
-        if isinstance(self.purity, bool) or not isinstance(self.purity, Real):
-            raise TypeError(f"purity must be a float; got {self.purity!r}.")
-        if not 0.0 < self.purity <= 1.0:
-            raise ValueError(f"purity must be in (0, 1]; got {self.purity!r}.")
-        check_int("n_clusters", self.n_clusters, minimum=1, allow_none=True)
-        check_int("n_purity_samples", self.n_purity_samples, minimum=1)
-        check_int("max_edges", self.max_edges, minimum=1)
+    _parameter_constraints = {
+        "delta": [Options(("auto",)), Interval(Real, 0, None, closed="neither")],
+        "purity": [Interval(Real, 0, 1, closed="right")],
+        "n_clusters": [None, Interval(Integral, 1, None)],
+        "n_purity_samples": [Interval(Integral, 1, None)],
+        "max_edges": [Interval(Integral, 1, None)],
+    }
 
     def _auto_delta(self, features, context):
         n_clusters = self.n_clusters
@@ -245,9 +239,7 @@ class ProbCover(QueryStrategy):
             features, labels, self.purity, self.n_purity_samples, context.random_state
         )
 
-    def select(self, context, n_instances):
-        self._check_params()
-        check_pool_size(context, n_instances)
+    def _select(self, context, n_instances):
         features = stack_features(
             pool_feature_matrix(context), labeled_feature_matrix(context)
         )

@@ -29,5 +29,5 @@ class RandomSampling(QueryStrategy):
     30
     """
 
-    def select(self, context, n_instances):
+    def _select(self, context, n_instances):
         return random_pick(context, n_instances)

@@ -10,20 +10,9 @@ from ..utils._feature_matrix import (
     labeled_feature_matrix,
     pool_feature_matrix,
 )
-from ._base import QueryStrategy, RankingStrategy, check_pool_size, top_k
-from ._uncertainty import UncertaintySampling
-
-
-def check_base(base):
-    """The ranking strategy a wrapper scores with (``UncertaintySampling`` if None)."""
-    if base is None:
-        return UncertaintySampling()
-    if not isinstance(base, RankingStrategy):
-        raise TypeError(
-            "base must be None or a ranking strategy (a RankingStrategy, such as "
-            f"UncertaintySampling()); got {base!r} instead."
-        )
-    return base
+from ..utils._validation import Interval, Options
+from ._base import QueryStrategy, top_k
+from ._uncertainty import RANKING_BASE, ranking_base
 
 
 class RankedBatch(QueryStrategy):
@@ -93,20 +82,14 @@ class RankedBatch(QueryStrategy):
         self.base = base
         self.alpha = alpha
 
-    def _check_alpha(self):
-        if self.alpha == "auto":
-            return None
-        if isinstance(self.alpha, bool) or not isinstance(self.alpha, Real):
-            raise TypeError(f"alpha must be 'auto' or a float; got {self.alpha!r}.")
-        if not 0.0 <= self.alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1]; got {self.alpha!r}.")
-        return float(self.alpha)
+    _parameter_constraints = {
+        "base": RANKING_BASE,
+        "alpha": [Options(("auto",)), Interval(Real, 0, 1)],
+    }
 
-    def select(self, context, n_instances):
-        fixed_alpha = self._check_alpha()
-        base = check_base(self.base)
-        check_pool_size(context, n_instances)
-        uncertainty = np.asarray(base.score_pool(context), dtype=float)
+    def _select(self, context, n_instances):
+        fixed_alpha = None if self.alpha == "auto" else float(self.alpha)
+        uncertainty = ranking_base(self.base).score_pool(context)
         features = pool_feature_matrix(context)
         reference = labeled_feature_matrix(context)
         n_labeled = 0 if reference is None else reference.shape[0]

@@ -6,16 +6,17 @@ import numpy as np
 from sklearn.metrics import pairwise_distances
 from sklearn.pipeline import Pipeline
 
-from ..utils._distances import (
-    closest_to_centroid,
-    distance_blocks,
-    greedy_max_min,
-    labeled_features,
-    min_distances,
-    pool_features,
-    pool_min_distances,
+from ..utils._distances import distance_blocks, greedy_max_min, min_distances
+from ..utils._feature_matrix import (
+    METRICS,
+    RowDistances,
+    farthest_first,
+    labeled_feature_matrix,
+    pool_feature_matrix,
 )
-from ._base import QueryStrategy, RankingStrategy, check_pool_size
+from ..utils._selection import top_k
+from ..utils._validation import Options
+from ._base import QueryStrategy, RankingStrategy
 
 
 def _as_2d(values):
@@ -25,7 +26,24 @@ def _as_2d(values):
 
 def pool_predictions(context):
     """The model's predictions on every pool row, as ``(n_pool, n_outputs)``."""
-    return _as_2d(context.map_pool(context.estimator.predict))
+    return _as_2d(context.map_pool(context.predict, with_rows=True))
+
+
+def check_regressor(strategy, context):
+    """A ``TypeError`` naming ``strategy`` when the learner wraps a classifier."""
+    if context.is_classifier:
+        raise TypeError(
+            f"{type(strategy).__name__} is a regression strategy (it measures "
+            "distances between predicted and known targets); the estimator is a "
+            "classifier. Use UncertaintySampling, QueryByCommittee or BADGE."
+        )
+
+
+def closest_to_centroid(features, metric, random_state):
+    """Position of the row of ``features`` nearest their centroid (seeded ties)."""
+    centroid = np.asarray(features.mean(axis=0)).reshape(1, -1)
+    distances = min_distances(features, centroid, metric)
+    return int(top_k(-distances, 1, random_state)[0])
 
 
 def labeled_targets(context):
@@ -97,21 +115,17 @@ class GreedySamplingX(QueryStrategy):
     def __init__(self, metric="euclidean"):
         self.metric = metric
 
-    def select(self, context, n_instances):
-        check_pool_size(context, n_instances)
-        reference = labeled_features(context)
-        first = None
-        if reference is None:
-            scores = np.full(context.n_pool, np.inf)
-            first = closest_to_centroid(context, self.metric)
-        else:
-            scores = pool_min_distances(context, reference, self.metric)
+    _parameter_constraints = {"metric": [Options(METRICS)]}
 
-        def distances_to(position):
-            picked = pool_features(context, [position])
-            return pool_min_distances(context, picked, self.metric)
-
-        return greedy_max_min(context, n_instances, scores, distances_to, first)
+    def _select(self, context, n_instances):
+        return farthest_first(
+            context,
+            n_instances,
+            self.metric,
+            lambda features: closest_to_centroid(
+                features, self.metric, context.random_state
+            ),
+        )
 
 
 class GreedySamplingTarget(QueryStrategy):
@@ -157,8 +171,8 @@ class GreedySamplingTarget(QueryStrategy):
 
     requires_model = True
 
-    def select(self, context, n_instances):
-        check_pool_size(context, n_instances)
+    def _select(self, context, n_instances):
+        check_regressor(self, context)
         predictions = pool_predictions(context)
         scores = min_distances(predictions, labeled_targets(context))
         return greedy_max_min(
@@ -223,30 +237,24 @@ class ImprovedGreedySampling(QueryStrategy):
     def __init__(self, metric="euclidean"):
         self.metric = metric
 
-    def select(self, context, n_instances):
-        check_pool_size(context, n_instances)
+    _parameter_constraints = {"metric": [Options(METRICS)]}
+
+    def _select(self, context, n_instances):
+        check_regressor(self, context)
         predictions = pool_predictions(context)
-        reference = labeled_features(context)
+        features = pool_feature_matrix(context)
+        reference = labeled_feature_matrix(context)
         targets = labeled_targets(context)
         if reference is None:
             scores = np.full(context.n_pool, np.inf)
         else:
-            scores = np.concatenate(
-                [
-                    self._min_products(
-                        context.feature_space(context.pool_rows(chunk)),
-                        reference,
-                        predictions[chunk],
-                        targets,
-                    )
-                    for chunk in context.pool_chunks()
-                ]
-            )
+            scores = self._min_products(features, reference, predictions, targets)
+        input_distances = RowDistances(features, self.metric)
 
         def distances_to(position):
-            picked = pool_features(context, [position])
-            input_distances = pool_min_distances(context, picked, self.metric)
-            return input_distances * _distances_to_prediction(predictions, position)
+            return input_distances(position) * _distances_to_prediction(
+                predictions, position
+            )
 
         return greedy_max_min(context, n_instances, scores, distances_to)
 
@@ -306,12 +314,7 @@ class PredictiveStdSampling(RankingStrategy):
     30
     """
 
-    def utility(self, context, X_chunk):
-        _, std = context.estimator.predict(X_chunk, return_std=True)
-        std = _as_2d(std)
-        return np.sqrt(np.mean(std**2, axis=1))
-
-    def select(self, context, n_instances):
+    def _scorer(self, context):
         final = _final_step(context.estimator)
         predict = getattr(final, "predict", None)
         if predict is None or "return_std" not in inspect.signature(predict).parameters:
@@ -320,4 +323,11 @@ class PredictiveStdSampling(RankingStrategy):
                 f"return_std=True (GaussianProcessRegressor, BayesianRidge, ...); "
                 f"{type(final).__name__}.predict does not."
             )
-        return super().select(context, n_instances)
+        estimator = context.estimator
+
+        def predictive_std(X_chunk, rows):
+            _, std = estimator.predict(X_chunk, return_std=True)
+            std = _as_2d(std)
+            return np.sqrt(np.mean(std**2, axis=1))
+
+        return predictive_std

@@ -1,11 +1,12 @@
 """Strategy schedules: a different query strategy in different loops."""
 
+import warnings
 from numbers import Integral
 
-import numpy as np
 from sklearn.base import clone
 
-from ._base import QueryStrategy, random_pick
+from ..utils._validation import Predicate
+from ._base import QueryStrategy
 
 
 def check_strategy(name, strategy):
@@ -16,14 +17,19 @@ def check_strategy(name, strategy):
         )
 
 
-def select_with(strategy, context, n_instances):
-    """``strategy.select``, or random picks when it needs a model and none exists.
+def is_strategy_list(value):
+    """Whether ``value`` is a non-empty list of strategies."""
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) > 0
+        and all(isinstance(item, QueryStrategy) for item in value)
+    )
 
-    The same fallback as the learner's, for strategies wrapped by another one.
-    """
-    if strategy.requires_model and context.estimator is None:
-        return random_pick(context, n_instances)
-    return np.asarray(strategy.select(context, n_instances))
+
+#: The ``_parameter_constraints`` entry of a list of strategies.
+STRATEGY_LIST = [
+    Predicate(is_strategy_list, "a non-empty list of strategies from skal.strategies")
+]
 
 
 class StrategySchedule(QueryStrategy):
@@ -50,9 +56,9 @@ class StrategySchedule(QueryStrategy):
         Clones of the scheduled strategies, kept across loops (strategies with
         memory keep it).
 
-    selected_by_ : str
-        Class name of the strategy used in the latest loop (the learner records
-        it in ``history_``).
+    picked_by_ : str
+        Class name of the strategy that made the latest picks (the learner
+        records it in ``history_``). ``selected_by_`` is its deprecated name.
 
     Notes
     -----
@@ -119,12 +125,22 @@ class StrategySchedule(QueryStrategy):
                 return i
         return len(self.steps) - 1
 
-    def select(self, context, n_instances):
+    @property
+    def selected_by_(self):
+        warnings.warn(
+            "selected_by_ was renamed picked_by_ (set by every strategy) in "
+            "skal 0.2 and will be removed.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.picked_by_
+
+    def _validate_params(self):
+        super()._validate_params()
         self._check_steps()
+
+    def _select(self, context, n_instances):
         if not hasattr(self, "strategies_"):
             self.strategies_ = [clone(strategy) for _, strategy in self.steps]
         strategy = self.strategies_[self.step_at(context.loop)]
-        self.selected_by_ = type(strategy).__name__
-        if strategy.requires_model and context.estimator is None:
-            self.selected_by_ = "RandomSampling (no model yet)"
-        return select_with(strategy, context, n_instances)
+        return self._delegate(strategy, context, n_instances)

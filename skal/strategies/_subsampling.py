@@ -1,13 +1,13 @@
 """Sub-sampling: score a random share of the pool instead of all of it."""
 
 import dataclasses
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
 
-from ..utils._validation import resolve_size
+from ..utils._validation import InstanceOf, Interval, resolve_size
 from ._base import QueryStrategy
-from ._schedule import check_strategy, select_with
 
 
 class SubSampling(QueryStrategy):
@@ -69,27 +69,30 @@ class SubSampling(QueryStrategy):
         self.strategy = strategy
         self.max_candidates = max_candidates
 
+    _parameter_constraints = {
+        "strategy": [InstanceOf(QueryStrategy, "a strategy from skal.strategies")],
+        "max_candidates": [
+            Interval(Integral, 1, None),
+            Interval(Real, 0, 1, closed="right"),
+        ],
+    }
+
     @property
     def requires_model(self):
         return bool(getattr(self.strategy, "requires_model", False))
 
-    def select(self, context, n_instances):
-        check_strategy("strategy", self.strategy)
-        size = resolve_size(
-            "max_candidates", self.max_candidates, context.n_pool, allow_none=False
-        )
-        if size < 1:
-            raise ValueError(f"max_candidates must be >= 1; got {size}.")
+    def _select(self, context, n_instances):
+        size = resolve_size("max_candidates", self.max_candidates, context.n_pool)
         if not hasattr(self, "strategy_"):
             self.strategy_ = clone(self.strategy)
         size = max(size, n_instances)
         if size >= context.n_pool:
-            return select_with(self.strategy_, context, n_instances)
+            return self._delegate(self.strategy_, context, n_instances)
         candidates = np.sort(
             context.random_state.choice(context.n_pool, size, replace=False)
         )
         subset = dataclasses.replace(
             context, pool_indices=context.pool_indices[candidates]
         )
-        picked = select_with(self.strategy_, subset, n_instances)
+        picked = self._delegate(self.strategy_, subset, n_instances)
         return candidates[picked]

@@ -1,5 +1,7 @@
 """TypiClust: the most typical row of each uncovered cluster."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
@@ -9,8 +11,8 @@ from ..utils._feature_matrix import (
     pool_feature_matrix,
     stack_features,
 )
-from ..utils._validation import check_int
-from ._base import QueryStrategy, check_pool_size, top_k
+from ..utils._validation import Interval
+from ._base import QueryStrategy, top_k
 
 
 def typicality(features, n_neighbors):
@@ -106,11 +108,13 @@ class TypiClust(QueryStrategy):
         self.min_cluster_size = min_cluster_size
         self.clustering = clustering
 
-    def select(self, context, n_instances):
-        check_int("n_neighbors", self.n_neighbors, minimum=1)
-        check_int("max_clusters", self.max_clusters, minimum=1)
-        check_int("min_cluster_size", self.min_cluster_size, minimum=1)
-        check_pool_size(context, n_instances)
+    _parameter_constraints = {
+        "n_neighbors": [Interval(Integral, 1, None)],
+        "max_clusters": [Interval(Integral, 1, None)],
+        "min_cluster_size": [Interval(Integral, 1, None)],
+    }
+
+    def _select(self, context, n_instances):
         pool = pool_feature_matrix(context)
         labeled = labeled_feature_matrix(context)
         features = stack_features(pool, labeled)

@@ -1,32 +1,12 @@
 """Uncertainty sampling: query the rows the model is least sure about."""
 
 import numpy as np
-from scipy.special import expit, softmax
 
-from ._base import RankingStrategy, check_in
+from ..utils._model_outputs import predict_proba_or_softmax
+from ..utils._validation import InstanceOf, Options
+from ._base import RankingStrategy
 
 MEASURES = ("least_confident", "margin", "entropy")
-
-
-def predict_proba_or_softmax(estimator, X):
-    """Class probabilities, or a softmax of ``decision_function`` without them.
-
-    For a binary ``decision_function`` ``d`` the probabilities are
-    ``[1 - sigmoid(d), sigmoid(d)]``, so every measure ranks rows by ``|d|``,
-    the distance to the decision boundary.
-    """
-    if hasattr(estimator, "predict_proba"):
-        return np.asarray(estimator.predict_proba(X), dtype=float)
-    if not hasattr(estimator, "decision_function"):
-        raise TypeError(
-            f"{type(estimator).__name__} has neither predict_proba nor "
-            "decision_function: uncertainty cannot be measured."
-        )
-    scores = np.asarray(estimator.decision_function(X), dtype=float)
-    if scores.ndim == 1:
-        positive = expit(scores)
-        return np.column_stack([1.0 - positive, positive])
-    return softmax(scores, axis=1)
 
 
 def least_confident(proba):
@@ -113,11 +93,27 @@ class UncertaintySampling(RankingStrategy):
     def __init__(self, measure="margin"):
         self.measure = measure
 
-    def utility(self, context, X_chunk):
-        check_in("measure", self.measure, MEASURES)
-        proba = predict_proba_or_softmax(context.estimator, X_chunk)
-        return UNCERTAINTY[self.measure](proba)
+    _parameter_constraints = {"measure": [Options(MEASURES)]}
 
-    def select(self, context, n_instances):
-        check_in("measure", self.measure, MEASURES)
-        return super().select(context, n_instances)
+    def _scorer(self, context):
+        measure = UNCERTAINTY[self.measure]
+        return lambda X_chunk, rows: measure(context.proba(X_chunk, rows))
+
+
+def ranking_base(base):
+    """The ranking strategy a wrapper scores with: ``base``, or margin
+    ``UncertaintySampling`` when it is ``None``."""
+    return UncertaintySampling() if base is None else base
+
+
+#: The ``_parameter_constraints`` entry of a wrapper's ``base`` parameter.
+RANKING_BASE = [
+    None,
+    InstanceOf(
+        RankingStrategy,
+        "None or a ranking strategy (a RankingStrategy, such as UncertaintySampling())",
+    ),
+]
+
+
+__all__ = ["UncertaintySampling", "predict_proba_or_softmax"]

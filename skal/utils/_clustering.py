@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 
-from ..strategies._base import check_in
+from ._validation import check_in
 
 CLUSTERING = ("auto", "kmeans", "minibatch")
 

@@ -12,8 +12,8 @@ import numpy as np
 from sklearn import get_config
 from sklearn.metrics import pairwise_distances_chunked
 
-from ..strategies._base import top_k
 from ._rows import n_rows
+from ._selection import top_k
 
 #: Share of scikit-learn's ``working_memory`` a block of distances may take: a
 #: pool chunk is already sized to ``working_memory``, and a block is a temporary.

@@ -10,12 +10,14 @@ an N x N array.
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
 from sklearn.metrics import pairwise_distances, pairwise_distances_argmin
 from sklearn.metrics.pairwise import PAIRWISE_DISTANCE_FUNCTIONS
 
-from ._distances import labeled_features
+from ._distances import greedy_max_min, labeled_features, min_distances
 from ._rows import concat_rows
+
+#: Metric names scikit-learn's ``pairwise_distances`` knows.
+METRICS = tuple(sorted(PAIRWISE_DISTANCE_FUNCTIONS))
 
 
 def check_metric(metric):
@@ -54,17 +56,26 @@ def pool_feature_matrix(context):
     asks for it). Memory: the N x d result, sparse if the space is sparse.
     """
 
-    def transform(chunk):
-        return as_features(context.feature_space(context.pool_rows(chunk)))
-
-    chunks = list(context.pool_chunks())
-    if context.n_jobs in (None, 1) or len(chunks) == 1:
-        parts = [transform(chunk) for chunk in chunks]
-    else:
-        parts = Parallel(n_jobs=context.n_jobs, prefer="threads")(
-            delayed(transform)(chunk) for chunk in chunks
-        )
+    parts = context.map_pool(
+        lambda X_chunk: as_features(context.feature_space(X_chunk)), stack=False
+    )
     return concat_rows(parts)
+
+
+def farthest_first(context, n_instances, metric, cold_start):
+    """Greedy k-center picks over the pool's feature matrix.
+
+    The pool is transformed once (:func:`pool_feature_matrix`); each pick costs
+    one O(N·d) pass (:class:`RowDistances`). ``cold_start(features) ->
+    position`` picks the first row when nothing is labeled yet.
+    """
+    features = pool_feature_matrix(context)
+    reference = labeled_feature_matrix(context)
+    scores = min_distances(features, reference, metric)
+    first = cold_start(features) if reference is None else None
+    return greedy_max_min(
+        context, n_instances, scores, RowDistances(features, metric), first
+    )
 
 
 def labeled_feature_matrix(context):

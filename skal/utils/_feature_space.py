@@ -25,12 +25,26 @@ class FeatureSpace:
         self.X_fallback = X_fallback
         self._transformer = None
 
+    def without_pool(self):
+        """An equivalent callable that holds no reference to ``X_fallback``.
+
+        Before any model exists the preprocessing is fitted on the pool here
+        (once) and only its ``transform`` is returned.
+        """
+        steps = preprocessor(self.estimator)
+        if self.fitted or steps is None:
+            return FeatureSpace(self.estimator, self.fitted)
+        return self._cold_transformer().transform
+
+    def _cold_transformer(self):
+        if self._transformer is None:
+            self._transformer = clone(preprocessor(self.estimator)).fit(self.X_fallback)
+        return self._transformer
+
     def __call__(self, X_rows):
         steps = preprocessor(self.estimator)
         if steps is None:
             return X_rows
         if self.fitted:
             return steps.transform(X_rows)
-        if self._transformer is None:
-            self._transformer = clone(steps).fit(self.X_fallback)
-        return self._transformer.transform(X_rows)
+        return self._cold_transformer().transform(X_rows)

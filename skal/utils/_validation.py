@@ -1,6 +1,13 @@
-"""Validation helpers: each error names the argument at fault."""
+"""Validation helpers: each error names the argument at fault.
 
+Besides the single-value checks, :func:`validate_params` checks an object's
+parameters against a declarative table (``_parameter_constraints``), in the
+spirit of scikit-learn's own (private) parameter validation.
+"""
+
+from dataclasses import dataclass
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 
@@ -80,3 +87,138 @@ def missing_mask(y, missing_label, is_classifier):
     if mask.ndim > 1:
         mask = mask.any(axis=1)
     return mask
+
+
+def check_in(name, value, options):
+    """Raise a ``ValueError`` naming ``name`` unless ``value`` is in ``options``."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(
+            f"{name} must be one of {sorted(options)}; got {value!r} instead."
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Numbers of ``kind`` (``Integral`` or ``Real``) between ``low`` and ``high``.
+
+    ``closed`` says which ends belong: ``"both"``, ``"left"``, ``"right"`` or
+    ``"neither"``; ``None`` leaves that side open-ended.
+    """
+
+    kind: Any
+    low: Any = None
+    high: Any = None
+    closed: str = "both"
+
+    def is_type(self, value):
+        if isinstance(value, bool) or not isinstance(value, self.kind):
+            return False
+        return self.kind is Integral or np.isfinite(value)
+
+    def contains(self, value):
+        low_ok = self.low is None or (
+            value >= self.low if self.closed in ("both", "left") else value > self.low
+        )
+        high_ok = self.high is None or (
+            value <= self.high
+            if self.closed in ("both", "right")
+            else value < self.high
+        )
+        return low_ok and high_ok
+
+    def __str__(self):
+        kind = "an int" if self.kind is Integral else "a real number"
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        low = "-inf" if self.low is None else self.low
+        high = "inf" if self.high is None else self.high
+        return f"{kind} in {left}{low}, {high}{right}"
+
+
+@dataclass(frozen=True)
+class Options:
+    """One of the given string values."""
+
+    values: tuple
+
+    def __str__(self):
+        return f"one of {sorted(self.values)}"
+
+
+@dataclass(frozen=True)
+class InstanceOf:
+    """An instance of ``kind`` (a class or a tuple of classes)."""
+
+    kind: Any
+    description: str
+
+    def __str__(self):
+        return self.description
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A value for which ``test(value)`` is true (what a table cannot say)."""
+
+    test: Any
+    description: str
+
+    def __str__(self):
+        return self.description
+
+
+def _satisfies(value, constraint):
+    """``(right_type, valid)`` of ``value`` under one constraint."""
+    if constraint is None:
+        return value is None, value is None
+    if isinstance(constraint, Interval):
+        right_type = constraint.is_type(value)
+        return right_type, right_type and constraint.contains(value)
+    if isinstance(constraint, Options):
+        right_type = isinstance(value, str)
+        return right_type, right_type and value in constraint.values
+    if isinstance(constraint, Predicate):
+        ok = bool(constraint.test(value))
+        return ok, ok
+    if isinstance(constraint, InstanceOf):
+        ok = isinstance(value, constraint.kind)
+        return ok, ok
+    raise TypeError(f"Unknown constraint {constraint!r}.")
+
+
+def _describe(constraint):
+    if constraint is None:
+        return "None"
+    return getattr(constraint, "description", None) or str(constraint)
+
+
+def validate_params(owner, constraints):
+    """Check every parameter of ``owner`` named in ``constraints``.
+
+    Parameters
+    ----------
+    owner : object
+        Its attributes are the parameters (``get_params`` values).
+    constraints : dict
+        ``name -> list of constraints``; a value is valid when it satisfies one:
+        ``None``, an :class:`Interval`, :class:`Options`, :class:`InstanceOf` or
+        a :class:`Predicate`.
+
+    Raises
+    ------
+    TypeError
+        The value is of no accepted type.
+    ValueError
+        The value has an accepted type but is out of range or not an option.
+    """
+    for name, allowed in constraints.items():
+        value = getattr(owner, name)
+        verdicts = [_satisfies(value, constraint) for constraint in allowed]
+        if any(valid for _, valid in verdicts):
+            continue
+        expected = " or ".join(_describe(constraint) for constraint in allowed)
+        error = ValueError if any(typed for typed, _ in verdicts) else TypeError
+        raise error(
+            f"{type(owner).__name__}: {name} must be {expected}; got {value!r} instead."
+        )
