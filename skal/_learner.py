@@ -114,15 +114,21 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         between. ``None``: never retrain from scratch once a model exists. No
         effect with ``refit="full"``.
 
-    partial_epochs : int, default=1
+    partial_epochs : int or "auto", default="auto"
         With ``refit="partial"``: ``partial_fit`` passes per update.
+        ``"auto"`` is 10 passes (see ``replay``).
 
-    replay : int or float, default=0
+    replay : int, float or "auto", default="auto"
         With ``refit="partial"``: earlier labeled rows mixed into each pass over
         the new rows (an int, or a float in (0, 1] for a share of the earlier
         labeled rows), drawn afresh for each pass with ``random_state``. Replay
         keeps a stochastic-gradient model from drifting towards the latest
         (actively chosen, so atypical) rows; see :ref:`adaptive-loop`.
+        ``"auto"`` replays ten earlier rows per new row (at most every earlier
+        row). With both ``"auto"`` defaults, 100 loops of 10 on digits with an
+        ``SGDClassifier`` end within 0.01 AULC of full refits at several times
+        the speed, where one pass without replay loses 0.2 (see
+        :ref:`adaptive-loop`).
 
     stopping : StoppingCriterion or None, default=None
         A criterion from :mod:`skal.stopping`, asked after every training that
@@ -250,8 +256,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         initial_strategy=None,
         refit="full",
         refit_every=None,
-        partial_epochs=1,
-        replay=0,
+        partial_epochs="auto",
+        replay="auto",
         stopping=None,
         missing_label="auto",
         classes=None,
@@ -292,8 +298,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 )
         check_batch_size(self.batch_size)
         check_int("refit_every", self.refit_every, minimum=1, allow_none=True)
-        check_int("partial_epochs", self.partial_epochs, minimum=1)
-        resolve_size("replay", self.replay, 1, allow_none=False)
+        if self.partial_epochs != "auto":
+            check_int("partial_epochs", self.partial_epochs, minimum=1)
+        if self.replay != "auto":
+            resolve_size("replay", self.replay, 1, allow_none=False)
         if self.stopping is not None and not isinstance(
             self.stopping, StoppingCriterion
         ):
@@ -504,9 +512,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
 
     def _n_loops(self):
         """Query loops answered so far (the initial set is not a loop)."""
-        return len(
-            {r["query_id"] for r in self.history_ if r["kind"] == "query"}
-        )
+        return len({r["query_id"] for r in self.history_ if r["kind"] == "query"})
 
     def _next_batch_size(self):
         """The size ``batch_size`` gives to the next query loop."""

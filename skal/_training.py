@@ -10,6 +10,11 @@ from sklearn.base import clone
 from .utils._rows import concat_rows, take_rows
 from .utils._validation import resolve_size
 
+#: ``partial_epochs="auto"``: passes over the new rows per update.
+AUTO_EPOCHS = 10
+#: ``replay="auto"``: earlier rows replayed per new row in each pass.
+AUTO_REPLAY_PER_ROW = 10
+
 
 def warm_start_params(estimator):
     """Names of the ``warm_start`` parameters of ``estimator`` (nested included)."""
@@ -32,10 +37,12 @@ class Trainer:
     is_classifier : bool
     refit_every : int or None
         A fresh model every ``refit_every`` trainings, updates in between.
-    partial_epochs : int
-        Copies of the new rows in the one ``partial_fit`` call of an update.
-    replay : int or float
-        Earlier labeled rows joined to each copy (a fraction: of those rows).
+    partial_epochs : int or "auto"
+        Copies of the new rows in the one ``partial_fit`` call of an update
+        (``"auto"``: :data:`AUTO_EPOCHS`).
+    replay : int, float or "auto"
+        Earlier labeled rows joined to each copy (a fraction: of those rows;
+        ``"auto"``: :data:`AUTO_REPLAY_PER_ROW` per new row).
     random_state : numpy.random.RandomState
         Draws the replayed rows.
     """
@@ -104,9 +111,13 @@ class Trainer:
         """One ``partial_fit`` call over ``partial_epochs`` copies of the new rows,
         each copy joined by its own sample of ``replay`` earlier rows."""
         n_old = 0 if y_old is None else len(y_old)
-        n_replay = min(resolve_size("replay", self.replay, n_old), n_old)
+        if self.replay == "auto":
+            n_replay = min(AUTO_REPLAY_PER_ROW * len(y_new), n_old)
+        else:
+            n_replay = min(resolve_size("replay", self.replay, n_old), n_old)
+        epochs = AUTO_EPOCHS if self.partial_epochs == "auto" else self.partial_epochs
         X_parts, y_parts = [], []
-        for _ in range(self.partial_epochs):
+        for _ in range(epochs):
             X_parts.append(X_new)
             y_parts.append(y_new)
             if n_replay:

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import cross_val_score
 
-from .strategies._uncertainty import UNCERTAINTY, predict_proba_or_softmax
+from .strategies._uncertainty import UNCERTAINTY
 from .utils._rows import n_rows, take_rows
 from .utils._validation import check_in, check_int, resolve_size
 
@@ -205,9 +205,10 @@ class _PoolUncertainty(StoppingCriterion):
             raise TypeError(f"threshold must be a number; got {self.threshold!r}.")
         if context.n_pool == 0:
             return None
-        estimator, measure = context.estimator, UNCERTAINTY[self.measure]
+        measure = UNCERTAINTY[self.measure]
         values = context.map_pool(
-            lambda X_chunk: measure(predict_proba_or_softmax(estimator, X_chunk))
+            lambda X_chunk, rows: measure(context.proba(X_chunk, rows)),
+            with_rows=True,
         )
         value = float(type(self)._aggregate(values))
         if value < self.threshold:
@@ -338,8 +339,7 @@ class ClassificationChange(StoppingCriterion):
         patience = check_int("patience", self.patience, minimum=1)
         if context.n_pool == 0:
             return None
-        estimator = context.estimator
-        predictions = context.map_pool(lambda X_chunk: estimator.predict(X_chunk))
+        predictions = context.map_pool(context.predict, with_rows=True)
         if not hasattr(self, "change_rates_"):
             self.change_rates_ = []
             self._predictions = np.empty(n_rows(context.X), dtype=predictions.dtype)

@@ -25,7 +25,7 @@ class Advises(QueryStrategy):
     def __init__(self, order=(0,)):
         self.order = order
 
-    def select(self, context, n_instances):
+    def _select(self, context, n_instances):
         rest = [p for p in range(context.n_pool) if p not in self.order]
         return np.asarray(list(self.order) + rest)[:n_instances]
 
@@ -160,9 +160,18 @@ def test_same_seed_same_queries_and_state_persists_in_the_learner():
     "params, message",
     [
         (dict(strategies=[]), "strategies must be a non-empty list"),
-        (dict(strategies=["margin"]), "strategies must hold strategies"),
-        (dict(strategies=[RandomSampling()], horizon=0), "horizon must be >= 1"),
-        (dict(strategies=[RandomSampling()], delta=0), "delta must be in"),
+        (
+            dict(strategies=["margin"]),
+            "strategies must be a non-empty list of strategies",
+        ),
+        (
+            dict(strategies=[RandomSampling()], horizon=0),
+            r"horizon must be an int in \[1, inf\)",
+        ),
+        (
+            dict(strategies=[RandomSampling()], delta=0),
+            r"delta must be a real number in \(0, 1\]",
+        ),
         (dict(strategies=[RandomSampling()], p_min=2.0), "p_min must be None"),
     ],
 )

@@ -29,8 +29,8 @@ class FirstFeature(RankingStrategy):
 
     requires_model = False
 
-    def utility(self, context, X_chunk):
-        return np.asarray(X_chunk[:, 0], dtype=float).ravel()
+    def _scorer(self, context):
+        return lambda X_chunk, rows: np.asarray(X_chunk[:, 0], dtype=float).ravel()
 
 
 def digits_context(labeled=None, **kwargs):
@@ -151,7 +151,7 @@ def test_picks_do_not_depend_on_n_jobs_or_chunk_size():
     [
         ({"base": RandomSampling()}, TypeError, "base"),
         ({"beta": -1.0}, ValueError, "beta"),
-        ({"beta": "1"}, ValueError, "beta"),
+        ({"beta": "1"}, TypeError, "beta"),
         ({"metric": "manhattan"}, ValueError, "metric"),
         ({"max_reference": 0}, ValueError, "max_reference"),
     ],

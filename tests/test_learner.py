@@ -88,7 +88,7 @@ def test_simulation_stops_when_the_pool_is_empty(iris):
     learner.fit(X[:100], y[:100])
     assert learner.labeled_indices_.size == 100
     assert learner.query.__self__ is learner
-    with pytest.raises(ValueError, match="n_instances"):
+    with pytest.raises(ValueError, match="pool is empty"):
         learner.query()
 
 
@@ -140,7 +140,8 @@ def test_manual_loop_query_label_teach(iris):
     assert X_lab.shape == (8, 4) and y_lab[-1] == 0
     np.testing.assert_array_equal(X_lab[-1], X_new[0])
     assert learner.history_[-1]["indices"] is None
-    assert learner.n_iter_ == 2
+    assert learner.history_[-1]["kind"] == "teach"
+    assert learner.n_iter_ == 1  # one answered query; a teach is not a loop
 
 
 def test_cold_start_without_labels_queries_with_the_initial_strategy(iris):
@@ -222,12 +223,37 @@ def test_partial_refit_updates_the_model_with_the_new_rows_only(iris):
     y_partial = unlabeled_copy(y, 0)
     first = [0, 1, 50, 51, 100, 101]
     y_partial[first] = y[first]
-    learner = ActiveLearner(SGDClassifier(random_state=0), refit="partial")
+    learner = ActiveLearner(
+        SGDClassifier(random_state=0), refit="partial", partial_epochs=1, replay=0
+    )
     learner.fit(X, y_partial)
     learner.label([2, 52], [0, 1])
     by_hand = SGDClassifier(random_state=0)
     by_hand.partial_fit(X[first], y[first], classes=[0, 1, 2])
     by_hand.partial_fit(X[[2, 52]], y[[2, 52]])
+    np.testing.assert_allclose(learner.estimator_.coef_, by_hand.coef_)
+
+
+def test_partial_refit_defaults_are_ten_passes_with_ten_replayed_rows_per_new_row(
+    iris,
+):
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    y_partial = unlabeled_copy(y, 0)
+    first = [0, 1, 50, 51, 100, 101]
+    y_partial[first] = y[first]
+    learner = ActiveLearner(SGDClassifier(random_state=0), refit="partial")
+    learner.fit(X, y_partial)
+    learner.label([2, 52], [0, 1])
+    # by hand: the first model sees 10 copies of the first rows; the update, 10
+    # copies of the 2 new rows each joined by min(10 * 2, 6) = all 6 earlier rows
+    by_hand = SGDClassifier(random_state=0)
+    by_hand.partial_fit(np.vstack([X[first]] * 10), np.tile(y[first], 10), [0, 1, 2])
+    new = [2, 52]
+    by_hand.partial_fit(
+        np.vstack([np.vstack([X[new], X[first]])] * 10),
+        np.tile(np.r_[y[new], y[first]], 10),
+    )
     np.testing.assert_allclose(learner.estimator_.coef_, by_hand.coef_)
 
 
@@ -416,7 +442,7 @@ def snapshot(learner):
         learner.labeled_indices_.copy(),
         len(learner.history_),
         learner.estimator_.coef_.copy(),
-        learner._in_pool.copy(),
+        learner.query(n_instances=3).copy(),  # the pool, as the strategy sees it
         learner.get_labeled_data()[1].copy(),
     )
 
@@ -452,9 +478,9 @@ def test_strategy_returning_bad_positions_is_reported(iris):
     from skal.strategies import QueryStrategy
 
     class Broken(QueryStrategy):
-        def select(self, context, n_instances):
+        def _select(self, context, n_instances):
             return np.zeros(n_instances, dtype=int)
 
     X, y = iris
-    with pytest.raises(RuntimeError, match="Broken returned"):
+    with pytest.raises(ValueError, match="Broken.select returned"):
         ActiveLearner(logreg(), Broken(), budget=20, batch_size=3).fit(X, y)

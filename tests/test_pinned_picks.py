@@ -11,11 +11,10 @@ import json
 import pathlib
 import sys
 
-import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_digits
-from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.linear_model import LogisticRegression, Ridge
 
 from skal import ActiveLearner
 from skal import strategies as S

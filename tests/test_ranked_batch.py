@@ -112,7 +112,7 @@ def test_tfidf_pipeline():
     "params, error, match",
     [
         ({"alpha": 1.5}, ValueError, "alpha"),
-        ({"alpha": "big"}, TypeError, "alpha"),
+        ({"alpha": "big"}, ValueError, "alpha"),  # a string, but not "auto"
         ({"base": KCenterGreedy()}, TypeError, "base"),
     ],
 )

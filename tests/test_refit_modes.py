@@ -83,7 +83,14 @@ def test_partial_update_is_one_call_over_epochs_copies_with_replay():
 
 def test_replay_as_a_fraction_and_same_seed_same_draws():
     X, y = id_data()
-    params = dict(refit="partial", replay=0.5, budget=30, n_initial=10, batch_size=10)
+    params = dict(
+        refit="partial",
+        partial_epochs=1,
+        replay=0.5,
+        budget=30,
+        n_initial=10,
+        batch_size=10,
+    )
     one = ActiveLearner(Recorder(), RandomSampling(), random_state=3, **params)
     two = ActiveLearner(Recorder(), RandomSampling(), random_state=3, **params)
     calls_one = one.fit(X, y).estimator_.calls_
@@ -195,8 +202,9 @@ def test_replayed_epochs_recover_most_of_the_full_refit_curve_on_digits():
     X = X / 16.0
     configs = {
         "full": dict(refit="full"),
-        "naive": dict(refit="partial"),
+        "naive": dict(refit="partial", partial_epochs=1, replay=0),
         "replay": dict(refit="partial", partial_epochs=10, replay=100),
+        "default": dict(refit="partial"),
     }
     areas = {name: [] for name in configs}
     for seed in range(2):
@@ -222,9 +230,12 @@ def test_replayed_epochs_recover_most_of_the_full_refit_curve_on_digits():
                 rows = learner.query()
                 learner.label(rows, y_pool[rows])
             areas[name].append(area_under_learning_curve(counts, scores))
-    full, naive, replay = (np.array(areas[k]) for k in configs)
+    full, naive, replay, default = (np.array(areas[k]) for k in configs)
     assert np.mean(full - replay) < 0.04  # 0.03 at 30 loops; ~0 at 100 (bench)
     assert np.mean(replay - naive) > 0.05
+    # the defaults of refit="partial" are as good as the tuned replay
+    assert np.mean(full - default) < 0.04
+    assert np.mean(default - naive) > 0.05
 
 
 def _adaptive_configurations():

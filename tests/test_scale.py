@@ -90,9 +90,14 @@ def test_learner_default_uses_the_automatic_chunk_size(digits):
     seen = []
 
     class Recorder(UncertaintySampling):
-        def utility(self, context, X_chunk):
-            seen.append((context.chunk_size, X_chunk.shape[0]))
-            return super().utility(context, X_chunk)
+        def _scorer(self, context):
+            score = super()._scorer(context)
+
+            def recorded(X_chunk, rows):
+                seen.append((context.chunk_size, X_chunk.shape[0]))
+                return score(X_chunk, rows)
+
+            return recorded
 
     with sklearn.config_context(working_memory=1):  # 1 MiB: 2048 rows of 64 floats
         learner = ActiveLearner(LogisticRegression(max_iter=300), Recorder())
@@ -193,9 +198,14 @@ def test_memmap_chunks_are_views_of_the_file(digits, tmp_path):
     shares = []
 
     class Recorder(UncertaintySampling):
-        def utility(self, context, X_chunk):
-            shares.append(np.shares_memory(X_chunk, X_mm))
-            return super().utility(context, X_chunk)
+        def _scorer(self, context):
+            score = super()._scorer(context)
+
+            def recorded(X_chunk, rows):
+                shares.append(np.shares_memory(X_chunk, X_mm))
+                return score(X_chunk, rows)
+
+            return recorded
 
     learner = ActiveLearner(LogisticRegression(max_iter=300), Recorder())
     learner.set_params(chunk_size=400, random_state=0).fit(X[:100], y[:100])
@@ -252,9 +262,14 @@ def test_sparse_pool_is_chunked_without_densifying(digits):
     chunks = []
 
     class Recorder(UncertaintySampling):
-        def utility(self, context, X_chunk):
-            chunks.append(sp.issparse(X_chunk) and X_chunk.format == "csr")
-            return super().utility(context, X_chunk)
+        def _scorer(self, context):
+            score = super()._scorer(context)
+
+            def recorded(X_chunk, rows):
+                chunks.append(sp.issparse(X_chunk) and X_chunk.format == "csr")
+                return score(X_chunk, rows)
+
+            return recorded
 
     for seed in SEEDS:
         picks = {}
@@ -321,6 +336,8 @@ def test_ranking_strategy_scores_with_a_light_context():
     seen = []
 
     class Probe(RankingStrategy):
+        requires_model = False  # no model in this context: no cold-start fallback
+
         def utility(self, context, X_chunk):
             seen.append(context.X is None)
             return X_chunk[:, 0]

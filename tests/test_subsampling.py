@@ -21,12 +21,12 @@ class LargestRow(RankingStrategy):
 
     requires_model = False
 
-    def utility(self, context, X_chunk):
-        return np.asarray(X_chunk, dtype=float)[:, 0]
+    def _scorer(self, context):
+        return lambda X_chunk, rows: np.asarray(X_chunk, dtype=float)[:, 0]
 
-    def select(self, context, n_instances):
+    def _select(self, context, n_instances):
         self.n_scored_ = getattr(self, "n_scored_", 0) + context.n_pool
-        return super().select(context, n_instances)
+        return super()._select(context, n_instances)
 
 
 def context(n_pool=100, seed=0):
@@ -69,7 +69,7 @@ def test_requires_model_follows_the_wrapped_strategy():
 @pytest.mark.parametrize(
     "strategy, error, message",
     [
-        (SubSampling("margin"), TypeError, "strategy must hold strategies"),
+        (SubSampling("margin"), TypeError, "strategy must be a strategy from"),
         (SubSampling(LargestRow(), max_candidates=0), ValueError, "max_candidates"),
         (SubSampling(LargestRow(), max_candidates=1.5), ValueError, "max_candidates"),
     ],

@@ -319,7 +319,18 @@ def _adapt_legacy_protocol(cls):
             FutureWarning,
             stacklevel=3,
         )
-        cls._select = legacy_select
+
+        def _select(self, context, n_instances, _legacy=legacy_select, _cls=cls):
+            # the old select may call super().select(...), which comes back here
+            if self.__dict__.get("_in_legacy_select"):
+                return super(_cls, self)._select(context, n_instances)
+            self.__dict__["_in_legacy_select"] = True
+            try:
+                return _legacy(self, context, n_instances)
+            finally:
+                del self.__dict__["_in_legacy_select"]
+
+        cls._select = _select
         delattr(cls, "select")
     legacy_utility = cls.__dict__.get("utility")
     if legacy_utility is not None and cls.__module__ != __name__:
@@ -331,9 +342,20 @@ def _adapt_legacy_protocol(cls):
             stacklevel=3,
         )
 
-        def _scorer(self, context, _utility=legacy_utility):
+        def _scorer(self, context, _utility=legacy_utility, _cls=cls):
+            # the old utility may call super().utility(...), which comes back here
+            if self.__dict__.get("_in_legacy_utility"):
+                return super(_cls, self)._scorer(context)
             light = context.light()
-            return lambda X_chunk, rows: _utility(self, light, X_chunk)
+
+            def scorer(X_chunk, rows):
+                self.__dict__["_in_legacy_utility"] = True
+                try:
+                    return _utility(self, light, X_chunk)
+                finally:
+                    self.__dict__.pop("_in_legacy_utility", None)
+
+            return scorer
 
         cls._scorer = _scorer
         delattr(cls, "utility")
@@ -409,11 +431,14 @@ class QueryStrategy(BaseEstimator):
             if table:
                 validate_params(self, table)
 
-    def _delegate(self, strategy, context, n_instances):
-        """``strategy.select``, recording that ``strategy`` (or the one it
-        delegated to) made the picks."""
+    def _delegate(self, strategy, context, n_instances, *, wrapped=False):
+        """``strategy.select``, recording who made the picks: ``strategy`` (or
+        the one it delegated to); ``wrapped=True`` names this wrapper around it,
+        as ``"SubSampling(UncertaintySampling)"``."""
         positions = strategy.select(context, n_instances)
         self.picked_by_ = strategy.picked_by_
+        if wrapped and strategy.picked_by_ != COLD_START:
+            self.picked_by_ = f"{type(self).__name__}({strategy.picked_by_})"
         return positions
 
 
@@ -452,9 +477,11 @@ class RankingStrategy(QueryStrategy):
     def score_pool(self, context: QueryContext) -> np.ndarray:
         """Utility of every pool row, computed chunk by chunk."""
         scorer = self.scorer(context)
-        return check_utilities(
-            context.map_pool(scorer, with_rows=True), context.n_pool, self
-        )
+
+        def checked(X_chunk, rows):
+            return check_utilities(scorer(X_chunk, rows), n_rows(X_chunk), self)
+
+        return context.map_pool(checked, with_rows=True)
 
     def _select(self, context, n_instances):
         return top_k(self.score_pool(context), n_instances, context.random_state)

@@ -87,12 +87,12 @@ class SubSampling(QueryStrategy):
             self.strategy_ = clone(self.strategy)
         size = max(size, n_instances)
         if size >= context.n_pool:
-            return self._delegate(self.strategy_, context, n_instances)
+            return self._delegate(self.strategy_, context, n_instances, wrapped=True)
         candidates = np.sort(
             context.random_state.choice(context.n_pool, size, replace=False)
         )
         subset = dataclasses.replace(
             context, pool_indices=context.pool_indices[candidates]
         )
-        picked = self._delegate(self.strategy_, subset, n_instances)
+        picked = self._delegate(self.strategy_, subset, n_instances, wrapped=True)
         return candidates[picked]

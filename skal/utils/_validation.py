@@ -129,8 +129,10 @@ class Interval:
 
     def __str__(self):
         kind = "an int" if self.kind is Integral else "a real number"
-        left = "[" if self.closed in ("both", "left") else "("
-        right = "]" if self.closed in ("both", "right") else ")"
+        left = "[" if self.closed in ("both", "left") and self.low is not None else "("
+        right = (
+            "]" if self.closed in ("both", "right") and self.high is not None else ")"
+        )
         low = "-inf" if self.low is None else self.low
         high = "inf" if self.high is None else self.high
         return f"{kind} in {left}{low}, {high}{right}"
