@@ -179,14 +179,21 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         :meth:`get_labeled_data`).
 
     history_ : list of dict
-        One record per loop: ``loop``, ``indices`` (rows of ``fit``'s ``X``, or
-        ``None`` for rows given through :meth:`teach`), ``n_new``,
-        ``n_labeled``, ``strategy``, ``batch_size`` (rows asked of the strategy,
-        ``None`` for labels given without a query), ``refit`` (how the model
-        learned them: ``"full"``, ``"partial"``, ``"warm_start"`` or ``None``
-        without a model), ``query_seconds``, ``fit_seconds``,
-        ``stop_seconds``, ``model_trained`` and ``stop_reason``. Loop 0 is the
-        initial set.
+        One record per batch of labels learned: ``loop`` (the record's
+        position), ``kind`` (``"initial"``: the initial set; ``"query"``:
+        answers to a :meth:`query`; ``"given"``: the labels of ``fit``'s ``y``;
+        ``"label"``: :meth:`label` with indices that did not come from a query;
+        ``"teach"``; ``"partial_fit"``), ``query_id`` (the answered query,
+        ``None`` otherwise), ``indices`` (rows of ``fit``'s ``X``, or ``None``
+        for rows from elsewhere), ``n_new``, ``n_labeled``, ``strategy`` (who
+        picked the rows, or the kind for labels given without a query),
+        ``batch_size`` (rows asked of the strategy, ``None`` without a query),
+        ``refit`` (how the model learned them: ``"full"``, ``"partial"``,
+        ``"warm_start"`` or ``None`` without a model), ``query_seconds``,
+        ``fit_seconds``, ``stop_seconds``, ``model_trained`` and
+        ``stop_reason``. The learner's state is what this list says: the
+        labeled rows are the records' ``indices`` in order, and the loop count
+        is the number of answered queries.
 
     stopping_ : StoppingCriterion or None
         The criterion in use (a clone of ``stopping``), with its state.
@@ -196,7 +203,9 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         said to go on (or there is no criterion).
 
     n_iter_ : int
-        Number of loops after the initial set.
+        Number of answered query loops after the initial set (labels given
+        through :meth:`teach`, :meth:`partial_fit` or plain indices are not
+        loops).
 
     classes_ : ndarray
         The estimator's classes (classifiers only).

@@ -80,5 +80,9 @@ class KCenterGreedy(QueryStrategy):
             context,
             n_instances,
             self.metric,
-            lambda features: int(context.random_state.randint(context.n_pool)),
+            lambda features: self._first_pick(features, context),
         )
+
+    def _first_pick(self, features, context):
+        """The first row when nothing is labeled: one drawn at random."""
+        return int(context.random_state.randint(context.n_pool))

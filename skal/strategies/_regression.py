@@ -10,13 +10,13 @@ from ..utils._distances import distance_blocks, greedy_max_min, min_distances
 from ..utils._feature_matrix import (
     METRICS,
     RowDistances,
-    farthest_first,
     labeled_feature_matrix,
     pool_feature_matrix,
 )
 from ..utils._selection import top_k
 from ..utils._validation import Options
 from ._base import QueryStrategy, RankingStrategy
+from ._kcenter import KCenterGreedy
 
 
 def _as_2d(values):
@@ -59,7 +59,7 @@ def _distances_to_prediction(predictions, position):
     return np.linalg.norm(predictions - predictions[position], axis=1)
 
 
-class GreedySamplingX(QueryStrategy):
+class GreedySamplingX(KCenterGreedy):
     r"""Greedy sampling in the input space (GSx): the row farthest from the labeled.
 
     Each pick maximises the distance to the nearest labeled (or already picked)
@@ -82,10 +82,11 @@ class GreedySamplingX(QueryStrategy):
 
     Notes
     -----
-    Cost: one chunked pass over the pool against the labeled rows
-    (O(N·L·d) time), then one pass per pick (O(N·d)); memory O(N) plus one
-    chunk of distances, never an N x N matrix. For a ``Pipeline`` the pool is
-    transformed once per pass. The paper's code starts from the row of least
+    Cost: the greedy k-center machinery of :class:`KCenterGreedy` (whose
+    subclass this is): the pool is transformed once into its feature matrix
+    (memory O(N·d), sparse when the features are), one chunked pass against
+    the labeled rows (O(N·L·d) time), then one O(N·d) pass per pick; never an
+    N x N matrix. The paper's code starts from the row of least
     mean distance to all others, which costs O(N²); the centroid (the paper's
     description) is used here.
 
@@ -110,22 +111,9 @@ class GreedySamplingX(QueryStrategy):
     40
     """
 
-    requires_model = False
-
-    def __init__(self, metric="euclidean"):
-        self.metric = metric
-
-    _parameter_constraints = {"metric": [Options(METRICS)]}
-
-    def _select(self, context, n_instances):
-        return farthest_first(
-            context,
-            n_instances,
-            self.metric,
-            lambda features: closest_to_centroid(
-                features, self.metric, context.random_state
-            ),
-        )
+    def _first_pick(self, features, context):
+        """The first row when nothing is labeled: the one nearest the centroid."""
+        return closest_to_centroid(features, self.metric, context.random_state)
 
 
 class GreedySamplingTarget(QueryStrategy):
