@@ -23,6 +23,12 @@ from .strategies import (
     RandomSampling,
     UncertaintySampling,
 )
+from .utils._contract import (
+    conform_labels,
+    conform_rows,
+    pandas_labels,
+    rows_with_nan,
+)
 from .utils._feature_space import FeatureSpace
 from .utils._model_outputs import PoolOutputs
 from .utils._rows import as_indexable, n_rows, take_rows
@@ -333,7 +339,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 "refit='warm_start' needs an estimator with a warm_start "
                 f"parameter; {type(self.estimator).__name__} has none."
             )
-        resolve_size("budget", self.budget, 1)
+        if resolve_size("budget", self.budget, 1) == 0:
+            raise ValueError(
+                "budget must be at least 1 label (or None for no simulation); got 0."
+            )
 
     def _refit_mode(self):
         if self.refit == "auto":
@@ -355,7 +364,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        y = np.asarray(y)
+        y = np.asarray(pandas_labels(y, self._missing_value(y)))
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if y.ndim == 0:
@@ -367,6 +376,55 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         if y.dtype.kind in "iuf" and np.any(np.isinf(y)):
             raise ValueError("Input y contains infinity; labels must be finite.")
         return X, y
+
+    def _missing_value(self, y):
+        """The value standing for a missing label in ``y`` (for pandas' NA)."""
+        if self.missing_label != "auto":
+            return self.missing_label
+        numpy_dtype = getattr(getattr(y, "dtype", None), "numpy_dtype", None)
+        if numpy_dtype is None or numpy_dtype.kind not in "iubf":
+            return None
+        return -1 if self._is_classifier() and numpy_dtype.kind != "f" else np.nan
+
+    def _check_missing_label(self, y, missing):
+        """Refuse a ``missing_label`` that can never match ``y``; warn when an
+        explicit one occurs nowhere."""
+        marker = self.missing_label
+        if marker == "auto" or marker is None or missing.any():
+            return
+        numeric_marker = isinstance(marker, (int, float, np.number)) and not isinstance(
+            marker, bool
+        )
+        if y.dtype.kind in "iuf" and not numeric_marker:
+            raise ValueError(
+                f"missing_label={marker!r} cannot mark a row of a numeric y; use "
+                "-1 or np.nan, or leave missing_label='auto'."
+            )
+        if y.dtype.kind in "US" and not isinstance(marker, str):
+            raise ValueError(
+                f"missing_label={marker!r} cannot mark a row of a text y; use None "
+                "or a string, or leave missing_label='auto'."
+            )
+        warnings.warn(
+            f"missing_label={marker!r} occurs nowhere in y: every row is labeled.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+    def _check_pool_values(self, X, missing):
+        """NaN or infinity in unlabeled rows would break every later query:
+        refuse them now, naming the rows (unless the estimator takes NaN)."""
+        if get_tags(self.estimator).input_tags.allow_nan:
+            return
+        bad = rows_with_nan(X)
+        bad = bad[missing[bad]] if bad.size else bad
+        if bad.size:
+            raise ValueError(
+                f"X has NaN or infinite values in {bad.size} unlabeled rows "
+                f"(first: {bad[:10].tolist()}); {type(self.estimator).__name__} "
+                "cannot score them. Impute them (e.g. a SimpleImputer in a "
+                "Pipeline) or drop those rows."
+            )
 
     def _missing(self, y):
         return missing_mask(y, self.missing_label, self._is_classifier())
@@ -413,11 +471,14 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
     def _fit(self, X, y):
         self._check_params()
         X, y = self._check_X_y(X, y)
-        known = np.flatnonzero(~self._missing(y))
+        missing = self._missing(y)
+        self._check_missing_label(y, missing)
+        self._check_pool_values(X, missing)
+        known = np.flatnonzero(~missing)
         classes = self.classes
         if self._is_classifier() and classes is None and known.size:
             classes = np.unique(y[known])
-        self._start(X, classes, self.classes is not None)
+        self._start(X, classes, self.classes is not None, y[known][:1])
         if self.budget is None:
             if known.size:
                 self._add_labels(known, y[known], kind="given")
@@ -432,8 +493,9 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self._simulate(y, known, resolve_size("budget", self.budget, known.size))
         return self
 
-    def _start(self, X, classes, classes_fixed):
-        """Fresh fitted state around the stored pool ``X``."""
+    def _start(self, X, classes, classes_fixed, y_example):
+        """Fresh fitted state around the stored pool ``X``; ``y_example``, a
+        (possibly empty) slice of the known labels, fixes their kind."""
         is_clf = self._is_classifier()
         default = UncertaintySampling() if is_clf else RandomSampling()
         initial = RandomSampling()
@@ -453,6 +515,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self.estimator_ = None
         self._outputs = self._pool_outputs(None)
         self._query_count = 0
+        self._y_example = y_example
         self.history_ = []
 
     def _simulate(self, y, known, budget):
@@ -508,7 +571,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         if X is None:
             X, pool = self._X, np.flatnonzero(self._pool_mask())
         else:
-            X = self._check_width(as_indexable(X))
+            X = conform_rows(as_indexable(X), self._X)
             pool = np.arange(n_rows(X))
         if pool.size == 0:
             raise ValueError(
@@ -516,7 +579,15 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 "external pool, query(X_new), or add rows with teach()."
             )
         if n_instances is None:
-            n_instances = min(self._next_batch_size(), pool.size)
+            n_instances = self._next_batch_size()
+            if n_instances > pool.size:
+                warnings.warn(
+                    f"batch_size gives {n_instances} rows for this loop but the "
+                    f"pool holds {pool.size}: querying {pool.size}.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                n_instances = pool.size
         return self._query(X, pool, n_instances)
 
     def _n_loops(self):
@@ -653,24 +724,9 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self : ActiveLearner
         """
         check_is_fitted(self)
-        X = self._check_width(as_indexable(X))
+        X = conform_rows(as_indexable(X), self._X)
         y = self._check_new_labels(y, n_rows(X))
         return self._add_labels(None, y, X_rows=X, kind="teach")
-
-    def _check_width(self, X):
-        """Refuse rows whose number of columns differs from the stored data."""
-        shape, reference = getattr(X, "shape", None), getattr(self._X, "shape", None)
-        if (
-            shape is not None
-            and reference is not None
-            and len(shape) == len(reference) == 2
-            and shape[1] != reference[1]
-        ):
-            raise ValueError(
-                f"X has {shape[1]} features, but ActiveLearner is expecting "
-                f"{reference[1]} features as input."
-            )
-        return X
 
     def _check_new_labels(self, y, n_expected):
         y = np.asarray(y)
@@ -685,7 +741,13 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             raise ValueError("No rows given: pass at least one row and its label.")
         if np.any(self._missing(y)):
             raise ValueError("y contains missing labels; give every row a label.")
-        return y
+        return conform_labels(y, self._label_example())
+
+    def _label_example(self):
+        """Labels given so far (a few), whose kind new labels must have."""
+        for _, _, y in self._labeled.blocks:
+            return y[:1]
+        return self._y_example
 
     def _add_labels(self, indices, y, *, kind, X_rows=None, record=None, mode=None):
         """LABEL → TRAIN → stop check → record, all or nothing."""
@@ -829,7 +891,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         """
         if hasattr(self, "history_"):
             # before replay joins these rows to stored ones, as teach does
-            X = self._check_width(as_indexable(X))
+            X = conform_rows(as_indexable(X), self._X)
             y = self._check_new_labels(y, n_rows(X))
             return self._add_labels(
                 None, y, X_rows=X, kind="partial_fit", mode="partial"
@@ -843,7 +905,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 raise ValueError(
                     "classes must be given on the first call to partial_fit."
                 )
-            self._start(take_rows(X, np.arange(0)), classes, classes is not None)
+            y = np.asarray(y)
+            self._start(take_rows(X, np.arange(0)), classes, classes is not None, y[:1])
             y = self._check_new_labels(y, n_rows(X))
             return self._add_labels(
                 None, y, X_rows=X, kind="partial_fit", mode="partial"
