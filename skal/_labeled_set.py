@@ -41,6 +41,39 @@ class LabeledSet:
         parts = [idx for idx, _, _ in self.blocks if idx is not None]
         return np.concatenate(parts) if parts else np.empty(0, dtype=np.intp)
 
+    def ids(self, n_stored):
+        """Stable ids in labeling order: a stored row's index; the ``k``-th row
+        from outside the stored ``X`` gets ``n_stored + k``."""
+        parts, n_external = [], 0
+        for indices, _, y in self.blocks:
+            if indices is not None:
+                parts.append(indices)
+            else:
+                parts.append(n_stored + n_external + np.arange(len(y)))
+                n_external += len(y)
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.intp)
+
+    def with_labels_replaced(self, positions, y_new):
+        """``(new_set, old_labels)``: labels at ``positions`` (in labeling
+        order) replaced by ``y_new``; blocks not touched are shared."""
+        blocks, old = [], np.empty(len(positions), dtype=object)
+        start = 0
+        positions = np.asarray(positions)
+        for indices, X_rows, y in self.blocks:
+            inside = (positions >= start) & (positions < start + len(y))
+            if inside.any():
+                y = (
+                    y.copy()
+                    if y.dtype == np.asarray(y_new).dtype
+                    else y.astype(np.result_type(y, np.asarray(y_new)))
+                )
+                local = positions[inside] - start
+                old[inside] = list(y[local])
+                y[local] = np.asarray(y_new)[inside]
+            blocks.append((indices, X_rows, y))
+            start += len(y)
+        return LabeledSet(self.X, blocks), np.asarray(old.tolist())
+
     def block_rows(self, block):
         indices, X_rows, _ = block
         return take_rows(self.X, indices) if indices is not None else X_rows

@@ -15,6 +15,8 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ._labeled_set import LabeledSet
 from ._query import QueriedRows, QueryRecord, query_record_of
 from ._training import Trainer, warm_start_params
+from .label_quality import LabelReview, suspicious_labels
+from .oracles import SimulatedOracle, as_oracle
 from .schedules import batch_size_at, check_batch_size
 from .stopping import StoppingCriterion
 from .strategies import (
@@ -48,6 +50,18 @@ def _estimator_has(attr):
         return True
 
     return check
+
+
+class _KeepProgress(Exception):
+    """Carries a real campaign's error past ``fit``'s rollback."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
+class OracleError(RuntimeError):
+    """An oracle failed; the message names it and the rows it was asked."""
 
 
 class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
@@ -141,6 +155,26 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         yields a model; the simulation in :meth:`fit` stops when it fires. Its
         parameters are reachable as ``stopping__<param>``.
 
+    oracle : callable or None, default=None
+        Who answers queries (LABEL), an oracle from :mod:`skal.oracles` or any
+        callable ``oracle(X_rows, indices) -> labels`` (``None`` on a row to
+        abstain). With an oracle and a ``budget``, :meth:`fit` runs a real
+        campaign: the labels known in ``y`` are the starting set and the
+        oracle is asked about the unlabeled rows, each at most once, until
+        ``budget`` labeled rows (the known ones included) or the stopping
+        criterion; if the oracle fails, the loops completed before are kept.
+        ``None`` with a ``budget`` simulates, with ``y`` as the oracle (a
+        :class:`~skal.oracles.SimulatedOracle`); an oracle built on
+        ``SimulatedOracle()`` (without labels of its own, e.g. wrapped in a
+        :class:`~skal.oracles.NoisyOracle`) simulates too, answering from
+        ``y``. Its parameters are reachable as ``oracle__<param>``.
+
+    review : LabelReview or None, default=None
+        With a budget: every ``review.every`` loops, the most suspicious labels
+        (:meth:`suspicious_labels`) go to ``review.oracle`` and a different
+        answer replaces the label (:meth:`relabel`). For studying fallible
+        annotators (see :class:`~skal.label_quality.LabelReview`).
+
     missing_label : "auto", scalar or None, default="auto"
         The value of ``y`` that marks an unlabeled row. ``"auto"``: ``-1`` for a
         classifier with numeric labels (scikit-learn's semi-supervised
@@ -208,6 +242,23 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         Why ``stopping_`` said to stop at its latest check, ``None`` when it
         said to go on (or there is no criterion).
 
+    oracle_ : Oracle
+        The oracle of ``fit``'s campaign (the simulation's, answering from
+        ``y``, when ``oracle`` is ``None``).
+
+    labeled_ids_ : ndarray of int
+        Stable id of every labeled row, in labeling order: a row of ``fit``'s
+        ``X`` by its index; the ``k``-th row added by :meth:`teach` or
+        :meth:`partial_fit` by ``n_rows(X) + k``.
+
+    abstained_indices_ : ndarray of int
+        Rows of ``fit``'s ``X`` an oracle abstained on: out of the pool for
+        good.
+
+    label_cost_ : float
+        What the labels cost so far: the oracles' costs, 1 per label given by
+        hand, 0 for the labels of ``fit``'s ``y``.
+
     n_iter_ : int
         Number of answered query loops after the initial set (labels given
         through :meth:`teach`, :meth:`partial_fit` or plain indices are not
@@ -274,6 +325,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         partial_epochs="auto",
         replay="auto",
         stopping=None,
+        oracle=None,
+        review=None,
         missing_label="auto",
         classes=None,
         chunk_size=None,
@@ -291,6 +344,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self.partial_epochs = partial_epochs
         self.replay = replay
         self.stopping = stopping
+        self.oracle = oracle
+        self.review = review
         self.missing_label = missing_label
         self.classes = classes
         self.chunk_size = chunk_size
@@ -325,6 +380,15 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 f"got {self.stopping!r}."
             )
         check_int("n_initial", self.n_initial, minimum=0)
+        if self.oracle is not None:
+            as_oracle(self.oracle)  # a TypeError naming oracle otherwise
+        if self.review is not None:
+            if not isinstance(self.review, LabelReview):
+                raise TypeError(
+                    "review must be None or a skal.label_quality.LabelReview; "
+                    f"got {self.review!r}."
+                )
+            self.review.validate()
         check_int("chunk_size", self.chunk_size, minimum=1, allow_none=True)
         check_in("refit", self.refit, REFIT_OPTIONS)
         if self._refit_mode() == "partial" and not hasattr(
@@ -463,6 +527,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         before = dict(self.__dict__)
         try:
             yield
+        except _KeepProgress as kept:  # a real campaign keeps its labels
+            raise kept.error.with_traceback(kept.error.__traceback__) from None
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
@@ -479,19 +545,45 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         if self._is_classifier() and classes is None and known.size:
             classes = np.unique(y[known])
         self._start(X, classes, self.classes is not None, y[known][:1])
-        if self.budget is None:
+        self.oracle_ = self._campaign_oracle(y)
+        simulation = self.oracle_.uses_simulation_truth()
+        if simulation:
+            self.oracle_ = self.oracle_.with_truth(y)
+        self.review_oracle_ = None
+        if self.review is not None:
+            self.review_oracle_ = as_oracle(self.review.oracle)
+            if self.review_oracle_.uses_simulation_truth():
+                self.review_oracle_ = self.review_oracle_.with_truth(y)
+        if self.budget is None or not simulation:
             if known.size:
                 self._add_labels(known, y[known], kind="given")
-            if self.estimator_ is None and known.size:
+            if self.estimator_ is None and known.size and self.budget is None:
                 warnings.warn(
                     "No model could be trained on the labeled rows yet "
                     f"({self._why_untrainable()}); query and label more rows.",
                     UserWarning,
                     stacklevel=3,
                 )
-            return self
-        self._simulate(y, known, resolve_size("budget", self.budget, known.size))
+            if self.budget is None:
+                return self
+        # a simulation asks y's oracle about the rows whose label is known; a
+        # real campaign starts from them and asks the oracle about the others
+        askable = np.zeros(n_rows(X), dtype=bool)
+        askable[known] = True
+        if not simulation:
+            askable = ~askable
+        n_total = known.size if simulation else n_rows(X)
+        budget = resolve_size("budget", self.budget, n_total)
+        self._campaign(askable, budget, keep_progress=not simulation)
         return self
+
+    def _campaign_oracle(self, y):
+        """The oracle of ``fit``'s campaign: a clone of ``oracle``, or the
+        simulation's (``y`` answers)."""
+        if self.oracle is None:
+            return SimulatedOracle()
+        oracle = as_oracle(self.oracle)
+        return clone(oracle) if oracle is self.oracle else oracle
 
     def _start(self, X, classes, classes_fixed, y_example):
         """Fresh fitted state around the stored pool ``X``; ``y_example``, a
@@ -518,28 +610,43 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self._y_example = y_example
         self.history_ = []
 
-    def _simulate(self, y, known, budget):
-        """Run the loop with ``y`` as the oracle until ``budget`` labels are used."""
-        can_reveal = np.zeros(n_rows(self._X), dtype=bool)
-        can_reveal[known] = True
-        n_first = min(self.n_initial, budget, known.size)
-        if n_first:
-            rows = self._query(self._X, known, n_first, initial=True)
-            self.label(rows, y[rows])
-        while self._labeled.n_labeled < budget and self.stop_reason_ is None:
-            candidates = np.flatnonzero(self._pool_mask() & can_reveal)
-            if candidates.size == 0:
-                break
-            n = min(
-                self._next_batch_size(),
-                budget - self._labeled.n_labeled,
-                candidates.size,
-            )
-            rows = self._query(self._X, candidates, n)
-            self.label(rows, y[rows])
+    def _campaign(self, askable, budget, keep_progress):
+        """SELECT → LABEL (the oracle) → TRAIN until ``budget`` labeled rows,
+        no askable row left, or the stopping criterion fires.
+
+        With a real oracle (``keep_progress``) a failure keeps every loop
+        completed before it: the labels are not thrown away. A simulation is
+        all or nothing, like ``fit``.
+        """
+        try:
+            if self.estimator_ is None:  # cold start: the initial set
+                candidates = np.flatnonzero(self._pool_mask() & askable)
+                n_first = min(
+                    self.n_initial, budget - self._labeled.n_labeled, candidates.size
+                )
+                if n_first > 0:
+                    rows = self._query(self._X, candidates, n_first, initial=True)
+                    self.ask(rows, oracle=self.oracle_)
+            while self._labeled.n_labeled < budget and self.stop_reason_ is None:
+                candidates = np.flatnonzero(self._pool_mask() & askable)
+                if candidates.size == 0:
+                    break
+                n = min(
+                    self._next_batch_size(),
+                    budget - self._labeled.n_labeled,
+                    candidates.size,
+                )
+                rows = self._query(self._X, candidates, n)
+                self.ask(rows, oracle=self.oracle_)
+                self._review_if_due()
+        except BaseException as error:
+            if not keep_progress:
+                raise
+            self.stop_reason_ = f"interrupted: {type(error).__name__}: {error}"
+            raise _KeepProgress(error) from None
         if self.estimator_ is None and self._labeled.n_labeled:
             warnings.warn(
-                "The simulation ended without a trained model "
+                "The campaign ended without a trained model "
                 f"({self._why_untrainable()}).",
                 UserWarning,
                 stacklevel=4,
@@ -618,9 +725,12 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         return self._query_count
 
     def _pool_mask(self):
-        """Rows of fit's ``X`` not labeled yet (derived from the labeled set)."""
+        """Rows of fit's ``X`` neither labeled nor set aside by an abstaining
+        oracle (derived from the labeled set and ``history_``)."""
         mask = np.ones(n_rows(self._X), dtype=bool)
         mask[self._labeled.pool_indices] = False
+        for record in self.history_:
+            mask[record["abstained"]] = False
         return mask
 
     def _pool_outputs(self, model):
@@ -682,6 +792,101 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         record = query_record_of(indices)
+        indices = self._check_pool_indices(indices)
+        y = self._check_new_labels(y, indices.size)
+        if record is None:
+            kind = "label"
+        else:
+            kind = "initial" if record.initial else "query"
+        return self._add_labels(indices, y, kind=kind, record=record)
+
+    def ask(self, indices, oracle=None):
+        """LABEL rows of the stored pool by asking an oracle, then learn them.
+
+        Rows the oracle abstains on leave the pool for good
+        (``abstained_indices_``); the others are labeled as by :meth:`label`.
+        ``history_`` records who answered how many rows at what cost.
+
+        Parameters
+        ----------
+        indices : array-like of int
+            Rows of ``fit``'s ``X`` still in the pool, as :meth:`query`
+            returned them (the answers then close that query's loop).
+        oracle : callable or None, default=None
+            ``None`` asks the learner's ``oracle`` (or, after a simulation, its
+            known labels).
+
+        Returns
+        -------
+        self : ActiveLearner
+
+        Raises
+        ------
+        OracleError
+            The oracle raised; the learner is left exactly as it was.
+        ValueError
+            The oracle answered the wrong number of labels, labels of another
+            kind than the labels so far, or (with ``refit="partial"``) a class
+            unknown to the model; the learner is left exactly as it was.
+        """
+        check_is_fitted(self)
+        record = query_record_of(indices)
+        indices = self._check_pool_indices(indices)
+        if oracle is None:
+            oracle = getattr(self, "oracle_", None)
+            if oracle is None or oracle.uses_simulation_truth():
+                raise ValueError(
+                    "ask() needs an oracle: pass ActiveLearner(oracle=...) or "
+                    "ask(indices, oracle=...)."
+                )
+        oracle = as_oracle(oracle)
+        name = oracle.display_name
+        try:
+            answers = oracle.answer(take_rows(self._X, indices), indices)
+        except Exception as error:
+            raise OracleError(
+                f"The oracle {name} failed on rows {indices[:10].tolist()}"
+                f"{' ...' if indices.size > 10 else ''}: {type(error).__name__}: "
+                f"{error}"
+            ) from error
+        if len(answers.labels) != indices.size:
+            raise ValueError(
+                f"The oracle {name} returned {len(answers.labels)} labels for "
+                f"{indices.size} rows; it must answer one label (or None to "
+                "abstain) per row."
+            )
+        answered = answers.answered.copy()
+        given = answers.labels[answered]
+        answered[answered] = ~self._missing(np.asarray(given.tolist()))
+        labels = np.asarray(answers.labels[answered].tolist())
+        try:
+            if labels.size:
+                labels = self._check_new_labels(labels, labels.size)
+                self._grown_classes(labels, self._refit_mode())
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"The oracle {name} gave unusable labels: {error}"
+            ) from None
+        who = {}
+        for by in answers.answered_by[answered]:
+            who[by] = who.get(by, 0) + 1
+        cost = float(np.sum(answers.costs))
+        abstained = indices[~answered]
+        kind = "label" if record is None else ("initial" if record.initial else "query")
+        labeled = self._labeled.with_pool_rows(indices[answered], labels)
+        return self._train_and_record(
+            labeled,
+            take_rows(self._X, indices[answered]),
+            labels,
+            kind=kind,
+            mode=None,
+            record=record,
+            indices=indices[answered],
+            answers=(who, cost, abstained),
+        )
+
+    def _check_pool_indices(self, indices):
+        """``indices`` as distinct rows of ``fit``'s ``X`` still in the pool."""
         indices = np.asarray(indices)
         if indices.ndim != 1 or (indices.size and indices.dtype.kind not in "iu"):
             raise ValueError("indices must be a 1-D array of row indices.")
@@ -694,15 +899,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         in_pool = self._pool_mask()[indices]
         if not np.all(in_pool):
             raise ValueError(
-                "indices contain rows that are already labeled: "
+                "indices contain rows that are already labeled or were set aside: "
                 f"{indices[~in_pool][:10].tolist()}."
             )
-        y = self._check_new_labels(y, indices.size)
-        if record is None:
-            kind = "label"
-        else:
-            kind = "initial" if record.initial else "query"
-        return self._add_labels(indices, y, kind=kind, record=record)
+        return indices
 
     def teach(self, X, y):
         """Add labeled rows from outside the stored pool and update the model.
@@ -749,31 +949,84 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             return y[:1]
         return self._y_example
 
-    def _add_labels(self, indices, y, *, kind, X_rows=None, record=None, mode=None):
-        """LABEL → TRAIN → stop check → record, all or nothing."""
-        mode = mode or self._refit_mode()
+    def _add_labels(
+        self,
+        indices,
+        y,
+        *,
+        kind,
+        X_rows=None,
+        record=None,
+        mode=None,
+        answers=None,
+    ):
+        """LABEL → TRAIN → stop check → record, all or nothing.
+
+        ``answers``: ``(answered_by, cost, abstained)`` of an oracle call;
+        labels given by hand are answered by ``"user"`` at cost 1 each (the
+        labels of ``fit``'s ``y`` cost nothing).
+        """
         if indices is not None:
             labeled = self._labeled.with_pool_rows(indices, y)
             X_new = take_rows(self._X, indices)
         else:
             labeled = self._labeled.with_external_rows(X_rows, y)
             X_new = X_rows
-        classes = self._grown_classes(y, mode)
-        start = time.perf_counter()
-        estimator, how = self._trainer(mode).train(
-            self.estimator_,
-            self._n_trainings(),
-            self._labeled,
+        if answers is None:
+            paid = kind != "given"
+            answers = ({"user": len(y)} if paid else {}, float(len(y) * paid), None)
+        return self._train_and_record(
             labeled,
             X_new,
             y,
-            classes,
+            kind=kind,
+            mode=mode,
+            record=record,
+            indices=indices,
+            answers=answers,
         )
+
+    def _train_and_record(
+        self,
+        labeled,
+        X_new,
+        y_new,
+        *,
+        kind,
+        mode,
+        record,
+        indices,
+        answers,
+        fresh=False,
+        extra=None,
+    ):
+        """TRAIN on ``labeled`` (``X_new``/``y_new`` are what changed), check the
+        stopping criterion, then commit and append one ``history_`` record.
+        Nothing is changed unless everything succeeded."""
+        mode = mode or self._refit_mode()
+        n_new = 0 if y_new is None else len(y_new)
+        classes = self._grown_classes(y_new, mode) if n_new else self._classes
+        start = time.perf_counter()
+        if n_new or fresh:
+            estimator, how = self._trainer(mode).train(
+                None if fresh else self.estimator_,
+                self._n_trainings(),
+                self._labeled,
+                labeled,
+                X_new,
+                y_new,
+                classes,
+            )
+        else:  # every asked row was abstained on: nothing new to learn
+            estimator, how = self.estimator_, None
         fit_seconds = time.perf_counter() - start
         start = time.perf_counter()
         outputs = self._pool_outputs(estimator)
-        stopping, stop_reason = self._check_stopping(estimator, labeled, outputs)
+        stopping, stop_reason = self.stopping_, self.stop_reason_
+        if estimator is not self.estimator_:
+            stopping, stop_reason = self._check_stopping(estimator, labeled, outputs)
         stop_seconds = time.perf_counter() - start
+        answered_by, cost, abstained = answers
 
         # commit: nothing below can fail
         self._labeled = labeled
@@ -788,8 +1041,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 "loop": len(self.history_),
                 "kind": kind,
                 "query_id": None if record is None else record.query_id,
-                "indices": None if indices is None else indices.copy(),
-                "n_new": int(len(y)),
+                "indices": None if indices is None else np.array(indices),
+                "n_new": int(n_new),
                 "n_labeled": labeled.n_labeled,
                 "strategy": kind if record is None else record.strategy,
                 "batch_size": None if record is None else record.n_asked,
@@ -797,8 +1050,14 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 "query_seconds": 0.0 if record is None else record.seconds,
                 "fit_seconds": fit_seconds,
                 "stop_seconds": stop_seconds,
-                "model_trained": estimator is not None,
+                "model_trained": how is not None,
                 "stop_reason": stop_reason,
+                "answered_by": dict(answered_by),
+                "cost": float(cost),
+                "abstained": np.empty(0, dtype=np.intp)
+                if abstained is None
+                else np.array(abstained, dtype=np.intp),
+                **(extra or {}),
             }
         )
         return self
@@ -912,6 +1171,168 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 None, y, X_rows=X, kind="partial_fit", mode="partial"
             )
 
+    # ------------------------------------------------------------ label check
+    def suspicious_labels(self, n=10, *, cv=5, method="self_confidence"):
+        """The ``n`` labeled rows whose labels are least likely, for a second look.
+
+        Cross-validated on the labeled rows with a clone of ``estimator``
+        (:func:`skal.label_quality.suspicious_labels`, seeded by
+        ``random_state``).
+
+        Parameters
+        ----------
+        n : int, default=10
+        cv : int, default=5
+        method : {"self_confidence", "normalized_margin"}, default="self_confidence"
+
+        Returns
+        -------
+        ids : ndarray of int
+            Stable ids of the rows (see ``labeled_ids_``: rows of ``fit``'s
+            ``X`` keep their index), most suspicious first; pass them to
+            :meth:`relabel`.
+        scores : ndarray of float
+            Their suspicion (larger is more suspicious).
+        """
+        check_is_fitted(self)
+        n = check_int("n", n, minimum=1)
+        if not self._is_classifier():
+            raise TypeError("suspicious_labels needs a classifier.")
+        X_labeled, y_labeled = self._labeled.data()
+        if y_labeled is None:
+            raise ValueError("No labeled rows yet: nothing to check.")
+        positions, scores = suspicious_labels(
+            self.estimator,
+            X_labeled,
+            y_labeled,
+            cv=cv,
+            method=method,
+            n_jobs=self.n_jobs,
+            random_state=self._rng.randint(np.iinfo(np.int32).max),
+        )
+        return self.labeled_ids_[positions[:n]], scores[:n]
+
+    def relabel(self, ids, y):
+        """Replace given labels; the model is retrained from scratch.
+
+        The old answers are kept in ``history_`` (a ``"relabel"`` record with
+        ``ids``, ``old_labels`` and ``new_labels``). If anything fails, the
+        learner is left exactly as it was.
+
+        Parameters
+        ----------
+        ids : array-like of int
+            Stable ids of labeled rows (``labeled_ids_``): a row of ``fit``'s
+            ``X`` by its index, a row added by :meth:`teach` or
+            :meth:`partial_fit` by ``n_rows(X) + k`` for the ``k``-th such row.
+        y : array-like of shape (len(ids),)
+            The new labels.
+
+        Returns
+        -------
+        self : ActiveLearner
+        """
+        check_is_fitted(self)
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
+            raise ValueError("ids must be a 1-D array of labeled row ids.")
+        if np.unique(ids).size != ids.size:
+            raise ValueError("ids contain duplicates.")
+        all_ids = self.labeled_ids_
+        order = np.argsort(all_ids, kind="stable")
+        found = np.searchsorted(all_ids[order], ids)
+        found = np.minimum(found, max(all_ids.size - 1, 0))
+        known = all_ids.size > 0
+        ok = known & (all_ids[order][found] == ids) if known else np.zeros(0, bool)
+        if ids.size and (not known or not np.all(ok)):
+            missing = ids if not known else ids[~ok]
+            raise ValueError(
+                f"ids contain rows that were never labeled: {missing[:10].tolist()}; "
+                "label them with label() or teach() instead."
+            )
+        positions = order[found] if ids.size else np.empty(0, dtype=np.intp)
+        y = self._check_new_labels(y, ids.size)
+        labeled, old = self._labeled.with_labels_replaced(positions, y)
+        X_all, _ = labeled.data()
+        return self._train_and_record(
+            labeled,
+            X_all,
+            labeled.data()[1],
+            kind="relabel",
+            mode=None,
+            record=None,
+            indices=None,
+            answers=({"user": ids.size}, float(ids.size), None),
+            fresh=True,
+            extra={"ids": ids.copy(), "old_labels": old, "new_labels": y.copy()},
+        )
+
+    def _review_if_due(self):
+        """With a ``review`` setting: every ``every`` loops, the most
+        suspicious labels not reviewed yet go to the review oracle."""
+        review = self.review
+        loops = self._n_loops()
+        if review is None or loops == 0 or loops % review.every:
+            return
+        if any(r["kind"] == "review" and r["at_loop"] == loops for r in self.history_):
+            return
+        reviewed = set()
+        for record in self.history_:
+            if record["kind"] in ("review", "relabel") and "ids" in record:
+                reviewed.update(record["ids"].tolist())
+        ids, _ = self.suspicious_labels(
+            n=self._labeled.n_labeled, cv=review.cv, method=review.method
+        )
+        in_X = ids < n_rows(self._X)
+        candidates = [i for i in ids[in_X].tolist() if i not in reviewed]
+        ids = np.asarray(candidates[: review.n_rows], dtype=np.intp)
+        if ids.size == 0:
+            return
+        answers = self.review_oracle_.answer(take_rows(self._X, ids), ids)
+        _, current = self._labels_of(ids)
+        changed = [
+            k
+            for k in range(ids.size)
+            if answers.answered[k] and answers.labels[k] != current[k]
+        ]
+        new = np.asarray([answers.labels[k] for k in changed])
+        if changed:
+            self.relabel(ids[changed], new)
+        who = {}
+        for by in answers.answered_by[answers.answered]:
+            who[by] = who.get(by, 0) + 1
+        self.history_.append(
+            {
+                "loop": len(self.history_),
+                "kind": "review",
+                "query_id": None,
+                "indices": None,
+                "n_new": 0,
+                "n_labeled": self._labeled.n_labeled,
+                "strategy": "review",
+                "batch_size": int(ids.size),
+                "refit": None,
+                "query_seconds": 0.0,
+                "fit_seconds": 0.0,
+                "stop_seconds": 0.0,
+                "model_trained": False,
+                "stop_reason": self.stop_reason_,
+                "answered_by": who,
+                "cost": float(np.sum(answers.costs)),
+                "abstained": np.empty(0, dtype=np.intp),
+                "ids": ids.copy(),
+                "n_changed": len(changed),
+                "at_loop": loops,
+            }
+        )
+
+    def _labels_of(self, ids):
+        """``(positions, labels)`` of labeled rows by id."""
+        all_ids = self.labeled_ids_
+        lookup = {int(i): k for k, i in enumerate(all_ids.tolist())}
+        positions = np.asarray([lookup[int(i)] for i in ids], dtype=np.intp)
+        return positions, self._labeled.data()[1][positions]
+
     # ------------------------------------------------------------- inspection
     def get_labeled_data(self):
         """Every labeled row and its label, in the order they were labeled.
@@ -928,6 +1349,22 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
     def labeled_indices_(self):
         check_is_fitted(self)
         return self._labeled.pool_indices
+
+    @property
+    def labeled_ids_(self):
+        check_is_fitted(self)
+        return self._labeled.ids(n_rows(self._X))
+
+    @property
+    def abstained_indices_(self):
+        check_is_fitted(self)
+        parts = [record["abstained"] for record in self.history_]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.intp)
+
+    @property
+    def label_cost_(self):
+        check_is_fitted(self)
+        return float(sum(record["cost"] for record in self.history_))
 
     @property
     def n_iter_(self):
