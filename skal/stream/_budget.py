@@ -13,7 +13,6 @@ Both managers can enforce the same hard guarantee: among any ``window``
 consecutive arrivals, at most ``floor(budget * window)`` labels are requested.
 """
 
-from collections import deque
 from dataclasses import dataclass, field
 from math import floor
 from numbers import Integral, Real
@@ -35,18 +34,19 @@ class BudgetState:
     estimate : float
         Žliobaitė's exponentially forgotten count of recent labels
         (:class:`EstimatedBudget` only).
-    recent : collections.deque of int
-        Arrival positions of the labels requested among the last ``window``
-        rows (empty when no window is enforced).
+    ring : list of int
+        Arrival positions of the latest ``cap`` labels, label ``k`` in slot
+        ``k % cap`` (empty when no window cap is enforced): the window holds
+        fewer than ``cap`` labels exactly when the oldest of them is out of it.
     """
 
     n_seen: int = 0
     n_granted: int = 0
     estimate: float = 0.0
-    recent: deque = field(default_factory=deque)
+    ring: list = field(default_factory=list)
 
     def copy(self):
-        return BudgetState(self.n_seen, self.n_granted, self.estimate, deque(self.recent))
+        return BudgetState(self.n_seen, self.n_granted, self.estimate, list(self.ring))
 
 
 def check_budget(value, name="budget"):
@@ -80,57 +80,152 @@ def check_window(value, budget, name="window", allow_none=False):
 class Gate:
     """Walks one chunk: grants labels in arrival order under the budget.
 
-    Subclasses implement :meth:`is_open` and :meth:`advance`; :meth:`grant`
-    serves rules that decide every row of a chunk at once.
+    One gate serves every manager: a label can be granted at row :math:`t`
+    (counted from 0) when every check the manager enables passes,
+
+    - *estimate* (:class:`EstimatedBudget`): :math:`\\hat u / w < B`;
+    - *share* (:class:`FixedShareBudget`): the labels so far, this one
+      included, stay within :math:`\\lfloor B (t + 1) \\rfloor`;
+    - *cap* (both): fewer than ``cap`` labels among the previous
+      ``window - 1`` rows.
+
+    :meth:`is_open` and :meth:`advance` step one row; :meth:`grant` (a mask
+    decided at once) and :meth:`walk_threshold` (the variable-uncertainty
+    family) run the same checks in one loop over plain floats.
+
+    Parameters
+    ----------
+    state : BudgetState
+        Changed in place (the learner hands over a copy).
+    budget : float
+    estimate_window : int or None
+        :math:`w` of the estimate; ``None`` disables the estimate check.
+    share : bool
+        Enable the share check.
+    window, cap : int or None
+        The cap: at most ``cap`` labels among any ``window`` consecutive rows.
     """
 
-    __slots__ = ("state", "window", "cap")
+    __slots__ = ("state", "budget", "estimate_window", "decay", "share", "window", "cap")
 
-    def __init__(self, state, window, cap):
+    def __init__(self, state, budget, *, estimate_window=None, share=False,
+                 window=None, cap=None):
         self.state = state
+        self.budget = budget
+        self.estimate_window = estimate_window
+        self.decay = None if estimate_window is None else (estimate_window - 1) / estimate_window
+        self.share = share
         self.window = window
         self.cap = cap
+        if cap is not None and len(state.ring) < cap:
+            state.ring.extend([-window] * (cap - len(state.ring)))
 
-    def _window_open(self):
-        """Fewer than ``cap`` labels among the previous ``window - 1`` rows."""
-        recent = self.state.recent
-        oldest = self.state.n_seen - self.window
-        while recent and recent[0] <= oldest:
-            recent.popleft()
-        return len(recent) < self.cap
-
-    def _record(self, labeled):
+    def is_open(self):
+        """Whether a label can be granted at the current row."""
         state = self.state
+        if self.decay is not None and state.estimate / self.estimate_window >= self.budget:
+            return False
+        if self.share and state.n_granted + 1 > floor(self.budget * (state.n_seen + 1)):
+            return False
+        cap = self.cap
+        return cap is None or (
+            state.n_granted < cap
+            or state.ring[state.n_granted % cap] <= state.n_seen - self.window
+        )
+
+    def advance(self, labeled):
+        """Move past the current row, ``labeled`` or not."""
+        state = self.state
+        if self.decay is not None:
+            state.estimate = state.estimate * self.decay + labeled
         if labeled:
-            state.n_granted += 1
             if self.cap is not None:
-                state.recent.append(state.n_seen)
+                state.ring[state.n_granted % self.cap] = state.n_seen
+            state.n_granted += 1
         state.n_seen += 1
-
-    def is_open(self):  # pragma: no cover - every gate overrides it
-        raise NotImplementedError
-
-    def advance(self, labeled):  # pragma: no cover - every gate overrides it
-        raise NotImplementedError
 
     def skip(self, n):
         """``n`` rows pass without a label."""
+        if self.decay is not None:
+            self.state.estimate *= self.decay**n
         self.state.n_seen += n
 
     def grant(self, wants):
-        """The rows of ``wants`` (a boolean mask, in arrival order) that get a label."""
+        """The rows of ``wants`` (a boolean mask, in arrival order) that get a label.
+
+        Only the rows that want a label are visited; the estimate decays in
+        one step over the rows in between.
+        """
         granted = np.zeros(wants.shape[0], dtype=bool)
         done = 0
+        is_open, advance = self.is_open, self.advance
         for i in np.flatnonzero(wants).tolist():
             if i > done:
                 self.skip(i - done)
-            ok = self.is_open()
-            self.advance(ok)
+            ok = is_open()
+            advance(ok)
             granted[i] = ok
             done = i + 1
         if wants.shape[0] > done:
             self.skip(wants.shape[0] - done)
         return granted
+
+    def walk_threshold(self, values, theta, step, scale=None, at_random=None, lucky=None):
+        """Žliobaitė's variable threshold, walked row by row under the budget.
+
+        While a label can be granted, row ``i`` is labeled when
+        ``values[i] < theta * scale[i]`` (then ``theta *= 1 - step``, else
+        ``theta *= 1 + step``); when ``at_random[i]`` is true it is labeled
+        when ``lucky[i]`` is, and ``theta`` stays. This is the one loop of the
+        stream module that cannot be vectorised: each decision moves both the
+        threshold and the budget seen by the next row.
+
+        Returns
+        -------
+        mask : ndarray of bool
+        theta : float
+            The threshold after the chunk.
+        """
+        state = self.state
+        seen, granted, estimate, ring = (
+            state.n_seen, state.n_granted, state.estimate, state.ring,
+        )
+        budget, w_est, decay = self.budget, self.estimate_window, self.decay
+        share, window, cap = self.share, self.window, self.cap
+        down, up = 1.0 - step, 1.0 + step
+        values = values.tolist()
+        scale = [1.0] * len(values) if scale is None else scale.tolist()
+        if at_random is None:
+            at_random = [False] * len(values)
+        else:
+            at_random, lucky = at_random.tolist(), lucky.tolist()
+        hits = []
+        for i, value in enumerate(values):
+            labeled = False
+            if (
+                (decay is None or estimate / w_est < budget)
+                and (not share or granted + 1 <= floor(budget * (seen + 1)))
+                and (cap is None or granted < cap or ring[granted % cap] <= seen - window)
+            ):
+                if at_random[i]:
+                    labeled = lucky[i]
+                elif value < theta * scale[i]:
+                    labeled = True
+                    theta *= down
+                else:
+                    theta *= up
+            if decay is not None:
+                estimate = estimate * decay + labeled
+            if labeled:
+                if cap is not None:
+                    ring[granted % cap] = seen
+                granted += 1
+                hits.append(i)
+            seen += 1
+        state.n_seen, state.n_granted, state.estimate = seen, granted, estimate
+        mask = np.zeros(len(values), dtype=bool)
+        mask[hits] = True
+        return mask, theta
 
 
 class BudgetManager(BaseEstimator):
@@ -144,28 +239,6 @@ class BudgetManager(BaseEstimator):
 
     def _gate(self, state):  # pragma: no cover - every manager overrides it
         raise NotImplementedError
-
-
-class _EstimatedGate(Gate):
-    __slots__ = ("decay", "limit")
-
-    def __init__(self, state, window, budget, cap):
-        super().__init__(state, window, floor(budget * window) if cap else None)
-        self.decay = (window - 1) / window
-        self.limit = budget
-
-    def is_open(self):
-        if self.state.estimate / self.window >= self.limit:
-            return False
-        return self.cap is None or self._window_open()
-
-    def advance(self, labeled):
-        self.state.estimate = self.state.estimate * self.decay + labeled
-        self._record(labeled)
-
-    def skip(self, n):
-        self.state.estimate *= self.decay**n
-        self.state.n_seen += n
 
 
 class EstimatedBudget(BudgetManager):
@@ -225,25 +298,14 @@ class EstimatedBudget(BudgetManager):
             raise TypeError(f"cap must be True or False; got {self.cap!r}.")
 
     def _gate(self, state):
-        return _EstimatedGate(state, self.window, float(self.budget), bool(self.cap))
-
-
-class _FixedShareGate(Gate):
-    __slots__ = ("share",)
-
-    def __init__(self, state, window, budget):
-        cap = None if window is None else floor(budget * window)
-        super().__init__(state, window, cap)
-        self.share = budget
-
-    def is_open(self):
-        state = self.state
-        if state.n_granted + 1 > floor(self.share * (state.n_seen + 1)):
-            return False
-        return self.cap is None or self._window_open()
-
-    def advance(self, labeled):
-        self._record(labeled)
+        budget = float(self.budget)
+        return Gate(
+            state,
+            budget,
+            estimate_window=self.window,
+            window=self.window if self.cap else None,
+            cap=floor(budget * self.window) if self.cap else None,
+        )
 
 
 class FixedShareBudget(BudgetManager):
@@ -294,4 +356,6 @@ class FixedShareBudget(BudgetManager):
         check_window(self.window, budget, allow_none=True)
 
     def _gate(self, state):
-        return _FixedShareGate(state, self.window, float(self.budget))
+        budget = float(self.budget)
+        cap = None if self.window is None else floor(budget * self.window)
+        return Gate(state, budget, share=True, window=self.window, cap=cap)

@@ -219,7 +219,12 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
             "rule_": rule,
             "budget_manager_": manager,
             "n_labeled_": 0,
-            "_rng": check_random_state(self.random_state),
+            # the rules' draws come from a PCG64 generator seeded by
+            # random_state: its state is two integers, cheap to put back when a
+            # call fails or only looks (spend=False)
+            "_rng": np.random.default_rng(
+                check_random_state(self.random_state).randint(2**32, dtype=np.uint64)
+            ),
             "_rule_state": rule._initial_state(),
             "_budget_state": manager._initial_state(),
             "_pending_ids": np.empty(0, dtype=np.int64),
@@ -319,7 +324,7 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
         except for the random generator, which the caller restores on failure."""
         n = n_rows(X)
         rule, manager = state["rule_"], state["budget_manager_"]
-        draws = state["_rng"].random_sample((n, rule.n_draws)) if rule.n_draws else None
+        draws = state["_rng"].random((n, rule.n_draws)) if rule.n_draws else None
         model = state["estimator_"]
         n_classes = 2 if state["_classes"] is None else len(state["_classes"])
         if not rule.requires_model or n == 0:
@@ -339,11 +344,11 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
 
     def _guarded(self, state, work):
         """Run ``work()``; on failure put the random generator back."""
-        saved = state["_rng"].get_state()
+        saved = state["_rng"].bit_generator.state
         try:
             return work()
         except BaseException:
-            state["_rng"].set_state(saved)
+            state["_rng"].bit_generator.state = saved
             raise
 
     def decide(self, X, *, spend=True, return_ids=False):
@@ -376,12 +381,12 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
         state = self._current()
         X, width = self._check_chunk(X, state)
         start = state["_budget_state"].n_seen
-        saved = state["_rng"].get_state()
+        saved = state["_rng"].bit_generator.state
         mask, after = self._guarded(state, lambda: self._decide(state, X))
         rows = np.flatnonzero(mask)
         ids = start + rows
         if not spend:
-            state["_rng"].set_state(saved)
+            state["_rng"].bit_generator.state = saved
         else:
             if rows.size:
                 X_new = take_rows(X, rows)

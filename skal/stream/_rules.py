@@ -235,19 +235,9 @@ class VariableUncertainty(_ThresholdMixin, StreamRule):
         self._check_threshold_step()
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
-        theta, down, up = state["threshold"], 1.0 - self.step, 1.0 + self.step
-        mask = np.zeros(values.shape[0], dtype=bool)
-        is_open, advance = gate.is_open, gate.advance
-        for i, confidence in enumerate(values.tolist()):
-            labeled = False
-            if is_open():
-                if confidence < theta:
-                    labeled = mask[i] = True
-                    theta *= down
-                else:
-                    theta *= up
-            advance(labeled)
-        state["threshold"] = theta
+        mask, state["threshold"] = gate.walk_threshold(
+            values, state["threshold"], self.step
+        )
         return mask
 
 
@@ -304,19 +294,9 @@ class RandomizedVariableUncertainty(_ThresholdMixin, StreamRule):
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
         eta = 1.0 + self.delta * ndtri(draws[:, 0])
-        theta, down, up = state["threshold"], 1.0 - self.step, 1.0 + self.step
-        mask = np.zeros(values.shape[0], dtype=bool)
-        is_open, advance = gate.is_open, gate.advance
-        for i, (confidence, noise) in enumerate(zip(values.tolist(), eta.tolist())):
-            labeled = False
-            if is_open():
-                if confidence < theta * noise:
-                    labeled = mask[i] = True
-                    theta *= down
-                else:
-                    theta *= up
-            advance(labeled)
-        state["threshold"] = theta
+        mask, state["threshold"] = gate.walk_threshold(
+            values, state["threshold"], self.step, scale=eta
+        )
         return mask
 
 
@@ -371,24 +351,13 @@ class SplitRule(_ThresholdMixin, StreamRule):
         self._check_threshold_step()
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
-        theta, down, up = state["threshold"], 1.0 - self.step, 1.0 + self.step
-        at_random = (draws[:, 0] < self.share).tolist()
-        lucky = (draws[:, 1] <= budget).tolist()
-        mask = np.zeros(values.shape[0], dtype=bool)
-        is_open, advance = gate.is_open, gate.advance
-        for i, confidence in enumerate(values.tolist()):
-            labeled = False
-            if is_open():
-                if at_random[i]:
-                    labeled = lucky[i]
-                elif confidence < theta:
-                    labeled = True
-                    theta *= down
-                else:
-                    theta *= up
-                mask[i] = labeled
-            advance(labeled)
-        state["threshold"] = theta
+        mask, state["threshold"] = gate.walk_threshold(
+            values,
+            state["threshold"],
+            self.step,
+            at_random=draws[:, 0] < self.share,
+            lucky=draws[:, 1] <= budget,
+        )
         return mask
 
 
