@@ -61,11 +61,13 @@ def make_drifting_stream(
 ):
     """A stream whose concept changes abruptly at given points.
 
-    Rows are standard normal; the class of a row is the argmax of
-    ``X @ W`` for a random weight matrix ``W`` that is drawn afresh at every
-    drift point, and a share ``noise`` of the labels is replaced by random
-    classes. A model fitted before a drift is about as good as chance after
-    it: what it learned must be unlearned.
+    Rows are standard normal; under concept 0 the class of a row is the argmax
+    of ``X @ W`` for a random weight matrix ``W``, and at every drift point
+    each class region passes to the next class (``k`` becomes ``k + 1`` modulo
+    ``n_classes``; two classes swap). A share ``noise`` of the labels is then
+    replaced by random classes. A model fitted before a drift is confidently
+    wrong after it: what it learned must be unlearned, and a rule that only
+    asks when the model is unsure never finds out.
 
     Parameters
     ----------
@@ -106,10 +108,12 @@ def make_drifting_stream(
     bounds = [int(p * n_samples) for p in points]
     concept = np.searchsorted(bounds, np.arange(n_samples), side="right")
     y = np.empty(n_samples, dtype=int)
+    weights = rng.standard_normal((n_features, n_classes))
     for k in range(len(points) + 1):
         rows = concept == k
-        weights = rng.standard_normal((n_features, n_classes))
-        y[rows] = np.argmax(X[rows] @ weights, axis=1)
+        # concept k: the class regions of concept 0, each handed to the next
+        # class (k steps on): every row changes class at a drift
+        y[rows] = (np.argmax(X[rows] @ weights, axis=1) + k) % n_classes
     flip = rng.random_sample(n_samples) < noise
     y[flip] = rng.randint(n_classes, size=int(flip.sum()))
     return X, y, concept

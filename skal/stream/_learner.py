@@ -554,7 +554,12 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
             raise ValueError("X has 0 samples; at least one row is required.")
         y = self._check_labels(y, n)
         classes = self.classes if self.classes is not None else np.unique(y)
-        state = self._fresh(classes if np.unique(classes).size >= 2 else None)
+        if np.unique(classes).size < 2:
+            raise ValueError(
+                "fit needs at least two classes to tell apart; y holds 1 class, "
+                f"{np.unique(classes).tolist()}."
+            )
+        state = self._fresh(classes)
         previous = {name: self.__dict__[name] for name in self._fresh_names()} if (
             hasattr(self, "rule_")
         ) else None
