@@ -518,7 +518,10 @@ def _write_curves_png(path, x_axis, curves, dataset, rate):
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, runs in curves.items():
-        ax.plot(x_axis, np.nanmean(np.vstack(runs), axis=0), label=name)
+        runs = np.vstack(runs)
+        scored = np.sum(~np.isnan(runs), axis=0)  # 0 before the first model
+        mean = np.nansum(runs, axis=0) / np.maximum(scored, 1)
+        ax.plot(x_axis, np.where(scored > 0, mean, np.nan), label=name)
     ax.set_xlabel("rows seen")
     ax.set_ylabel("prequential accuracy (per chunk)")
     ax.set_title(f"{dataset}: label rate {rate:g}, mean over repeats")
