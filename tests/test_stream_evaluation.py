@@ -33,7 +33,7 @@ def test_uncertainty_beats_random_at_equal_labels():
         order = np.random.default_rng(seed).permutation(len(y))
         Xs, ys = X[order], y[order]
 
-        def replay(rule, budget):
+        def replay(rule, budget, Xs=Xs, ys=ys, seed=seed):
             learner = StreamActiveLearner(
                 LogisticRegression(),
                 rule,
@@ -64,13 +64,17 @@ def test_prequential_accuracy_scores_each_chunk_before_learning_it():
     assert np.isnan(result.accuracy[0])  # no model before the first chunk
     # replay by hand: score chunk k with the model that learned chunks < k
     twin = StreamActiveLearner(
-        SGDClassifier(random_state=0), VariableUncertainty(), classes=[0, 1],
+        SGDClassifier(random_state=0),
+        VariableUncertainty(),
+        classes=[0, 1],
         random_state=0,
     )
     expected = [np.nan]
     for start in (0, 200):
         twin.step(X[start : start + 200], y[start : start + 200])
-        expected.append(twin.score(X[start + 200 : start + 400], y[start + 200 : start + 400]))
+        expected.append(
+            twin.score(X[start + 200 : start + 400], y[start + 200 : start + 400])
+        )
     np.testing.assert_allclose(result.accuracy, expected)
     assert result.mean_accuracy == pytest.approx(np.mean(expected[1:]))
     assert result.n_seen.tolist() == [200, 400, 600]
@@ -96,7 +100,9 @@ def test_drifting_stream_swaps_the_classes():
     assert model.score(X[:500], y[:500]) > 0.95
     assert model.score(X[500:1500], y[500:1500]) < 0.05  # every row swapped
     assert model.score(X[1500:], y[1500:]) > 0.95
-    again = make_drifting_stream(2000, n_features=3, drift_at=(0.25, 0.75), noise=0.0, random_state=4)
+    again = make_drifting_stream(
+        2000, n_features=3, drift_at=(0.25, 0.75), noise=0.0, random_state=4
+    )
     np.testing.assert_array_equal(again[1], y)
     with pytest.raises(ValueError, match="drift_at"):
         make_drifting_stream(100, drift_at=(1.5,))
@@ -115,9 +121,19 @@ def _parser():
 def test_stream_benchmark_prints_a_paired_table(tmp_path):
     args = _parser().parse_args(
         [
-            "--stream", "--rules", "random,variable,fixed", "--stream-rows", "3000",
-            "--chunk-size", "100", "--repeats", "3",
-            "--output", str(tmp_path / "curves.csv"), "--output", str(tmp_path / "c.png"),
+            "--stream",
+            "--rules",
+            "random,variable,fixed",
+            "--stream-rows",
+            "3000",
+            "--chunk-size",
+            "100",
+            "--repeats",
+            "3",
+            "--output",
+            str(tmp_path / "curves.csv"),
+            "--output",
+            str(tmp_path / "c.png"),
         ]
     )
     out = io.StringIO()

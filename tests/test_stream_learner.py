@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
 from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import GaussianNB
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from test_stream_rules import ProbaStub, rows, stub_learner
+from test_stream_rules import rows, stub_learner
 
 from skal.stream import (
     EstimatedBudget,
@@ -42,7 +42,9 @@ def snapshot(learner):
     return pickle.dumps(
         (
             sorted((k, repr(v)) for k, v in state.items() if not k.startswith("__")),
-            None if budget is None else (budget.n_seen, budget.n_granted, budget.estimate, list(budget.ring)),
+            None
+            if budget is None
+            else (budget.n_seen, budget.n_granted, budget.estimate, list(budget.ring)),
             None if rng is None else rng.bit_generator.state,
             None if model is None else pickle.dumps(model),
         )
@@ -60,7 +62,9 @@ def test_step_learns_the_requested_rows(stream):
     assert learner.n_requested_ == learner.n_labeled_ == first.sum() > 0
     assert learner.pending_ids_.size == 0
     # learning only the requested rows by hand gives the same model
-    model = SGDClassifier(random_state=0).partial_fit(X[:500][first], y[:500][first], classes=[0, 1])
+    model = SGDClassifier(random_state=0).partial_fit(
+        X[:500][first], y[:500][first], classes=[0, 1]
+    )
     np.testing.assert_allclose(learner.estimator_.coef_, model.coef_)
 
 
@@ -79,7 +83,9 @@ def test_oracle_callable_receives_the_requested_rows(stream):
 
 def test_delayed_labels_by_row_id(stream):
     X, y = stream
-    now = StreamActiveLearner(SGDClassifier(random_state=0), classes=[0, 1], random_state=0)
+    now = StreamActiveLearner(
+        SGDClassifier(random_state=0), classes=[0, 1], random_state=0
+    )
     late = clone(now)
     masks, waiting = [], []
     for start in range(0, 1500, 250):
@@ -109,7 +115,9 @@ def test_delayed_labels_by_row_id(stream):
 
 def test_teach_refuses_ids_never_requested(stream):
     X, y = stream
-    learner = StreamActiveLearner(SGDClassifier(random_state=0), classes=[0, 1], random_state=0)
+    learner = StreamActiveLearner(
+        SGDClassifier(random_state=0), classes=[0, 1], random_state=0
+    )
     with pytest.raises(ValueError, match="ids were never requested"):
         learner.teach([0], [1])
     mask, ids = learner.decide(X[:200], return_ids=True)
@@ -146,9 +154,14 @@ def test_same_seed_same_decisions(stream):
 
     def run(seed):
         learner = StreamActiveLearner(
-            SGDClassifier(random_state=0), RandomRule(), classes=[0, 1], random_state=seed
+            SGDClassifier(random_state=0),
+            RandomRule(),
+            classes=[0, 1],
+            random_state=seed,
         )
-        return np.concatenate([learner.step(X[s : s + 500], y[s : s + 500]) for s in range(0, 3000, 500)])
+        return np.concatenate(
+            [learner.step(X[s : s + 500], y[s : s + 500]) for s in range(0, 3000, 500)]
+        )
 
     np.testing.assert_array_equal(run(3), run(3))
     assert not np.array_equal(run(3), run(4))
@@ -168,7 +181,9 @@ def test_partial_fit_spends_no_budget(stream):
 def test_window_refits_on_the_latest_labels_and_forgets(stream):
     X, y = stream
     learner = StreamActiveLearner(
-        LogisticRegression(), budget_manager=FixedShareBudget(budget=1.0), window=100,
+        LogisticRegression(),
+        budget_manager=FixedShareBudget(budget=1.0),
+        window=100,
         random_state=0,
     )
     learner.partial_fit(X[1400:1500], y[1400:1500])
@@ -190,7 +205,10 @@ def test_forgetting_beats_remembering_after_a_drift():
         after = {}
         for window in (None, 100):
             learner = StreamActiveLearner(
-                GaussianNB(), VariableUncertainty(), manager, window=window,
+                GaussianNB(),
+                VariableUncertainty(),
+                manager,
+                window=window,
                 random_state=seed,
             )
             result = prequential_evaluation(learner, X, y, chunk_size=100)
@@ -217,7 +235,9 @@ def test_estimator_without_partial_fit_needs_a_window(stream):
 
 def test_chunk_of_another_width_leaves_the_learner_as_it_was(stream):
     X, y = stream
-    learner = StreamActiveLearner(SGDClassifier(random_state=0), classes=[0, 1], random_state=0)
+    learner = StreamActiveLearner(
+        SGDClassifier(random_state=0), classes=[0, 1], random_state=0
+    )
     learner.step(X[:200], y[:200])
     before = snapshot(learner)
     for call in (
@@ -225,7 +245,9 @@ def test_chunk_of_another_width_leaves_the_learner_as_it_was(stream):
         lambda: learner.step(X[200:300, :3], y[200:300]),
         lambda: learner.partial_fit(X[200:300, :3], y[200:300]),
     ):
-        with pytest.raises(ValueError, match="X has 3 features, but StreamActiveLearner is expecting 5"):
+        with pytest.raises(
+            ValueError, match="X has 3 features, but StreamActiveLearner is expecting 5"
+        ):
             call()
         assert snapshot(learner) == before
     with pytest.raises(ValueError, match="2-D"):
@@ -234,7 +256,9 @@ def test_chunk_of_another_width_leaves_the_learner_as_it_was(stream):
 
 def test_failing_oracle_and_unknown_class_leave_the_learner_as_it_was(stream):
     X, y = stream
-    learner = StreamActiveLearner(SGDClassifier(random_state=0), classes=[0, 1], random_state=0)
+    learner = StreamActiveLearner(
+        SGDClassifier(random_state=0), classes=[0, 1], random_state=0
+    )
     learner.step(X[:200], y[:200])
     before = snapshot(learner)
 
@@ -251,9 +275,13 @@ def test_failing_oracle_and_unknown_class_leave_the_learner_as_it_was(stream):
         learner.step(X[200:400], lambda rows_asked: [0])
     assert snapshot(learner) == before
     # and then it carries on exactly as if nothing had happened
-    twin = StreamActiveLearner(SGDClassifier(random_state=0), classes=[0, 1], random_state=0)
+    twin = StreamActiveLearner(
+        SGDClassifier(random_state=0), classes=[0, 1], random_state=0
+    )
     twin.step(X[:200], y[:200])
-    np.testing.assert_array_equal(learner.step(X[200:400], y[200:400]), twin.step(X[200:400], y[200:400]))
+    np.testing.assert_array_equal(
+        learner.step(X[200:400], y[200:400]), twin.step(X[200:400], y[200:400])
+    )
 
 
 def test_classes_are_needed_before_partial_fit_learns(stream):
@@ -280,9 +308,9 @@ def test_fit_replays_the_stream_and_grid_search_tunes_the_budget(stream):
     assert "rule__step" in params and "budget_manager__budget" in params
     learner.fit(X[:1500], y[:1500])
     assert learner.n_seen_ == 1500 and learner.n_requested_ <= 150
-    search = GridSearchCV(
-        learner, {"budget_manager__budget": [0.02, 0.3]}, cv=3
-    ).fit(X[:1500], y[:1500])
+    search = GridSearchCV(learner, {"budget_manager__budget": [0.02, 0.3]}, cv=3).fit(
+        X[:1500], y[:1500]
+    )
     assert search.best_params_ == {"budget_manager__budget": 0.3}
     refit = search.best_estimator_
     assert refit.n_requested_ > 150 and refit.budget_manager_.budget == 0.3
@@ -290,7 +318,9 @@ def test_fit_replays_the_stream_and_grid_search_tunes_the_budget(stream):
 
 def test_fit_twice_starts_afresh(stream):
     X, y = stream
-    learner = StreamActiveLearner(SGDClassifier(random_state=0), chunk_size=300, random_state=0)
+    learner = StreamActiveLearner(
+        SGDClassifier(random_state=0), chunk_size=300, random_state=0
+    )
     first = learner.fit(X[:900], y[:900]).estimator_.coef_.copy()
     second = learner.fit(X[:900], y[:900]).estimator_.coef_
     np.testing.assert_array_equal(first, second)
@@ -312,7 +342,9 @@ def _expected(estimator):
 
 @parametrize_with_checks(
     [
-        StreamActiveLearner(SGDClassifier(random_state=0), chunk_size=20, random_state=0),
+        StreamActiveLearner(
+            SGDClassifier(random_state=0), chunk_size=20, random_state=0
+        ),
         StreamActiveLearner(
             LogisticRegression(),
             budget_manager=FixedShareBudget(budget=1.0),

@@ -106,14 +106,25 @@ class Gate:
         The cap: at most ``cap`` labels among any ``window`` consecutive rows.
     """
 
-    __slots__ = ("state", "budget", "estimate_window", "decay", "share", "window", "cap")
+    __slots__ = (
+        "state",
+        "budget",
+        "estimate_window",
+        "decay",
+        "share",
+        "window",
+        "cap",
+    )
 
-    def __init__(self, state, budget, *, estimate_window=None, share=False,
-                 window=None, cap=None):
+    def __init__(
+        self, state, budget, *, estimate_window=None, share=False, window=None, cap=None
+    ):
         self.state = state
         self.budget = budget
         self.estimate_window = estimate_window
-        self.decay = None if estimate_window is None else (estimate_window - 1) / estimate_window
+        self.decay = (
+            None if estimate_window is None else (estimate_window - 1) / estimate_window
+        )
         self.share = share
         self.window = window
         self.cap = cap
@@ -123,7 +134,10 @@ class Gate:
     def is_open(self):
         """Whether a label can be granted at the current row."""
         state = self.state
-        if self.decay is not None and state.estimate / self.estimate_window >= self.budget:
+        if (
+            self.decay is not None
+            and state.estimate / self.estimate_window >= self.budget
+        ):
             return False
         if self.share and state.n_granted + 1 > floor(self.budget * (state.n_seen + 1)):
             return False
@@ -170,7 +184,9 @@ class Gate:
             self.skip(wants.shape[0] - done)
         return granted
 
-    def walk_threshold(self, values, theta, step, scale=None, at_random=None, lucky=None):
+    def walk_threshold(
+        self, values, theta, step, scale=None, at_random=None, lucky=None
+    ):
         """Žliobaitė's variable threshold, walked row by row under the budget.
 
         While a label can be granted, row ``i`` is labeled when
@@ -188,7 +204,10 @@ class Gate:
         """
         state = self.state
         seen, granted, estimate, ring = (
-            state.n_seen, state.n_granted, state.estimate, state.ring,
+            state.n_seen,
+            state.n_granted,
+            state.estimate,
+            state.ring,
         )
         budget, w_est, decay = self.budget, self.estimate_window, self.decay
         share, window, cap = self.share, self.window, self.cap
@@ -205,7 +224,9 @@ class Gate:
             if (
                 (decay is None or estimate / w_est < budget)
                 and (not share or granted + 1 <= floor(budget * (seen + 1)))
-                and (cap is None or granted < cap or ring[granted % cap] <= seen - window)
+                and (
+                    cap is None or granted < cap or ring[granted % cap] <= seen - window
+                )
             ):
                 if at_random[i]:
                     labeled = lucky[i]

@@ -301,8 +301,7 @@ def add_stream_arguments(parser):
         "--label-rate",
         type=_label_rate,
         default=0.1,
-        help="share of the arriving rows that may be labeled, in (0, 1] "
-        "(default: 0.1)",
+        help="share of the arriving rows that may be labeled, in (0, 1] (default: 0.1)",
     )
     group.add_argument(
         "--budget-window",
@@ -345,9 +344,7 @@ def _stream_dataset(name, seed, n_rows_drift):
     """``(X, y)`` of one repeat: a generated drifting stream or a shuffled
     bundled dataset, features standardized."""
     if name == "drift":
-        X, y, _ = make_drifting_stream(
-            n_rows_drift, drift_at=(0.5,), random_state=seed
-        )
+        X, y, _ = make_drifting_stream(n_rows_drift, drift_at=(0.5,), random_state=seed)
     else:
         from sklearn import datasets
 
@@ -374,7 +371,14 @@ def _stream_estimator(name, seed):
 
 def stream_benchmark_table(rows, baseline):
     """The printed table, one line per rule."""
-    head = ["rule", "prequential accuracy", "labels", f"vs {baseline} W/T/L", "p", "time/run"]
+    head = [
+        "rule",
+        "prequential accuracy",
+        "labels",
+        f"vs {baseline} W/T/L",
+        "p",
+        "time/run",
+    ]
     lines = [head]
     for row in rows:
         lines.append(
@@ -431,7 +435,9 @@ def run_stream_benchmark(args, stdout, stderr=None):
     quiet = getattr(args, "quiet", False)
     for path in outputs:
         if not str(path).lower().endswith((".png", ".csv")):
-            raise ValueError(f"--output {path}: the stream benchmark writes .png or .csv")
+            raise ValueError(
+                f"--output {path}: the stream benchmark writes .png or .csv"
+            )
     forget = args.forget
     if args.stream_estimator == "logreg" and forget is None:
         forget = 200
@@ -472,7 +478,9 @@ def run_stream_benchmark(args, stdout, stderr=None):
             wins, ties = int(np.sum(diff > 1e-12)), int(np.sum(np.abs(diff) <= 1e-12))
             row["wtl"] = f"{wins}/{ties}/{len(diff) - wins - ties}"
             row["p"] = (
-                f"{wilcoxon(diff).pvalue:.3f}" if np.any(np.abs(diff) > 1e-12) else "1.000"
+                f"{wilcoxon(diff).pvalue:.3f}"
+                if np.any(np.abs(diff) > 1e-12)
+                else "1.000"
             )
         rows.append(row)
     if not quiet:

@@ -196,7 +196,9 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
             )
         rule = VariableUncertainty() if self.rule is None else clone(self.rule)
         manager = (
-            EstimatedBudget() if self.budget_manager is None else clone(self.budget_manager)
+            EstimatedBudget()
+            if self.budget_manager is None
+            else clone(self.budget_manager)
         )
         for name, part in (("rule", rule), ("budget_manager", manager)):
             try:
@@ -448,7 +450,9 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
         keep[positions] = False
         kept = np.flatnonzero(keep)
         after["_pending_ids"] = pending[kept]
-        after["_pending_X"] = take_rows(state["_pending_X"], kept) if kept.size else None
+        after["_pending_X"] = (
+            take_rows(state["_pending_X"], kept) if kept.size else None
+        )
         after["n_labeled_"] = state["n_labeled_"] + ids.size
         return self._commit(after)
 
@@ -560,9 +564,11 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 f"{np.unique(classes).tolist()}."
             )
         state = self._fresh(classes)
-        previous = {name: self.__dict__[name] for name in self._fresh_names()} if (
-            hasattr(self, "rule_")
-        ) else None
+        previous = (
+            {name: self.__dict__[name] for name in self._fresh_names()}
+            if (hasattr(self, "rule_"))
+            else None
+        )
         self._commit(state)
         try:
             for start in range(0, n, self.chunk_size):
@@ -666,4 +672,3 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
         tags.input_tags.string = inner.input_tags.string
         tags.input_tags.positive_only = inner.input_tags.positive_only
         return tags
-

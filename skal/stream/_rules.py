@@ -34,7 +34,9 @@ def _check_real(name, value, low, high, *, low_open=True, high_open=False):
     above = value >= high if high_open else value > high
     if below or above:
         left, right = "(" if low_open else "[", ")" if high_open else "]"
-        raise ValueError(f"{name} must be in {left}{low}, {high}{right}; got {value!r}.")
+        raise ValueError(
+            f"{name} must be in {left}{low}, {high}{right}; got {value!r}."
+        )
     return float(value)
 
 
