@@ -218,23 +218,44 @@ class Gate:
             at_random = [False] * len(values)
         else:
             at_random, lucky = at_random.tolist(), lucky.tolist()
-        hits = []
-        for i, value in enumerate(values):
+        hits, i, n = [], 0, len(values)
+        while i < n:
+            # Rows on which no label can be granted move only the estimate and
+            # the row count: they are passed in tight loops, with the same
+            # arithmetic as one row at a time.
+            if decay is not None and estimate / w_est >= budget:
+                estimate *= decay
+                i += 1
+                seen += 1
+                while i < n and estimate / w_est >= budget:
+                    estimate *= decay
+                    i += 1
+                    seen += 1
+                continue
+            if share and granted + 1 > floor(budget * (seen + 1)):
+                if decay is not None:
+                    estimate *= decay
+                i += 1
+                seen += 1
+                continue
+            if cap is not None and ring[granted % cap] > seen - window:
+                # closed until the oldest of the last `cap` labels leaves
+                stop = min(n, i + ring[granted % cap] + window - seen)
+                if decay is not None:
+                    for _ in range(stop - i):
+                        estimate *= decay
+                seen += stop - i
+                i = stop
+                continue
+            # the gate is open at row i
             labeled = False
-            if (
-                (decay is None or estimate / w_est < budget)
-                and (not share or granted + 1 <= floor(budget * (seen + 1)))
-                and (
-                    cap is None or granted < cap or ring[granted % cap] <= seen - window
-                )
-            ):
-                if at_random[i]:
-                    labeled = lucky[i]
-                elif value < theta * scale[i]:
-                    labeled = True
-                    theta *= down
-                else:
-                    theta *= up
+            if at_random[i]:
+                labeled = lucky[i]
+            elif values[i] < theta * scale[i]:
+                labeled = True
+                theta *= down
+            else:
+                theta *= up
             if decay is not None:
                 estimate = estimate * decay + labeled
             if labeled:
@@ -242,6 +263,7 @@ class Gate:
                     ring[granted % cap] = seen
                 granted += 1
                 hits.append(i)
+            i += 1
             seen += 1
         state.n_seen, state.n_granted, state.estimate = seen, granted, estimate
         mask = np.zeros(len(values), dtype=bool)

@@ -111,6 +111,20 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
     n_features_in_ : int
         Number of features of the rows, when they come as a 2-D array.
 
+    Notes
+    -----
+    The rule and the budget manager are validated and cloned when the stream
+    starts (the first call to :meth:`decide`, :meth:`step` or
+    :meth:`partial_fit`, or :meth:`fit`); their state (the threshold, the
+    labels in the window) lives in the learner. Parameters changed with
+    ``set_params`` afterwards take effect at the next :meth:`fit`, which starts
+    a new stream.
+
+    Cost per chunk of ``n`` rows: one ``predict_proba`` (uncertainty rules),
+    an O(n) numpy pass, and for the variable rules and the quantile filter one
+    loop over the rows in plain Python floats (about 0.2 µs a row); the
+    requested rows are kept until answered (memory: the pending rows only).
+
     See Also
     --------
     skal.ActiveLearner : Pool-based active learning: every unlabeled row
