@@ -135,6 +135,27 @@ def test_teach_refuses_ids_never_requested(stream):
         learner.teach(ids[1:3], [0])
 
 
+def test_pending_rows_survive_a_reused_chunk_buffer(stream):
+    # a streaming loop often refills one buffer; the rows waiting for their
+    # label must not change with it (nor the window of a forgetting model)
+    X, y = stream
+    for window in (None, 30):
+        learner = StreamActiveLearner(
+            SGDClassifier(random_state=0),
+            window=window,
+            classes=[0, 1],
+            random_state=0,
+        )
+        buffer = X[:200].copy()
+        mask, ids = learner.decide(buffer, return_ids=True)
+        learner.teach(ids[:5], y[:200][mask][:5])
+        kept = X[:200][mask][5:].copy()
+        buffer[:] = 0.0  # the next chunk arrives in the same buffer
+        np.testing.assert_array_equal(learner._pending_X, kept)
+        if window is not None:
+            assert np.all(learner._memory[0] != 0.0)
+
+
 def test_decide_without_spending_changes_nothing(stream):
     X, y = stream
     learner = StreamActiveLearner(

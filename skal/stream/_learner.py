@@ -11,7 +11,7 @@ from ..strategies._uncertainty import predict_proba_or_softmax
 from ..utils._rows import as_indexable, concat_rows, n_rows, take_rows
 from ..utils._validation import check_int
 from ._budget import BudgetManager, EstimatedBudget
-from ._model import ModelUpdate
+from ._model import ModelUpdate, owned_rows
 from ._rules import StreamRule, VariableUncertainty
 
 
@@ -398,23 +398,30 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
         X, width = self._check_chunk(X, state)
         start = state["_budget_state"].n_seen
         saved = state["_rng"].bit_generator.state
-        mask, after = self._guarded(state, lambda: self._decide(state, X))
-        rows = np.flatnonzero(mask)
-        ids = start + rows
-        if not spend:
-            state["_rng"].bit_generator.state = saved
-        else:
+
+        def work():
+            mask, after = self._decide(state, X)
+            rows = np.flatnonzero(mask)
             if rows.size:
-                X_new = take_rows(X, rows)
-                pending_X = (
+                # the requested rows wait for their labels: keep a copy, the
+                # caller may reuse the chunk's buffer
+                X_new = owned_rows(take_rows(X, rows))
+                after["_pending_X"] = (
                     X_new
                     if state["_pending_X"] is None
                     else concat_rows([state["_pending_X"], X_new])
                 )
-                after["_pending_X"] = pending_X
-                after["_pending_ids"] = np.concatenate([state["_pending_ids"], ids])
+                after["_pending_ids"] = np.concatenate(
+                    [state["_pending_ids"], start + rows]
+                )
             after["_n_features"] = width
+            return mask, start + rows, after
+
+        mask, ids, after = self._guarded(state, work)
+        if spend:
             self._commit(after)
+        else:
+            state["_rng"].bit_generator.state = saved
         return (mask, ids) if return_ids else mask
 
     # ---------------------------------------------------------------- labeling

@@ -18,6 +18,16 @@ from sklearn.base import clone
 from ..utils._rows import concat_rows, n_rows, take_rows
 
 
+def owned_rows(X):
+    """``X`` with rows of its own: a view into the caller's chunk (which a
+    streaming loop may refill) is copied; anything else is returned as is."""
+    if isinstance(X, np.ndarray) and not X.flags.owndata:
+        return X.copy()
+    if hasattr(X, "iloc"):
+        return X.copy()
+    return X
+
+
 @dataclass(frozen=True)
 class ModelUpdate:
     """Learns answered rows; never changes the model it is given.
@@ -52,4 +62,4 @@ class ModelUpdate:
             X_new, y_new = take_rows(X_new, keep), y_new[keep]
         if np.unique(y_new).size >= 2:
             model = clone(self.estimator).fit(X_new, y_new)
-        return model, (X_new, y_new)
+        return model, (owned_rows(X_new), np.array(y_new))
