@@ -7,25 +7,13 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from .._learner import _estimator_has
 from ..strategies._uncertainty import predict_proba_or_softmax
 from ..utils._rows import as_indexable, concat_rows, n_rows, take_rows
 from ..utils._validation import check_int
 from ._budget import BudgetManager, EstimatedBudget
 from ._model import ModelUpdate, owned_rows
 from ._rules import StreamRule, VariableUncertainty
-
-
-def _estimator_has(attr):
-    """Whether the trained model (or, before one exists, the given one) has ``attr``."""
-
-    def check(self):
-        estimator = getattr(self, "estimator_", None)
-        if estimator is None:
-            estimator = self.estimator
-        getattr(estimator, attr)  # raises AttributeError, as available_if expects
-        return True
-
-    return check
 
 
 class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
