@@ -110,7 +110,7 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
 
     Cost per chunk of ``n`` rows: one ``predict_proba`` (uncertainty rules),
     an O(n) numpy pass, and for the variable rules and the quantile filter one
-    loop over the rows in plain Python floats (about 0.2 µs a row); the
+    loop over the rows in plain Python floats (a few tenths of a µs a row); the
     requested rows are kept until answered (memory: the pending rows only).
 
     See Also
