@@ -1,0 +1,404 @@
+"""Budget managers: whether a label may still be requested for the arriving row.
+
+A budget manager holds the labeling budget ``budget`` (the share of arriving
+rows that may be labeled) and turns a rule's wish for a label into a grant,
+row by row in arrival order. Its state between chunks is a small
+:class:`BudgetState`; during one chunk a *gate* walks the rows: ``is_open()``
+says whether a label can be granted at the current row and ``advance(labeled)``
+moves to the next one. Rules whose wish does not depend on earlier decisions
+hand over a whole mask at once (:meth:`Gate.grant`), and the gate only visits
+the rows that want a label.
+
+Both managers can enforce the same hard guarantee: among any ``window``
+consecutive arrivals, at most ``floor(budget * window)`` labels are requested.
+"""
+
+from dataclasses import dataclass, field
+from math import floor
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+
+@dataclass
+class BudgetState:
+    """What a budget manager remembers between chunks.
+
+    Attributes
+    ----------
+    n_seen : int
+        Rows that arrived so far.
+    n_granted : int
+        Labels requested so far.
+    estimate : float
+        Žliobaitė's exponentially forgotten count of recent labels
+        (:class:`EstimatedBudget` only).
+    ring : list of int
+        Arrival positions of the latest ``cap`` labels, label ``k`` in slot
+        ``k % cap`` (empty when no window cap is enforced): the window holds
+        fewer than ``cap`` labels exactly when the oldest of them is out of it.
+    """
+
+    n_seen: int = 0
+    n_granted: int = 0
+    estimate: float = 0.0
+    ring: list = field(default_factory=list)
+
+    def copy(self):
+        return BudgetState(self.n_seen, self.n_granted, self.estimate, list(self.ring))
+
+
+def check_budget(value, name="budget"):
+    """``value`` as a float in (0, 1]; errors name the argument."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a float in (0, 1]; got {value!r}.")
+    if not 0.0 < float(value) <= 1.0:
+        raise ValueError(
+            f"{name} is the share of arriving rows that may be labeled and must "
+            f"be in (0, 1]; got {value!r}."
+        )
+    return float(value)
+
+
+def check_window(value, budget, name="window", allow_none=False):
+    """``value`` as an int with ``floor(budget * value) >= 1``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int; got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1; got {value!r}.")
+    if floor(budget * value) < 1:
+        raise ValueError(
+            f"{name}={value} allows floor(budget * {name}) = 0 labels per window "
+            f"at budget={budget}: use a {name} of at least {int(np.ceil(1 / budget))}."
+        )
+    return int(value)
+
+
+class Gate:
+    """Walks one chunk: grants labels in arrival order under the budget.
+
+    One gate serves every manager: a label can be granted at row :math:`t`
+    (counted from 0) when every check the manager enables passes,
+
+    - *estimate* (:class:`EstimatedBudget`): :math:`\\hat u / w < B`;
+    - *share* (:class:`FixedShareBudget`): the labels so far, this one
+      included, stay within :math:`\\lfloor B (t + 1) \\rfloor`;
+    - *cap* (both): fewer than ``cap`` labels among the previous
+      ``window - 1`` rows.
+
+    :meth:`is_open` and :meth:`advance` step one row; :meth:`grant` (a mask
+    decided at once) and :meth:`walk_threshold` (the variable-uncertainty
+    family) run the same checks in one loop over plain floats.
+
+    Parameters
+    ----------
+    state : BudgetState
+        Changed in place (the learner hands over a copy).
+    budget : float
+    estimate_window : int or None
+        :math:`w` of the estimate; ``None`` disables the estimate check.
+    share : bool
+        Enable the share check.
+    window, cap : int or None
+        The cap: at most ``cap`` labels among any ``window`` consecutive rows.
+    """
+
+    __slots__ = (
+        "state",
+        "budget",
+        "estimate_window",
+        "decay",
+        "share",
+        "window",
+        "cap",
+    )
+
+    def __init__(
+        self, state, budget, *, estimate_window=None, share=False, window=None, cap=None
+    ):
+        self.state = state
+        self.budget = budget
+        self.estimate_window = estimate_window
+        self.decay = (
+            None if estimate_window is None else (estimate_window - 1) / estimate_window
+        )
+        self.share = share
+        self.window = window
+        self.cap = cap
+        if cap is not None and len(state.ring) < cap:
+            state.ring.extend([-window] * (cap - len(state.ring)))
+
+    def is_open(self):
+        """Whether a label can be granted at the current row."""
+        state = self.state
+        if (
+            self.decay is not None
+            and state.estimate / self.estimate_window >= self.budget
+        ):
+            return False
+        if self.share and state.n_granted + 1 > floor(self.budget * (state.n_seen + 1)):
+            return False
+        cap = self.cap
+        return cap is None or (
+            state.n_granted < cap
+            or state.ring[state.n_granted % cap] <= state.n_seen - self.window
+        )
+
+    def advance(self, labeled):
+        """Move past the current row, ``labeled`` or not."""
+        state = self.state
+        if self.decay is not None:
+            state.estimate = state.estimate * self.decay + labeled
+        if labeled:
+            if self.cap is not None:
+                state.ring[state.n_granted % self.cap] = state.n_seen
+            state.n_granted += 1
+        state.n_seen += 1
+
+    def skip(self, n):
+        """``n`` rows pass without a label."""
+        if self.decay is not None:
+            self.state.estimate *= self.decay**n
+        self.state.n_seen += n
+
+    def grant(self, wants):
+        """The rows of ``wants`` (a boolean mask, in arrival order) that get a label.
+
+        Only the rows that want a label are visited; the estimate decays in
+        one step over the rows in between.
+        """
+        granted = np.zeros(wants.shape[0], dtype=bool)
+        done = 0
+        is_open, advance = self.is_open, self.advance
+        for i in np.flatnonzero(wants).tolist():
+            if i > done:
+                self.skip(i - done)
+            ok = is_open()
+            advance(ok)
+            granted[i] = ok
+            done = i + 1
+        if wants.shape[0] > done:
+            self.skip(wants.shape[0] - done)
+        return granted
+
+    def walk_threshold(
+        self, values, theta, step, scale=None, at_random=None, lucky=None
+    ):
+        """Žliobaitė's variable threshold, walked row by row under the budget.
+
+        While a label can be granted, row ``i`` is labeled when
+        ``values[i] < theta * scale[i]`` (then ``theta *= 1 - step``, else
+        ``theta *= 1 + step``); when ``at_random[i]`` is true it is labeled
+        when ``lucky[i]`` is, and ``theta`` stays. This is the one loop of the
+        stream module that cannot be vectorised: each decision moves both the
+        threshold and the budget seen by the next row.
+
+        Returns
+        -------
+        mask : ndarray of bool
+        theta : float
+            The threshold after the chunk.
+        """
+        state = self.state
+        seen, granted, estimate, ring = (
+            state.n_seen,
+            state.n_granted,
+            state.estimate,
+            state.ring,
+        )
+        budget, w_est, decay = self.budget, self.estimate_window, self.decay
+        share, window, cap = self.share, self.window, self.cap
+        down, up = 1.0 - step, 1.0 + step
+        values = values.tolist()
+        scale = [1.0] * len(values) if scale is None else scale.tolist()
+        if at_random is None:
+            at_random = [False] * len(values)
+        else:
+            at_random, lucky = at_random.tolist(), lucky.tolist()
+        hits, i, n = [], 0, len(values)
+        while i < n:
+            # Rows on which no label can be granted move only the estimate and
+            # the row count: they are passed in tight loops, with the same
+            # arithmetic as one row at a time.
+            if decay is not None and estimate / w_est >= budget:
+                estimate *= decay
+                i += 1
+                seen += 1
+                while i < n and estimate / w_est >= budget:
+                    estimate *= decay
+                    i += 1
+                    seen += 1
+                continue
+            if share and granted + 1 > floor(budget * (seen + 1)):
+                if decay is not None:
+                    estimate *= decay
+                i += 1
+                seen += 1
+                continue
+            if cap is not None and ring[granted % cap] > seen - window:
+                # closed until the oldest of the last `cap` labels leaves
+                stop = min(n, i + ring[granted % cap] + window - seen)
+                if decay is not None:
+                    for _ in range(stop - i):
+                        estimate *= decay
+                seen += stop - i
+                i = stop
+                continue
+            # the gate is open at row i
+            labeled = False
+            if at_random[i]:
+                labeled = lucky[i]
+            elif values[i] < theta * scale[i]:
+                labeled = True
+                theta *= down
+            else:
+                theta *= up
+            if decay is not None:
+                estimate = estimate * decay + labeled
+            if labeled:
+                if cap is not None:
+                    ring[granted % cap] = seen
+                granted += 1
+                hits.append(i)
+            i += 1
+            seen += 1
+        state.n_seen, state.n_granted, state.estimate = seen, granted, estimate
+        mask = np.zeros(len(values), dtype=bool)
+        mask[hits] = True
+        return mask, theta
+
+
+class BudgetManager(BaseEstimator):
+    """Base class of the budget managers: ``budget`` and a gate factory."""
+
+    def _check_params(self):
+        check_budget(self.budget)
+
+    def _initial_state(self):
+        return BudgetState()
+
+    def _gate(self, state):  # pragma: no cover - every manager overrides it
+        raise NotImplementedError
+
+
+class EstimatedBudget(BudgetManager):
+    r"""The estimated budget of Žliobaitė et al. (2014), with an exact window cap.
+
+    The labels spent recently are estimated with exponential forgetting,
+    :math:`\hat u_t = \hat u_{t-1} (w - 1) / w + l_t` (``l_t`` is 1 when row
+    ``t`` is labeled), and a label may be requested while
+    :math:`\hat u_{t-1} / w < B` [1]_. After a quiet spell this estimate lets a
+    burst of slightly more than :math:`B w` labels through (11 in a row at
+    :math:`B = 0.1`, :math:`w = 100`), so by default the manager also counts
+    the labels of the last ``window`` rows exactly and refuses the one that
+    would exceed :math:`\lfloor B w \rfloor`.
+
+    Parameters
+    ----------
+    budget : float, default=0.1
+        Share of the arriving rows that may be labeled, in (0, 1].
+    window : int, default=100
+        The memory :math:`w` of the estimate, and the length of the window
+        over which the cap holds. ``floor(budget * window)`` must be at
+        least 1.
+    cap : bool, default=True
+        Enforce the hard guarantee: among any ``window`` consecutive rows, at
+        most ``floor(budget * window)`` labels. ``False`` is the paper's rule
+        alone (as scikit-activeml implements it).
+
+    See Also
+    --------
+    FixedShareBudget : A share of all rows seen so far.
+
+    References
+    ----------
+    .. [1] I. Žliobaitė, A. Bifet, B. Pfahringer and G. Holmes. "Active
+       Learning With Drifting Streaming Data". IEEE Transactions on Neural
+       Networks and Learning Systems 25(1):27-39, 2014.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.stream import EstimatedBudget
+    >>> manager = EstimatedBudget(budget=0.1, window=20)
+    >>> gate = manager._gate(manager._initial_state())
+    >>> np.flatnonzero(gate.grant(np.ones(60, dtype=bool))).tolist()
+    [0, 1, 20, 21, 40, 41]
+    """
+
+    def __init__(self, budget=0.1, window=100, cap=True):
+        self.budget = budget
+        self.window = window
+        self.cap = cap
+
+    def _check_params(self):
+        budget = check_budget(self.budget)
+        check_window(self.window, budget)
+        if not isinstance(self.cap, (bool, np.bool_)):
+            raise TypeError(f"cap must be True or False; got {self.cap!r}.")
+
+    def _gate(self, state):
+        budget = float(self.budget)
+        return Gate(
+            state,
+            budget,
+            estimate_window=self.window,
+            window=self.window if self.cap else None,
+            cap=floor(budget * self.window) if self.cap else None,
+        )
+
+
+class FixedShareBudget(BudgetManager):
+    r"""A fixed share of the rows seen so far, optionally per window.
+
+    Row :math:`t` (counted from 1) may be labeled when the labels requested so
+    far, this one included, stay within :math:`\lfloor B t \rfloor`: the budget
+    of every prefix of the stream is exact. Budget left unspent is saved; with
+    ``window`` set, at most :math:`\lfloor B w \rfloor` labels go to any
+    ``window`` consecutive rows, so savings cannot be spent in one burst. This
+    is the counting budget of the stream baselines of scikit-activeml and of
+    the quantile filter of Kottke et al. [1]_.
+
+    Parameters
+    ----------
+    budget : float, default=0.1
+        Share of the arriving rows that may be labeled, in (0, 1].
+    window : int or None, default=None
+        Also cap the labels of any ``window`` consecutive rows at
+        ``floor(budget * window)``. ``None``: the prefix guarantee only.
+
+    See Also
+    --------
+    EstimatedBudget : Žliobaitė's estimate of the labels spent recently.
+
+    References
+    ----------
+    .. [1] D. Kottke, G. Krempl and M. Spiliopoulou. "Probabilistic Active
+       Learning in Datastreams". Advances in Intelligent Data Analysis XIV
+       (IDA), LNCS 9385, 145-157, 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skal.stream import FixedShareBudget
+    >>> manager = FixedShareBudget(budget=0.25)
+    >>> gate = manager._gate(manager._initial_state())
+    >>> np.flatnonzero(gate.grant(np.ones(12, dtype=bool))).tolist()
+    [3, 7, 11]
+    """
+
+    def __init__(self, budget=0.1, window=None):
+        self.budget = budget
+        self.window = window
+
+    def _check_params(self):
+        budget = check_budget(self.budget)
+        check_window(self.window, budget, allow_none=True)
+
+    def _gate(self, state):
+        budget = float(self.budget)
+        cap = None if self.window is None else floor(budget * self.window)
+        return Gate(state, budget, share=True, window=self.window, cap=cap)

@@ -1,0 +1,683 @@
+"""StreamActiveLearner: decide on arrival, under a labeling budget."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from .._learner import _estimator_has
+from ..strategies._uncertainty import predict_proba_or_softmax
+from ..utils._rows import as_indexable, concat_rows, n_rows, take_rows
+from ..utils._validation import check_int
+from ._budget import BudgetManager, EstimatedBudget
+from ._model import ModelUpdate, owned_rows
+from ._rules import StreamRule, VariableUncertainty
+
+
+class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
+    """Stream-based active learning around a scikit-learn classifier.
+
+    Rows arrive in chunks and are never stored as a pool. For each chunk,
+    :meth:`decide` says, row by row in arrival order, whether to ask for the
+    label: a decision ``rule`` wants it, a ``budget_manager`` grants it while
+    the labeling budget allows. The labels that come back (now, from an oracle
+    or ``y`` in :meth:`step`; or later, through :meth:`teach` by row id)
+    update the model with its ``partial_fit``, or refit it on a sliding
+    ``window`` of the latest labeled rows.
+
+    :meth:`fit` replays ``(X, y)`` as a stream, with ``y`` as the oracle, so
+    that ``GridSearchCV`` can tune the rule's and the budget manager's
+    parameters (``rule__step``, ``budget_manager__budget``) by the model a
+    stream campaign would have produced.
+
+    Parameters
+    ----------
+    estimator : classifier
+        Any scikit-learn classifier. Without ``window`` it needs
+        ``partial_fit``; ``predict_proba`` (or ``decision_function``) feeds the
+        uncertainty rules. A clone of it is trained and stored in
+        ``estimator_``.
+
+    rule : StreamRule, default=None
+        The decision rule, from :mod:`skal.stream`. ``None`` means
+        ``VariableUncertainty()``. Its parameters are reachable as
+        ``rule__<param>``.
+
+    budget_manager : BudgetManager, default=None
+        The budget, from :mod:`skal.stream`. ``None`` means
+        ``EstimatedBudget(budget=0.1, window=100)``: at most 10 labels among
+        any 100 consecutive rows. Reachable as ``budget_manager__<param>``.
+
+    window : int or None, default=None
+        Forget: refit a fresh clone of ``estimator`` on the latest ``window``
+        labeled rows after every answer, instead of ``partial_fit``. Required
+        for an estimator without ``partial_fit``; it also lets the model drop
+        an old concept under drift.
+
+    classes : array-like or None, default=None
+        Every class. Needed before the first label is learned with
+        ``partial_fit`` (``fit`` takes them from ``y``; :meth:`partial_fit`
+        accepts them as its ``classes`` argument).
+
+    chunk_size : int, default=1000
+        Rows per chunk when :meth:`fit` replays a dataset.
+
+    random_state : int, RandomState instance or None, default=None
+        Governs every random draw of the rules. The same seed on the same
+        stream gives the same decisions.
+
+    Attributes
+    ----------
+    estimator_ : estimator or None
+        The trained model; ``None`` while no label was learned (or, with
+        ``window``, while the window holds a single class).
+
+    rule_ : StreamRule
+        The rule in use (a clone of ``rule``).
+
+    budget_manager_ : BudgetManager
+        The budget manager in use (a clone of ``budget_manager``).
+
+    n_seen_ : int
+        Rows that arrived through :meth:`decide` or :meth:`step`; row ids
+        count from 0 in arrival order.
+
+    n_requested_ : int
+        Labels requested so far: what the budget counts, answered or not.
+
+    n_labeled_ : int
+        Requested labels that came back and were learned.
+
+    pending_ids_ : ndarray of int
+        Ids of the rows whose label was requested and has not come back yet.
+
+    classes_ : ndarray
+        The classes.
+
+    n_features_in_ : int
+        Number of features of the rows, when they come as a 2-D array.
+
+    Notes
+    -----
+    The rule and the budget manager are validated and cloned when the stream
+    starts (the first call to :meth:`decide`, :meth:`step` or
+    :meth:`partial_fit`, or :meth:`fit`); their state (the threshold, the
+    labels in the window) lives in the learner. Parameters changed with
+    ``set_params`` afterwards take effect at the next :meth:`fit`, which starts
+    a new stream.
+
+    Cost per chunk of ``n`` rows: one ``predict_proba`` (uncertainty rules),
+    an O(n) numpy pass, and for the variable rules and the quantile filter one
+    loop over the rows in plain Python floats (a few tenths of a µs a row); the
+    requested rows are kept until answered (memory: the pending rows only).
+
+    See Also
+    --------
+    skal.ActiveLearner : Pool-based active learning: every unlabeled row
+        waits in a pool and the strategy picks among all of them.
+
+    References
+    ----------
+    .. [1] I. Žliobaitė, A. Bifet, B. Pfahringer and G. Holmes. "Active
+       Learning With Drifting Streaming Data". IEEE Transactions on Neural
+       Networks and Learning Systems 25(1):27-39, 2014.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from skal.stream import EstimatedBudget, StreamActiveLearner
+    >>> X, y = make_classification(n_samples=3000, random_state=0)
+    >>> learner = StreamActiveLearner(SGDClassifier(random_state=0),
+    ...                               budget_manager=EstimatedBudget(budget=0.05),
+    ...                               classes=[0, 1], random_state=0)
+    >>> for start in range(0, 3000, 500):
+    ...     mask = learner.step(X[start:start + 500], y[start:start + 500])
+    >>> learner.n_requested_ <= 0.05 * 3000
+    True
+    >>> learner.score(X, y) > 0.8
+    True
+
+    Labels that come back later are given by row id:
+
+    >>> mask, ids = learner.decide(X[:200], return_ids=True)
+    >>> learner = learner.teach(ids, y[:200][mask])
+    """
+
+    def __init__(
+        self,
+        estimator,
+        rule=None,
+        budget_manager=None,
+        *,
+        window=None,
+        classes=None,
+        chunk_size=1000,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.rule = rule
+        self.budget_manager = budget_manager
+        self.window = window
+        self.classes = classes
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        if not hasattr(self.estimator, "fit"):
+            raise TypeError(
+                "estimator must be a scikit-learn classifier with fit; "
+                f"got {self.estimator!r}."
+            )
+        if not is_classifier(self.estimator):
+            raise TypeError(
+                "estimator must be a classifier (the stream rules read class "
+                f"probabilities); got {type(self.estimator).__name__}."
+            )
+        if self.rule is not None and not isinstance(self.rule, StreamRule):
+            raise TypeError(
+                f"rule must be None or a rule from skal.stream; got {self.rule!r}."
+            )
+        if self.budget_manager is not None and not isinstance(
+            self.budget_manager, BudgetManager
+        ):
+            raise TypeError(
+                "budget_manager must be None or a budget manager from skal.stream "
+                f"(EstimatedBudget, FixedShareBudget); got {self.budget_manager!r}."
+            )
+        check_int("window", self.window, minimum=1, allow_none=True)
+        check_int("chunk_size", self.chunk_size, minimum=1)
+        if self.window is None and not hasattr(self.estimator, "partial_fit"):
+            raise ValueError(
+                f"estimator {type(self.estimator).__name__} has no partial_fit: "
+                "set window=<int> to refit it on the latest labeled rows (a "
+                "sliding window), or use an estimator with partial_fit."
+            )
+        rule = VariableUncertainty() if self.rule is None else clone(self.rule)
+        manager = (
+            EstimatedBudget()
+            if self.budget_manager is None
+            else clone(self.budget_manager)
+        )
+        for name, part in (("rule", rule), ("budget_manager", manager)):
+            try:
+                part._check_params()
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"{name}: {error}") from None
+        return rule, manager
+
+    def _fresh(self, classes):
+        """The state of a learner that has seen nothing (not yet assigned)."""
+        rule, manager = self._check_params()
+        if classes is not None:
+            classes = np.unique(np.asarray(classes))
+            if classes.size < 2:
+                raise ValueError(
+                    f"classes must hold at least two classes; got {classes.tolist()}."
+                )
+        return {
+            "estimator_": None,
+            "rule_": rule,
+            "budget_manager_": manager,
+            "n_labeled_": 0,
+            # the rules' draws come from a PCG64 generator seeded by
+            # random_state: its state is two integers, cheap to put back when a
+            # call fails or only looks (spend=False)
+            "_rng": np.random.default_rng(
+                check_random_state(self.random_state).randint(2**32, dtype=np.uint64)
+            ),
+            "_rule_state": rule._initial_state(),
+            "_budget_state": manager._initial_state(),
+            "_pending_ids": np.empty(0, dtype=np.int64),
+            "_pending_X": None,
+            "_memory": None,
+            "_classes": classes,
+            "_n_features": None,
+        }
+
+    def _current(self, classes=None):
+        """The learner's state; a fresh one (validated) before the first call."""
+        if not hasattr(self, "rule_"):
+            return self._fresh(self.classes if classes is None else classes)
+        return {name: getattr(self, name) for name in self._fresh_names()}
+
+    @staticmethod
+    def _fresh_names():
+        return (
+            "estimator_",
+            "rule_",
+            "budget_manager_",
+            "n_labeled_",
+            "_rng",
+            "_rule_state",
+            "_budget_state",
+            "_pending_ids",
+            "_pending_X",
+            "_memory",
+            "_classes",
+            "_n_features",
+        )
+
+    def _commit(self, state):
+        for name, value in state.items():
+            setattr(self, name, value)
+        return self
+
+    def _check_chunk(self, X, state, name="X"):
+        """``X`` made indexable; its width must match the rows seen before."""
+        if X is None:
+            raise ValueError(f"{name} must be given; got None.")
+        X = as_indexable(X)
+        shape = getattr(X, "shape", None)
+        if shape is not None and len(shape) == 1:
+            raise ValueError(
+                f"{name} must be 2-D (one row per sample); got a 1-D array of shape "
+                f"{shape}. Reshape a single sample with X.reshape(1, -1)."
+            )
+        width = shape[1] if shape is not None and len(shape) == 2 else None
+        expected = state["_n_features"]
+        if width is not None and expected is not None and width != expected:
+            raise ValueError(
+                f"{name} has {width} features, but StreamActiveLearner is expecting "
+                f"{expected} features as input (the width of the rows seen so far)."
+            )
+        return X, (expected if width is None else width)
+
+    def _check_labels(self, y, n_expected, name="y"):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim != 1 or y.shape[0] != n_expected:
+            raise ValueError(
+                f"{name} must hold one label per row: expected {n_expected}, got "
+                f"{y.shape[0] if y.ndim else 'a scalar'}."
+            )
+        if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+            raise ValueError(f"{name} contains NaN or infinity; labels must be finite.")
+        return y
+
+    def _model_update(self):
+        return ModelUpdate(self.estimator, self.window)
+
+    def _learn(self, state, X_new, y_new):
+        """``state`` updated with the model after learning ``(X_new, y_new)``."""
+        classes = state["_classes"]
+        if self.window is None and classes is None:
+            raise ValueError(
+                "classes must be known before the first label is learned with "
+                "partial_fit: pass classes= to StreamActiveLearner or to partial_fit."
+            )
+        if classes is not None:
+            unknown = np.setdiff1d(np.unique(y_new), classes)
+            if unknown.size:
+                raise ValueError(
+                    f"y contains classes {unknown.tolist()} outside classes="
+                    f"{classes.tolist()}; give every class up front."
+                )
+        model, memory = self._model_update().learn(
+            state["estimator_"], state["_memory"], X_new, y_new, classes
+        )
+        return {**state, "estimator_": model, "_memory": memory}
+
+    # ---------------------------------------------------------------- deciding
+    def _decide(self, state, X):
+        """``(mask, state after the decisions)``; ``state`` is left untouched
+        except for the random generator, which the caller restores on failure."""
+        n = n_rows(X)
+        rule, manager = state["rule_"], state["budget_manager_"]
+        draws = state["_rng"].random((n, rule.n_draws)) if rule.n_draws else None
+        model = state["estimator_"]
+        n_classes = 2 if state["_classes"] is None else len(state["_classes"])
+        if not rule.requires_model or n == 0:
+            values = np.zeros(n)
+        elif model is None:
+            values = np.full(n, rule.no_model_value)
+        else:
+            proba = predict_proba_or_softmax(model, X)
+            values = np.asarray(rule._values(proba), dtype=float)
+            n_classes = max(proba.shape[1], 2)
+        gate = manager._gate(state["_budget_state"].copy())
+        rule_state = dict(state["_rule_state"])
+        mask = rule._scan(
+            values, draws, gate, float(manager.budget), n_classes, rule_state
+        )
+        return mask, {**state, "_budget_state": gate.state, "_rule_state": rule_state}
+
+    def _guarded(self, state, work):
+        """Run ``work()``; on failure put the random generator back."""
+        saved = state["_rng"].bit_generator.state
+        try:
+            return work()
+        except BaseException:
+            state["_rng"].bit_generator.state = saved
+            raise
+
+    def decide(self, X, *, spend=True, return_ids=False):
+        """Which rows of an arriving chunk to ask the label of.
+
+        Rows are decided in arrival order, so the budget is exact: a row's
+        decision sees every request made before it, in this chunk and the
+        earlier ones. The requested rows are kept until their label comes back
+        through :meth:`teach`; the budget counts them now.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or list of shape (n_rows, ...)
+            The arriving rows, in arrival order.
+        spend : bool, default=True
+            ``False`` only looks: the decisions are computed and returned but
+            the budget, the rule and the random generator are left as they
+            were, and no row is recorded.
+        return_ids : bool, default=False
+            Also return the ids of the requested rows.
+
+        Returns
+        -------
+        mask : ndarray of bool of shape (n_rows,)
+            ``True`` for the rows whose label is requested.
+        ids : ndarray of int
+            Their row ids (``n_seen_`` before the chunk plus their position),
+            when ``return_ids`` is true; pass them to :meth:`teach`.
+        """
+        state = self._current()
+        X, width = self._check_chunk(X, state)
+        start = state["_budget_state"].n_seen
+        saved = state["_rng"].bit_generator.state
+
+        def work():
+            mask, after = self._decide(state, X)
+            rows = np.flatnonzero(mask)
+            if rows.size:
+                # the requested rows wait for their labels: keep a copy, the
+                # caller may reuse the chunk's buffer
+                X_new = owned_rows(take_rows(X, rows))
+                after["_pending_X"] = (
+                    X_new
+                    if state["_pending_X"] is None
+                    else concat_rows([state["_pending_X"], X_new])
+                )
+                after["_pending_ids"] = np.concatenate(
+                    [state["_pending_ids"], start + rows]
+                )
+            after["_n_features"] = width
+            return mask, start + rows, after
+
+        mask, ids, after = self._guarded(state, work)
+        if spend:
+            self._commit(after)
+        else:
+            state["_rng"].bit_generator.state = saved
+        return (mask, ids) if return_ids else mask
+
+    # ---------------------------------------------------------------- labeling
+    def teach(self, ids, y):
+        """Learn the labels of requested rows, now or any time later.
+
+        Parameters
+        ----------
+        ids : array-like of int
+            Row ids returned by :meth:`decide` whose label has not come back
+            yet (see ``pending_ids_``), in any order.
+        y : array-like of shape (len(ids),)
+            Their labels.
+
+        Returns
+        -------
+        self : StreamActiveLearner
+            If anything fails, the learner is left exactly as it was.
+        """
+        if not hasattr(self, "rule_"):
+            raise ValueError(
+                "ids were never requested: no row has been decided yet; call "
+                "decide (or step) first."
+            )
+        state = self._current()
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
+            raise ValueError("ids must be a 1-D array of row ids returned by decide.")
+        if np.unique(ids).size != ids.size:
+            raise ValueError("ids contain duplicates; give each row's label once.")
+        pending = state["_pending_ids"]
+        positions = np.searchsorted(pending, ids)
+        found = positions < pending.size
+        found[found] = pending[positions[found]] == ids[found]
+        if not np.all(found):
+            raise ValueError(
+                f"ids {ids[~found][:10].tolist()} were never requested by decide, "
+                "or their label was already given; pending_ids_ lists the rows "
+                "waiting for a label."
+            )
+        y = self._check_labels(y, ids.size)
+        if ids.size == 0:
+            return self
+        X_new = take_rows(state["_pending_X"], positions)
+        after = self._learn(state, X_new, y)
+        keep = np.ones(pending.size, dtype=bool)
+        keep[positions] = False
+        kept = np.flatnonzero(keep)
+        after["_pending_ids"] = pending[kept]
+        after["_pending_X"] = (
+            take_rows(state["_pending_X"], kept) if kept.size else None
+        )
+        after["n_labeled_"] = state["n_labeled_"] + ids.size
+        return self._commit(after)
+
+    def step(self, X, y):
+        """Decide on an arriving chunk and learn the labels that come back now.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or list of shape (n_rows, ...)
+            The arriving rows.
+        y : array-like of shape (n_rows,) or callable
+            The oracle: the labels of the chunk, of which only the requested
+            ones are read (a simulation), or a function called with the
+            requested rows that returns their labels.
+
+        Returns
+        -------
+        mask : ndarray of bool of shape (n_rows,)
+            The rows whose label was requested and learned. If anything fails
+            (say the oracle), the learner is left exactly as it was.
+        """
+        state = self._current()
+        X, width = self._check_chunk(X, state)
+        n = n_rows(X)
+        if not callable(y):
+            y = self._check_labels(y, n)
+
+        def work():
+            mask, after = self._decide(state, X)
+            rows = np.flatnonzero(mask)
+            after["_n_features"] = width
+            if rows.size == 0:
+                return mask, after
+            X_new = take_rows(X, rows)
+            answers = y(X_new) if callable(y) else y[rows]
+            answers = self._check_labels(answers, rows.size, name="the oracle's labels")
+            after = self._learn(after, X_new, answers)
+            after["n_labeled_"] = after["n_labeled_"] + rows.size
+            return mask, after
+
+        mask, after = self._guarded(state, work)
+        self._commit(after)
+        return mask
+
+    def partial_fit(self, X, y, classes=None):
+        """Learn labeled rows directly: no decision, no budget spent.
+
+        For labels obtained outside the stream (an initial labeled set, say).
+        The rows get no id and do not count in ``n_seen_``.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or list of shape (n_rows, ...)
+        y : array-like of shape (n_rows,)
+        classes : array-like, default=None
+            Every class; on the first call, when the ``classes`` parameter is
+            not set (and no ``window`` is used).
+
+        Returns
+        -------
+        self : StreamActiveLearner
+        """
+        state = self._current(classes)
+        if classes is not None and state["_classes"] is not None:
+            if not np.array_equal(np.unique(np.asarray(classes)), state["_classes"]):
+                raise ValueError(
+                    f"classes={np.unique(np.asarray(classes)).tolist()} differs from "
+                    f"the classes already known, {state['_classes'].tolist()}."
+                )
+        X, width = self._check_chunk(X, state)
+        y = self._check_labels(y, n_rows(X))
+        if n_rows(X) == 0:
+            raise ValueError("X has 0 samples; at least one row is required.")
+        after = self._learn(state, X, y)
+        after["_n_features"] = width
+        return self._commit(after)
+
+    def fit(self, X, y):
+        """Replay ``(X, y)`` as a stream from scratch, ``y`` acting as the oracle.
+
+        The rows arrive in the given order, in chunks of ``chunk_size``; each
+        chunk is decided and the requested labels are learned at once
+        (:meth:`step`). The classes are those of ``y`` unless ``classes`` is
+        set.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix, DataFrame or list of shape (n_samples, ...)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : StreamActiveLearner
+        """
+        if y is None:
+            raise ValueError(
+                "StreamActiveLearner requires y to be passed, but the target y is None."
+            )
+        self._check_params()
+        X, _ = self._check_chunk(X, {"_n_features": None})
+        n = n_rows(X)
+        if n == 0:
+            raise ValueError("X has 0 samples; at least one row is required.")
+        y = self._check_labels(y, n)
+        classes = self.classes if self.classes is not None else np.unique(y)
+        if np.unique(classes).size < 2:
+            raise ValueError(
+                "fit needs at least two classes to tell apart; y holds 1 class, "
+                f"{np.unique(classes).tolist()}."
+            )
+        state = self._fresh(classes)
+        previous = (
+            {name: self.__dict__[name] for name in self._fresh_names()}
+            if (hasattr(self, "rule_"))
+            else None
+        )
+        self._commit(state)
+        try:
+            for start in range(0, n, self.chunk_size):
+                rows = np.arange(start, min(start + self.chunk_size, n))
+                self.step(take_rows(X, rows), y[rows])
+        except BaseException:
+            if previous is None:
+                for name in self._fresh_names():
+                    self.__dict__.pop(name, None)
+            else:
+                self._commit(previous)
+            raise
+        return self
+
+    # ------------------------------------------------------------- inspection
+    @property
+    def n_seen_(self):
+        check_is_fitted(self, "rule_")
+        return self._budget_state.n_seen
+
+    @property
+    def n_requested_(self):
+        check_is_fitted(self, "rule_")
+        return self._budget_state.n_granted
+
+    @property
+    def pending_ids_(self):
+        check_is_fitted(self, "rule_")
+        return self._pending_ids.copy()
+
+    @property
+    def classes_(self):
+        estimator = getattr(self, "estimator_", None)
+        if estimator is not None and hasattr(estimator, "classes_"):
+            return estimator.classes_
+        classes = getattr(self, "_classes", None)
+        if classes is None:
+            raise AttributeError("classes_ is only known once classes are given.")
+        return classes
+
+    @property
+    def n_features_in_(self):
+        width = getattr(self, "_n_features", None)
+        if width is None:
+            estimator = getattr(self, "estimator_", None)
+            if estimator is None or not hasattr(estimator, "n_features_in_"):
+                raise AttributeError("n_features_in_ is known once rows have arrived.")
+            return estimator.n_features_in_
+        return width
+
+    @property
+    def feature_names_in_(self):
+        estimator = getattr(self, "estimator_", None)
+        if estimator is None:
+            raise AttributeError("feature_names_in_ is known once a model is trained.")
+        return estimator.feature_names_in_
+
+    def _model(self):
+        check_is_fitted(self, "rule_")
+        if self.estimator_ is None:
+            raise NotFittedError(
+                "This StreamActiveLearner has no trained model yet: no label has "
+                "been learned (or the window holds a single class)."
+            )
+        return self.estimator_
+
+    # -------------------------------------------------------------- delegation
+    @available_if(_estimator_has("predict"))
+    def predict(self, X, **params):
+        """Predict with the trained model."""
+        return self._model().predict(X, **params)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, **params):
+        """Class probabilities from the trained model."""
+        return self._model().predict_proba(X, **params)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X, **params):
+        """Log class probabilities from the trained model."""
+        return self._model().predict_log_proba(X, **params)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X, **params):
+        """Decision function of the trained model."""
+        return self._model().decision_function(X, **params)
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, **params):
+        """Score of the trained model on ``(X, y)`` (its own ``score``)."""
+        return self._model().score(X, y, **params)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator)
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = inner.classifier_tags
+        tags.target_tags.required = True
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.input_tags.string = inner.input_tags.string
+        tags.input_tags.positive_only = inner.input_tags.positive_only
+        return tags

@@ -1,0 +1,65 @@
+"""TRAIN, stream style: how the model learns the rows whose labels came back.
+
+Two ways: update the model with the estimator's ``partial_fit`` (memory stays
+constant, old rows are never revisited), or keep a sliding window of the
+latest labeled rows and refit a fresh clone on it after every answer, which
+also works for estimators without ``partial_fit`` and forgets an old concept
+as the window slides past it (the idea of scikit-activeml's
+``SlidingWindowClassifier``).
+"""
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+
+from ..utils._rows import concat_rows, n_rows, take_rows
+
+
+def owned_rows(X):
+    """``X`` with rows of its own: a view into the caller's chunk (which a
+    streaming loop may refill) is copied; anything else is returned as is."""
+    if isinstance(X, np.ndarray) and not X.flags.owndata:
+        return X.copy()
+    if hasattr(X, "iloc"):
+        return X.copy()
+    return X
+
+
+@dataclass(frozen=True)
+class ModelUpdate:
+    """Learns answered rows; never changes the model it is given.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The unfitted estimator given to the learner (cloned, never changed).
+    window : int or None
+        Labeled rows the model is refit on; ``None`` updates with
+        ``partial_fit``.
+    """
+
+    estimator: Any
+    window: Any
+
+    def learn(self, model, memory, X_new, y_new, classes):
+        """``(model, memory)`` after learning ``(X_new, y_new)``.
+
+        ``model`` is the current model (or ``None``) and ``memory`` the window
+        of labeled rows, ``(X, y)`` or ``None``; both are left untouched.
+        """
+        if self.window is None:
+            model = clone(self.estimator) if model is None else copy.deepcopy(model)
+            return model.partial_fit(X_new, y_new, classes=classes), None
+        if memory is not None:
+            X_new = concat_rows([memory[0], X_new])
+            y_new = np.concatenate([memory[1], y_new])
+        n = n_rows(X_new)
+        if n > self.window:
+            keep = np.arange(n - self.window, n)
+            X_new, y_new = take_rows(X_new, keep), y_new[keep]
+        if np.unique(y_new).size >= 2:
+            model = clone(self.estimator).fit(X_new, y_new)
+        return model, (owned_rows(X_new), np.array(y_new))
