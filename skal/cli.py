@@ -731,10 +731,9 @@ def benchmark(args, stdout, stderr):
             f"test split {args.test_size:g}, {args.n_initial} random initial labels, "
             f"batch size {args.batch_size}, budget {args.budget}\n"
         )
-        if args.dataset not in BUNDLED and sniff_delimiter(args.dataset) != ",":
-            stdout.write(
-                f"read {data_name} with delimiter {sniff_delimiter(args.dataset)!r}\n"
-            )
+        delimiter = "," if args.dataset in BUNDLED else sniff_delimiter(args.dataset)
+        if delimiter != ",":
+            stdout.write(f"read {data_name} with delimiter {delimiter!r}\n")
         stdout.flush()
     progress = None
     if not args.quiet and stderr.isatty():
