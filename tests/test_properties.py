@@ -311,7 +311,6 @@ class LearnerMachine(RuleBasedStateMachine):
                 )
             diff = changed_keys(before, frozen(self.learner))
             assert not diff, f"failed call ({error!r}) changed {diff}"
-            self.last_error = error
             return False, None
         assert valid is not False, f"an invalid call naming {names} succeeded"
         if allowed_changes:
@@ -393,7 +392,7 @@ class LearnerMachine(RuleBasedStateMachine):
         if pool == 0 and choice in ("default", "count"):
             if known_defect("D5a"):
                 return
-            ok, _ = self.call(False, ["pool"], lambda: self.learner.query())
+            self.call(False, ["pool"], lambda: self.learner.query())
             return
         n = {
             "default": None,
