@@ -270,7 +270,7 @@ class LearnerMachine(RuleBasedStateMachine):
             self.assert_invariants()
         else:
             self.call(
-                self.batch_size_ok() or None,  # fit checks batch_size up front
+                self.batch_size_ok(),  # fit checks batch_size up front
                 ["batch_size"],
                 lambda: self.learner.fit(X, y),
                 on_success=fitted,
