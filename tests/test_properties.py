@@ -985,6 +985,7 @@ def test_a_second_fit_refused_by_the_estimator_leaves_the_learner_as_it_was(blob
 
 
 @xfail("F3")
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
 def test_numpy_rows_taught_to_a_partial_dataframe_learner_stay_retrievable(blobs):
     X, y, y_partial = blobs
     frame = pd.DataFrame(X, columns=["a", "b", "c"])
