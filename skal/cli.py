@@ -1,13 +1,22 @@
 """The ``skal`` command line: ``skal benchmark`` compares query strategies.
 
 Run ``skal benchmark --help`` for the options. Every user mistake (a missing
-file, an unknown column or strategy) ends with a one-line message on stderr and
-a non-zero exit status.
+file, an unknown column or strategy, an empty cell, a regression target, a
+budget that leaves no loop) ends with a one-line message on stderr that names
+the option or the column and says what to do, and exit status 2; a strategy
+that fails on the data or the estimator during the run is named in one line,
+with exit status 1. No traceback either way.
+
+CSV files: the delimiter (``,``, ``;``, tab or ``|``) is sniffed with
+:class:`csv.Sniffer`, so files exported where the decimal mark is a comma
+(``;``-separated) are read; their decimal commas are reported by cell.
 """
 
 import argparse
 import csv
+import difflib
 import json
+import math
 import re
 import sys
 import time
@@ -28,6 +37,10 @@ OUTPUT_KINDS = (".png", ".csv", ".json")
 
 class UsageError(Exception):
     """A mistake of the user: reported in one line, exit status 2."""
+
+
+class RunError(Exception):
+    """A run that failed on the data or the estimator: one line, exit status 1."""
 
 
 # ------------------------------------------------------------------ estimators
@@ -110,6 +123,31 @@ def available_strategies():
     return found
 
 
+#: Common names from the literature and other libraries -> our name.
+ABBREVIATIONS = {
+    "qbc": "committee",
+    "lc": "least_confident",
+    "least_confidence": "least_confident",
+    "max_entropy": "entropy",
+    "smallest_margin": "margin",
+    "coreset": "k_center",
+    "core_set": "k_center",
+    "eer": "expected_error_reduction",
+    "passive": "random",
+    "gsx": "greedy_x",
+    "gsy": "greedy_target",
+    "igs": "improved",
+}
+
+#: Strategies that read the model's predictions as numbers (regression only):
+#: on a classifier they would run, silently ranking rows by class codes.
+REGRESSION_ONLY = (
+    "GreedySamplingTarget",
+    "ImprovedGreedySampling",
+    "PredictiveStdSampling",
+)
+
+
 def _primary_names(found):
     """One name per distinct factory, for messages."""
     seen, names = set(), []
@@ -120,21 +158,69 @@ def _primary_names(found):
     return names
 
 
+def _normalize(name):
+    """``" Least-Confident "`` -> ``"least_confident"``; abbreviations resolved."""
+    key = re.sub(r"[\s-]+", "_", name.strip().lower())
+    return ABBREVIATIONS.get(key, key)
+
+
+def _class_name(factory):
+    return factory.__name__ if isinstance(factory, type) else type(factory()).__name__
+
+
 def parse_strategies(text):
-    """``"random,margin"`` -> {name: strategy}; unknown names raise UsageError."""
+    """``"random,margin"`` -> {name: strategy}.
+
+    Names are case-insensitive, ``-`` stands for ``_``, and the abbreviations of
+    :data:`ABBREVIATIONS` (``qbc``, ``lc``, ``coreset``, ...) are accepted.
+    Every unknown name is reported at once, each with the closest known names
+    (:func:`difflib.get_close_matches`), in one :class:`UsageError`.
+    """
     found = available_strategies()
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
         raise UsageError("--strategies needs at least one strategy name")
-    unknown = [name for name in names if name.lower() not in found]
+    unknown = [name for name in names if _normalize(name) not in found]
     if unknown:
+        known = [*found, *ABBREVIATIONS]
+        described = []
+        for name in unknown:
+            close = difflib.get_close_matches(_normalize(name), known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            described.append(f"{name!r}{hint}")
+        choices = [
+            n for n in _primary_names(found) if not _is_regression_only(found, n)
+        ]
         raise UsageError(
-            f"unknown strategy {unknown[0]!r}; choose from: "
-            + ", ".join(_primary_names(found))
+            f"unknown strateg{'y' if len(unknown) == 1 else 'ies'} "
+            + ", ".join(described)
+            + "; choose from: "
+            + ", ".join(choices)
         )
-    if len(set(names)) != len(names):
+    factories = [found[_normalize(name)] for name in names]
+    if len(set(map(id, factories))) != len(factories):
         raise UsageError(f"--strategies names a strategy twice: {text!r}")
-    return {name: found[name.lower()]() for name in names}
+    return {name: factory() for name, factory in zip(names, factories)}
+
+
+def _is_regression_only(found, name):
+    return _class_name(found[name]) in REGRESSION_ONLY
+
+
+def check_classification_strategies(strategies):
+    """Refuse, all at once, strategies that only make sense for a regressor."""
+    wrong = [
+        f"{name!r} ({type(strategy).__name__})"
+        for name, strategy in strategies.items()
+        if type(strategy).__name__ in REGRESSION_ONLY
+    ]
+    if wrong:
+        raise UsageError(
+            f"strateg{'y' if len(wrong) == 1 else 'ies'} {', '.join(wrong)} "
+            f"{'is' if len(wrong) == 1 else 'are'} for regressors, and skal "
+            "benchmark compares classifiers: drop "
+            f"{'it' if len(wrong) == 1 else 'them'} from --strategies"
+        )
 
 
 # --------------------------------------------------------------------- datasets
@@ -156,16 +242,44 @@ def load_dataset(name, target=None):
     return _load_csv(path, target)
 
 
-def _load_csv(path, target):
+#: Cells read as a missing value (compared in lower case).
+MISSING_CELLS = ("", "na", "n/a", "nan", "null", "none", "?")
+DELIMITERS = ",;\t|"
+FILL_OR_DROP = "every feature needs a number: fill it in or drop the row"
+
+
+def sniff_delimiter(path):
+    """The field delimiter of a CSV file: ``,``, ``;``, tab or ``|``.
+
+    :class:`csv.Sniffer` reads the first 64 KB and picks the candidate that
+    splits every line into the same number of fields; a comma when it cannot
+    tell (a single column, say). Files written where the decimal mark is a
+    comma usually separate fields with ``;``: they are read, and a cell such as
+    ``5,1`` is then reported as a decimal comma.
+    """
     try:
         with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError) as error:
+            sample = handle.read(65536)
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except (csv.Error, OSError, UnicodeDecodeError):
+        return ","
+
+
+def _load_csv(path, target):
+    delimiter = sniff_delimiter(path)
+    rows = []  # (line number, cells) of the non-blank lines
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    rows.append((reader.line_num, row))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise UsageError(f"cannot read {path}: {error}") from None
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
     if len(rows) < 2:
         raise UsageError(f"{path} needs a header line and at least one data row")
-    header = [cell.strip() for cell in rows[0]]
+    header = [cell.strip() for cell in rows[0][1]]
+    rows = rows[1:]
     if target is None:
         target = header[-1]
     if target not in header:
@@ -173,7 +287,7 @@ def _load_csv(path, target):
             f"{path} has no column {target!r}; its columns are: {', '.join(header)}"
         )
     column = header.index(target)
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows:
         if len(row) != len(header):
             raise UsageError(
                 f"{path}, line {line}: {len(row)} fields, the header has {len(header)}"
@@ -181,25 +295,83 @@ def _load_csv(path, target):
     features = [i for i in range(len(header)) if i != column]
     if not features:
         raise UsageError(f"{path} has no feature column besides {target!r}")
-    X = np.empty((len(rows) - 1, len(features)))
-    for j, i in enumerate(features):
-        try:
-            X[:, j] = [float(row[i]) for row in rows[1:]]
-        except ValueError:
-            raise UsageError(
-                f"{path}: column {header[i]!r} is not numeric (every feature "
-                "column must hold numbers)"
-            ) from None
-    if np.isnan(X).any():
-        raise UsageError(f"{path} has missing feature values")
-    labels = [row[column].strip() for row in rows[1:]]
-    if any(label == "" for label in labels):
-        raise UsageError(f"{path}: column {target!r} has empty labels")
-    try:
-        y = np.array([int(label) for label in labels])
-    except ValueError:
-        y = np.array(labels)
+    X = np.empty((len(rows), len(features)))
+    for r, (line, row) in enumerate(rows):
+        for j, i in enumerate(features):
+            X[r, j] = _feature(path, line, header[i], row[i])
+    y = _labels(path, target, [(line, row[column].strip()) for line, row in rows])
+    check_classes(y, path.name, target)
     return X, y, path.name
+
+
+def _feature(path, line, name, cell):
+    """The number in one feature cell; a one-line UsageError naming the cell."""
+    text = cell.strip()
+    if text.lower() in MISSING_CELLS:
+        what = "empty cell" if not text else f"missing value {text!r}"
+        raise UsageError(
+            f"{path}, line {line}, column {name!r}: {what}; {FILL_OR_DROP}"
+        )
+    try:
+        value = float(text)
+    except ValueError:
+        hint = ""
+        if re.fullmatch(r"[+-]?\d+,\d+", text):
+            hint = " (a decimal comma? write numbers with '.' as the decimal mark)"
+        raise UsageError(
+            f"{path}: column {name!r} is not numeric: {text!r} on line {line}{hint}; "
+            "every feature column must hold numbers"
+        ) from None
+    if not math.isfinite(value):
+        raise UsageError(
+            f"{path}, line {line}, column {name!r}: {text!r} is not a finite number; "
+            f"{FILL_OR_DROP}"
+        )
+    return value
+
+
+def _labels(path, target, cells):
+    """Class labels: integers when every label is an integral number, else the
+    strings; a column of real numbers is refused as a regression target."""
+    for line, label in cells:
+        if label == "":
+            raise UsageError(
+                f"{path}, line {line}: column {target!r} has an empty label; give "
+                "every row a label or drop the row"
+            )
+    labels = [label for _, label in cells]
+    try:
+        numbers = np.array([float(label) for label in labels])
+    except ValueError:
+        return np.array(labels)  # class names
+    if np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers)):
+        return numbers.astype(np.int64)
+    distinct = np.unique(numbers[np.isfinite(numbers)])
+    example = next(label for label in labels if not float(label).is_integer())
+    raise UsageError(
+        f"{path}: column {target!r} holds {distinct.size} distinct real numbers "
+        f"(such as {example}), a regression target, but skal benchmark compares "
+        "classifiers: choose a column of class labels with --target"
+    )
+
+
+def check_classes(y, data_name, target):
+    """Every class needs two rows: one may go to the stratified test split."""
+    classes, counts = np.unique(y, return_counts=True)
+    if classes.size < 2:
+        raise UsageError(f"{data_name}: the target has a single class")
+    rare = classes[counts < 2]
+    if rare.size:
+        shown = ", ".join(f"'{label}'" for label in rare[:5])
+        more = f" and {rare.size - 5} more" if rare.size > 5 else ""
+        where = f"column {target!r}" if target else "the target"
+        raise UsageError(
+            f"{data_name}: {where}: class{'es' if rare.size > 1 else ''} {shown}"
+            f"{more} ha{'ve' if rare.size > 1 else 's'} a single row; the "
+            "stratified test split needs at least 2 rows per class: drop or merge "
+            "rare classes"
+        )
+    return classes
 
 
 # ----------------------------------------------------------------------- output
@@ -252,7 +424,22 @@ def write_csv(path, n_labeled, scores):
                     writer.writerow([name, repeat, int(count), repr(float(score))])
 
 
+def _strict(value):
+    """``value`` with NaN and infinities as ``None``: strict JSON (RFC 8259)."""
+    if isinstance(value, dict):
+        return {key: _strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_strict(item) for item in value]
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
 def write_json(path, config, n_labeled, scores, rows):
+    """Scores, summary and configuration as strict JSON: a score or p-value
+    that does not exist (a single repeat, no model yet) is ``null``, not NaN."""
     results = {
         name: {
             "n_labeled": n_labeled[name].tolist(),
@@ -260,20 +447,9 @@ def write_json(path, config, n_labeled, scores, rows):
         }
         for name in scores
     }
-    summary = [
-        {
-            key: (value.tolist() if isinstance(value, np.ndarray) else value)
-            for key, value in row.items()
-        }
-        for row in rows
-    ]
+    document = _strict({"config": config, "results": results, "summary": rows})
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(
-            {"config": config, "results": results, "summary": summary},
-            handle,
-            indent=2,
-            allow_nan=True,
-        )
+        json.dump(document, handle, indent=2, allow_nan=False)
 
 
 # ----------------------------------------------------------------- the command
@@ -348,7 +524,8 @@ def build_parser():
         "--dataset",
         default="digits",
         help=f"{', '.join(BUNDLED)} (scikit-learn's bundled sets) or the path of a "
-        "CSV file with a header line (default: digits)",
+        "CSV file with a header line, numeric features and a class column; its "
+        "delimiter (, ; tab |) is detected (default: digits)",
     )
     bench.add_argument(
         "--target",
@@ -363,7 +540,8 @@ def build_parser():
     bench.add_argument(
         "--strategies",
         default=DEFAULT_STRATEGIES,
-        help="comma-separated strategy names, e.g. random,margin,entropy; an "
+        help="comma-separated strategy names, e.g. random,margin,entropy; "
+        "case-insensitive, with common abbreviations (qbc, lc, coreset, eer); an "
         f"unknown name lists the available ones (default: {DEFAULT_STRATEGIES})",
     )
     bench.add_argument(
@@ -445,7 +623,9 @@ def format_table(rows, baseline, score_name):
                 "-"
                 if summary is None
                 else f"{summary['wins']}/{summary['ties']}/{summary['losses']}",
-                "-" if summary is None else f"{summary['p_value']:.3f}",
+                "-"
+                if summary is None or not np.isfinite(summary["p_value"])
+                else f"{summary['p_value']:.3f}",
                 f"{row['seconds']:.1f} s",
             ]
         )
@@ -463,6 +643,61 @@ def format_table(rows, baseline, score_name):
     return "\n".join(out)
 
 
+def check_budget(args, n_rows):
+    """Refuse a budget that leaves no loop after the initial set.
+
+    The pool is what the stratified split leaves for training, as in
+    :class:`~sklearn.model_selection.StratifiedShuffleSplit`; a fractional
+    budget is taken of it, as :func:`~skal.model_selection.active_learning_curve`
+    does.
+    """
+    pool = n_rows - math.ceil(args.test_size * n_rows)
+    split = f"{pool}-row pool left by --test-size {args.test_size:g}"
+    if args.n_initial >= pool:
+        raise UsageError(
+            f"--n-initial {args.n_initial} takes the whole {split}: lower "
+            f"--n-initial below {pool}"
+        )
+    budget = args.budget
+    if isinstance(budget, float):
+        budget = max(1, math.floor(budget * pool))
+    if min(budget, pool) <= args.n_initial:
+        of_pool = f" ({budget} labels of the {split})" if budget != args.budget else ""
+        raise UsageError(
+            f"--budget {args.budget}{of_pool} leaves no loop after the "
+            f"{args.n_initial} initial labels (--n-initial): raise --budget above "
+            f"{args.n_initial} or lower --n-initial"
+        )
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+def _run_error(error, learners, X, y, args, curve):
+    """A RunError naming the strategies that fail, found by running each alone.
+
+    The joint run stops at the first failing campaign without saying whose it
+    was; each strategy then runs one repeat on its own (the same first split
+    and seed), and every one that fails is named with its error's first line.
+    """
+    failed = []
+    for name, learner in learners.items():
+        try:
+            active_learning_curve(learner, X, y, n_repeats=1, **{**curve, "n_jobs": 1})
+        except (ValueError, TypeError) as own:
+            strategy = type(learner.query_strategy).__name__
+            failed.append(f"strategy {name!r} ({strategy}) failed: {_first_line(own)}")
+    if not failed:
+        return RunError(f"the run failed: {_first_line(error)}")
+    return RunError(
+        "; ".join(failed)
+        + f"; drop {'it' if len(failed) == 1 else 'them'} from --strategies or "
+        "choose another --estimator than " + args.estimator
+    )
+
+
 def benchmark(args, stdout, stderr):
     X, y, data_name = load_dataset(args.dataset, args.target)
     estimators = _estimators()
@@ -472,10 +707,10 @@ def benchmark(args, stdout, stderr):
             + ", ".join(estimators)
         )
     strategies = parse_strategies(args.strategies)
+    check_classification_strategies(strategies)
     check_outputs(args.output)
-    classes = np.unique(y)
-    if classes.size < 2:
-        raise UsageError(f"{data_name}: the target has a single class")
+    classes = check_classes(y, data_name, args.target)
+    check_budget(args, len(y))
     estimator = estimators[args.estimator]
     learners = {
         name: ActiveLearner(
@@ -496,22 +731,26 @@ def benchmark(args, stdout, stderr):
             f"test split {args.test_size:g}, {args.n_initial} random initial labels, "
             f"batch size {args.batch_size}, budget {args.budget}\n"
         )
+        delimiter = "," if args.dataset in BUNDLED else sniff_delimiter(args.dataset)
+        if delimiter != ",":
+            stdout.write(f"read {data_name} with delimiter {delimiter!r}\n")
         stdout.flush()
     progress = None
     if not args.quiet and stderr.isatty():
         progress = ProgressBar(stderr)
     start = time.perf_counter()
-    n_labeled, scores, times = active_learning_curve(
-        learners,
-        X,
-        y,
-        test_size=args.test_size,
-        n_repeats=args.repeats,
-        n_jobs=args.n_jobs,
-        random_state=args.seed,
-        return_times=True,
-        progress=progress,
-    )
+    curve = {
+        "test_size": args.test_size,
+        "n_jobs": args.n_jobs,
+        "random_state": args.seed,
+        "return_times": True,
+    }
+    try:
+        n_labeled, scores, times = active_learning_curve(
+            learners, X, y, n_repeats=args.repeats, progress=progress, **curve
+        )
+    except (ValueError, TypeError) as error:
+        raise _run_error(error, learners, X, y, args, curve) from error
     wall = time.perf_counter() - start
     rows = summarize_learning_curves(n_labeled, scores, baseline=baseline)
     for row in rows:
@@ -550,6 +789,9 @@ def main(argv=None):
     except UsageError as error:
         sys.stderr.write(f"skal: error: {error}\n")
         return 2
+    except RunError as error:
+        sys.stderr.write(f"skal: error: {error}\n")
+        return 1
     except (ValueError, OSError) as error:
         # scikit-learn's own refusals (say, a continuous target given to a
         # classifier) are the data's problem, not a crash: one line, not a trace

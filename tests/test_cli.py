@@ -194,7 +194,7 @@ def test_a_continuous_target_is_refused_in_one_line(capsys, tmp_path):
     rows = np.column_stack([rng.normal(size=(60, 2)), rng.normal(size=60)])
     path = write_csv(tmp_path / "reg.csv", ["a", "b", "y"], rows.tolist())
     status, _, err = run(capsys, "--dataset", path)
-    assert status == 1
+    assert status == 2  # refused before any run (see the test of issue 10 below)
     assert err.count("\n") == 1
     assert "Traceback" not in err
 
@@ -259,3 +259,230 @@ def test_python_dash_m_skal_is_the_same_command():
     assert done.returncode == 2
     assert done.stderr.startswith("skal: error: dataset 'nowhere.csv'")
     assert "Traceback" not in done.stderr
+
+
+# ----------------------------------------------- issue 10: one-line errors
+def one_line_error(err):
+    """The message of a one-line ``skal: error:`` report (no traceback)."""
+    assert "Traceback" not in err
+    assert err.count("\n") == 1, err
+    assert err.startswith("skal: error: ")
+    return err
+
+
+def refuse_nan(constant):
+    raise ValueError(f"not strict JSON: {constant}")
+
+
+def test_one_repeat_writes_strict_json(capsys, tmp_path):
+    path = tmp_path / "one.json"
+    status, _, err = run(
+        capsys, "--repeats", "1", "--strategies", "random,margin", "--output", str(path)
+    )
+    assert status == 0, err
+    # NaN, Infinity and -Infinity are not JSON; a strict reader refuses them
+    data = json.loads(path.read_text(), parse_constant=refuse_nan)
+    margin = data["summary"][1]
+    assert margin["name"] == "margin"
+    assert margin["vs_baseline"]["p_value"] is None  # no test on a single pair
+    assert margin["vs_baseline"]["n_repeats"] == 1
+    assert data["results"]["margin"]["n_labeled"] == [10, 20, 30]
+
+
+def test_one_repeat_prints_no_nan_p_value(capsys):
+    status, out, _ = run(capsys, "--repeats", "1", "--strategies", "random,margin")
+    assert status == 0
+    assert "nan" not in out
+    assert table_rows(out)["margin"][8] == "-"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--budget", "5"], "--budget 5 leaves no loop after the 10 initial labels"),
+        (["--budget", "10"], "--budget 10 leaves no loop after the 10 initial labels"),
+        (["--n-initial", "200", "--budget", "300"], "--n-initial 200"),
+        (["--budget", "0.05"], "--budget 0.05"),
+    ],
+)
+def test_a_budget_without_a_loop_is_refused(capsys, args, message):
+    status, _, err = run(capsys, *args)
+    assert status == 2
+    one_line_error(err)
+    assert message in err
+    assert "raise --budget" in err or "lower --n-initial" in err
+
+
+def test_a_regression_target_in_a_csv_is_named(capsys, tmp_path):
+    rng = np.random.RandomState(0)
+    rows = np.column_stack([rng.normal(size=(60, 2)), rng.normal(size=60)])
+    path = write_csv(tmp_path / "reg.csv", ["a", "b", "price"], rows.tolist())
+    status, _, err = run(capsys, "--dataset", path)
+    assert status == 2
+    one_line_error(err)
+    assert "column 'price'" in err
+    assert "regression target" in err
+    assert "--target" in err
+
+
+def test_integral_float_labels_are_classes(capsys, tmp_path):
+    X, y = load_iris(return_X_y=True)
+    path = write_csv(
+        tmp_path / "f.csv", ["a", "b", "c", "d", "y"], np.column_stack([X, y]).tolist()
+    )  # labels written as 0.0, 1.0, 2.0
+    status, out, err = run(capsys, "--dataset", path, "--strategies", "random")
+    assert status == 0, err
+    assert "3 classes" in out
+    from skal.cli import load_dataset
+
+    _, y_read, _ = load_dataset(path)
+    assert y_read.dtype.kind == "i"  # 1.0 is the class 1, not the string "1.0"
+    np.testing.assert_array_equal(y_read, y)
+
+
+def test_a_class_with_one_row_is_named(capsys, tmp_path):
+    X, y = load_iris(return_X_y=True)
+    y = y.copy()
+    y[0] = 7  # a class of a single row cannot be split into pool and test
+    path = write_csv(
+        tmp_path / "rare.csv", ["a", "b", "c", "d", "y"], np.column_stack([X, y])
+    )
+    status, _, err = run(capsys, "--dataset", path)
+    assert status == 2
+    one_line_error(err)
+    assert "column 'y'" in err and "'7'" in err and "single row" in err
+
+
+@pytest.mark.parametrize(
+    "cell, message",
+    [
+        ("", "line 4, column 'b': empty cell"),
+        ("nan", "line 4, column 'b': missing value 'nan'"),
+        ("NA", "line 4, column 'b': missing value 'NA'"),
+        ("x1", "column 'b' is not numeric: 'x1' on line 4"),
+    ],
+)
+def test_a_bad_feature_cell_names_its_line_and_column(capsys, tmp_path, cell, message):
+    rows = [[0.1 * i, 0.2 * i, i % 2] for i in range(40)]
+    rows[2][1] = cell  # line 4 of the file: the header is line 1
+    path = write_csv(tmp_path / "holes.csv", ["a", "b", "label"], rows)
+    status, _, err = run(capsys, "--dataset", path)
+    assert status == 2
+    one_line_error(err)
+    assert message in err
+    assert "fill it in or drop the row" in err or "every feature" in err
+
+
+def semicolon_file(path, decimal=".", header="a;b;c;d;species"):
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    lines = [header]
+    for row, name in zip(X, names):
+        lines.append(";".join([*(f"{v:.1f}".replace(".", decimal) for v in row), name]))
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_a_semicolon_separated_file_is_sniffed(capsys, tmp_path):
+    path = semicolon_file(tmp_path / "semi.csv")
+    status, out, err = run(capsys, "--dataset", path, "--strategies", "random")
+    assert status == 0, err
+    assert "semi.csv (150 rows, 4 features, 3 classes)" in out
+    assert "delimiter ';'" in out
+    # the same numbers as the comma-separated file
+    X, y = load_iris(return_X_y=True)
+    from skal.cli import load_dataset
+
+    X_read, y_read, _ = load_dataset(path)
+    np.testing.assert_allclose(X_read, np.round(X, 1))
+    assert y_read[0] == "setosa"
+
+
+def test_decimal_commas_are_named(capsys, tmp_path):
+    path = semicolon_file(tmp_path / "comma.csv", decimal=",")
+    status, _, err = run(capsys, "--dataset", path)
+    assert status == 2
+    one_line_error(err)
+    assert "column 'a' is not numeric: '5,1' on line 2" in err
+    assert "decimal comma" in err
+
+
+def test_every_unknown_strategy_is_reported_with_a_suggestion(capsys):
+    status, _, err = run(capsys, "--strategies", "marginn,random,entopy,kcentre")
+    assert status == 2
+    one_line_error(err)
+    assert "unknown strategies 'marginn' (did you mean 'margin'?)" in err
+    assert "'entopy' (did you mean 'entropy'?)" in err
+    assert "'kcentre' (did you mean 'kcenter'?)" in err
+    assert "choose from:" in err
+
+
+@pytest.mark.parametrize(
+    "alias, expected",
+    [
+        ("qbc", "QueryByCommittee"),
+        ("QBC", "QueryByCommittee"),
+        ("lc", "least_confident"),
+        ("least-confident", "least_confident"),
+        ("max_entropy", "entropy"),
+        ("coreset", "KCenterGreedy"),
+        ("eer", "ExpectedErrorReduction"),
+        ("albl", None),  # a wrapper that needs arguments: not reachable by name
+    ],
+)
+def test_common_abbreviations(alias, expected):
+    from skal.cli import UsageError, parse_strategies
+
+    if expected is None:
+        with pytest.raises(UsageError, match=alias):
+            parse_strategies(alias)
+        return
+    (strategy,) = parse_strategies(alias).values()
+    if expected in ("least_confident", "entropy"):
+        assert strategy.measure == expected
+    else:
+        assert type(strategy).__name__ == expected
+
+
+def test_a_strategy_named_twice_through_an_alias_is_refused(capsys):
+    status, _, err = run(capsys, "--strategies", "qbc,committee")
+    assert status == 2
+    assert "names a strategy twice" in one_line_error(err)
+
+
+@pytest.mark.parametrize(
+    "names", ["predictive_std", "greedy_target", "improved", "random,greedy_target"]
+)
+def test_regression_strategies_are_refused_on_the_classification_benchmark(
+    capsys, names
+):
+    status, _, err = run(capsys, "--strategies", names)
+    assert status == 2
+    one_line_error(err)
+    assert "for regressors" in err
+    assert names.split(",")[-1] in err
+
+
+class ExplodingStrategy(RandomSampling):
+    """Raises from inside the run, as a strategy that does not fit the model."""
+
+    requires_model = True
+
+    def select(self, context, n_instances):
+        raise TypeError("ExplodingStrategy needs\nsomething this model lacks")
+
+
+def test_a_strategy_failing_in_the_run_is_named_in_one_line(capsys, monkeypatch):
+    from skal import cli
+
+    found = cli.available_strategies()
+    monkeypatch.setattr(
+        cli, "available_strategies", lambda: {**found, "exploding": ExplodingStrategy}
+    )
+    status, _, err = run(capsys, "--strategies", "random,exploding,margin")
+    assert status == 1
+    one_line_error(err)
+    assert "strategy 'exploding' (ExplodingStrategy) failed" in err
+    assert "TypeError: ExplodingStrategy needs" in err
+    assert "something this model lacks" not in err  # first line only
+    assert "random" not in err.split("failed")[0]
