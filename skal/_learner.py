@@ -938,7 +938,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 f"{y.shape[0] if y.ndim else 'a scalar'}."
             )
         if n_expected == 0:
-            raise ValueError("No rows given: pass at least one row and its label.")
+            raise ValueError(
+                "No rows given (X or indices, and y, are empty): pass at least "
+                "one row and its label."
+            )
         if np.any(self._missing(y)):
             raise ValueError("y contains missing labels; give every row a label.")
         return conform_labels(y, self._label_example())

@@ -16,35 +16,13 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import check_random_state
 
-from .utils._model_outputs import predict_proba_or_softmax
+from .utils._model_outputs import softmax_of_decision
 from .utils._validation import check_in, check_int
 
 METHODS = ("self_confidence", "normalized_margin")
-
-
-class _ProbaOrSoftmax(ClassifierMixin, BaseEstimator):
-    """Wraps a classifier so ``predict_proba`` exists (a softmax of
-    ``decision_function`` without it), for ``cross_val_predict``."""
-
-    def __init__(self, estimator):
-        self.estimator = estimator
-
-    def fit(self, X, y):
-        self.estimator_ = clone(self.estimator).fit(X, y)
-        self.classes_ = self.estimator_.classes_
-        return self
-
-    def predict_proba(self, X):
-        return predict_proba_or_softmax(self.estimator_, X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags = get_tags(self.estimator).input_tags
-        return tags
 
 
 def label_scores(proba, y_positions, method="self_confidence"):
@@ -151,14 +129,15 @@ def suspicious_labels(
         from sklearn.model_selection import KFold
 
         folds = KFold(n_splits=n_splits, shuffle=True, random_state=folds.random_state)
-    proba = cross_val_predict(
-        _ProbaOrSoftmax(estimator),
-        X,
-        y,
-        cv=folds,
-        method="predict_proba",
-        n_jobs=n_jobs,
-    )
+    if hasattr(estimator, "predict_proba"):
+        proba = cross_val_predict(
+            estimator, X, y, cv=folds, method="predict_proba", n_jobs=n_jobs
+        )
+    else:  # a softmax of the decision function, as the strategies do
+        scores = cross_val_predict(
+            estimator, X, y, cv=folds, method="decision_function", n_jobs=n_jobs
+        )
+        proba = softmax_of_decision(scores)
     quality = label_scores(proba, y_positions, method)
     suspicion = (1.0 - quality) if method == "self_confidence" else -quality
     order = np.argsort(-suspicion, kind="stable")

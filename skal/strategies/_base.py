@@ -232,7 +232,9 @@ class QueryContext:
         pickled (the labeled rows travel, taken out of the pool once). Pickling
         a context pickles this copy.
         """
-        return replace(self, X=None, pool_indices=np.empty(0, dtype=np.intp))
+        return replace(
+            self, X=None, pool_indices=np.empty(0, dtype=np.intp), outputs=None
+        )
 
     def __reduce__(self):
         light = self if self.X is None else self.light()

@@ -27,7 +27,13 @@ def predict_proba_or_softmax(estimator, X):
             f"{type(estimator).__name__} has neither predict_proba nor "
             "decision_function: uncertainty cannot be measured."
         )
-    scores = np.asarray(estimator.decision_function(X), dtype=float)
+    return softmax_of_decision(estimator.decision_function(X))
+
+
+def softmax_of_decision(scores):
+    """Probabilities from decision values: a sigmoid for a binary 1-D
+    ``decision_function`` (``[1 - sigmoid(d), sigmoid(d)]``), else a softmax."""
+    scores = np.asarray(scores, dtype=float)
     if scores.ndim == 1:
         positive = expit(scores)
         return np.column_stack([1.0 - positive, positive])
@@ -56,8 +62,8 @@ class PoolOutputs:
     -----
     Memory, when enabled: one output per stored row for each kind asked for
     (``n_rows x n_classes`` floats for probabilities). Thread-safe: chunks scored
-    in threads fill disjoint rows. A pickled memo is empty and disabled, so a
-    worker process never receives (nor fills) it.
+    in threads fill disjoint rows. A pickled memo is empty: a worker process
+    never receives the remembered outputs, and what it fills is not sent back.
     """
 
     def __init__(self, estimator, n_rows, enabled=True):
@@ -94,4 +100,4 @@ class PoolOutputs:
         return values
 
     def __reduce__(self):
-        return (PoolOutputs, (self.estimator, self.n_rows, False))
+        return (PoolOutputs, (self.estimator, self.n_rows, self.enabled))
