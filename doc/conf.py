@@ -63,7 +63,15 @@ sphinx_gallery_conf = {
 # Pages written alongside the code (benchmarks, the adaptive loop, scaling)
 # join the table of contents when they exist, so that a build never refers to
 # a page that is not there yet.
-OPTIONAL_PAGES = ["benchmarks_strategies", "adaptive", "scaling"]
+OPTIONAL_PAGES = [
+    "benchmarks_strategies",
+    "adaptive",
+    "scaling",
+    "oracles",
+    "stream",
+    "labeling",
+    "errors",
+]
 
 
 # The API reference lists each module's ``__all__`` (classes and functions), so
@@ -73,6 +81,9 @@ API_MODULES = [
     "skal.strategies",
     "skal.schedules",
     "skal.stopping",
+    "skal.oracles",
+    "skal.label_quality",
+    "skal.stream",
     "skal.model_selection",
     "skal.metrics",
     "skal.plotting",

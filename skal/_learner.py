@@ -60,10 +60,6 @@ class _KeepProgress(Exception):
         self.error = error
 
 
-class OracleError(RuntimeError):
-    """An oracle failed; the message names it and the rows it was asked."""
-
-
 class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
     """Active learning around any scikit-learn estimator.
 
@@ -841,20 +837,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 )
         oracle = as_oracle(oracle)
         name = oracle.display_name
-        try:
-            answers = oracle.answer(take_rows(self._X, indices), indices)
-        except Exception as error:
-            raise OracleError(
-                f"The oracle {name} failed on rows {indices[:10].tolist()}"
-                f"{' ...' if indices.size > 10 else ''}: {type(error).__name__}: "
-                f"{error}"
-            ) from error
-        if len(answers.labels) != indices.size:
-            raise ValueError(
-                f"The oracle {name} returned {len(answers.labels)} labels for "
-                f"{indices.size} rows; it must answer one label (or None to "
-                "abstain) per row."
-            )
+        answers = oracle.answer(take_rows(self._X, indices), indices)
         answered = answers.answered.copy()
         given = answers.labels[answered]
         answered[answered] = ~self._missing(np.asarray(given.tolist()))

@@ -29,6 +29,7 @@ from . import ActiveLearner, __version__
 from . import strategies as strategies_module
 from .metrics import summarize_learning_curves
 from .model_selection import active_learning_curve
+from .stream._evaluation import add_stream_arguments, run_stream_benchmark
 
 BUNDLED = ("digits", "breast_cancer", "wine", "iris")
 DEFAULT_STRATEGIES = "random,least_confident,margin,entropy"
@@ -594,6 +595,7 @@ def build_parser():
     bench.add_argument(
         "--quiet", action="store_true", help="no progress bar and no header"
     )
+    add_stream_arguments(bench)
     return parser
 
 
@@ -699,6 +701,8 @@ def _run_error(error, learners, X, y, args, curve):
 
 
 def benchmark(args, stdout, stderr):
+    if args.stream:
+        return run_stream_benchmark(args, stdout, stderr)
     X, y, data_name = load_dataset(args.dataset, args.target)
     estimators = _estimators()
     if args.estimator not in estimators:

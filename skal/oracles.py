@@ -36,6 +36,10 @@ from .utils._model_outputs import predict_proba_or_softmax
 from .utils._validation import InstanceOf, Interval, Predicate, validate_params
 
 
+class OracleError(RuntimeError):
+    """An oracle failed; the message names it and the rows it was asked."""
+
+
 @dataclass(frozen=True)
 class Answers:
     """One oracle call's answers, row by row.
@@ -125,10 +129,23 @@ class Oracle(BaseEstimator):
             if table:
                 validate_params(self, table)
         indices = np.asarray(indices)
+        name = self.display_name
+        try:
+            raw = list(self._ask(X_rows, indices))
+        except Exception as error:
+            raise OracleError(
+                f"The oracle {name} failed on rows {indices[:10].tolist()}"
+                f"{' ...' if indices.size > 10 else ''}: {type(error).__name__}: "
+                f"{error}"
+            ) from error
+        if len(raw) != len(indices):
+            raise ValueError(
+                f"The oracle {name} returned {len(raw)} labels for {len(indices)} "
+                "rows; it must answer one label (or None to abstain) per row."
+            )
         labels = np.empty(len(indices), dtype=object)
         labels[:] = [
-            label.item() if isinstance(label, np.generic) else label
-            for label in self._ask(X_rows, indices)
+            label.item() if isinstance(label, np.generic) else label for label in raw
         ]
         answered = ~abstained(labels)
         labels[~answered] = None
@@ -375,6 +392,10 @@ class ModelOracle(Oracle):
         self.name = name
         self.cost = cost
 
+    def __sklearn_clone__(self):
+        # the model is an input, already fitted: a clone shares it unfitted-free
+        return type(self)(**self.get_params(deep=False))
+
     def _ask(self, X_rows, indices):
         proba = predict_proba_or_softmax(self.estimator, X_rows)
         best = proba.argmax(axis=1)
@@ -499,6 +520,7 @@ def as_oracle(oracle):
 
 
 __all__ = [
+    "OracleError",
     "Answers",
     "Oracle",
     "SimulatedOracle",

@@ -486,3 +486,27 @@ def test_a_strategy_failing_in_the_run_is_named_in_one_line(capsys, monkeypatch)
     assert "TypeError: ExplodingStrategy needs" in err
     assert "something this model lacks" not in err  # first line only
     assert "random" not in err.split("failed")[0]
+
+
+def test_benchmark_stream(capsys):
+    assert (
+        main(
+            [
+                "benchmark",
+                "--stream",
+                "--dataset",
+                "breast_cancer",
+                "--rules",
+                "random,variable",
+                "--repeats",
+                "2",
+                "--chunk-size",
+                "50",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["rule", "prequential", "accuracy"]
+    assert [line.split()[0] for line in lines[1:3]] == ["random", "variable"]
