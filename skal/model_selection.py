@@ -11,6 +11,7 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit, check_
 from sklearn.utils import check_random_state
 
 from ._learner import ActiveLearner
+from .oracles import SimulatedOracle, as_oracle
 from .schedules import label_counts
 from .strategies import RandomSampling
 from .utils._rows import as_indexable, n_rows, take_rows
@@ -31,6 +32,7 @@ def active_learning_curve(
     n_jobs=None,
     random_state=None,
     return_times=False,
+    return_costs=False,
     progress=None,
 ):
     """Test scores after every loop of simulated active-learning campaigns.
@@ -88,6 +90,14 @@ def active_learning_curve(
         Also return the cumulative seconds spent querying and training at each
         point.
 
+    return_costs : bool, default=False
+        Also return the cumulative labeling cost at each point (returned
+        after the times when both are asked for): what the learner's
+        ``oracle`` charged (1 per label for the simulation's known labels).
+        Plot scores against costs to compare, say, an
+        :class:`~skal.oracles.OracleChain` of a cheap model and a person with
+        the person alone.
+
     progress : callable or None, default=None
         Called as ``progress(n_done, n_total)`` each time a campaign ends.
 
@@ -105,8 +115,18 @@ def active_learning_curve(
     times : ndarray of shape (n_points, n_repeats), or dict of them
         Only with ``return_times=True``: cumulative query and training seconds.
 
+    costs : ndarray of shape (n_points, n_repeats), or dict of them
+        Only with ``return_costs=True``: cumulative labeling cost.
+
     Notes
     -----
+    Each campaign asks the learner's ``oracle`` (``None``: the known labels),
+    the initial set included. An oracle is asked with row indices of the
+    repeat's pool, so one that answers from labels should be
+    :class:`~skal.oracles.SimulatedOracle` ``()`` (bound to each repeat's
+    pool labels, possibly inside a :class:`~skal.oracles.NoisyOracle` or an
+    :class:`~skal.oracles.OracleChain`); a :class:`~skal.oracles.ModelOracle`
+    reads the rows themselves.
     A learner's ``stopping`` criterion is not applied: every campaign runs to
     the budget, so the curves show what stopping earlier would have cost.
     A ``budget`` given as a fraction is taken of the smallest pool over the
@@ -187,16 +207,22 @@ def active_learning_curve(
         name: np.empty((len(p["n_labeled"]), len(splits))) for name, p in plans.items()
     }
     times = {name: np.empty_like(value) for name, value in scores.items()}
-    for done, ((name, repeat), (run_scores, run_times)) in enumerate(
+    costs = {name: np.empty_like(value) for name, value in scores.items()}
+    for done, ((name, repeat), (run_scores, run_times, run_costs)) in enumerate(
         zip(tasks, parallel(jobs), strict=True), start=1
     ):
         scores[name][:, repeat] = run_scores
         times[name][:, repeat] = run_times
+        costs[name][:, repeat] = run_costs
         if progress is not None:
             progress(done, len(tasks))
 
     n_labeled = {name: plan["n_labeled"] for name, plan in plans.items()}
-    result = (n_labeled, scores, times) if return_times else (n_labeled, scores)
+    result = (n_labeled, scores)
+    if return_times:
+        result += (times,)
+    if return_costs:
+        result += (costs,)
     if single:
         result = tuple(part["learner"] for part in result)
     return result
@@ -300,22 +326,28 @@ def _campaign(learner, plan, X, y, split, initial, unlabeled, marker, seed, scor
     X_test, y_test = take_rows(X, test), y[test]
     scorer = check_scoring(learner.estimator, scoring=scoring)
     initial = initial[: plan["n_initial"]]
-    y_start = unlabeled[train].copy()
-    y_start[initial] = y_pool[initial]
+    oracle = as_oracle(learner.oracle) if learner.oracle is not None else None
+    if oracle is None:
+        oracle = SimulatedOracle(y_pool)
+    elif oracle.uses_simulation_truth():
+        oracle = oracle.with_truth(y_pool)
     model = clone(learner).set_params(
-        budget=None, missing_label=marker, random_state=seed
+        budget=None, missing_label=marker, random_state=seed, oracle=None
     )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="No model could be trained")
-        model.fit(X_pool, y_start)
+        model.fit(X_pool, unlabeled[train])
+        if len(initial):
+            model.ask(initial, oracle=oracle)
 
-    scores, times = [], []
+    scores, times, costs = [], [], []
 
     def record():
         estimator = model.estimator_
         score = np.nan if estimator is None else scorer(estimator, X_test, y_test)
         scores.append(float(score))
         times.append(sum(h["query_seconds"] + h["fit_seconds"] for h in model.history_))
+        costs.append(model.label_cost_)
 
     counts = plan["n_labeled"]
     if len(initial):
@@ -324,6 +356,10 @@ def _campaign(learner, plan, X, y, split, initial, unlabeled, marker, seed, scor
         counts = np.concatenate([[0], counts])
     for n in np.diff(counts):
         rows = model.query(n_instances=int(n))
-        model.label(rows, y_pool[rows])
+        model.ask(rows, oracle=oracle)
         record()
-    return np.asarray(scores, dtype=float), np.asarray(times, dtype=float)
+    return (
+        np.asarray(scores, dtype=float),
+        np.asarray(times, dtype=float),
+        np.asarray(costs, dtype=float),
+    )
