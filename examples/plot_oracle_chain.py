@@ -22,6 +22,7 @@ The smoke run takes a few seconds; ``SKAL_EXAMPLES_FULL=1`` runs 10 repeats.
 import os
 
 import matplotlib.pyplot as plt
+import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 
