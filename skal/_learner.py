@@ -844,7 +844,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         labels = np.asarray(answers.labels[answered].tolist())
         try:
             if labels.size:
-                labels = self._check_new_labels(labels, labels.size)
+                labels = self._check_new_labels(labels, len(labels))
                 self._grown_classes(labels, self._refit_mode())
         except (TypeError, ValueError) as error:
             raise ValueError(

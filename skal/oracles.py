@@ -228,7 +228,7 @@ class SimulatedOracle(Oracle):
                 "SimulatedOracle() without y answers from the y given to fit; "
                 "give it y=... to use it on its own."
             )
-        return np.asarray(truth, dtype=object)[indices]
+        return np.asarray(truth)[indices]
 
 
 class NoisyOracle(Oracle):
