@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ._delegation import DelegatesToModel, copy_input_tags, estimator_has
 from ._labeled_set import LabeledSet
 from ._query import QueriedRows, QueryRecord, query_record_of
 from ._training import Trainer, warm_start_params
@@ -39,19 +40,6 @@ from .utils._validation import check_in, check_int, missing_mask, resolve_size
 REFIT_OPTIONS = ("full", "partial", "warm_start", "auto")
 
 
-def _estimator_has(attr):
-    """Whether the fitted estimator (or, before ``fit``, the given one) has ``attr``."""
-
-    def check(self):
-        estimator = getattr(self, "estimator_", None)
-        if estimator is None:
-            estimator = self.estimator
-        getattr(estimator, attr)  # raises AttributeError, as available_if expects
-        return True
-
-    return check
-
-
 class _KeepProgress(Exception):
     """Carries a real campaign's error past ``fit``'s rollback."""
 
@@ -60,7 +48,7 @@ class _KeepProgress(Exception):
         self.error = error
 
 
-class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
+class ActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
     """Active learning around any scikit-learn estimator.
 
     The learner repeats one loop: a query strategy SELECTs rows of the unlabeled
@@ -1114,7 +1102,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             random_state=self._rng,
         )
 
-    @available_if(_estimator_has("partial_fit"))
+    @available_if(estimator_has("partial_fit"))
     def partial_fit(self, X, y, classes=None):
         """Learn labeled rows incrementally, with the estimator's ``partial_fit``.
 
@@ -1385,48 +1373,15 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         return getattr(estimator, name)
 
     # -------------------------------------------------------------- delegation
-    @available_if(_estimator_has("predict"))
-    def predict(self, X, **params):
-        """Predict with the trained estimator."""
-        return self._model().predict(X, **params)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X, **params):
-        """Class probabilities from the trained estimator."""
-        return self._model().predict_proba(X, **params)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X, **params):
-        """Log class probabilities from the trained estimator."""
-        return self._model().predict_log_proba(X, **params)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X, **params):
-        """Decision function of the trained estimator."""
-        return self._model().decision_function(X, **params)
-
-    @available_if(_estimator_has("transform"))
+    @available_if(estimator_has("transform"))
     def transform(self, X, **params):
         """Transform with the trained estimator."""
         return self._model().transform(X, **params)
 
-    @available_if(_estimator_has("score"))
-    def score(self, X, y, **params):
-        """Score of the trained estimator on ``(X, y)`` (its own ``score``)."""
-        return self._model().score(X, y, **params)
-
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
+        tags, inner = copy_input_tags(super().__sklearn_tags__(), self.estimator)
         tags.regressor_tags = inner.regressor_tags
-        tags.target_tags.required = True
         tags.target_tags.multi_output = inner.target_tags.multi_output
         tags.target_tags.single_output = inner.target_tags.single_output
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        tags.input_tags.string = inner.input_tags.string
         tags.input_tags.pairwise = inner.input_tags.pairwise
-        tags.input_tags.positive_only = inner.input_tags.positive_only
         return tags

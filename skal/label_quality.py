@@ -43,6 +43,12 @@ def label_scores(proba, y_positions, method="self_confidence"):
     -------
     quality : ndarray of shape (n_rows,)
         Low means suspicious.
+
+    References
+    ----------
+    .. [1] C. G. Northcutt, L. Jiang and I. L. Chuang. "Confident Learning:
+       Estimating Uncertainty in Dataset Labels". Journal of Artificial
+       Intelligence Research 70, pp. 1373-1411, 2021.
     """
     check_in("method", method, METHODS)
     rows = np.arange(len(y_positions))
@@ -95,6 +101,12 @@ def suspicious_labels(
     scores : ndarray of float
         Their suspicion: ``1 - p(given label)`` for ``"self_confidence"``,
         minus the normalized margin otherwise. Larger is more suspicious.
+
+    References
+    ----------
+    .. [1] C. G. Northcutt, L. Jiang and I. L. Chuang. "Confident Learning:
+       Estimating Uncertainty in Dataset Labels". Journal of Artificial
+       Intelligence Research 70, pp. 1373-1411, 2021.
 
     Examples
     --------

@@ -3,12 +3,11 @@
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_random_state, get_tags
-from sklearn.utils.metaestimators import available_if
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._learner import _estimator_has
-from ..strategies._uncertainty import predict_proba_or_softmax
+from .._delegation import DelegatesToModel, copy_input_tags
+from ..utils._model_outputs import predict_proba_or_softmax
 from ..utils._rows import as_indexable, concat_rows, n_rows, take_rows
 from ..utils._validation import check_int
 from ._budget import BudgetManager, EstimatedBudget
@@ -16,7 +15,7 @@ from ._model import ModelUpdate, owned_rows
 from ._rules import StreamRule, VariableUncertainty
 
 
-class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
+class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
     """Stream-based active learning around a scikit-learn classifier.
 
     Rows arrive in chunks and are never stored as a pool. For each chunk,
@@ -644,40 +643,6 @@ class StreamActiveLearner(MetaEstimatorMixin, BaseEstimator):
             )
         return self.estimator_
 
-    # -------------------------------------------------------------- delegation
-    @available_if(_estimator_has("predict"))
-    def predict(self, X, **params):
-        """Predict with the trained model."""
-        return self._model().predict(X, **params)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X, **params):
-        """Class probabilities from the trained model."""
-        return self._model().predict_proba(X, **params)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X, **params):
-        """Log class probabilities from the trained model."""
-        return self._model().predict_log_proba(X, **params)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X, **params):
-        """Decision function of the trained model."""
-        return self._model().decision_function(X, **params)
-
-    @available_if(_estimator_has("score"))
-    def score(self, X, y, **params):
-        """Score of the trained model on ``(X, y)`` (its own ``score``)."""
-        return self._model().score(X, y, **params)
-
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.target_tags.required = True
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        tags.input_tags.string = inner.input_tags.string
-        tags.input_tags.positive_only = inner.input_tags.positive_only
+        tags, _ = copy_input_tags(super().__sklearn_tags__(), self.estimator)
         return tags

@@ -23,8 +23,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import ndtri
 from sklearn.base import BaseEstimator
 
-from ..strategies._base import check_in
 from ..strategies._uncertainty import UNCERTAINTY, least_confident
+from ..utils._validation import check_in
 
 
 def _check_real(name, value, low, high, *, low_open=True, high_open=False):
