@@ -1207,6 +1207,10 @@ class ActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
         self : ActiveLearner
         """
         check_is_fitted(self)
+        n = len(ids) if hasattr(ids, "__len__") else 0
+        return self._relabel(ids, y, answers=({"user": n}, float(n), None))
+
+    def _relabel(self, ids, y, *, answers):
         ids = np.asarray(ids)
         if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
             raise ValueError("ids must be a 1-D array of labeled row ids.")
@@ -1236,7 +1240,7 @@ class ActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
             mode=None,
             record=None,
             indices=None,
-            answers=({"user": ids.size}, float(ids.size), None),
+            answers=answers,
             fresh=True,
             extra={"ids": ids.copy(), "old_labels": old, "new_labels": y.copy()},
         )
@@ -1270,8 +1274,8 @@ class ActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
             if answers.answered[k] and answers.labels[k] != current[k]
         ]
         new = np.asarray([answers.labels[k] for k in changed])
-        if changed:
-            self.relabel(ids[changed], new)
+        if changed:  # the review's record below carries the cost
+            self._relabel(ids[changed], new, answers=({}, 0.0, None))
         who = {}
         for by in answers.answered_by[answers.answered]:
             who[by] = who.get(by, 0) + 1

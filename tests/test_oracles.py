@@ -300,3 +300,41 @@ def test_label_scores_by_hand():
     np.testing.assert_allclose(
         label_scores(proba, given, "normalized_margin"), [0.2 - 0.7, 0.6 - 0.3]
     )
+
+
+def test_review_sends_suspicious_labels_to_a_second_oracle():
+    from skal.label_quality import LabelReview
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:500] / 16.0, y[:500]
+
+    def run(review):
+        noisy = NoisyOracle(
+            SimulatedOracle(), classes=np.arange(10), flip_rate=0.2, random_state=1
+        )
+        return ActiveLearner(
+            LogisticRegression(max_iter=500),
+            oracle=noisy,
+            review=review,
+            budget=100,
+            batch_size=10,
+            n_initial=20,
+            random_state=0,
+        ).fit(X, y)
+
+    reviewed = run(LabelReview(SimulatedOracle(name="expert"), every=2, n_rows=8))
+    plain = run(None)
+    reviews = [r for r in reviewed.history_ if r["kind"] == "review"]
+    assert len(reviews) == 4  # loops 2, 4, 6, 8
+    assert all(r["answered_by"] == {"expert": 8} for r in reviews)
+    assert sum(r["n_changed"] for r in reviews) > 0
+    relabels = [r for r in reviewed.history_ if r["kind"] == "relabel"]
+    # every relabel turned a flipped answer back into the true label
+    for record in relabels:
+        np.testing.assert_array_equal(record["new_labels"], y[record["ids"]])
+        assert np.all(record["old_labels"] != y[record["ids"]])
+    ids = reviewed.labeled_ids_
+    wrong_reviewed = np.mean(reviewed.get_labeled_data()[1] != y[ids])
+    wrong_plain = np.mean(plain.get_labeled_data()[1] != y[plain.labeled_ids_])
+    assert wrong_reviewed < wrong_plain
+    assert reviewed.label_cost_ == 100 + 4 * 8
