@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from ._config import SessionConfig
 from ._errors import SessionError, SessionLockedError
-from ._journal import Journal, check_header
+from ._journal import Journal
 from ._lock import SidecarLock
 from ._replay import SessionState
 from ._rows import load_csv
@@ -173,7 +173,8 @@ class LabelingSession:
             journal = Journal.open(path, readonly=True)
             lock = None
         else:
-            check_header(path)  # before the lock file appears beside it
+            # refuse a file that is not a session before a lock file appears
+            Journal.open(path, readonly=True).close()
             lock = _take_lock(path)
             try:
                 journal = Journal.open(path, readonly=False)
