@@ -18,6 +18,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+#: The module run as ``python -m``: "skal.session" until ``skal label`` is wired
+#: into the main command line, then "skal" (the tests then drive ``skal label``).
+ENTRY_MODULE = "skal.session"
 QUESTION = re.compile(r"^row (\S+)$", re.MULTILINE)
 SAVED = re.compile(r"^(?:label> |relabel> )*saved: (\S+) = (\S+)$", re.MULTILINE)
 
@@ -108,10 +111,10 @@ class Child:
 
 
 def spawn_label(args, cwd=None):
-    """``python -m skal.session ARGS`` on pipes (stderr joined to stdout)."""
+    """``python -m ENTRY_MODULE ARGS`` on pipes (stderr joined to stdout)."""
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
     popen = subprocess.Popen(
-        [sys.executable, "-m", "skal.session", *args],
+        [sys.executable, "-m", ENTRY_MODULE, *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -123,7 +126,10 @@ def spawn_label(args, cwd=None):
 
 def fork_label(args):
     """The same entry point in a forked process (scikit-learn already loaded)."""
-    from skal.session.__main__ import main
+    if ENTRY_MODULE == "skal":
+        from skal.cli import main
+    else:
+        from skal.session.__main__ import main
 
     child_in, to_child = os.pipe()
     from_child, child_out = os.pipe()

@@ -1,8 +1,9 @@
 """``skal label`` driven through its standard input, then ``status`` and
 ``export``; and the README's "Label your own data" commands, run as written.
 
-Until the lead wires the sub-commands into ``skal``, ``skal label|status|export``
-runs as ``python -m skal.session label|status|export``.
+Until the sub-commands are wired into ``skal``, ``skal label|status|export``
+runs as ``python -m skal.session label|status|export`` (``ENTRY_MODULE`` in
+``_session_helpers``).
 """
 
 import random
@@ -11,7 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _session_helpers import QUESTION, REPO, read_csv, spawn_label, write_csv
+from _session_helpers import (
+    ENTRY_MODULE,
+    QUESTION,
+    REPO,
+    read_csv,
+    spawn_label,
+    write_csv,
+)
 
 from skal.session.__main__ import main
 
@@ -202,7 +210,7 @@ def test_readme_commands_run_as_written(tmp_path):
     answers = "".join(rng.choice("123") + "\n" for _ in range(25)) + "q\n"
     env = {"PYTHONPATH": str(REPO)}
     for command in commands:
-        argv = [sys.executable, "-m", "skal.session", *command.split()[1:]]
+        argv = [sys.executable, "-m", ENTRY_MODULE, *command.split()[1:]]
         done = subprocess.run(
             argv,
             input=answers,

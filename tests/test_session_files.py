@@ -203,3 +203,42 @@ def test_reopening_with_other_options_is_refused(tmp_path, texts, session_file, 
     assert code == 2
     assert "started with classes" in capsys.readouterr().err
     assert _digest(session_file) == before
+
+
+def test_journal_is_wal_with_full_sync_and_answers_keep_what_they_replace(
+    tmp_path, texts
+):
+    with LabelingSession.create(tmp_path / "s.db", texts, _config(), "ann") as s:
+        db = s.journal._db
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        s.advance()
+        first = s.answer("pos")
+        relabel = s.relabel(first["row_id"], "neg")
+        undo = s.undo()
+    assert relabel["replaces"] == first["id"]
+    assert undo["id"] == relabel["id"]
+    with LabelingSession.open(tmp_path / "s.db", texts, readonly=True) as s:
+        kinds = [(e["kind"], e["label"], e["replaces"]) for e in s.journal.events()]
+        assert kinds == [
+            ("answer", "pos", None),
+            ("relabel", "neg", first["id"]),
+            ("undo", "pos", relabel["id"]),
+        ]
+        assert s.state.labels()[first["row_id"]]["label"] == "pos"
+
+
+def test_status_says_when_predictions_have_been_stable(tmp_path, texts):
+    with LabelingSession.create(tmp_path / "s.db", texts, _config(), "ann") as s:
+        batch = s.advance()
+        verdict = s.status(cv=False)["stopping"]
+        assert not verdict["stop"] and "keep labeling" in verdict["message"]
+        for loop in range(2, 6):
+            fake = dict(batch, loop=loop, row_ids=[], guesses=[])
+            fake["stop_set"] = {"ids": "x", "predictions": ["pos", "neg"] * 5}
+            s.journal.add_batch(fake)
+            s.state.add_batch(fake)
+        verdict = s.status(cv=False)["stopping"]
+    assert verdict["stop"]
+    assert verdict["message"].startswith("predictions have been stable for 3 loops")
+    assert verdict["message"].endswith("you may stop")
