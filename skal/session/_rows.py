@@ -10,7 +10,6 @@ a label that may no longer fit it.
 
 import csv
 import hashlib
-import json
 import unicodedata
 from dataclasses import dataclass
 
@@ -21,9 +20,10 @@ HASH_ID_LENGTH = 16
 
 
 def content_hash(values):
-    """SHA-256 (hex) of a row's content: the list of its feature values."""
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 (hex) of a row's content: its feature values, each prefixed by
+    its length (so no two different rows share an encoding)."""
+    text = "".join(f"{len(value)}:{value}" for value in values)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass
@@ -131,7 +131,7 @@ def load_csv(path, *, text_column=None, columns=None, id_column=None):
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
-            rows = [row for row in reader if any(cell.strip() for cell in row)]
+            rows = [row for row in reader if "".join(row).strip()]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise SessionError(f"cannot read {path}: {error}") from None
     if not header:
