@@ -145,3 +145,8 @@ def test_bad_inputs_are_refused_with_a_message(tmp_path):
         SessionConfig(classes=["s", "x"], text_column="text")
     with pytest.raises(SessionError, match="takes --columns"):
         SessionConfig(classes=["a", "b"], text_column="text", estimator="logreg")
+
+
+def test_a_hostile_session_file_cannot_put_escapes_on_the_terminal():
+    with pytest.raises(SessionError, match="printable"):
+        SessionConfig(classes=["ok", "\x1b[31mred"], text_column="text")

@@ -115,6 +115,10 @@ class SessionConfig:
             raise SessionError("--classes needs at least two class names")
         if not all(isinstance(c, str) and c.strip() == c and c for c in classes):
             raise SessionError(f"class names must be non-empty text; got {classes!r}")
+        from ._rows import plain_text
+
+        if any(plain_text(c) != c for c in classes):
+            raise SessionError(f"class names must be printable text; got {classes!r}")
         if len(set(classes)) != len(classes):
             raise SessionError(f"--classes names a class twice: {classes!r}")
         for name in classes:

@@ -34,8 +34,9 @@ class Dataset:
     ----------
     ids : list of str
         Stable id of each row, in file order.
-    hashes : list of str
-        Content hash of each row.
+    hashes : list of str or None
+        Content hash of each row, computed on first use when ids come from an
+        id column (see :meth:`hash_at`).
     X : list of str or ndarray of float
         What the estimator sees: the texts, or an (n_rows, n_columns) array.
     shown : list of str
@@ -56,13 +57,20 @@ class Dataset:
     def __len__(self):
         return len(self.ids)
 
+    def hash_at(self, position):
+        """Content hash of the row at ``position``."""
+        digest = self.hashes[position]
+        if digest is None:
+            digest = self.hashes[position] = content_hash(self.values[position])
+        return digest
+
     def render(self, row_id, width=2000):
         """The row as plain, printable text (hostile content is escaped)."""
         values = self.values[self.position[row_id]]
         if len(self.shown) == 1:
             return plain_text(values[0], width)
         return "\n".join(
-            f"{name}: {plain_text(value, width)}"
+            f"{plain_text(name)}: {plain_text(value, width)}"
             for name, value in zip(self.shown, values)
         )
 
@@ -87,7 +95,7 @@ class Dataset:
             at = self.position.get(row_id)
             if at is None:
                 missing.append(row_id)
-            elif digest is not None and self.hashes[at] != digest:
+            elif digest is not None and self.hash_at(at) != digest:
                 changed.append(row_id)
         return missing, changed
 
@@ -154,8 +162,9 @@ def load_csv(path, *, text_column=None, columns=None, id_column=None):
                 f"{path}, line {line}: {len(row)} fields, the header has {len(header)}"
             )
         cells = [row[i] for i in at]
-        digest = content_hash(cells)
+        digest = None  # with an id column, hashed when needed only
         if id_at is None:
+            digest = content_hash(cells)
             row_id = digest[:HASH_ID_LENGTH]
             count = seen.get(row_id, 0) + 1
             seen[row_id] = count

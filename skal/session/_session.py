@@ -19,6 +19,7 @@ The journal is the source of truth; everything else is derived from it.
 import csv
 import getpass
 import hashlib
+import heapq
 import json
 import math
 import os
@@ -306,7 +307,7 @@ class LabelingSession:
             kind,
             row,
             label,
-            self.dataset.hashes[position],
+            self.dataset.hash_at(position),
             self.annotator,
             self.loop,
             replaces,
@@ -412,6 +413,10 @@ class LabelingSession:
             The batch journaled, or ``None`` if :meth:`finished` says why
             there is none.
         """
+        with _one_blas_thread():
+            return self._advance()
+
+    def _advance(self):
         import numpy as np
 
         if self.pending():
@@ -477,12 +482,16 @@ class LabelingSession:
 
         from ..utils._rows import take_rows
 
-        if self._stop_ids is None:
-            ranked = sorted(
-                self.dataset.ids,
-                key=lambda row: hashlib.sha256(row.encode()).hexdigest(),
-            )
-            self._stop_ids = ranked[:STOP_SET_SIZE]
+        if self._stop_ids is None:  # a fixed, pseudo-random set of rows
+            ids = self.dataset.ids
+            if self.config.id_column is None:  # ids are content hashes already
+                self._stop_ids = sorted(ids)[:STOP_SET_SIZE]
+            else:
+                self._stop_ids = heapq.nsmallest(
+                    STOP_SET_SIZE,
+                    ids,
+                    key=lambda row: hashlib.blake2b(row.encode()).digest(),
+                )
         positions = [self.dataset.position[row] for row in self._stop_ids]
         predicted = learner.predict(take_rows(self.dataset.X, np.asarray(positions)))
         digest = hashlib.sha256("\n".join(self._stop_ids).encode()).hexdigest()
@@ -518,7 +527,7 @@ class LabelingSession:
         positions = np.asarray([self.dataset.position[row] for row, _ in labeled])
         X = take_rows(self.dataset.X, positions)
         y = np.asarray([label for _, label in labeled], dtype=object).astype(str)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _one_blas_thread():
             warnings.simplefilter("ignore")
             order, scores = rank_suspicious(
                 self.config.make_estimator(),
@@ -570,7 +579,8 @@ class LabelingSession:
             "stopping": self._stopping_verdict(),
         }
         if cv and self.dataset is not None:
-            status["score"] = self._cv_score()
+            with _one_blas_thread():
+                status["score"] = self._cv_score()
         return status
 
     def _cv_score(self):
@@ -657,13 +667,14 @@ class LabelingSession:
 
         if self.dataset is None:
             raise SessionError("--predictions needs the data file")
-        learner = self.fitted_model()
-        if learner is None:
-            raise SessionError(
-                "no model yet: --predictions needs labels of at least two classes"
-            )
+        with _one_blas_thread():
+            learner = self.fitted_model()
+            if learner is None:
+                raise SessionError(
+                    "no model yet: --predictions needs labels of at least two classes"
+                )
+            proba = learner.predict_proba(self.dataset.X)
         labels = self.state.labels()
-        proba = learner.predict_proba(self.dataset.X)
         classes = learner.classes_
         best = proba.argmax(axis=1)
         with open(path, "w", newline="", encoding="utf-8") as handle:
@@ -680,6 +691,15 @@ class LabelingSession:
                     ]
                 )
         return len(self.dataset)
+
+
+def _one_blas_thread():
+    """BLAS on one thread while the session trains: its models are small, and
+    on a shared machine BLAS threads waiting for cores made a 10,000-label
+    retraining five times slower (0.9 s -> 5 s, benchmarks/bench_session.py)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _load(data, config):

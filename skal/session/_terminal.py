@@ -84,7 +84,7 @@ class TerminalLoop:
             return shown
         if line == "s":
             event = session.skip()
-            self.say(f"saved: skipped {event['row_id']}")
+            self.say(f"saved: skipped {plain_text(event['row_id'])}")
             return shown
         if line == "u":
             undone = session.undo()
@@ -92,7 +92,7 @@ class TerminalLoop:
                 self.say("nothing to undo")
                 return shown
             what = "skip" if undone["kind"] == "skip" else f"= {undone['label']}"
-            self.say(f"undone: {undone['row_id']} {what}")
+            self.say(f"undone: {plain_text(undone['row_id'])} {what}")
             return None
         if line == "r":
             self._review()
@@ -102,7 +102,7 @@ class TerminalLoop:
         except SessionError as error:
             self.say(f"? {error}; or s skip, u undo, r review, q quit")
             return shown
-        self.say(f"saved: {event['row_id']} = {event['label']}")
+        self.say(f"saved: {plain_text(event['row_id'])} = {event['label']}")
         return shown
 
     def _show(self, question):
@@ -117,7 +117,7 @@ class TerminalLoop:
             f"--- loop {question.loop}, {left} left in this batch | labeled "
             f"{session.n_labeled()} {of} | {per_class} ---"
         )
-        self.say(f"row {question.row_id}")
+        self.say(f"row {plain_text(question.row_id)}")
         self.say(question.text)
         if question.guess is not None:
             self.say(f"model guess: {question.guess} ({question.confidence:.0%})")
@@ -157,7 +157,9 @@ class TerminalLoop:
         self.say("most suspicious labels first:")
         for i, (row, label, score) in enumerate(rows, start=1):
             text = plain_text(session.dataset.render(row), 70)
-            self.say(f"  {i}. row {row} labeled {label} (suspicion {score:.2f}):")
+            self.say(
+                f"  {i}. row {plain_text(row)} labeled {label} (suspicion {score:.2f}):"
+            )
             self.say(f"     {text}")
         while True:
             line = self.read(REVIEW_PROMPT)
@@ -177,4 +179,4 @@ class TerminalLoop:
             except SessionError as error:
                 self.say(f"? {error}")
                 continue
-            self.say(f"saved: {row} relabeled {old} -> {event['label']}")
+            self.say(f"saved: {plain_text(row)} relabeled {old} -> {event['label']}")
