@@ -437,9 +437,11 @@ class LabelingSession:
             before = _rng_to_json(
                 np.random.RandomState(self.config.random_state).get_state()
             )
+        # every random draw of the fit and the query comes from the journaled
+        # state, so the batch is a function of the journal alone
         rng = np.random.RandomState()
-        learner, initial = self._learner(ids, X, y, random_state=rng)
         rng.set_state(_rng_from_json(before))
+        learner, initial = self._learner(ids, X, y, random_state=rng)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             picked = learner.query(n_instances=n)
