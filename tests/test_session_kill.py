@@ -6,6 +6,7 @@ prefix of the reference's answers (every answer acknowledged before a kill
 included, none twice) and ask next the question the reference asked next.
 """
 
+import os
 import random
 
 import numpy as np
@@ -76,7 +77,8 @@ def test_twenty_kills_lose_nothing_and_ask_what_an_unkilled_run_asks(tmp_path):
         "--annotator",
         "tester",
     ]
-    rng = random.Random(2026)
+    # SKAL_KILL_SEED=<n> explores other kill plans; CI runs the pinned one
+    rng = random.Random(int(os.environ.get("SKAL_KILL_SEED", "2026")))
     acknowledged = []
     modes = []
     for round_ in range(20):
