@@ -242,3 +242,22 @@ def test_status_says_when_predictions_have_been_stable(tmp_path, texts):
     assert verdict["stop"]
     assert verdict["message"].startswith("predictions have been stable for 3 loops")
     assert verdict["message"].endswith("you may stop")
+
+
+def test_status_and_export_work_without_the_data_file(tmp_path, texts, capsys):
+    path = tmp_path / "s.db"
+    with LabelingSession.create(path, texts, _config(batch_size=3), "ann") as s:
+        s.advance()
+        first = s.answer("pos")
+    texts.rename(tmp_path / "moved.csv")
+    assert main(["status", "--session", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "labeled 1; skipped 0; loops 1" in captured.out
+    assert "pass --data for the model's score" in captured.err
+    out = tmp_path / "labels.csv"
+    assert main(["export", "--session", str(path), "--output", str(out)]) == 0
+    assert open(out).read().splitlines()[1].startswith(f"{first['row_id']},pos,ann,")
+    code = main(
+        ["export", "--session", str(path), "--output", str(out), "--predictions"]
+    )
+    assert code == 2 and "cannot read" in capsys.readouterr().err

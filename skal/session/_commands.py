@@ -7,10 +7,11 @@ the user, 130 interrupted), with errors as one line on stderr.
 """
 
 import argparse
+import os
 import sys
 
 from ._config import ESTIMATORS, SessionConfig
-from ._errors import SessionError
+from ._errors import NotASessionError, SessionError
 from ._session import LabelingSession
 from ._terminal import TerminalLoop
 
@@ -151,8 +152,6 @@ def _check_same_config(args, config):
 
 def label_command(args, stdin=None, stdout=None, stderr=None):
     """Run ``label``; returns the exit status."""
-    import os
-
     stdin = stdin or sys.stdin
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
@@ -224,18 +223,17 @@ def status_command(args, stdout=None, stderr=None):
 
 
 def _open_readonly(args, stderr):
-    import os
-
+    """The session, read-only; without the model's score if its data file
+    is gone and none was given (answers and loops need no data)."""
     try:
         session = LabelingSession.open(args.session, args.data, readonly=True)
+    except NotASessionError:
+        raise
     except SessionError as error:
-        if args.data is not None or "cannot read" not in str(error):
+        if args.data is not None or not os.path.isfile(args.session):
             raise
-        if os.path.exists(args.session) and "no such session" not in str(error):
-            session = LabelingSession.open(args.session, False, readonly=True)
-            stderr.write(f"skal: note: {error}; pass --data for the model\n")
-        else:
-            raise
+        session = LabelingSession.open(args.session, False, readonly=True)
+        stderr.write(f"skal: note: {error}; pass --data for the model's score\n")
     for notice in session.notices:
         stderr.write(f"skal: note: {notice}\n")
     return session

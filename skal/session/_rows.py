@@ -100,6 +100,13 @@ class Dataset:
         return missing, changed
 
 
+def rows_at(X, positions):
+    """Rows ``positions`` of a dataset's ``X`` (a list of texts or an array)."""
+    if isinstance(X, list):
+        return [X[i] for i in positions]
+    return X[positions]
+
+
 def plain_text(value, width=2000):
     """``value`` with control and format characters shown as escapes, cut at
     ``width`` characters: terminal escape sequences in the data never reach

@@ -31,7 +31,7 @@ from ._errors import SessionError, SessionLockedError
 from ._journal import Journal
 from ._lock import SidecarLock
 from ._replay import SessionState
-from ._rows import load_csv
+from ._rows import load_csv, rows_at
 
 #: Rows whose predictions are compared from one model to the next (stop set).
 STOP_SET_SIZE = 1000
@@ -366,8 +366,6 @@ class LabelingSession:
         re-ordered file gives the same learner), and their labels."""
         import numpy as np
 
-        from ..utils._rows import take_rows
-
         skipped = set(self.state.skipped())
         labels = self.state.labels()
         ids = sorted(
@@ -378,7 +376,7 @@ class LabelingSession:
         positions = np.fromiter(
             (self.dataset.position[row] for row in ids), dtype=np.intp, count=len(ids)
         )
-        X = take_rows(self.dataset.X, positions)
+        X = rows_at(self.dataset.X, positions)
         y = np.full(len(ids), None, dtype=object)
         for i, row in enumerate(ids):
             event = labels.get(row)
@@ -449,9 +447,7 @@ class LabelingSession:
         guesses = []
         stop_set = None
         if learner.estimator_ is not None:
-            from ..utils._rows import take_rows
-
-            proba = learner.predict_proba(take_rows(X, np.asarray(picked)))
+            proba = learner.predict_proba(rows_at(X, np.asarray(picked)))
             classes = learner.classes_
             guesses = [
                 [str(classes[k]), round(float(p[k]), 4)]
@@ -482,8 +478,6 @@ class LabelingSession:
         stabilizing-predictions verdict of :meth:`status`."""
         import numpy as np
 
-        from ..utils._rows import take_rows
-
         if self._stop_ids is None:  # a fixed, pseudo-random set of rows
             ids = self.dataset.ids
             if self.config.id_column is None:  # ids are content hashes already
@@ -495,7 +489,7 @@ class LabelingSession:
                     key=lambda row: hashlib.blake2b(row.encode()).digest(),
                 )
         positions = [self.dataset.position[row] for row in self._stop_ids]
-        predicted = learner.predict(take_rows(self.dataset.X, np.asarray(positions)))
+        predicted = learner.predict(rows_at(self.dataset.X, np.asarray(positions)))
         digest = hashlib.sha256("\n".join(self._stop_ids).encode()).hexdigest()
         return {"ids": digest[:16], "predictions": [str(p) for p in predicted]}
 
@@ -515,7 +509,6 @@ class LabelingSession:
         """
         import numpy as np
 
-        from ..utils._rows import take_rows
         from ._review import rank_suspicious
 
         labeled = self._usable_labels()
@@ -527,7 +520,7 @@ class LabelingSession:
                 "review needs at least two labels of each of two classes"
             )
         positions = np.asarray([self.dataset.position[row] for row, _ in labeled])
-        X = take_rows(self.dataset.X, positions)
+        X = rows_at(self.dataset.X, positions)
         y = np.asarray([label for _, label in labeled], dtype=object).astype(str)
         with warnings.catch_warnings(), _one_blas_thread():
             warnings.simplefilter("ignore")
@@ -590,8 +583,6 @@ class LabelingSession:
         import numpy as np
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-        from ..utils._rows import take_rows
-
         labeled = self._usable_labels()
         counts = {}
         for _, label in labeled:
@@ -600,7 +591,7 @@ class LabelingSession:
             return None
         k = min(5, min(counts.values()))
         positions = np.asarray([self.dataset.position[row] for row, _ in labeled])
-        X = take_rows(self.dataset.X, positions)
+        X = rows_at(self.dataset.X, positions)
         y = np.asarray([label for _, label in labeled], dtype=object).astype(str)
         folds = StratifiedKFold(k, shuffle=True, random_state=self.config.random_state)
         with warnings.catch_warnings():
