@@ -182,6 +182,16 @@ def label_command(args, stdin=None, stdout=None, stderr=None):
 
 
 # ------------------------------------------------------------------ status
+def _session_arguments(parser):
+    """``--session`` and ``--data`` of the read-only commands."""
+    parser.add_argument("--session", required=True, metavar="FILE.db")
+    parser.add_argument(
+        "--data",
+        metavar="DATA.csv",
+        help="the CSV file (default: the one the session was started with)",
+    )
+
+
 def add_status_parser(subparsers):
     """Register ``status``: what a session holds, read-only."""
     parser = subparsers.add_parser(
@@ -194,12 +204,7 @@ def add_status_parser(subparsers):
             "Opens the file read-only: it works while someone labels."
         ),
     )
-    parser.add_argument("--session", required=True, metavar="FILE.db")
-    parser.add_argument(
-        "--data",
-        metavar="DATA.csv",
-        help="the CSV file (default: the one the session was started with)",
-    )
+    _session_arguments(parser)
     parser.set_defaults(handler=status_command)
     return parser
 
@@ -283,17 +288,12 @@ def add_export_parser(subparsers):
             "its label if any and the model's prediction and confidence."
         ),
     )
-    parser.add_argument("--session", required=True, metavar="FILE.db")
+    _session_arguments(parser)
     parser.add_argument("--output", required=True, metavar="labels.csv")
     parser.add_argument(
         "--predictions",
         action="store_true",
         help="every row with the model's prediction and confidence",
-    )
-    parser.add_argument(
-        "--data",
-        metavar="DATA.csv",
-        help="the CSV file (default: the one the session was started with)",
     )
     parser.set_defaults(handler=export_command)
     return parser

@@ -507,34 +507,43 @@ class LabelingSession:
         -------
         rows : list of (row_id, label, score)
         """
-        import numpy as np
-
         from ._review import rank_suspicious
 
-        labeled = self._usable_labels()
-        counts = {}
-        for _, label in labeled:
-            counts[label] = counts.get(label, 0) + 1
-        if len(counts) < 2 or min(counts.values()) < 2:
+        labeled, X, y, folds = self._cross_validation_set()
+        if labeled is None:
             raise SessionError(
                 "review needs at least two labels of each of two classes"
             )
-        positions = np.asarray([self.dataset.position[row] for row, _ in labeled])
-        X = rows_at(self.dataset.X, positions)
-        y = np.asarray([label for _, label in labeled], dtype=object).astype(str)
         with warnings.catch_warnings(), _one_blas_thread():
             warnings.simplefilter("ignore")
             order, scores = rank_suspicious(
                 self.config.make_estimator(),
                 X,
                 y,
-                cv=min(5, min(counts.values())),
+                cv=folds,
                 random_state=self.config.random_state,
             )
         return [
             (labeled[i][0], labeled[i][1], float(s))
             for i, s in zip(order[:n], scores[:n])
         ]
+
+    def _cross_validation_set(self):
+        """``(labeled, X, y, folds)`` of the usable labels, ``folds`` at most 5
+        and at most the smallest class count; all ``None`` without two labels
+        of each of two classes."""
+        import numpy as np
+
+        labeled = self._usable_labels()
+        counts = {}
+        for _, label in labeled:
+            counts[label] = counts.get(label, 0) + 1
+        if len(counts) < 2 or min(counts.values()) < 2:
+            return None, None, None, None
+        positions = np.asarray([self.dataset.position[row] for row, _ in labeled])
+        X = rows_at(self.dataset.X, positions)
+        y = np.asarray([label for _, label in labeled], dtype=object).astype(str)
+        return labeled, X, y, min(5, min(counts.values()))
 
     def _usable_labels(self):
         """``(row_id, label)`` of current labels whose row is in the data,
@@ -583,16 +592,9 @@ class LabelingSession:
         import numpy as np
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-        labeled = self._usable_labels()
-        counts = {}
-        for _, label in labeled:
-            counts[label] = counts.get(label, 0) + 1
-        if len(counts) < 2 or min(counts.values()) < 2:
+        labeled, X, y, k = self._cross_validation_set()
+        if labeled is None:
             return None
-        k = min(5, min(counts.values()))
-        positions = np.asarray([self.dataset.position[row] for row, _ in labeled])
-        X = rows_at(self.dataset.X, positions)
-        y = np.asarray([label for _, label in labeled], dtype=object).astype(str)
         folds = StratifiedKFold(k, shuffle=True, random_state=self.config.random_state)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
