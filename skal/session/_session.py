@@ -16,12 +16,10 @@ The journal is the source of truth; everything else is derived from it.
   have asked.
 """
 
-import csv
 import getpass
 import hashlib
 import heapq
 import json
-import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -35,10 +33,6 @@ from ._rows import load_csv, rows_at
 
 #: Rows whose predictions are compared from one model to the next (stop set).
 STOP_SET_SIZE = 1000
-#: Stabilizing predictions: mean Cohen's kappa over this many model changes ...
-STABLE_WINDOW = 3
-#: ... at least this high (Bloodgood & Vijay-Shanker, 2009).
-STABLE_KAPPA = 0.99
 
 
 @dataclass(frozen=True)
@@ -557,135 +551,25 @@ class LabelingSession:
 
     # ----------------------------------------------------------- reporting
     def status(self, cv=True):
-        """Counts, the model's cross-validated accuracy and the stopping verdict.
+        """Counts, the model's cross-validated accuracy and the stopping
+        verdict, as a dict (see :func:`skal.session._report.status`)."""
+        from ._report import status
 
-        Returns
-        -------
-        status : dict
-        """
-        labels = self.state.labels()
-        per_annotator = {}
-        for event in labels.values():
-            who = event["annotator"]
-            per_annotator[who] = per_annotator.get(who, 0) + 1
-        counts = self.state.label_counts()
-        status = {
-            "labeled": len(labels),
-            "per_class": {c: counts.get(c, 0) for c in self.config.classes},
-            "per_annotator": per_annotator,
-            "loops": self.loop,
-            "skipped": len(self.state.skipped()),
-            "events": len(self.state.events),
-            "pending": len(self.state.pending()),
-            "rows": None if self.dataset is None else len(self.dataset),
-            "budget": self.config.budget,
-            "score": None,
-            "stopping": self._stopping_verdict(),
-        }
-        if cv and self.dataset is not None:
-            with _one_blas_thread():
-                status["score"] = self._cv_score()
-        return status
+        return status(self, cv=cv)
 
-    def _cv_score(self):
-        """Out-of-fold accuracy over the labels, with a 95% Wilson interval."""
-        import numpy as np
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-        labeled, X, y, k = self._cross_validation_set()
-        if labeled is None:
-            return None
-        folds = StratifiedKFold(k, shuffle=True, random_state=self.config.random_state)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            predicted = cross_val_predict(self.config.make_estimator(), X, y, cv=folds)
-        n = len(y)
-        p = float(np.mean(predicted == y))
-        z = 1.959964
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return {
-            "accuracy": p,
-            "low": max(0.0, centre - half),
-            "high": min(1.0, centre + half),
-            "folds": k,
-            "n": n,
-        }
-
-    def _stopping_verdict(self):
-        """Stabilizing predictions over the journaled stop-set predictions."""
-        from ..stopping import cohen_kappa
-
-        sets = [b["stop_set"] for b in self.state.batches if b["stop_set"]]
-        kappas = []
-        for a, b in zip(sets, sets[1:]):
-            if a["ids"] == b["ids"]:
-                kappas.append(float(cohen_kappa(a["predictions"], b["predictions"])))
-        if len(kappas) < STABLE_WINDOW:
-            return {
-                "stop": False,
-                "kappas": kappas,
-                "message": f"keep labeling: {len(sets)} models so far, the "
-                f"stability check needs {STABLE_WINDOW + 1}",
-            }
-        mean = sum(kappas[-STABLE_WINDOW:]) / STABLE_WINDOW
-        if mean >= STABLE_KAPPA:
-            message = (
-                f"predictions have been stable for {STABLE_WINDOW} loops (mean "
-                f"kappa {mean:.3f} >= {STABLE_KAPPA}): you may stop"
-            )
-        else:
-            message = (
-                f"keep labeling: predictions still change (mean kappa of the last "
-                f"{STABLE_WINDOW} loops {mean:.3f} < {STABLE_KAPPA})"
-            )
-        return {"stop": mean >= STABLE_KAPPA, "kappas": kappas, "message": message}
-
-    # -------------------------------------------------------------- export
     def export_labels(self, path):
         """Write ``id,label,annotator,time``, one line per labeled row, in the
         order they were labeled; returns the number of rows."""
-        labels = self.state.labels()
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["id", "label", "annotator", "time"])
-            for row, event in labels.items():
-                writer.writerow(
-                    [row, event["label"], event["annotator"], event["time"]]
-                )
-        return len(labels)
+        from ._report import export_labels
+
+        return export_labels(self, path)
 
     def export_predictions(self, path):
         """Write every row of the data with its label (if any), the model's
         prediction and its confidence; returns the number of rows."""
-        import numpy as np
+        from ._report import export_predictions
 
-        if self.dataset is None:
-            raise SessionError("--predictions needs the data file")
-        with _one_blas_thread():
-            learner = self.fitted_model()
-            if learner is None:
-                raise SessionError(
-                    "no model yet: --predictions needs labels of at least two classes"
-                )
-            proba = learner.predict_proba(self.dataset.X)
-        labels = self.state.labels()
-        classes = learner.classes_
-        best = proba.argmax(axis=1)
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["id", "label", "prediction", "confidence"])
-            for i, row in enumerate(self.dataset.ids):
-                event = labels.get(row)
-                writer.writerow(
-                    [
-                        row,
-                        "" if event is None else event["label"],
-                        classes[best[i]],
-                        f"{float(np.max(proba[i])):.4f}",
-                    ]
-                )
-        return len(self.dataset)
+        return export_predictions(self, path)
 
 
 def _one_blas_thread():
