@@ -150,3 +150,18 @@ def test_bad_inputs_are_refused_with_a_message(tmp_path):
 def test_a_hostile_session_file_cannot_put_escapes_on_the_terminal():
     with pytest.raises(SessionError, match="printable"):
         SessionConfig(classes=["ok", "\x1b[31mred"], text_column="text")
+
+
+def test_the_budget_caps_the_last_batch_and_ends_the_session(tmp_path):
+    path = tmp_path / "texts.csv"
+    _texts(path, n=20)
+    config = _config(batch_size=4, budget=6)
+    with LabelingSession.create(tmp_path / "s.db", path, config) as s:
+        sizes = []
+        while (batch := s.advance()) is not None:
+            sizes.append(len(batch["row_ids"]))
+            while s.question() is not None:
+                s.answer("pos" if len(sizes) == 1 else "neg")
+        assert sizes == [4, 2]
+        assert s.finished() == "the budget of 6 labels is reached"
+        assert s.n_labeled() == 6
