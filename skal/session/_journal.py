@@ -118,6 +118,20 @@ def check_header(path):
         )
 
 
+def _fsync_folder(path):
+    """Make a new directory entry durable (POSIX; a no-op where unsupported)."""
+    try:
+        handle = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
 class Journal:
     """An open session file.
 
@@ -135,11 +149,17 @@ class Journal:
     # ------------------------------------------------------------- opening
     @classmethod
     def create(cls, path, config_json, skal_version):
-        """A new session file at ``path`` (which must not exist)."""
+        """A new session file at ``path`` (which must not exist).
+
+        The file is written under a temporary name, made durable, and linked
+        into place only when complete: a crash while creating leaves no
+        half-made session behind.
+        """
         path = os.fspath(path)
         if os.path.exists(path):
             raise SessionError(f"{path} already exists")
-        db = sqlite3.connect(path, isolation_level=None)
+        draft = f"{path}.creating-{os.getpid()}"
+        db = sqlite3.connect(draft, isolation_level=None)
         try:
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute("PRAGMA journal_mode = WAL")
@@ -154,15 +174,19 @@ class Journal:
             )
             db.execute("INSERT INTO config VALUES (1, ?)", (config_json,))
             db.execute("COMMIT")
-            # the schema reaches the main file, so its header is complete
+            # everything reaches the main file (and the disk), so it stands alone
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except BaseException:
+            db.close()
+            os.link(draft, path)  # fails, rather than overwrites, if path exists
+        except FileExistsError:
+            raise SessionError(f"{path} already exists") from None
+        finally:
             db.close()
             for suffix in ("", "-wal", "-shm"):
-                if os.path.exists(path + suffix):
-                    os.remove(path + suffix)
-            raise
-        return cls(path, db, readonly=False)
+                if os.path.exists(draft + suffix):
+                    os.remove(draft + suffix)
+        _fsync_folder(path)
+        return cls.open(path, readonly=False)
 
     @classmethod
     def open(cls, path, readonly):
