@@ -29,7 +29,7 @@ from ._errors import SessionError, SessionLockedError
 from ._journal import Journal
 from ._lock import SidecarLock
 from ._replay import SessionState
-from ._rows import load_csv, rows_at
+from ._rows import load_csv, plain_text, rows_at
 
 #: Rows whose predictions are compared from one model to the next (stop set).
 STOP_SET_SIZE = 1000
@@ -224,16 +224,14 @@ class LabelingSession:
         if changed:
             self.notices.append(
                 f"{len(changed)} answered rows changed in the data since they were "
-                f"answered (ids: {', '.join(changed[:5])}"
-                f"{', ...' if len(changed) > 5 else ''}); their answers are kept in "
-                "the journal but not used to train"
+                f"answered (ids: {_some(changed)}); their answers are kept in the "
+                "journal but not used to train"
             )
         if missing:
             self.notices.append(
                 f"{len(missing)} rows of the journal are not in the data (removed, "
-                "or their content changed; ids: "
-                f"{', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); "
-                "their answers are kept in the journal but not used to train"
+                f"or their content changed; ids: {_some(missing)}); their answers "
+                "are kept in the journal but not used to train, nor asked again"
             )
 
     # ---------------------------------------------------------- questions
@@ -570,6 +568,12 @@ class LabelingSession:
         from ._report import export_predictions
 
         return export_predictions(self, path)
+
+
+def _some(ids, n=5):
+    """The first ``n`` ids as printable text."""
+    shown = ", ".join(plain_text(row) for row in ids[:n])
+    return shown + (", ..." if len(ids) > n else "")
 
 
 def _one_blas_thread():
