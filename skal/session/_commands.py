@@ -1,0 +1,322 @@
+"""The ``label``, ``status`` and ``export`` sub-commands.
+
+Each ``add_*_parser(subparsers)`` registers one sub-command on an argparse
+sub-parsers object and sets its ``handler``: ``args.handler(args)`` runs it
+and returns the exit status (0 done, 1 failure, 2 a refusal or a mistake of
+the user, 130 interrupted), with errors as one line on stderr.
+"""
+
+import argparse
+import os
+import sys
+
+from ._config import ESTIMATORS, SessionConfig
+from ._errors import NotASessionError, SessionError
+from ._session import LabelingSession
+from ._terminal import TerminalLoop
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _names(text):
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"empty name in {text!r}")
+    return names
+
+
+def _fail(error, stderr=None):
+    stream = stderr or sys.stderr
+    stream.write(f"skal: error: {error}\n")
+    stream.flush()
+    return 2
+
+
+# ------------------------------------------------------------------- label
+def add_label_parser(subparsers):
+    """Register ``label``: the terminal labeling loop."""
+    parser = subparsers.add_parser(
+        "label",
+        help="label the rows of a CSV file in the terminal (resumable)",
+        description=(
+            "Label the rows of DATA in the terminal, the most useful first. "
+            "Every answer is saved in the session file before the next "
+            "question; stop at any point (q, Ctrl-C, a crash) and run the same "
+            "command to continue where you were. Keys: a class by number or "
+            "name, s skip, u undo, r review suspicious labels, q quit."
+        ),
+    )
+    parser.add_argument("data", metavar="DATA.csv", help="the CSV file to label")
+    parser.add_argument(
+        "--session", required=True, metavar="FILE.db", help="the session file"
+    )
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument(
+        "--text-column", metavar="COL", help="the column of text to label"
+    )
+    what.add_argument(
+        "--columns", type=_names, metavar="A,B,C", help="numeric feature columns"
+    )
+    parser.add_argument(
+        "--classes", type=_names, metavar="a,b,c", help="the labels to choose from"
+    )
+    parser.add_argument(
+        "--id-column",
+        metavar="ID",
+        help="a column of unique row ids (default: rows are known by a hash of "
+        "their content)",
+    )
+    parser.add_argument(
+        "--estimator",
+        choices=list(ESTIMATORS),
+        help="tfidf-logreg (default with --text-column), tfidf-nb, logreg "
+        "(scaled; default with --columns), nb, rf",
+    )
+    parser.add_argument(
+        "--strategy",
+        metavar="NAME",
+        help="margin (default), least_confident, entropy, random, kcenter, or a "
+        "class name of skal.strategies",
+    )
+    parser.add_argument(
+        "--initial-strategy",
+        metavar="NAME",
+        help="the strategy before a model exists (default: kcenter, diverse rows)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        help="questions between retrainings (default: 10)",
+    )
+    parser.add_argument(
+        "--budget", type=_positive_int, help="labels to collect (default: all rows)"
+    )
+    parser.add_argument(
+        "--seed", type=int, help="random seed of the session (default: 0)"
+    )
+    parser.add_argument(
+        "--annotator", metavar="NAME", help="who answers (default: login name)"
+    )
+    parser.set_defaults(handler=label_command)
+    return parser
+
+
+_CONFIG_OPTIONS = {
+    "text_column": "text_column",
+    "columns": "columns",
+    "classes": "classes",
+    "id_column": "id_column",
+    "estimator": "estimator",
+    "strategy": "strategy",
+    "initial_strategy": "initial_strategy",
+    "batch_size": "batch_size",
+    "budget": "budget",
+    "seed": "random_state",
+}
+
+
+def _config_from(args):
+    if args.classes is None:
+        raise SessionError("a new session needs --classes (e.g. --classes spam,ham)")
+    if args.text_column is None and args.columns is None:
+        raise SessionError("a new session needs --text-column COL or --columns A,B")
+    given = {
+        field: getattr(args, option)
+        for option, field in _CONFIG_OPTIONS.items()
+        if getattr(args, option) is not None
+    }
+    return SessionConfig(**given)
+
+
+def _check_same_config(args, config):
+    """Options given again on reopening must agree with the session's."""
+    for option, field in _CONFIG_OPTIONS.items():
+        value = getattr(args, option)
+        stored = getattr(config, field)
+        if value is not None and value != stored:
+            flag = "--" + option.replace("_", "-")
+            raise SessionError(
+                f"this session was started with {field} = {stored!r}, not "
+                f"{value!r}: leave {flag} out to continue it, or start a new "
+                "session file"
+            )
+
+
+def label_command(args, stdin=None, stdout=None, stderr=None):
+    """Run ``label``; returns the exit status."""
+    stdin = stdin or sys.stdin
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        if os.path.exists(args.session):
+            session = LabelingSession.open(
+                args.session, args.data, annotator=args.annotator
+            )
+            try:
+                _check_same_config(args, session.config)
+            except SessionError:
+                session.close()
+                raise
+        else:
+            session = LabelingSession.create(
+                args.session, args.data, _config_from(args), annotator=args.annotator
+            )
+    except SessionError as error:
+        return _fail(error, stderr)
+    try:
+        for notice in session.notices:
+            stderr.write(f"skal: note: {notice}\n")
+        stderr.flush()
+        return TerminalLoop(session, stdin, stdout).run()
+    except SessionError as error:
+        return _fail(error, stderr)
+    finally:
+        session.close()
+
+
+# ------------------------------------------------------------------ status
+def _session_arguments(parser):
+    """``--session`` and ``--data`` of the read-only commands."""
+    parser.add_argument("--session", required=True, metavar="FILE.db")
+    parser.add_argument(
+        "--data",
+        metavar="DATA.csv",
+        help="the CSV file (default: the one the session was started with)",
+    )
+
+
+def add_status_parser(subparsers):
+    """Register ``status``: what a session holds, read-only."""
+    parser = subparsers.add_parser(
+        "status",
+        help="answers, loops and model score of a labeling session (read-only)",
+        description=(
+            "Show a session's answers per class and per annotator, loops, "
+            "skipped rows, the model's cross-validated accuracy on the labels so "
+            "far (95%% interval) and whether predictions have stopped changing. "
+            "Opens the file read-only: it works while someone labels."
+        ),
+    )
+    _session_arguments(parser)
+    parser.set_defaults(handler=status_command)
+    return parser
+
+
+def status_command(args, stdout=None, stderr=None):
+    """Run ``status``; returns the exit status."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        session = _open_readonly(args, stderr)
+    except SessionError as error:
+        return _fail(error, stderr)
+    try:
+        status = session.status()
+    except SessionError as error:
+        return _fail(error, stderr)
+    finally:
+        session.close()
+    stdout.write(format_status(args.session, status) + "\n")
+    stdout.flush()
+    return 0
+
+
+def _open_readonly(args, stderr):
+    """The session, read-only; without the model's score if its data file
+    is gone and none was given (answers and loops need no data)."""
+    try:
+        session = LabelingSession.open(args.session, args.data, readonly=True)
+    except NotASessionError:
+        raise
+    except SessionError as error:
+        if args.data is not None or not os.path.isfile(args.session):
+            raise
+        session = LabelingSession.open(args.session, False, readonly=True)
+        stderr.write(f"skal: note: {error}; pass --data for the model's score\n")
+    for notice in session.notices:
+        stderr.write(f"skal: note: {notice}\n")
+    return session
+
+
+def format_status(path, status):
+    """The text ``skal status`` prints."""
+    rows = status["rows"]
+    lines = [f"session {path}"]
+    of = f" of {rows} rows" if rows is not None else ""
+    budget = f", budget {status['budget']}" if status["budget"] else ""
+    lines.append(
+        f"labeled {status['labeled']}{of}{budget}; skipped {status['skipped']}; "
+        f"loops {status['loops']}; {status['pending']} questions pending"
+    )
+    lines.append(
+        "per class: " + ", ".join(f"{c} {n}" for c, n in status["per_class"].items())
+    )
+    lines.append(
+        "per annotator: "
+        + (", ".join(f"{a} {n}" for a, n in status["per_annotator"].items()) or "-")
+    )
+    score = status["score"]
+    if score is None:
+        lines.append(
+            "model: no cross-validated score yet (needs two labels of two classes)"
+        )
+    else:
+        lines.append(
+            f"model: cross-validated accuracy {score['accuracy']:.3f} (95% interval "
+            f"{score['low']:.3f}-{score['high']:.3f}, {score['n']} labels, "
+            f"{score['folds']} folds)"
+        )
+    lines.append(f"stopping: {status['stopping']['message']}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ export
+def add_export_parser(subparsers):
+    """Register ``export``: the labels (or every row's prediction) as CSV."""
+    parser = subparsers.add_parser(
+        "export",
+        help="write a session's labels (or predictions) to a CSV file (read-only)",
+        description=(
+            "Write one line per labeled row: id (the row's stable id), label, "
+            "annotator, time. With --predictions, every row of the data with "
+            "its label if any and the model's prediction and confidence."
+        ),
+    )
+    _session_arguments(parser)
+    parser.add_argument("--output", required=True, metavar="labels.csv")
+    parser.add_argument(
+        "--predictions",
+        action="store_true",
+        help="every row with the model's prediction and confidence",
+    )
+    parser.set_defaults(handler=export_command)
+    return parser
+
+
+def export_command(args, stdout=None, stderr=None):
+    """Run ``export``; returns the exit status."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        data = args.data if args.predictions else (args.data or False)
+        session = LabelingSession.open(args.session, data, readonly=True)
+    except SessionError as error:
+        return _fail(error, stderr)
+    try:
+        if args.predictions:
+            n = session.export_predictions(args.output)
+            stdout.write(f"wrote {args.output}: {n} rows with predictions\n")
+        else:
+            n = session.export_labels(args.output)
+            stdout.write(f"wrote {args.output}: {n} labels\n")
+    except (SessionError, OSError) as error:
+        return _fail(error, stderr)
+    finally:
+        session.close()
+    stdout.flush()
+    return 0

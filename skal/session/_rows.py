@@ -1,0 +1,222 @@
+"""Rows of the CSV being labeled, and their stable identity.
+
+A row is known by the value of an id column when the user names one, and
+otherwise by a hash of its content (the text, or the named columns). Either
+way the journal stores the content hash of every answered row, so a file that
+was re-ordered or appended to still matches its answers, and a row whose
+content changed since it was answered is reported instead of silently keeping
+a label that may no longer fit it.
+"""
+
+import csv
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+
+from ._errors import SessionError
+
+#: Characters of a row id built from content (hex digits of SHA-256).
+HASH_ID_LENGTH = 16
+
+
+def content_hash(values):
+    """SHA-256 (hex) of a row's content: its feature values, each prefixed by
+    its length (so no two different rows share an encoding)."""
+    text = "".join(f"{len(value)}:{value}" for value in values)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class Dataset:
+    """The rows of a CSV file, ready to label.
+
+    Attributes
+    ----------
+    ids : list of str
+        Stable id of each row, in file order.
+    hashes : list of str or None
+        Content hash of each row, computed on first use when ids come from an
+        id column (see :meth:`hash_at`).
+    X : list of str or ndarray of float
+        What the estimator sees: the texts, or an (n_rows, n_columns) array.
+    shown : list of str
+        Column names shown for a row (one for text).
+    values : list of list of str
+        The raw values of the shown columns, per row.
+    position : dict
+        Row id -> position in the file.
+    """
+
+    ids: list
+    hashes: list
+    X: object
+    shown: list
+    values: list
+    position: dict
+
+    def __len__(self):
+        return len(self.ids)
+
+    def hash_at(self, position):
+        """Content hash of the row at ``position``."""
+        digest = self.hashes[position]
+        if digest is None:
+            digest = self.hashes[position] = content_hash(self.values[position])
+        return digest
+
+    def render(self, row_id, width=2000):
+        """The row as plain, printable text (hostile content is escaped)."""
+        values = self.values[self.position[row_id]]
+        if len(self.shown) == 1:
+            return plain_text(values[0], width)
+        return "\n".join(
+            f"{plain_text(name)}: {plain_text(value, width)}"
+            for name, value in zip(self.shown, values)
+        )
+
+    def check_answers(self, answered):
+        """Rows of the journal that this file no longer holds as they were.
+
+        Parameters
+        ----------
+        answered : dict
+            Row id -> content hash when it was answered.
+
+        Returns
+        -------
+        missing : list of str
+            Ids absent from the file (removed, or their content changed when
+            ids are content hashes).
+        changed : list of str
+            Ids present with another content (an id column is in use).
+        """
+        missing, changed = [], []
+        for row_id, digest in answered.items():
+            at = self.position.get(row_id)
+            if at is None:
+                missing.append(row_id)
+            elif digest is not None and self.hash_at(at) != digest:
+                changed.append(row_id)
+        return missing, changed
+
+
+def rows_at(X, positions):
+    """Rows ``positions`` of a dataset's ``X`` (a list of texts or an array)."""
+    if isinstance(X, list):
+        return [X[i] for i in positions]
+    return X[positions]
+
+
+def plain_text(value, width=2000):
+    """``value`` with control and format characters shown as escapes, cut at
+    ``width`` characters: terminal escape sequences in the data never reach
+    the terminal as such."""
+    out = []
+    for char in value[:width]:
+        if char in "\n\t":
+            out.append(" ")
+        elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            out.append(char.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(char)
+    if len(value) > width:
+        out.append(f"… ({len(value) - width} more characters)")
+    return "".join(out)
+
+
+def load_csv(path, *, text_column=None, columns=None, id_column=None):
+    """Read the CSV file at ``path`` into a :class:`Dataset`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A CSV file with a header line (UTF-8).
+    text_column : str, optional
+        The column holding the text to label.
+    columns : list of str, optional
+        Numeric feature columns (when there is no text column).
+    id_column : str, optional
+        A column of unique row ids.
+
+    Returns
+    -------
+    dataset : Dataset
+    """
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            rows = [row for row in reader if "".join(row).strip()]
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise SessionError(f"cannot read {path}: {error}") from None
+    if not header:
+        raise SessionError(f"{path} is empty: it needs a header line")
+    header = [cell.strip() for cell in header]
+    shown = [text_column] if text_column is not None else list(columns)
+    wanted = [*shown, *([id_column] if id_column else [])]
+    for name in wanted:
+        if name not in header:
+            raise SessionError(
+                f"{path} has no column {name!r}; its columns are: {', '.join(header)}"
+            )
+    at = [header.index(name) for name in shown]
+    id_at = header.index(id_column) if id_column else None
+    values, ids, hashes = [], [], []
+    seen = {}
+    for line, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise SessionError(
+                f"{path}, line {line}: {len(row)} fields, the header has {len(header)}"
+            )
+        cells = [row[i] for i in at]
+        digest = None  # with an id column, hashed when needed only
+        if id_at is None:
+            digest = content_hash(cells)
+            row_id = digest[:HASH_ID_LENGTH]
+            count = seen.get(row_id, 0) + 1
+            seen[row_id] = count
+            if count > 1:  # identical rows: told apart by their rank
+                row_id = f"{row_id}-{count}"
+        else:
+            row_id = row[id_at].strip()
+            if not row_id:
+                raise SessionError(f"{path}, line {line}: empty {id_column!r}")
+            if row_id in seen:
+                raise SessionError(
+                    f"{path}, line {line}: id {row_id!r} of column {id_column!r} "
+                    f"already appears on line {seen[row_id]}; ids must be unique"
+                )
+            seen[row_id] = line
+        values.append(cells)
+        ids.append(row_id)
+        hashes.append(digest)
+    if not ids:
+        raise SessionError(f"{path} has no data rows")
+    if text_column is not None:
+        X = [cells[0] for cells in values]
+    else:
+        X = _numeric(path, shown, values)
+    position = {row_id: i for i, row_id in enumerate(ids)}
+    return Dataset(ids, hashes, X, shown, values, position)
+
+
+def _numeric(path, names, values):
+    import numpy as np
+
+    try:
+        X = np.array(values, dtype=float)
+    except ValueError:
+        for j, name in enumerate(names):
+            for i, cells in enumerate(values):
+                try:
+                    float(cells[j])
+                except ValueError:
+                    raise SessionError(
+                        f"{path}, line {i + 2}: column {name!r} holds "
+                        f"{cells[j]!r}, not a number (--columns takes numeric "
+                        "columns; use --text-column for text)"
+                    ) from None
+        raise
+    if not np.isfinite(X).all():
+        raise SessionError(f"{path}: --columns hold missing or infinite values")
+    return X

@@ -1,0 +1,182 @@
+"""The terminal loop of ``skal label``: one question, one answer, one commit.
+
+Reads lines from standard input (a terminal or a pipe, so scripts and tests
+can drive it) and prints plain text. ``saved`` is printed only after the
+answer is committed to the journal, so every acknowledged answer survives a
+crash. The model is retrained between batches only, after a progress line.
+"""
+
+import time
+
+from ._errors import SessionError
+from ._rows import plain_text
+
+PROMPT = "label> "
+REVIEW_PROMPT = "relabel> "
+REVIEW_SIZE = 5
+
+
+class TerminalLoop:
+    """Ask the questions of ``session`` on ``stdin``/``stdout``.
+
+    Parameters
+    ----------
+    session : LabelingSession
+        Opened to label.
+    stdin, stdout : file objects
+    """
+
+    def __init__(self, session, stdin, stdout):
+        self.session = session
+        self.stdin = stdin
+        self.stdout = stdout
+
+    def say(self, text=""):
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def read(self, prompt):
+        """One line of input without its newline; ``None`` at end of input."""
+        self.stdout.write(prompt)
+        self.stdout.flush()
+        line = self.stdin.readline()
+        return None if line == "" else line.strip()
+
+    # ------------------------------------------------------------- the loop
+    def run(self):
+        """Ask until the user quits or nothing is left; returns an exit status."""
+        session = self.session
+        classes = session.config.classes
+        keys = "  ".join(f"{i} {name}" for i, name in enumerate(classes, start=1))
+        self.say(
+            f"skal label: {len(session.dataset)} rows, {session.n_labeled()} "
+            f"labeled so far, annotator {session.annotator}"
+        )
+        self.say(f"keys: {keys}  |  s skip  u undo  r review  q quit")
+        shown = None
+        try:
+            while True:
+                question = session.question()
+                if question is None:
+                    if not self._next_batch():
+                        return 0
+                    shown = None
+                    continue
+                if question.row_id != shown:
+                    self._show(question)
+                    shown = question.row_id
+                line = self.read(PROMPT)
+                if line is None or line == "q":
+                    self.say(
+                        f"quit: {session.n_labeled()} labels saved; run the same "
+                        "command to continue"
+                    )
+                    return 0
+                shown = self._act(line, shown)
+        except KeyboardInterrupt:
+            self.say("\ninterrupted: every acknowledged answer is saved")
+            return 130
+
+    def _act(self, line, shown):
+        """Carry out one line typed at the prompt; returns the row on screen."""
+        session = self.session
+        if line == "":
+            return shown
+        if line == "s":
+            event = session.skip()
+            self.say(f"saved: skipped {plain_text(event['row_id'])}")
+            return shown
+        if line == "u":
+            undone = session.undo()
+            if undone is None:
+                self.say("nothing to undo")
+                return shown
+            what = "skip" if undone["kind"] == "skip" else f"= {undone['label']}"
+            self.say(f"undone: {plain_text(undone['row_id'])} {what}")
+            return None
+        if line == "r":
+            self._review()
+            return None
+        try:
+            event = session.answer(line)
+        except SessionError as error:
+            self.say(f"? {error}; or s skip, u undo, r review, q quit")
+            return shown
+        self.say(f"saved: {plain_text(event['row_id'])} = {event['label']}")
+        return shown
+
+    def _show(self, question):
+        session = self.session
+        counts = session.state.label_counts()
+        per_class = ", ".join(f"{c} {counts.get(c, 0)}" for c in session.config.classes)
+        budget = session.config.budget
+        of = f"/ {budget} (budget)" if budget else f"of {len(session.dataset)} rows"
+        left = len(session.pending())
+        self.say("")
+        self.say(
+            f"--- loop {question.loop}, {left} left in this batch | labeled "
+            f"{session.n_labeled()} {of} | {per_class} ---"
+        )
+        self.say(f"row {plain_text(question.row_id)}")
+        self.say(question.text)
+        if question.guess is not None:
+            self.say(f"model guess: {question.guess} ({question.confidence:.0%})")
+        else:
+            self.say("model guess: none yet (no model before two classes are labeled)")
+
+    def _next_batch(self):
+        """Retrain and draw the next batch; ``False`` when there is none."""
+        session = self.session
+        why = session.finished()
+        if why is None:
+            self.say(
+                f"retraining on {session.n_labeled()} labels and choosing the next "
+                "questions ..."
+            )
+            start = time.perf_counter()
+            batch = session.advance()
+            if batch is not None:
+                self.say(
+                    f"ready: loop {batch['loop']}, {len(batch['row_ids'])} questions "
+                    f"chosen by {batch['strategy']} in "
+                    f"{time.perf_counter() - start:.1f} s"
+                )
+                return True
+            why = session.finished() or "no more rows to ask"
+        self.say(f"done: {why}; {session.n_labeled()} labels saved")
+        return False
+
+    def _review(self):
+        session = self.session
+        self.say("checking the labels so far (cross-validation) ...")
+        try:
+            rows = session.suspicious(REVIEW_SIZE)
+        except SessionError as error:
+            self.say(f"review: {error}")
+            return
+        self.say("most suspicious labels first:")
+        for i, (row, label, score) in enumerate(rows, start=1):
+            text = plain_text(session.dataset.render(row), 70)
+            self.say(
+                f"  {i}. row {plain_text(row)} labeled {label} (suspicion {score:.2f}):"
+            )
+            self.say(f"     {text}")
+        while True:
+            line = self.read(REVIEW_PROMPT)
+            if not line:
+                self.say("back to labeling")
+                return
+            number, _, label = line.partition(" ")
+            if not number.isdigit() or not 1 <= int(number) <= len(rows):
+                self.say(
+                    f"? type a number from 1 to {len(rows)} and a label, "
+                    "e.g. '1 " + session.config.classes[0] + "'; Enter to go back"
+                )
+                continue
+            row, old, _ = rows[int(number) - 1]
+            try:
+                event = session.relabel(row, label)
+            except SessionError as error:
+                self.say(f"? {error}")
+                continue
+            self.say(f"saved: {plain_text(row)} relabeled {old} -> {event['label']}")

@@ -1,0 +1,225 @@
+"""``skal label`` driven through its standard input, then ``status`` and
+``export``; and the README's "Label your own data" commands, run as written.
+
+Until the sub-commands are wired into ``skal``, ``skal label|status|export``
+runs as ``python -m skal.session label|status|export`` (``ENTRY_MODULE`` in
+``_session_helpers``).
+"""
+
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from _session_helpers import (
+    ENTRY_MODULE,
+    QUESTION,
+    REPO,
+    read_csv,
+    spawn_label,
+    write_csv,
+)
+
+from skal.session.__main__ import main
+
+WORDS = {
+    "pos": "good great fine lovely superb nice happy".split(),
+    "neg": "bad awful poor dreadful weak sad angry".split(),
+}
+
+
+def _texts(path, n=40):
+    rng = random.Random(5)
+    rows, truth = [], {}
+    for i in range(n):
+        label = "pos" if rng.random() < 0.5 else "neg"
+        rows.append([f"t{i}", " ".join(rng.choices(WORDS[label], k=4))])
+        truth[f"t{i}"] = label
+    write_csv(path, ["id", "text"], rows)
+    return truth
+
+
+def _current(text):
+    return QUESTION.findall(text)[-1]
+
+
+def test_label_skip_undo_review_quit_reopen_continue_export(tmp_path, capsys):
+    data = tmp_path / "texts.csv"
+    truth = _texts(data)
+    session = tmp_path / "s.db"
+    other = {"pos": "neg", "neg": "pos"}
+    number = {"pos": "1", "neg": "2"}
+    expected = {}  # what was typed: row -> label, in the order first labeled
+
+    child = spawn_label(
+        [
+            "label",
+            str(data),
+            "--session",
+            str(session),
+            "--text-column",
+            "text",
+            "--id-column",
+            "id",
+            "--classes",
+            "pos,neg",
+            "--batch-size",
+            "4",
+            "--annotator",
+            "alice",
+        ]
+    )
+    text = child.prompt()
+    assert "model guess: none yet" in text
+    row = _current(text)
+    child.send(number[truth[row]])  # a class by number
+    assert f"saved: {row} = {truth[row]}" in child.read_until("\n")
+    expected[row] = truth[row]
+
+    text = child.prompt()
+    row = _current(text)
+    child.send("s")  # skip, then take the skip back
+    assert f"saved: skipped {row}" in child.read_until("\n")
+    text = child.prompt()
+    assert _current(text) != row
+    child.send("u")
+    assert f"undone: {row} skip" in child.read_until("\n")
+    text = child.prompt()
+    assert _current(text) == row  # asked again
+
+    child.send("x")  # not a class: nothing happens
+    assert "'x' is not a class" in child.read_until("\n")
+    child.prompt()
+    while len(expected) < 9:
+        child.send(truth[row])  # a class by name
+        assert f"saved: {row} = {truth[row]}" in child.read_until("\n")
+        expected[row] = truth[row]
+        text = child.prompt()
+        row = _current(text)
+    assert "model guess: " in text and "none yet" not in text.split("row ")[-1]
+
+    last = list(expected)[-1]
+    child.send("u")  # undo the last answer: asked again, answered wrongly
+    assert f"undone: {last} = {expected.pop(last)}" in child.read_until("\n")
+    text = child.prompt()
+    assert _current(text) == last
+    child.send(other[truth[last]])
+    child.read_until("\n")
+    expected[last] = other[truth[last]]
+
+    text = child.prompt()
+    child.send("r")
+    review = child.read_until("relabel> ")
+    assert "most suspicious labels first" in review
+    first, label = re.search(r"1\. row (\S+) labeled (\S+)", review).groups()
+    assert expected[first] == label
+    child.send(f"1 {other[label]}")
+    assert f"saved: {first} relabeled {label} -> {other[label]}" in child.read_until(
+        "\n"
+    )
+    expected[first] = other[label]
+    child.read_until("relabel> ")
+    child.send("")
+    text = child.prompt()
+    pending = _current(text)
+    child.send("q")
+    assert child.finish() == 0
+    assert "quit: 9 labels saved" in child.output
+
+    # reopen and continue where we were
+    child = spawn_label(
+        ["label", str(data), "--session", str(session), "--annotator", "bob"]
+    )
+    text = child.prompt()
+    assert _current(text) == pending
+    for _ in range(5):
+        row = _current(text)
+        child.send(truth[row])
+        expected[row] = truth[row]
+        text = child.prompt()
+    child.send("s")
+    child.read_until("\n")
+    assert child.finish() == 0  # end of input: quits, everything saved
+
+    out = tmp_path / "labels.csv"
+    assert main(["export", "--session", str(session), "--output", str(out)]) == 0
+    lines = read_csv(out)
+    assert lines[0] == ["id", "label", "annotator", "time"]
+    assert [line[:2] for line in lines[1:]] == [[r, v] for r, v in expected.items()]
+    assert [line[2] for line in lines[1:]] == ["alice"] * 9 + ["bob"] * 5
+
+    capsys.readouterr()
+    assert main(["status", "--session", str(session)]) == 0
+    status = capsys.readouterr().out
+    counts = {c: list(expected.values()).count(c) for c in ("pos", "neg")}
+    assert f"per class: pos {counts['pos']}, neg {counts['neg']}" in status
+    assert "per annotator: alice 9, bob 5" in status
+    assert "skipped 1" in status
+    assert re.search(r"cross-validated accuracy 0\.\d{3} \(95% interval", status)
+    assert "stopping: " in status
+
+    predictions = tmp_path / "predictions.csv"
+    code = main(
+        [
+            "export",
+            "--session",
+            str(session),
+            "--output",
+            str(predictions),
+            "--predictions",
+        ]
+    )
+    assert code == 0
+    lines = read_csv(predictions)
+    assert lines[0] == ["id", "label", "prediction", "confidence"]
+    assert [line[0] for line in lines[1:]] == [f"t{i}" for i in range(40)]
+    assert all(
+        line[2] in ("pos", "neg") and 0.5 <= float(line[3]) <= 1 for line in lines[1:]
+    )
+
+
+def _readme_commands():
+    """The commands of the README's "Label your own data" section (of
+    doc/labeling.rst until the lead adds the section to the README)."""
+    for source in (REPO / "README.md", REPO / "doc" / "labeling.rst"):
+        text = source.read_text(encoding="utf-8")
+        if "Label your own data" in text:
+            section = text.split("Label your own data", 1)[1]
+            commands = re.findall(
+                r"^\s*(skal (?:label|status|export) .*)$", section, re.MULTILINE
+            )
+            return commands[:3]
+    raise AssertionError("no 'Label your own data' section")
+
+
+def test_readme_commands_run_as_written(tmp_path):
+    commands = _readme_commands()
+    assert [c.split()[1] for c in commands] == ["label", "status", "export"]
+    rng = random.Random(0)
+    kinds = {
+        "bug": "crash error broken fails",
+        "question": "how what why where",
+        "praise": "love great thanks wonderful",
+    }
+    rows = [
+        [" ".join(rng.choices(kinds[k].split(), k=5))]
+        for k in rng.choices(list(kinds), k=60)
+    ]
+    write_csv(tmp_path / "tickets.csv", ["text"], rows)
+    answers = "".join(rng.choice("123") + "\n" for _ in range(25)) + "q\n"
+    env = {"PYTHONPATH": str(REPO)}
+    for command in commands:
+        argv = [sys.executable, "-m", ENTRY_MODULE, *command.split()[1:]]
+        done = subprocess.run(
+            argv,
+            input=answers,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    lines = read_csv(Path(tmp_path) / "labels.csv")
+    assert lines[0] == ["id", "label", "annotator", "time"] and len(lines) == 26
