@@ -84,6 +84,7 @@ API_MODULES = [
     "skal.oracles",
     "skal.label_quality",
     "skal.stream",
+    "skal.session",
     "skal.model_selection",
     "skal.metrics",
     "skal.plotting",

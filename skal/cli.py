@@ -29,6 +29,7 @@ from . import ActiveLearner, __version__
 from . import strategies as strategies_module
 from .metrics import summarize_learning_curves
 from .model_selection import active_learning_curve
+from .session import add_export_parser, add_label_parser, add_status_parser
 from .stream._evaluation import add_stream_arguments, run_stream_benchmark
 
 BUNDLED = ("digits", "breast_cancer", "wine", "iris")
@@ -596,6 +597,9 @@ def build_parser():
         "--quiet", action="store_true", help="no progress bar and no header"
     )
     add_stream_arguments(bench)
+    add_label_parser(commands)
+    add_status_parser(commands)
+    add_export_parser(commands)
     return parser
 
 
@@ -788,6 +792,8 @@ def benchmark(args, stdout, stderr):
 def main(argv=None):
     """Entry point of the ``skal`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "handler", None) is not None:  # label, status, export
+        return args.handler(args)
     try:
         return benchmark(args, sys.stdout, sys.stderr)
     except UsageError as error:

@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 #: The module run as ``python -m``: "skal.session" until ``skal label`` is wired
 #: into the main command line, then "skal" (the tests then drive ``skal label``).
-ENTRY_MODULE = "skal.session"
+ENTRY_MODULE = "skal"
 QUESTION = re.compile(r"^row (\S+)$", re.MULTILINE)
 SAVED = re.compile(r"^(?:label> |relabel> )*saved: (\S+) = (\S+)$", re.MULTILINE)
 

@@ -6,8 +6,8 @@ import numpy as np
 def rank_suspicious(estimator, X, y, *, cv, random_state):
     """Labeled rows ranked most suspicious first.
 
-    Uses :func:`skal.label_quality.suspicious_labels` when this skal has it;
-    otherwise ranks by cross-validated self-confidence here.
+    :func:`skal.label_quality.suspicious_labels` (cross-validated
+    self-confidence).
 
     Parameters
     ----------
@@ -26,27 +26,11 @@ def rank_suspicious(estimator, X, y, *, cv, random_state):
     indices : ndarray of int
         Positions in ``y``, most suspicious first.
     scores : ndarray of float
-        Their scores (higher: more suspicious in the local ranking).
+        Their suspicion, ``1 - p(given label)`` (higher: more suspicious).
     """
-    try:
-        from ..label_quality import suspicious_labels
-    except ImportError:
-        return _self_confidence_ranking(estimator, X, y, cv, random_state)
+    from ..label_quality import suspicious_labels
+
     indices, scores = suspicious_labels(
         estimator, X, y, cv=cv, method="self_confidence", random_state=random_state
     )
     return np.asarray(indices), np.asarray(scores)
-
-
-def _self_confidence_ranking(estimator, X, y, cv, random_state):
-    # TODO: drop once skal.label_quality.suspicious_labels (the lead's label
-    # check, issue "oracles") is on main; it computes the same ranking.
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    folds = StratifiedKFold(cv, shuffle=True, random_state=random_state)
-    proba = cross_val_predict(estimator, X, y, cv=folds, method="predict_proba")
-    classes = np.unique(y)
-    given = proba[np.arange(len(y)), np.searchsorted(classes, y)]
-    scores = 1.0 - given
-    order = np.argsort(-scores, kind="stable")
-    return order, scores[order]
