@@ -87,10 +87,11 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         ...), whose parameters are reachable as ``batch_size__<param>``.
 
     budget : int, float or None, default=None
-        Labels the simulation in :meth:`fit` may reveal, the initial set
+        Labeled rows the campaign in :meth:`fit` ends with, the initial set
         included: an int, or a float in (0, 1] for a fraction of the rows whose
-        label is known. ``None`` means no simulation: :meth:`fit` trains on the
-        labeled rows only.
+        label is known (a simulation) or of all rows (a real campaign with an
+        ``oracle``, whose known labels count towards it). ``None`` means no
+        campaign: :meth:`fit` trains on the labeled rows only.
 
     n_initial : int, default=10
         Size of the initial set drawn by ``initial_strategy`` at the start of a
