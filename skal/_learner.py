@@ -1,4 +1,21 @@
-"""ActiveLearner: the active-learning loop as a scikit-learn meta-estimator."""
+"""ActiveLearner: the active-learning loop as a scikit-learn meta-estimator.
+
+The file reads as the loop, top to bottom:
+
+* **fit** (``fit`` → ``_fit`` → ``_start``): validate, store the pool, then, with
+  a ``budget``, run ``_campaign``: the initial set, then query → ask → ... until
+  the budget, the pool or the stopping criterion ends it;
+* **SELECT** (``query`` → ``_query`` → the strategy's ``select`` on the loop's
+  ``_context``): the picks come back carrying their ``QueryRecord``;
+* **LABEL** (``label`` by hand, ``ask`` an oracle, ``teach`` rows from
+  elsewhere, ``partial_fit``): checked, then handed to
+* **TRAIN → stop check → record** (``_add_labels`` → ``_train_and_record``):
+  the model is trained on a copy, the stopping criterion judges it, and only
+  then are the labeled set, the model and one ``history_`` record committed.
+
+Label checks and relabeling live in ``_label_checks.py``; the prediction
+methods in ``_delegation.py``.
+"""
 
 import copy
 import time
@@ -925,6 +942,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
             return y[:1]
         return self._y_example
 
+    # ------------------------------------------- TRAIN → stop check → record
     def _add_labels(
         self,
         indices,
