@@ -1021,6 +1021,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
             stopping, stop_reason = self._check_stopping(estimator, labeled, outputs)
         stop_seconds = time.perf_counter() - start
         answered_by, cost, abstained = answers
+        previous_n_labeled = self._labeled.n_labeled
 
         # commit: nothing below can fail
         self._labeled = labeled
@@ -1036,7 +1037,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
                 "kind": kind,
                 "query_id": None if record is None else record.query_id,
                 "indices": None if indices is None else np.array(indices),
-                "n_new": int(n_new),
+                "n_new": int(labeled.n_labeled - previous_n_labeled),
                 "n_labeled": labeled.n_labeled,
                 "strategy": kind if record is None else record.strategy,
                 "batch_size": None if record is None else record.n_asked,

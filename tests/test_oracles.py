@@ -338,3 +338,13 @@ def test_review_sends_suspicious_labels_to_a_second_oracle():
     wrong_plain = np.mean(plain.get_labeled_data()[1] != y[plain.labeled_ids_])
     assert wrong_reviewed < wrong_plain
     assert reviewed.label_cost_ == 100 + 4 * 8
+
+
+def test_a_relabel_adds_no_row_to_the_history_count(iris):
+    X, y = iris
+    learner = ActiveLearner(LogisticRegression(max_iter=300), batch_size=5)
+    y_partial = np.full_like(y, -1)
+    y_partial[::10] = y[::10]
+    learner.fit(X, y_partial).relabel([0, 10], [1, 1])
+    assert learner.history_[-1]["n_new"] == 0
+    assert sum(r["n_new"] for r in learner.history_) == len(learner.labeled_ids_)

@@ -459,7 +459,10 @@ class RankingStrategy(QueryStrategy):
     requires_model = True
 
     def _scorer(self, context):
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} is a RankingStrategy: implement "
+            "_scorer(context) -> f(X_chunk, rows) -> utilities."
+        )
 
     def scorer(self, context: QueryContext):
         """The validated per-chunk scorer ``f(X_chunk, rows) -> utilities``."""
