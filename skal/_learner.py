@@ -20,6 +20,7 @@ from .oracles import SimulatedOracle, as_oracle
 from .schedules import batch_size_at, check_batch_size
 from .stopping import StoppingCriterion
 from .strategies import (
+    MultiLabelUncertainty,
     QueryContext,
     QueryStrategy,
     RandomSampling,
@@ -33,6 +34,12 @@ from .utils._contract import (
 )
 from .utils._feature_space import FeatureSpace
 from .utils._model_outputs import PoolOutputs
+from .utils._multilabel import (
+    as_dense_labels,
+    check_label_shape,
+    check_multilabel_target,
+    is_label_indicator,
+)
 from .utils._rows import as_indexable, n_rows, take_rows
 from .utils._validation import check_in, check_int, missing_mask, resolve_size
 
@@ -84,7 +91,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
 
     query_strategy : QueryStrategy, default=None
         How rows are picked, an object from :mod:`skal.strategies`. ``None``
-        means ``UncertaintySampling(measure="margin")`` for a classifier and
+        means ``UncertaintySampling(measure="margin")`` for a classifier
+        (``MultiLabelUncertainty()`` for a multi-label ``y``) and
         ``RandomSampling()`` for a regressor. Its parameters are reachable as
         ``query_strategy__<param>`` (e.g. in ``GridSearchCV``).
 
@@ -424,7 +432,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        y = np.asarray(pandas_labels(y, self._missing_value(y)))
+        y = np.asarray(pandas_labels(as_dense_labels(y), self._missing_value(y)))
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if y.ndim == 0:
@@ -435,6 +443,13 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             )
         if y.dtype.kind in "iuf" and np.any(np.isinf(y)):
             raise ValueError("Input y contains infinity; labels must be finite.")
+        if y.ndim == 2 and self._is_classifier():
+            missing = self._missing(y)  # refuses partially labeled rows
+            if is_label_indicator(y, missing):
+                simulation = self.budget is not None and self.oracle is None
+                check_multilabel_target(
+                    self.estimator, y, missing, complete=simulation or not missing.any()
+                )
         return X, y
 
     def _missing_value(self, y):
@@ -586,6 +601,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         (possibly empty) slice of the known labels, fixes their kind."""
         is_clf = self._is_classifier()
         default = UncertaintySampling() if is_clf else RandomSampling()
+        if is_clf and is_label_indicator(y_example, np.zeros(len(y_example), bool)):
+            default = MultiLabelUncertainty()
         initial = RandomSampling()
         if self.query_strategy is not None:
             default = self.query_strategy
@@ -912,7 +929,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         return self._add_labels(None, y, X_rows=X, kind="teach")
 
     def _check_new_labels(self, y, n_expected):
-        y = np.asarray(y)
+        y = np.asarray(as_dense_labels(y))
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if y.ndim == 0 or y.shape[0] != n_expected:
@@ -927,6 +944,7 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             )
         if np.any(self._missing(y)):
             raise ValueError("y contains missing labels; give every row a label.")
+        check_label_shape(y, self._label_example())
         return conform_labels(y, self._label_example())
 
     def _label_example(self):
@@ -1101,6 +1119,10 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
     def _why_untrainable(self):
         if self._labeled.n_labeled == 0:
             return "no labeled rows"
+        if self._label_example().ndim == 2:
+            return (
+                "a multi-output classifier needs each label column to hold two values"
+            )
         return "a classifier needs labels of at least two classes"
 
     def _trainer(self, mode):
