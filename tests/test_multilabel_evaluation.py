@@ -77,3 +77,27 @@ def test_digits_attributes_by_hand():
     np.testing.assert_array_equal(Y_d[7], [0, 1, 1, 0])
     # the digit 8 (row 8): even, >= 5, not prime, loops
     np.testing.assert_array_equal(Y_d[8], [1, 1, 0, 1])
+
+
+def test_cli_benchmark_on_a_bundled_multilabel_set(capsys):
+    from skal.cli import main
+
+    status = main(
+        [
+            "benchmark",
+            "--dataset",
+            "multilabel",
+            "--strategies",
+            "random,mmc",
+            "--repeats",
+            "2",
+            "--budget",
+            "30",
+            "--n-jobs",
+            "1",
+            "--quiet",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "micro-F1" in out and "mmc" in out
