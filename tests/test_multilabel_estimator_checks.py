@@ -10,10 +10,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from test_estimator_checks import SEMI_SUPERVISED_XFAIL
 
 from skal import ActiveLearner
-
-from test_estimator_checks import SEMI_SUPERVISED_XFAIL
 
 CONFIGURATIONS = [
     ActiveLearner(OneVsRestClassifier(LogisticRegression())),
