@@ -206,3 +206,16 @@ def test_parameters_are_validated(bad):
     cls = MultiLabelUncertainty if "aggregate" in bad else AdaptiveMultiLabel
     with pytest.raises(ValueError, match=next(iter(bad))):
         cls(**bad).select(context(ONE_LABEL_EACH), 1)
+
+
+def test_tabulated_distance_equals_the_direct_one():
+    from skal.strategies._multilabel import _distance_of_counts
+
+    rng = np.random.RandomState(0)
+    Y_pred = rng.randint(0, 2, size=(7, 6)).astype(float)
+    Y_labeled = rng.randint(0, 2, size=(5, 6)).astype(float)
+    a = Y_pred @ Y_labeled.T
+    direct = _distance_of_counts(
+        6, Y_pred.sum(1)[:, None], Y_labeled.sum(1)[None, :], a
+    )
+    np.testing.assert_allclose(category_vector_distance(Y_pred, Y_labeled), direct)

@@ -306,6 +306,23 @@ def _entropy_terms(counts, total):
         return np.where(counts > 0, -share * np.log2(share), 0.0)
 
 
+def _distance_of_counts(n_labels, ones_pred, ones_labeled, a):
+    """CVIRS's distance from the contingency counts of two binary vectors."""
+    c = ones_pred - a
+    b = ones_labeled - a
+    d = n_labels - a - b - c
+    joint = sum(_entropy_terms(n, n_labels) for n in (a, b, c, d))
+    h_pred = _entropy_terms(ones_pred, n_labels) + _entropy_terms(
+        n_labels - ones_pred, n_labels
+    )
+    h_labeled = _entropy_terms(ones_labeled, n_labels) + _entropy_terms(
+        n_labels - ones_labeled, n_labels
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        distance = np.where(joint > 0, (2.0 * joint - h_pred - h_labeled) / joint, 0.0)
+    return np.where(b + c == n_labels, 1.0, distance)
+
+
 def category_vector_distance(Y_pred, Y_labeled):
     r"""CVIRS's distance between binary label vectors, ``(n_pred, n_labeled)``.
 
@@ -318,22 +335,22 @@ def category_vector_distance(Y_pred, Y_labeled):
 
     (0 when :math:`H(\hat y, y) = 0`), :math:`H` the entropy of the vectors'
     0/1 values and :math:`H(\hat y, y)` that of the four cells.
+
+    The distance depends on the pair only through the number of ones of each
+    vector and :math:`a`, so it is tabulated once over those
+    :math:`(L + 1)^3` counts and looked up: one matrix product and one gather
+    per pair.
     """
     Y_pred = np.asarray(Y_pred, dtype=float)
     Y_labeled = np.asarray(Y_labeled, dtype=float)
     L = Y_pred.shape[1]
-    a = Y_pred @ Y_labeled.T
-    ones_pred = Y_pred.sum(axis=1)[:, None]
-    ones_labeled = Y_labeled.sum(axis=1)[None, :]
-    c = ones_pred - a
-    b = ones_labeled - a
-    d = L - a - b - c
-    joint = sum(_entropy_terms(n, L) for n in (a, b, c, d))
-    h_pred = _entropy_terms(ones_pred, L) + _entropy_terms(L - ones_pred, L)
-    h_labeled = _entropy_terms(ones_labeled, L) + _entropy_terms(L - ones_labeled, L)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        distance = np.where(joint > 0, (2.0 * joint - h_pred - h_labeled) / joint, 0.0)
-    return np.where(b + c == L, 1.0, distance)
+    counts = np.arange(L + 1, dtype=float)
+    k1, k2, a = np.meshgrid(counts, counts, counts, indexing="ij")
+    table = _distance_of_counts(L, k1, k2, a)
+    both = np.rint(Y_pred @ Y_labeled.T).astype(np.intp)
+    ones_pred = np.rint(Y_pred.sum(axis=1)).astype(np.intp)[:, None]
+    ones_labeled = np.rint(Y_labeled.sum(axis=1)).astype(np.intp)[None, :]
+    return table[ones_pred, ones_labeled, both]
 
 
 def rank_aggregated_uncertainty(label_proba):
@@ -394,8 +411,8 @@ class CVIRS(QueryStrategy):
         proba = context.map_pool(context.label_proba, with_rows=True)
         uncertainty = rank_aggregated_uncertainty(proba)
         Y_labeled = np.asarray(labeled_targets(context), dtype=float)
-        # chunk x n_labeled distances: about 4 Mi floats per array at a time
-        step = max(1, min(int(context.chunk_size), 2**22 // max(len(Y_labeled), 1)))
+        # chunk x n_labeled distances: about 1 Mi values per array at a time
+        step = max(1, min(int(context.chunk_size), 2**20 // max(len(Y_labeled), 1)))
         inconsistency = np.empty(proba.shape[0])
         for start in range(0, proba.shape[0], step):
             part = slice(start, start + step)
