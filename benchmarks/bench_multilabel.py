@@ -48,7 +48,6 @@ from skal import ActiveLearner
 from skal.datasets import load_digits_attributes
 from skal.metrics import summarize_learning_curves
 from skal.model_selection import active_learning_curve
-from skal.utils._multilabel import trainable_multilabel
 from skal.strategies import (
     BADGE,
     CVIRS,
@@ -59,6 +58,7 @@ from skal.strategies import (
     QueryContext,
     RandomSampling,
 )
+from skal.utils._multilabel import trainable_multilabel
 
 STRATEGIES = {
     "random": RandomSampling,
