@@ -515,10 +515,14 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         ----------
         X : array-like, sparse matrix, DataFrame or list of shape (n_samples, ...)
             All rows: labeled ones and the unlabeled pool.
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Labels, with ``missing_label`` marking the unlabeled rows. In a
             simulation (``budget`` set) the known labels act as the oracle and
-            only rows with a known label can be queried.
+            only rows with a known label can be queried. A multi-label ``y``
+            is a label-indicator matrix (dense or sparse) for a multi-label
+            estimator; a row is unlabeled when all its entries are
+            ``missing_label`` (a row of ``-1``), and partially labeled rows
+            are refused (see :ref:`multilabel`).
 
         Returns
         -------
