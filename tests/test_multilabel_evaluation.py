@@ -101,3 +101,16 @@ def test_cli_benchmark_on_a_bundled_multilabel_set(capsys):
     out = capsys.readouterr().out
     assert status == 0
     assert "micro-F1" in out and "mmc" in out
+
+
+def test_display_from_estimator_on_multilabel_data():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skal.plotting import ActiveLearningCurveDisplay
+
+    display = ActiveLearningCurveDisplay.from_estimator(
+        learners(), X, Y, n_repeats=2, scoring="f1_micro", random_state=0
+    )
+    assert display.ax_.get_ylabel() == "f1_micro"
+    assert set(display.test_scores) == {"random", "mmc"}
