@@ -448,7 +448,11 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
             if is_label_indicator(y, missing):
                 simulation = self.budget is not None and self.oracle is None
                 check_multilabel_target(
-                    self.estimator, y, missing, complete=simulation or not missing.any()
+                    self.estimator,
+                    y,
+                    missing,
+                    complete=simulation or not missing.any(),
+                    refit=self._refit_mode(),
                 )
         return X, y
 
@@ -861,9 +865,9 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         answers = oracle.answer(take_rows(self._X, indices), indices)
         answered = answers.answered.copy()
         given = answers.labels[answered]
-        answered[answered] = ~self._missing(np.asarray(given.tolist()))
-        labels = np.asarray(answers.labels[answered].tolist())
         try:
+            answered[answered] = ~self._missing(np.asarray(given.tolist()))
+            labels = np.asarray(answers.labels[answered].tolist())
             if labels.size:
                 labels = self._check_new_labels(labels, len(labels))
                 self._grown_classes(labels, self._refit_mode())

@@ -250,3 +250,63 @@ def test_label_probabilities_without_predict_proba_is_a_sigmoid():
     model = OneVsRestClassifier(LinearSVC()).fit(X, Y)
     expected = 1 / (1 + np.exp(-model.decision_function(X[:5])))
     np.testing.assert_allclose(label_probabilities(model, X[:5]), expected)
+
+
+def test_an_oracle_answering_partial_rows_is_refused_and_nothing_changes():
+    from skal.oracles import FunctionOracle
+
+    Y_partial = np.full_like(Y, -1)
+    Y_partial[:30] = Y[:30]
+    learner = ActiveLearner(ovr(), batch_size=2, random_state=0).fit(X, Y_partial)
+    before = state(learner)
+    half = FunctionOracle(lambda X_rows, rows: [[1, -1, 0, 0]] * len(rows))
+    with pytest.raises(ValueError, match="oracle .* unusable labels.*partially"):
+        learner.ask(learner.query(), oracle=half)
+    same_state(before, state(learner))
+
+
+def test_noisy_oracle_flips_indicator_entries():
+    from skal.oracles import NoisyOracle
+
+    always = NoisyOracle(SimulatedOracle(y=Y), classes=[0, 1], flip_rate=1.0)
+    np.testing.assert_array_equal(np.stack(always(None, np.arange(5))), 1 - Y[:5])
+    assert always.n_flipped_ == 5
+    never = NoisyOracle(SimulatedOracle(y=Y), classes=[0, 1], flip_rate=0.0)
+    np.testing.assert_array_equal(np.stack(never(None, np.arange(5))), Y[:5])
+    noisy = NoisyOracle(SimulatedOracle(), classes=[0, 1], flip_rate=0.2)
+    learner = ActiveLearner(
+        ovr(), oracle=noisy, budget=40, batch_size=10, random_state=0
+    ).fit(X, Y)
+    assert learner.labeled_indices_.size == 40
+
+
+def test_refit_partial_is_refused_and_warm_start_works():
+    from sklearn.linear_model import SGDClassifier
+
+    partial = ActiveLearner(
+        MultiOutputClassifier(SGDClassifier()), refit="partial", budget=30
+    )
+    with pytest.raises(ValueError, match="refit='partial' is not supported"):
+        partial.fit(X, Y)
+    warm = ActiveLearner(
+        ovr(), refit="warm_start", budget=40, batch_size=10, random_state=0
+    ).fit(X, Y)
+    assert warm.labeled_indices_.size == 40
+
+
+def test_grid_search_over_a_multilabel_strategy_parameter():
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(
+        ActiveLearner(
+            make_pipeline(StandardScaler(), ovr()),
+            AdaptiveMultiLabel(),
+            budget=40,
+            batch_size=10,
+            random_state=0,
+        ),
+        {"query_strategy__beta": [0.2, 0.8]},
+        cv=2,
+        scoring="f1_micro",
+    ).fit(X, Y)
+    assert search.best_params_["query_strategy__beta"] in (0.2, 0.8)

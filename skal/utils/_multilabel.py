@@ -54,7 +54,7 @@ def constant_columns(y):
     return np.flatnonzero(np.all(y == y[:1], axis=0))
 
 
-def check_multilabel_target(estimator, y, missing, *, complete):
+def check_multilabel_target(estimator, y, missing, *, complete, refit="full"):
     """Refuse a multi-label ``y`` the estimator cannot learn.
 
     Parameters
@@ -69,6 +69,10 @@ def check_multilabel_target(estimator, y, missing, *, complete):
         Whether the known labels of ``y`` are all the labels there will ever
         be (a simulation, or no unlabeled row): a label column with one value
         in them can never be learned, and is refused.
+    refit : str, default="full"
+        The learner's refit mode; ``"partial"`` is refused (``partial_fit``
+        of the multi-label meta-estimators needs per-label classes skal does
+        not pass yet).
 
     Raises
     ------
@@ -83,6 +87,11 @@ def check_multilabel_target(estimator, y, missing, *, complete):
             "OneVsRestClassifier(...), MultiOutputClassifier(...), "
             "ClassifierChain(...), KNeighborsClassifier, RandomForestClassifier, "
             "or a Pipeline ending in one."
+        )
+    if refit == "partial":
+        raise ValueError(
+            "refit='partial' is not supported with a multi-label y yet: use "
+            "refit='full' or refit='warm_start'."
         )
     if complete:
         constant = constant_columns(y[~missing])
