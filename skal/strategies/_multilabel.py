@@ -393,7 +393,7 @@ class CVIRS(QueryStrategy):
     Of the multi-label strategies published since 2018, CVIRS is the one
     here because it needs no model retrained per candidate and no extra
     learner, it scales (above), and its authors report it ahead of the
-    strategies they compared it with (MMC and Adaptive among them).
+    strategies they compared it with.
 
     References
     ----------
