@@ -39,6 +39,7 @@ from .oracles import SimulatedOracle, as_oracle
 from .schedules import batch_size_at, check_batch_size
 from .stopping import StoppingCriterion
 from .strategies import (
+    MultiLabelUncertainty,
     QueryContext,
     QueryStrategy,
     RandomSampling,
@@ -52,6 +53,12 @@ from .utils._contract import (
 )
 from .utils._feature_space import FeatureSpace
 from .utils._model_outputs import PoolOutputs
+from .utils._multilabel import (
+    as_dense_labels,
+    check_label_shape,
+    check_multilabel_target,
+    is_label_indicator,
+)
 from .utils._rows import as_indexable, n_rows, take_rows
 from .utils._validation import check_in, check_int, missing_mask, resolve_size
 
@@ -90,7 +97,8 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
 
     query_strategy : QueryStrategy, default=None
         How rows are picked, an object from :mod:`skal.strategies`. ``None``
-        means ``UncertaintySampling(measure="margin")`` for a classifier and
+        means ``UncertaintySampling(measure="margin")`` for a classifier
+        (``MultiLabelUncertainty()`` for a multi-label ``y``) and
         ``RandomSampling()`` for a regressor. Its parameters are reachable as
         ``query_strategy__<param>`` (e.g. in ``GridSearchCV``).
 
@@ -431,7 +439,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        y = np.asarray(pandas_labels(y, self._missing_value(y)))
+        y = np.asarray(pandas_labels(as_dense_labels(y), self._missing_value(y)))
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if y.ndim == 0:
@@ -442,6 +450,17 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
             )
         if y.dtype.kind in "iuf" and np.any(np.isinf(y)):
             raise ValueError("Input y contains infinity; labels must be finite.")
+        if y.ndim == 2 and self._is_classifier():
+            missing = self._missing(y)  # refuses partially labeled rows
+            if is_label_indicator(y, missing):
+                simulation = self.budget is not None and self.oracle is None
+                check_multilabel_target(
+                    self.estimator,
+                    y,
+                    missing,
+                    complete=simulation or not missing.any(),
+                    refit=self._refit_mode(),
+                )
         return X, y
 
     def _missing_value(self, y):
@@ -507,10 +526,14 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         ----------
         X : array-like, sparse matrix, DataFrame or list of shape (n_samples, ...)
             All rows: labeled ones and the unlabeled pool.
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Labels, with ``missing_label`` marking the unlabeled rows. In a
             simulation (``budget`` set) the known labels act as the oracle and
-            only rows with a known label can be queried.
+            only rows with a known label can be queried. A multi-label ``y``
+            is a label-indicator matrix (dense or sparse) for a multi-label
+            estimator; a row is unlabeled when all its entries are
+            ``missing_label`` (a row of ``-1``), and partially labeled rows
+            are refused (see :ref:`multilabel`).
 
         Returns
         -------
@@ -593,6 +616,8 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         (possibly empty) slice of the known labels, fixes their kind."""
         is_clf = self._is_classifier()
         default = UncertaintySampling() if is_clf else RandomSampling()
+        if is_clf and is_label_indicator(y_example, np.zeros(len(y_example), bool)):
+            default = MultiLabelUncertainty()
         initial = RandomSampling()
         if self.query_strategy is not None:
             default = self.query_strategy
@@ -847,9 +872,9 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         answers = oracle.answer(take_rows(self._X, indices), indices)
         answered = answers.answered.copy()
         given = answers.labels[answered]
-        answered[answered] = ~self._missing(np.asarray(given.tolist()))
-        labels = np.asarray(answers.labels[answered].tolist())
         try:
+            answered[answered] = ~self._missing(np.asarray(given.tolist()))
+            labels = np.asarray(answers.labels[answered].tolist())
             if labels.size:
                 labels = self._check_new_labels(labels, len(labels))
                 self._grown_classes(labels, self._refit_mode())
@@ -919,7 +944,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         return self._add_labels(None, y, X_rows=X, kind="teach")
 
     def _check_new_labels(self, y, n_expected):
-        y = np.asarray(y)
+        y = np.asarray(as_dense_labels(y))
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if y.ndim == 0 or y.shape[0] != n_expected:
@@ -934,6 +959,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
             )
         if np.any(self._missing(y)):
             raise ValueError("y contains missing labels; give every row a label.")
+        check_label_shape(y, self._label_example())
         return conform_labels(y, self._label_example())
 
     def _label_example(self):
@@ -1110,6 +1136,10 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
     def _why_untrainable(self):
         if self._labeled.n_labeled == 0:
             return "no labeled rows"
+        if self._label_example().ndim == 2:
+            return (
+                "a multi-output classifier needs each label column to hold two values"
+            )
         return "a classifier needs labels of at least two classes"
 
     def _trainer(self, mode):

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
+from .utils._multilabel import trainable_multilabel
 from .utils._rows import concat_rows, take_rows
 from .utils._validation import resolve_size
 
@@ -60,8 +61,10 @@ class Trainer:
         classes, known up front in partial mode)."""
         if y_all is None or len(y_all) == 0:
             return False
-        if not self.is_classifier or y_all.ndim > 1:
+        if not self.is_classifier:
             return True
+        if y_all.ndim > 1:  # multi-label or multi-output: two values per column
+            return trainable_multilabel(y_all)
         if self.mode == "partial":
             return len(classes) >= 2
         return np.unique(y_all).size >= 2

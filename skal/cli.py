@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.utils import get_tags
 
 from . import ActiveLearner, __version__
 from . import strategies as strategies_module
@@ -33,7 +35,13 @@ from .session import add_export_parser, add_label_parser, add_status_parser
 from .stream._evaluation import add_stream_arguments, run_stream_benchmark
 
 BUNDLED = ("digits", "breast_cancer", "wine", "iris")
+#: Multi-label sets: scikit-learn's generator (1,000 rows, 20 features, 6
+#: labels) and skal's digits with four attribute labels.
+MULTILABEL_BUNDLED = ("multilabel", "digits_attributes")
 DEFAULT_STRATEGIES = "random,least_confident,margin,entropy"
+MULTILABEL_STRATEGIES = (
+    "random,multi_label_uncertainty,bin_min,mmc,adaptive_multi_label,cvirs"
+)
 OUTPUT_KINDS = (".png", ".csv", ".json")
 
 
@@ -228,6 +236,20 @@ def check_classification_strategies(strategies):
 # --------------------------------------------------------------------- datasets
 def load_dataset(name, target=None):
     """``(X, y, description)`` of a bundled dataset or a CSV file."""
+    if name in MULTILABEL_BUNDLED:
+        if target is not None:
+            raise UsageError("--target only applies to a CSV file")
+        if name == "multilabel":
+            from sklearn.datasets import make_multilabel_classification
+
+            X, y = make_multilabel_classification(
+                n_samples=1000, n_features=20, n_classes=6, n_labels=2, random_state=0
+            )
+            return X, y, "multilabel (make_multilabel_classification)"
+        from .datasets import load_digits_attributes
+
+        X, y = load_digits_attributes()
+        return X, y, name
     if name in BUNDLED:
         if target is not None:
             raise UsageError("--target only applies to a CSV file")
@@ -238,7 +260,8 @@ def load_dataset(name, target=None):
     path = Path(name)
     if not path.is_file():
         raise UsageError(
-            f"dataset {name!r} is neither a bundled one ({', '.join(BUNDLED)}) "
+            f"dataset {name!r} is neither a bundled one "
+            f"({', '.join(BUNDLED + MULTILABEL_BUNDLED)}) "
             "nor an existing CSV file"
         )
     return _load_csv(path, target)
@@ -525,7 +548,10 @@ def build_parser():
     bench.add_argument(
         "--dataset",
         default="digits",
-        help=f"{', '.join(BUNDLED)} (scikit-learn's bundled sets) or the path of a "
+        help=f"{', '.join(BUNDLED)} (scikit-learn's bundled sets), "
+        f"{' or '.join(MULTILABEL_BUNDLED)} (multi-label: micro-F1, estimators "
+        "wrapped in a OneVsRestClassifier unless multi-label already, default "
+        "strategies the multi-label ones), or the path of a "
         "CSV file with a header line, numeric features and a class column; its "
         "delimiter (, ; tab |) is detected (default: digits)",
     )
@@ -714,12 +740,21 @@ def benchmark(args, stdout, stderr):
             f"unknown estimator {args.estimator!r}; choose from: "
             + ", ".join(estimators)
         )
-    strategies = parse_strategies(args.strategies)
+    multilabel = np.ndim(y) == 2
+    names = args.strategies
+    if multilabel and names == DEFAULT_STRATEGIES:
+        names = MULTILABEL_STRATEGIES
+    strategies = parse_strategies(names)
     check_classification_strategies(strategies)
     check_outputs(args.output)
-    classes = check_classes(y, data_name, args.target)
+    if multilabel:
+        classes = np.arange(y.shape[1])  # the labels
+    else:
+        classes = check_classes(y, data_name, args.target)
     check_budget(args, len(y))
     estimator = estimators[args.estimator]
+    if multilabel and not get_tags(estimator).target_tags.multi_output:
+        estimator = OneVsRestClassifier(estimator)
     learners = {
         name: ActiveLearner(
             clone(estimator),
@@ -734,12 +769,14 @@ def benchmark(args, stdout, stderr):
     if not args.quiet:
         stdout.write(
             f"skal benchmark: {data_name} ({len(y)} rows, {X.shape[1]} features, "
-            f"{classes.size} classes), estimator {args.estimator}, "
+            f"{classes.size} {'labels' if multilabel else 'classes'}), "
+            f"estimator {args.estimator}, "
             f"{args.repeats} repeats\n"
             f"test split {args.test_size:g}, {args.n_initial} random initial labels, "
             f"batch size {args.batch_size}, budget {args.budget}\n"
         )
-        delimiter = "," if args.dataset in BUNDLED else sniff_delimiter(args.dataset)
+        bundled = BUNDLED + MULTILABEL_BUNDLED
+        delimiter = "," if args.dataset in bundled else sniff_delimiter(args.dataset)
         if delimiter != ",":
             stdout.write(f"read {data_name} with delimiter {delimiter!r}\n")
         stdout.flush()
@@ -752,6 +789,7 @@ def benchmark(args, stdout, stderr):
         "n_jobs": args.n_jobs,
         "random_state": args.seed,
         "return_times": True,
+        "scoring": "f1_micro" if multilabel else None,
     }
     try:
         n_labeled, scores, times = active_learning_curve(
@@ -763,7 +801,7 @@ def benchmark(args, stdout, stderr):
     rows = summarize_learning_curves(n_labeled, scores, baseline=baseline)
     for row in rows:
         row["seconds"] = float(np.mean(times[row["name"]][-1]))
-    score_name = "accuracy"
+    score_name = "micro-F1" if multilabel else "accuracy"
     stdout.write(format_table(rows, baseline, score_name) + "\n")
     if not args.quiet:
         final = max(int(counts[-1]) for counts in n_labeled.values())

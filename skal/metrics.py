@@ -1,6 +1,14 @@
 """Metrics of whole active-learning runs."""
 
 import numpy as np
+from sklearn.metrics import hamming_loss, make_scorer
+
+#: The negative Hamming loss as a scorer (greater is better, like scikit-learn's
+#: ``neg_*`` scorers): the share of label entries predicted wrong, for
+#: ``active_learning_curve(..., scoring=hamming_scorer)`` on multi-label data.
+#: scikit-learn's own multi-label scorers are strings: ``"f1_micro"``,
+#: ``"f1_macro"``, ``"accuracy"`` (subset accuracy), ``"jaccard_samples"``.
+hamming_scorer = make_scorer(hamming_loss, greater_is_better=False)
 
 
 def area_under_learning_curve(n_labeled, scores):

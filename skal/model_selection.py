@@ -14,6 +14,7 @@ from ._learner import ActiveLearner
 from .oracles import SimulatedOracle, as_oracle
 from .schedules import label_counts
 from .strategies import RandomSampling
+from .utils._multilabel import as_dense_labels, is_label_indicator
 from .utils._rows import as_indexable, n_rows, take_rows
 from .utils._validation import check_int, resolve_size
 
@@ -59,12 +60,14 @@ def active_learning_curve(
     X : array-like, sparse matrix, DataFrame or list of shape (n_samples, ...)
         Every row; the pool and the test set are taken from them.
 
-    y : array-like of shape (n_samples,)
-        Every label (the oracle).
+    y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        Every label (the oracle): one per row, or a multi-label indicator
+        matrix (dense or sparse), one column per label.
 
     test_size : float or int, default=0.25
         Size of the test set of each repeat when ``cv`` is None: a fraction of
-        the rows or a count. The split is stratified for a classifier.
+        the rows or a count. The split is stratified for a single-label
+        classifier (scikit-learn does not stratify multi-label rows).
 
     cv : int, cross-validation generator or iterable, default=None
         Splits to use instead of ``n_repeats`` random ones, as in
@@ -76,7 +79,10 @@ def active_learning_curve(
         Number of random splits (repeats) when ``cv`` is None.
 
     scoring : str, callable or None, default=None
-        A scikit-learn scorer; ``None`` uses the estimator's ``score``.
+        A scikit-learn scorer; ``None`` uses the estimator's ``score`` (subset
+        accuracy for a multi-label classifier). Multi-label scorers:
+        ``"f1_micro"``, ``"f1_macro"``, ``"jaccard_samples"``, or
+        :func:`skal.metrics.hamming_scorer` for the Hamming loss.
 
     n_jobs : int or None, default=None
         Campaigns run in parallel (one job per repeat and learner). Results do
@@ -160,10 +166,12 @@ def active_learning_curve(
     _check_learners(learners)
     first = next(iter(learners.values()))
     X = as_indexable(X)
-    y = np.asarray(y)
-    if y.ndim != 1 or y.shape[0] != n_rows(X):
+    y = np.asarray(as_dense_labels(y))
+    multilabel = y.ndim == 2 and is_label_indicator(y, np.zeros(len(y), bool))
+    if not (y.ndim == 1 or multilabel) or y.shape[0] != n_rows(X):
         raise ValueError(
-            f"y must be 1-D with one label per row of X ({n_rows(X)}); got shape "
+            f"y must be 1-D with one label per row of X ({n_rows(X)}), or a "
+            f"2-D label-indicator matrix with a row per row of X; got shape "
             f"{y.shape}."
         )
     rng = check_random_state(random_state)
@@ -261,7 +269,9 @@ def _splits(learner, X, y, test_size, cv, n_repeats, rng):
         check_int("n_repeats", n_repeats, minimum=1)
         if isinstance(test_size, bool) or not isinstance(test_size, (Integral, Real)):
             raise TypeError(f"test_size must be a float or an int; got {test_size!r}.")
-        splitter = StratifiedShuffleSplit if classifier else ShuffleSplit
+        # scikit-learn's stratification is for one label per row
+        stratify = classifier and y.ndim == 1
+        splitter = StratifiedShuffleSplit if stratify else ShuffleSplit
         cv = splitter(
             n_splits=n_repeats,
             test_size=test_size,

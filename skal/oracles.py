@@ -237,7 +237,10 @@ class NoisyOracle(Oracle):
     Each answered row is flipped with probability ``flip_rate`` to another
     class drawn uniformly, or, with a ``confusion`` matrix, its answer ``c`` is
     replaced by a class drawn from row ``c`` of the matrix (``flip_rate`` is
-    then unused). Abstentions stay abstentions.
+    then unused). Abstentions stay abstentions. A multi-label indicator row
+    (``classes=[0, 1]``) has each of its entries flipped that way,
+    independently; a row counts once in ``n_flipped_`` however many of its
+    entries flipped.
 
     Parameters
     ----------
@@ -332,24 +335,36 @@ class NoisyOracle(Oracle):
         for i, label in enumerate(labels):
             if label is None or (isinstance(label, float) and np.isnan(label)):
                 continue
-            if label not in position:
-                raise ValueError(
-                    f"NoisyOracle: the wrapped oracle answered {label!r}, which is "
-                    f"not among classes={classes.tolist()}."
-                )
-            k = position[label]
-            if confusion is not None:
-                new = int(self.rng_.choice(len(classes), p=confusion[k]))
-            elif self.rng_.random_sample() < self.flip_rate:
-                others = [j for j in range(len(classes)) if j != k]
-                new = int(others[self.rng_.randint(len(others))])
+            if np.ndim(label) == 1:  # a multi-label indicator row
+                row = np.asarray(label)
+                noisy = np.array(
+                    [classes[self._flip(position, e, confusion)] for e in row.tolist()]
+                ).astype(row.dtype)
+                changed = not np.array_equal(noisy, row)
+                labels[i] = noisy
             else:
-                new = k
-            if new != k:
+                new = self._flip(position, label, confusion)
+                changed = classes[new] != label
                 labels[i] = classes[new]
+            if changed:
                 self.n_flipped_ += 1
                 self.flipped_indices_.append(int(indices[i]))
         return labels
+
+    def _flip(self, position, label, confusion):
+        """The position in ``classes`` of the (maybe flipped) answer ``label``."""
+        if label not in position:
+            raise ValueError(
+                f"NoisyOracle: the wrapped oracle answered {label!r}, which is "
+                f"not among classes={list(position)}."
+            )
+        k = position[label]
+        if confusion is not None:
+            return int(self.rng_.choice(len(position), p=confusion[k]))
+        if self.rng_.random_sample() < self.flip_rate:
+            others = [j for j in range(len(position)) if j != k]
+            return int(others[self.rng_.randint(len(others))])
+        return k
 
 
 class ModelOracle(Oracle):

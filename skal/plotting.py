@@ -217,7 +217,9 @@ class ActiveLearningCurveDisplay:
         ----------
         learner : ActiveLearner or dict of str to ActiveLearner
         X : array-like, sparse matrix, DataFrame or list
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Labels, or a multi-label indicator matrix (with a multi-label
+            ``scoring`` such as ``"f1_micro"``).
         test_size : float or int, default=0.25
         cv : int, cross-validation generator or iterable, default=None
         n_repeats : int, default=5

@@ -10,6 +10,14 @@ from ._expected_error import ExpectedErrorReduction
 from ._history import LoopVarianceSampling, PredictionChangeSampling
 from ._kcenter import KCenterGreedy
 from ._kmeans import KMeansSampling
+from ._multilabel import (
+    CVIRS,
+    MMC,
+    AdaptiveMultiLabel,
+    BinMin,
+    LabelCountPredictor,
+    MultiLabelUncertainty,
+)
 from ._probcover import ProbCover
 from ._random import RandomSampling
 from ._ranked_batch import RankedBatch
@@ -50,5 +58,11 @@ __all__ = [
     "PredictionChangeSampling",
     "LoopVarianceSampling",
     "SubSampling",
+    "MultiLabelUncertainty",
+    "BinMin",
+    "MMC",
+    "AdaptiveMultiLabel",
+    "CVIRS",
+    "LabelCountPredictor",
     "top_k",
 ]

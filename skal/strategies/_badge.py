@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..utils._feature_matrix import pool_feature_matrix, squared_row_norms
+from ..utils._multilabel import is_multilabel_context
 from ._base import QueryStrategy
 
 
@@ -16,6 +17,17 @@ def gradient_factors(proba):
     factors = np.array(proba, dtype=float)
     factors[np.arange(factors.shape[0]), factors.argmax(axis=1)] -= 1.0
     return factors
+
+
+def multilabel_gradient_factors(label_proba):
+    r""":math:`a_l(x) = p_l(x) - [p_l(x) > 1/2]` for a multi-label model.
+
+    The gradient of the binary cross-entropy of each label with respect to its
+    logit, at the labels the model predicts (the multi-label reading of [1]_'s
+    hallucinated labels), so :math:`g(x) = a(x) \otimes h(x)` as above.
+    """
+    label_proba = np.asarray(label_proba, dtype=float)
+    return label_proba - (label_proba > 0.5)
 
 
 class GradientEmbedding:
@@ -141,8 +153,11 @@ class BADGE(QueryStrategy):
                 "BADGE needs a classifier: its gradient embedding is built from "
                 "class probabilities."
             )
-        proba = context.map_pool(context.proba, with_rows=True)
-        embedding = GradientEmbedding(
-            gradient_factors(proba), pool_feature_matrix(context)
-        )
+        if is_multilabel_context(context):
+            factors = multilabel_gradient_factors(
+                context.map_pool(context.label_proba, with_rows=True)
+            )
+        else:
+            factors = gradient_factors(context.map_pool(context.proba, with_rows=True))
+        embedding = GradientEmbedding(factors, pool_feature_matrix(context))
         return kmeans_plus_plus(embedding, n_instances, context.random_state)

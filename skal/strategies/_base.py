@@ -135,6 +135,13 @@ class QueryContext:
         of ``X`` when ``rows`` (the chunk's row indices) are given."""
         return self.outputs.get("proba", X_chunk, rows)
 
+    def label_proba(self, X_chunk, rows=None):
+        """Per-label probabilities :math:`P(y_l = 1 \\mid x)`, an ``(n, L)``
+        array, of a multi-label model on ``X_chunk`` (see
+        :func:`skal.utils._multilabel.label_probabilities`), remembered like
+        :meth:`proba`."""
+        return self.outputs.get("label_proba", X_chunk, rows)
+
     def predict(self, X_chunk, rows=None):
         """Predictions of the model on ``X_chunk``, remembered like
         :meth:`proba`."""

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..utils._model_outputs import predict_proba_or_softmax
+from ..utils._multilabel import refuse_multilabel
 from ..utils._validation import InstanceOf, Options
 from ._base import RankingStrategy
 
@@ -96,6 +97,7 @@ class UncertaintySampling(RankingStrategy):
     _parameter_constraints = {"measure": [Options(MEASURES)]}
 
     def _scorer(self, context):
+        refuse_multilabel(context, self)
         measure = UNCERTAINTY[self.measure]
         return lambda X_chunk, rows: measure(context.proba(X_chunk, rows))
 

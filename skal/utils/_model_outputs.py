@@ -12,6 +12,8 @@ import threading
 import numpy as np
 from scipy.special import expit, softmax
 
+from ._multilabel import label_probabilities
+
 
 def predict_proba_or_softmax(estimator, X):
     """Class probabilities, or a softmax of ``decision_function`` without them.
@@ -42,6 +44,7 @@ def softmax_of_decision(scores):
 
 OUTPUTS = {
     "proba": predict_proba_or_softmax,
+    "label_proba": label_probabilities,
     "predict": lambda estimator, X: np.asarray(estimator.predict(X)),
 }
 

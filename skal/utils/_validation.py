@@ -55,7 +55,10 @@ def missing_mask(y, missing_label, is_classifier):
     ``missing_label="auto"`` means ``-1`` for a classifier with numeric labels,
     ``None`` for a classifier with string or object labels, and NaN (always) for
     float labels. Any other value is compared as is (``np.nan`` matches NaN).
-    A row of a 2-D ``y`` is missing when any of its entries is.
+    A row of a 2-D ``y`` (a label-indicator matrix, or several outputs) is
+    missing when all of its entries are (a row of ``-1``); a row with some
+    entries missing and others given is refused with a ``ValueError`` naming
+    ``y``: partially labeled rows are not supported.
     """
     y = np.asarray(y)
     if missing_label == "auto":
@@ -85,7 +88,17 @@ def missing_mask(y, missing_label, is_classifier):
             if mask.shape != y.shape:
                 mask = np.zeros(y.shape, dtype=bool)
     if mask.ndim > 1:
-        mask = mask.any(axis=1)
+        whole = mask.all(axis=1)
+        partial = np.flatnonzero(mask.any(axis=1) & ~whole)
+        if partial.size:
+            raise ValueError(
+                f"y has {partial.size} partially labeled rows (first: "
+                f"{partial[:10].tolist()}): a row of a 2-D y is either fully "
+                "labeled or fully unlabeled (every entry the missing marker, "
+                "e.g. a row of -1). Partially labeled rows are not supported yet: "
+                "mark the whole row as missing, or complete it."
+            )
+        mask = whole
     return mask
 
 

@@ -1,0 +1,36 @@
+"""scikit-learn's estimator checks on multi-label ActiveLearner configurations.
+
+The estimators' tags declare multi-output support, so the checks include
+scikit-learn's multi-label ones (``check_classifiers_multilabel_*``: output
+format of predict, predict_proba and decision_function, and invariance to the
+representation of y), next to every single-label check.
+"""
+
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from test_estimator_checks import SEMI_SUPERVISED_XFAIL
+
+from skal import ActiveLearner
+
+CONFIGURATIONS = [
+    ActiveLearner(OneVsRestClassifier(LogisticRegression())),
+    # the default strategy: margin sampling on the checks' single-label y,
+    # MultiLabelUncertainty on their multi-label y
+    ActiveLearner(
+        OneVsRestClassifier(LogisticRegression()),
+        budget=0.6,
+        batch_size=3,
+        n_initial=6,
+        random_state=0,
+    ),
+    ActiveLearner(KNeighborsClassifier(3)),
+]
+
+
+@parametrize_with_checks(
+    CONFIGURATIONS, expected_failed_checks=lambda estimator: SEMI_SUPERVISED_XFAIL
+)
+def test_sklearn_compatible_multilabel(estimator, check):
+    check(estimator)
