@@ -68,6 +68,7 @@ OPTIONAL_PAGES = [
     "adaptive",
     "scaling",
     "oracles",
+    "multilabel",
     "stream",
     "labeling",
     "errors",
@@ -87,6 +88,7 @@ API_MODULES = [
     "skal.session",
     "skal.model_selection",
     "skal.metrics",
+    "skal.datasets",
     "skal.plotting",
 ]
 
