@@ -209,9 +209,10 @@ class EmbeddedRows:
                 self._store = np.empty((0, 0))
                 self._done = np.zeros(0, dtype=bool)
                 return
+            if self.cache_dir is not None and self._reopen_cache():
+                return
             # the first row gives the width and the dtype; it is kept
-            first = np.arange(1)
-            out = self._compute(first)
+            out = self._compute(np.arange(1))
             if out.dtype.kind not in "biuf":
                 raise ValueError(
                     f"The frozen steps must output numbers; got dtype {out.dtype}."
@@ -222,19 +223,46 @@ class EmbeddedRows:
                 self._store = np.empty(shape, dtype=dtype)
                 self._done = np.zeros(self._n, dtype=bool)
             else:
-                self._open_cache(shape, dtype)
-            if not self._done[0]:
-                self._store[0] = out[0]
-                self._done[0] = True
+                self._create_cache(shape, dtype)
+            self._store[0] = out[0]
+            self._done[0] = True
 
-    def _open_cache(self, shape, dtype):
-        directory = pathlib.Path(self.cache_dir)
-        self.fingerprint = fingerprint(self.raw, self.prefix)
-        base = directory / f"skal-embed-{self.fingerprint}"
-        values, done, meta = (
-            base.with_suffix(".npy"),
+    def _cache_files(self):
+        if self.fingerprint is None:
+            self.fingerprint = fingerprint(self.raw, self.prefix)
+        base = pathlib.Path(self.cache_dir) / f"skal-embed-{self.fingerprint}"
+        return (
+            pathlib.Path(f"{base}.npy"),
             pathlib.Path(f"{base}.done.npy"),
-            base.with_suffix(".json"),
+            pathlib.Path(f"{base}.json"),
+        )
+
+    def _reopen_cache(self):
+        """Open the cache of this fingerprint if it is sound; warn if it is not."""
+        values, done, meta = self._cache_files()
+        if not (values.exists() or done.exists() or meta.exists()):
+            return False
+        problem = _cache_problem(values, done, meta, self.fingerprint, self._n)
+        if problem is not None:
+            warnings.warn(
+                f"The embedding cache {values} cannot be reused ({problem}): "
+                "recomputing it.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return False
+        self._store = np.load(values, mmap_mode="r+")
+        self._done = np.load(done, mmap_mode="r+")
+        return True
+
+    def _create_cache(self, shape, dtype):
+        values, done, meta = self._cache_files()
+        meta.unlink(missing_ok=True)  # no record while the files are replaced
+        self._store = np.lib.format.open_memmap(
+            values, mode="w+", dtype=dtype, shape=shape
+        )
+        self._done = np.lib.format.open_memmap(
+            done, mode="w+", dtype=np.uint8, shape=(shape[0],)
         )
         record = {
             "layout": CACHE_LAYOUT,
@@ -242,24 +270,6 @@ class EmbeddedRows:
             "shape": list(shape),
             "dtype": np.dtype(dtype).str,
         }
-        if values.exists() or done.exists() or meta.exists():
-            problem = _cache_problem(values, done, meta, record)
-            if problem is None:
-                self._store = np.load(values, mmap_mode="r+")
-                self._done = np.load(done, mmap_mode="r+")
-                return
-            warnings.warn(
-                f"The embedding cache {values} cannot be reused ({problem}): "
-                "recomputing it.",
-                UserWarning,
-                stacklevel=2,
-            )
-        self._store = np.lib.format.open_memmap(
-            values, mode="w+", dtype=dtype, shape=shape
-        )
-        self._done = np.lib.format.open_memmap(
-            done, mode="w+", dtype=np.uint8, shape=(shape[0],)
-        )
         meta.write_text(json.dumps(record))
 
     # -------------------------------------------------------------- pickling
@@ -275,27 +285,35 @@ class EmbeddedRows:
         self._lock = threading.Lock()
 
 
-def _cache_problem(values, done, meta, record):
-    """Why the cache files cannot be reused, or ``None``."""
+def _cache_problem(values, done, meta, fingerprint, n):
+    """Why the cache files cannot be reused for ``fingerprint`` and ``n`` rows,
+    or ``None``."""
     try:
         stored = json.loads(meta.read_text())
     except (OSError, ValueError) as error:
-        return f"its record {meta.name} is unreadable: {error}"
-    for key in ("layout", "fingerprint", "shape", "dtype"):
-        if stored.get(key) != record[key]:
+        return f"its record {meta.name} is missing or unreadable: {error}"
+    expected = {"layout": CACHE_LAYOUT, "fingerprint": fingerprint}
+    for key, value in expected.items():
+        if stored.get(key) != value:
             return (
-                f"its {key} is {stored.get(key)!r}, expected {record[key]!r}: the "
-                "data or the frozen steps changed"
+                f"its record has {key} {stored.get(key)!r}, expected {value!r}: "
+                "the data or the frozen steps changed"
             )
     try:
         array = np.load(values, mmap_mode="r")
         mask = np.load(done, mmap_mode="r")
     except (OSError, ValueError) as error:
         return f"its files are unreadable: {error}"
-    if array.shape != tuple(record["shape"]) or array.dtype.str != record["dtype"]:
-        return "its values file does not match its record"
-    if mask.shape != (record["shape"][0],):
-        return "its mask file does not match its record"
+    shape = stored.get("shape")
+    if (
+        not isinstance(shape, list)
+        or len(shape) != 2
+        or shape[0] != n
+        or array.shape != tuple(shape)
+        or array.dtype.str != stored.get("dtype")
+        or mask.shape != (n,)
+    ):
+        return "its files do not match its record"
     return None
 
 
