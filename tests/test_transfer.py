@@ -370,3 +370,17 @@ def test_path_like_cache_dir(digits, tmp_path):
     pipe, _ = _frozen_pipe(X)
     learner = _campaign(pipe, X, y, str(tmp_path / "new" / "dir"))
     assert pathlib.Path(learner._X.cache_dir).is_dir()
+
+
+def test_sparse_frozen_output_is_not_cached():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = ["good film", "bad film", "good plot", "bad plot", "fine", "awful"] * 5
+    y = np.array([1, 0, 1, 0, 1, 0] * 5)
+    vectorizer = FrozenEstimator(TfidfVectorizer().fit(docs))
+    pipe = Pipeline([("tfidf", vectorizer), ("clf", LogisticRegression())])
+    learner = ActiveLearner(pipe, budget=12, batch_size=2, n_initial=4, random_state=0)
+    with pytest.warns(UserWarning, match="caches dense outputs only"):
+        learner.fit(docs, y)
+    assert learner.n_iter_ == 4
+    assert learner.predict(["good film"]).shape == (1,)

@@ -73,6 +73,10 @@ def split_frozen_prefix(estimator):
     return prefix, Pipeline(rest, memory=params["memory"], verbose=params["verbose"])
 
 
+class SparseOutput(ValueError):
+    """The frozen steps output sparse rows, which are not cached."""
+
+
 def _transform(prefix, X_rows):
     for _, step in prefix:
         X_rows = step.transform(X_rows)
@@ -180,7 +184,7 @@ class EmbeddedRows:
         self.n_embedded += len(indices)
         release_rows(self.raw, indices)
         if sp.issparse(out):
-            out = out.toarray()
+            raise SparseOutput(f"The frozen steps output a sparse {out.format} matrix.")
         out = np.asarray(out)
         if out.ndim != 2 or out.shape[0] != len(indices):
             raise ValueError(
@@ -415,17 +419,41 @@ class FrozenPrefix:
         self.seconds += seconds
 
     def pool(self, X):
-        """The stored pool as the loop reads it: an :class:`EmbeddedRows` view."""
+        """The stored pool as the loop reads it: an :class:`EmbeddedRows` view.
+
+        Its first row is embedded now, for the output's width and dtype. Frozen
+        steps that output sparse rows (a frozen ``TfidfVectorizer``, say) are
+        not cached, with a warning: the whole pipeline is trained and scored in
+        the loop as without ``FrozenEstimator``.
+        """
         if not self.active:
             return X
-        return EmbeddedRows(X, self.prefix, self.cache_dir, clock=self._clock)
+        rows = EmbeddedRows(X, self.prefix, self.cache_dir, clock=self._clock)
+        try:
+            rows.shape  # noqa: B018 (embeds the first row)
+        except SparseOutput as error:
+            warnings.warn(
+                f"{error} skal caches dense outputs only: the frozen steps run "
+                "at every query. Add a step that densifies (or reduces) the "
+                "output inside the frozen part to cache it.",
+                UserWarning,
+                stacklevel=4,
+            )
+            self.prefix, self.tail = [], self.estimator
+            return X
+        return rows
 
     def outside(self, X_rows):
-        """Rows from outside the pool, embedded now (once)."""
+        """Rows from outside the pool, embedded now (once), remembering the raw
+        rows (for :meth:`raw_labeled`)."""
         if not self.active:
             return X_rows
-        rows = EmbeddedRows(X_rows, self.prefix, clock=self._clock)
-        return _Embedded(rows[slice(0, len(rows))], X_rows)
+        start = time.perf_counter()
+        out = _transform(self.prefix, X_rows)
+        self._clock(time.perf_counter() - start)
+        if sp.issparse(out):
+            return out
+        return _Embedded(np.asarray(out), X_rows)
 
     def raw(self, X_stored):
         """The raw rows behind the stored pool (for oracles and row checks)."""
