@@ -166,12 +166,14 @@ class EmbeddedRows:
                 indices = np.flatnonzero(indices)
             indices = indices.astype(np.intp, copy=False)
         self._ensure_store()
-        missing = indices[~self._done[indices].astype(bool)]
+        missing = indices[self._done[indices] == 0]
         if missing.size:
             self._embed(np.unique(missing))
-        rows = np.array(self._store[key if isinstance(key, slice) else indices])
-        if self.cache_dir is not None:
-            release_rows(self._store, key if isinstance(key, slice) else indices)
+        where = key if isinstance(key, slice) else indices
+        rows = self._store[where]  # a slice of the in-memory store is a view
+        if self.cache_dir is not None:  # a copy, then the file's pages go
+            rows = np.array(rows)
+            release_rows(self._store, where)
         return rows
 
     # --------------------------------------------------------------- compute
