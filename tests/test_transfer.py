@@ -384,3 +384,16 @@ def test_sparse_frozen_output_is_not_cached():
         learner.fit(docs, y)
     assert learner.n_iter_ == 4
     assert learner.predict(["good film"]).shape == (1,)
+
+
+def test_failed_fit_leaves_the_learner_as_it_was(digits):
+    X, y = digits
+    pipe, _ = _frozen_pipe(X)
+    learner = ActiveLearner(pipe, budget=30, batch_size=10, random_state=0).fit(X, y)
+    before = (learner.labeled_indices_.copy(), learner.estimator_, learner._X)
+
+    with pytest.raises(ValueError, match="C"):  # the tail cannot be trained
+        learner.set_params(estimator__clf__C=-1.0).fit(X, y)
+    assert learner.estimator_ is before[1] and learner._X is before[2]
+    np.testing.assert_array_equal(learner.labeled_indices_, before[0])
+    assert learner.predict(X[:3]).shape == (3,)

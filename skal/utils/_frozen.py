@@ -403,6 +403,10 @@ class FrozenPrefix:
                     f"The frozen step {name!r} of estimator is not fitted: fit "
                     "the model before wrapping it in FrozenEstimator."
                 ) from None
+        if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+            raise TypeError(
+                f"cache_dir must be None or a directory path; got {cache_dir!r}."
+            )
         if self.prefix and cache_dir is not None:
             check_cache_dir(cache_dir)
         if cache_dir is not None and not self.prefix:
