@@ -220,7 +220,8 @@ def test_cache_dir_not_writable(digits, tmp_path):
 def test_cache_dir_without_frozen_prefix_warns(digits, tmp_path):
     X, y = digits
     with pytest.warns(UserWarning, match="no frozen prefix"):
-        ActiveLearner(LogisticRegression(), budget=20, cache_dir=tmp_path).fit(X, y)
+        learner = ActiveLearner(LogisticRegression(max_iter=1000), budget=20)
+        learner.set_params(cache_dir=tmp_path).fit(X, y)
 
 
 def _campaign(pipe, X, y, cache_dir):
