@@ -9,10 +9,11 @@ width 8,192 projected back to 64 numbers), standing in for a real encoder that
 costs far more than the linear model on top.
 
 Table 1 (cost structure, one campaign per embedder and seed 0): rows passed to
-the embedder's ``transform`` per campaign and the campaign's wall time, cached
+the embedder's ``transform`` per campaign, the seconds spent in it ("embed s")
+and the campaign's wall time (the fastest of 3 runs, BLAS on one thread), cached
 (skal recognises the ``FrozenEstimator`` step) and not cached (the same
 pipeline with the frozen step in a wrapper skal does not recognise: the
-embedding runs at every query and refit, as before skal 0.x); whether the two
+embedding runs at every query and refit, as before this change); whether the two
 campaigns picked the same rows; and, with ``cache_dir``, a first run and a
 restart that reads the memory-mapped cache back.
 
