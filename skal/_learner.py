@@ -615,7 +615,8 @@ class ActiveLearner(MetaEstimatorMixin, BaseEstimator):
         self._labeled = LabeledSet(self._X)
         self._classes = np.asarray(classes) if is_clf and classes is not None else None
         self._classes_fixed = bool(classes_fixed)
-        self.stopping_ = None if self.stopping is None else clone(self.stopping)
+        stopping = None if self.stopping is None else clone(self.stopping)
+        self.stopping_ = self._frozen.stopping(stopping)  # X_val embedded once
         self.stop_reason_ = None
         self.estimator_ = None
         self._tail_model = None  # estimator_ without its frozen prefix

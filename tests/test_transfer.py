@@ -398,3 +398,31 @@ def test_failed_fit_leaves_the_learner_as_it_was(digits):
     assert learner.estimator_ is before[1] and learner._X is before[2]
     np.testing.assert_array_equal(learner.labeled_indices_, before[0])
     assert learner.predict(X[:3]).shape == (3,)
+
+
+def test_validation_rows_of_a_stopping_criterion_are_embedded_once(digits):
+    from skal.stopping import AnyOf, PerformancePlateau
+
+    X, y = load_digits(return_X_y=True)
+    X_pool, y_pool, X_val, y_val = X[:400], y[:400], X[400:500], y[400:500]
+    cached, embed = _frozen_pipe(X)
+    plain = Pipeline(
+        [("embed", PlainFrozen(embed)), ("clf", LogisticRegression(max_iter=300))]
+    )
+    learners = []
+    for pipe in (cached, plain):
+        embed.n_rows_ = 0
+        stopping = AnyOf([PerformancePlateau(X_val, y_val, tol=0.5, patience=2)])
+        learner = ActiveLearner(
+            pipe, budget=100, batch_size=10, stopping=stopping, random_state=0
+        ).fit(X_pool, y_pool)
+        learners.append(learner)
+        if pipe is cached:
+            assert embed.n_rows_ == len(X_pool) + len(X_val)
+    assert learners[0].stop_reason_ is not None
+    assert learners[0].stop_reason_ == learners[1].stop_reason_
+    np.testing.assert_array_equal(
+        learners[0].labeled_indices_, learners[1].labeled_indices_
+    )
+    # the learner's own criterion is a clone: the user's keeps the raw rows
+    assert stopping.criteria[0].X_val is X_val

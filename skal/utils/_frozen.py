@@ -461,6 +461,27 @@ class FrozenPrefix:
             return out
         return _Embedded(np.asarray(out), X_rows)
 
+    def stopping(self, criterion):
+        """``criterion`` (a clone, changed in place) with its validation rows
+        embedded once.
+
+        A criterion that scores the model on rows of its own (the ``X_val`` of
+        :class:`~skal.stopping.PerformancePlateau`, also inside ``AnyOf`` and
+        ``AllOf``) receives the tail model, so those rows are embedded here.
+        """
+        if self.active and criterion is not None:
+            self._embed_validation_rows(criterion)
+        return criterion
+
+    def _embed_validation_rows(self, obj):
+        for name, value in obj.get_params(deep=False).items():
+            if name == "X_val" and value is not None:
+                obj.set_params(X_val=self.outside(value))
+            parts = value if isinstance(value, (list, tuple)) else [value]
+            for part in parts:
+                if hasattr(part, "get_params") and not isinstance(part, type):
+                    self._embed_validation_rows(part)
+
     def raw(self, X_stored):
         """The raw rows behind the stored pool (for oracles and row checks)."""
         return X_stored.raw if isinstance(X_stored, EmbeddedRows) else X_stored
