@@ -426,3 +426,22 @@ def test_validation_rows_of_a_stopping_criterion_are_embedded_once(digits):
     )
     # the learner's own criterion is a clone: the user's keeps the raw rows
     assert stopping.criteria[0].X_val is X_val
+
+
+def test_chunked_parallel_scoring_embeds_each_row_once(digits):
+    X, y = digits
+    picks = []
+    for n_jobs, chunk_size in [(None, None), (2, 37)]:
+        pipe, embed = _frozen_pipe(X)
+        learner = ActiveLearner(
+            pipe,
+            S.InformationDensity(S.UncertaintySampling("margin")),
+            budget=50,
+            batch_size=10,
+            n_jobs=n_jobs,
+            chunk_size=chunk_size,
+            random_state=0,
+        ).fit(X, y)
+        assert embed.n_rows_ == len(X)
+        picks.append(learner.labeled_indices_)
+    np.testing.assert_array_equal(picks[0], picks[1])
