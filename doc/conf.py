@@ -67,6 +67,7 @@ OPTIONAL_PAGES = [
     "benchmarks_strategies",
     "adaptive",
     "scaling",
+    "transfer",
     "oracles",
     "multilabel",
     "stream",

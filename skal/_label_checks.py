@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .label_quality import suspicious_labels
-from .utils._rows import n_rows, take_rows
+from .utils._rows import n_rows
 from .utils._validation import check_int
 
 
@@ -47,7 +47,7 @@ class LabelChecks:
         if y_labeled is None:
             raise ValueError("No labeled rows yet: nothing to check.")
         positions, scores = suspicious_labels(
-            self.estimator,
+            self._frozen.tail,
             X_labeled,
             y_labeled,
             cv=cv,
@@ -137,7 +137,7 @@ class LabelChecks:
         ids = np.asarray(candidates[: review.n_rows], dtype=np.intp)
         if ids.size == 0:
             return
-        answers = self.review_oracle_.answer(take_rows(self._X, ids), ids)
+        answers = self.review_oracle_.answer(self._raw_rows(ids), ids)
         _, current = self._labels_of(ids)
         changed = [
             k
@@ -164,6 +164,7 @@ class LabelChecks:
                 "query_seconds": 0.0,
                 "fit_seconds": 0.0,
                 "stop_seconds": 0.0,
+                "embed_seconds": 0.0,
                 "model_trained": False,
                 "stop_reason": self.stop_reason_,
                 "answered_by": who,

@@ -52,6 +52,7 @@ from .utils._contract import (
     rows_with_nan,
 )
 from .utils._feature_space import FeatureSpace
+from .utils._frozen import FrozenPrefix
 from .utils._model_outputs import PoolOutputs
 from .utils._multilabel import (
     as_dense_labels,
@@ -93,7 +94,11 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         Any scikit-learn classifier or regressor, a ``Pipeline`` included. A
         clone of it is trained and stored in ``estimator_``. ``X`` may be
         whatever it accepts: arrays, sparse matrices, DataFrames, lists of
-        documents.
+        documents. Leading steps of a ``Pipeline`` wrapped in
+        :class:`sklearn.frozen.FrozenEstimator` (an embedding trained
+        elsewhere) run once per row: their output is cached (see
+        ``cache_dir`` and :ref:`transfer`) and only the later steps are
+        trained and scored in the loop.
 
     query_strategy : QueryStrategy, default=None
         How rows are picked, an object from :mod:`skal.strategies`. ``None``
@@ -204,6 +209,13 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         ``working_memory`` setting), clamped to 1,000-1,000,000 rows; see the
         Scaling page.
 
+    cache_dir : str, path or None, default=None
+        With a frozen prefix (see ``estimator``): a directory where the pool's
+        embeddings are kept in a memory-mapped ``.npy`` file, named by a
+        fingerprint of ``X`` and the frozen steps, and reused by a later
+        ``fit`` on the same data and steps (a restarted session). ``None``
+        keeps them in memory.
+
     n_jobs : int or None, default=None
         Parallel jobs for pool scoring (chunks) and for strategies that fit
         several models. Picks do not depend on it.
@@ -241,7 +253,9 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         ``batch_size`` (rows asked of the strategy, ``None`` without a query),
         ``refit`` (how the model learned them: ``"full"``, ``"partial"``,
         ``"warm_start"`` or ``None`` without a model), ``query_seconds``,
-        ``fit_seconds``, ``stop_seconds``, ``model_trained`` and
+        ``fit_seconds``, ``stop_seconds``, ``embed_seconds`` (time in a
+        frozen prefix's ``transform`` since the previous record, left out of
+        the other seconds), ``model_trained`` and
         ``stop_reason``. The learner's state is what this list says: the
         labeled rows are the records' ``indices`` in order, and the loop count
         is the number of answered queries.
@@ -341,6 +355,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         missing_label="auto",
         classes=None,
         chunk_size=None,
+        cache_dir=None,
         n_jobs=None,
         random_state=None,
     ):
@@ -360,6 +375,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         self.missing_label = missing_label
         self.classes = classes
         self.chunk_size = chunk_size
+        self.cache_dir = cache_dir
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -626,13 +642,17 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         self.query_strategy_ = clone(default)
         self.initial_strategy_ = clone(initial)
         self._rng = check_random_state(self.random_state)
-        self._X = X
-        self._labeled = LabeledSet(X)
+        self._frozen = FrozenPrefix(self.estimator, self.cache_dir)
+        self._X = self._frozen.pool(X)  # a frozen prefix: rows embedded once
+        self._labeled = LabeledSet(self._X)
         self._classes = np.asarray(classes) if is_clf and classes is not None else None
         self._classes_fixed = bool(classes_fixed)
-        self.stopping_ = None if self.stopping is None else clone(self.stopping)
+        stopping = None if self.stopping is None else clone(self.stopping)
+        self.stopping_ = self._frozen.stopping(stopping)  # X_val embedded once
         self.stop_reason_ = None
         self.estimator_ = None
+        self._tail_model = None  # estimator_ without its frozen prefix
+        self._embed_mark = 0.0
         self._outputs = self._pool_outputs(None)
         self._query_count = 0
         self._y_example = y_example
@@ -706,7 +726,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         if X is None:
             X, pool = self._X, np.flatnonzero(self._pool_mask())
         else:
-            X = conform_rows(as_indexable(X), self._X)
+            X = self._outside_rows(X)
             pool = np.arange(n_rows(X))
         if pool.size == 0:
             raise ValueError(
@@ -737,13 +757,13 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         """SELECT: the strategy's picks as rows of ``X``, carrying their record."""
         strategy = self.initial_strategy_ if initial else self.query_strategy_
         context = self._context(X, pool)
-        start = time.perf_counter()
+        start, embedded = time.perf_counter(), self._frozen.seconds
         positions = strategy.select(context, n_instances)
         record = QueryRecord(
             query_id=self._next_query_id(),
             strategy=strategy.picked_by_,
             n_asked=int(n_instances),
-            seconds=time.perf_counter() - start,
+            seconds=time.perf_counter() - start - (self._frozen.seconds - embedded),
             initial=initial,
         )
         return QueriedRows(pool[positions], record)
@@ -770,14 +790,14 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
     def _context(self, X, pool, model=None, labeled=None, outputs=None):
         """The loop's context; ``model``/``labeled``/``outputs`` override the
         current ones (the stopping check judges a model not committed yet)."""
-        model = self.estimator_ if model is None else model
+        model = self._tail_model if model is None else model
         labeled = self._labeled if labeled is None else labeled
         if outputs is None:
             outputs = self._outputs
         if X is not self._X:  # the memo is keyed by rows of the stored X
             outputs = None
         fitted = model is not None
-        estimator = model if fitted else self.estimator
+        estimator = model if fitted else self._frozen.tail
         return QueryContext(
             X=X,
             pool_indices=pool,
@@ -869,7 +889,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
                 )
         oracle = as_oracle(oracle)
         name = oracle.display_name
-        answers = oracle.answer(take_rows(self._X, indices), indices)
+        answers = oracle.answer(self._raw_rows(indices), indices)
         answered = answers.answered.copy()
         given = answers.labels[answered]
         try:
@@ -939,9 +959,19 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         self : ActiveLearner
         """
         check_is_fitted(self)
-        X = conform_rows(as_indexable(X), self._X)
+        X = self._outside_rows(X)
         y = self._check_new_labels(y, n_rows(X))
         return self._add_labels(None, y, X_rows=X, kind="teach")
+
+    def _outside_rows(self, X):
+        """Rows from outside the stored pool, checked against its schema and,
+        with a frozen prefix, embedded (once)."""
+        X = conform_rows(as_indexable(X), self._frozen.raw(self._X))
+        return self._frozen.outside(X)
+
+    def _raw_rows(self, indices):
+        """Rows of ``fit``'s ``X`` as given (before any frozen prefix)."""
+        return take_rows(self._frozen.raw(self._X), indices)
 
     def _check_new_labels(self, y, n_expected):
         y = np.asarray(as_dense_labels(y))
@@ -1026,10 +1056,10 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         mode = mode or self._refit_mode()
         n_new = 0 if y_new is None else len(y_new)
         classes = self._grown_classes(y_new, mode) if n_new else self._classes
-        start = time.perf_counter()
+        start, embedded = time.perf_counter(), self._frozen.seconds
         if n_new or fresh:
             estimator, how = self._trainer(mode).train(
-                None if fresh else self.estimator_,
+                None if fresh else self._tail_model,
                 self._n_trainings(),
                 self._labeled,
                 labeled,
@@ -1038,23 +1068,26 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
                 classes,
             )
         else:  # every asked row was abstained on: nothing new to learn
-            estimator, how = self.estimator_, None
-        fit_seconds = time.perf_counter() - start
-        start = time.perf_counter()
+            estimator, how = self._tail_model, None
+        fit_seconds = time.perf_counter() - start - (self._frozen.seconds - embedded)
+        start, embedded = time.perf_counter(), self._frozen.seconds
         outputs = self._pool_outputs(estimator)
         stopping, stop_reason = self.stopping_, self.stop_reason_
-        if estimator is not self.estimator_:
+        if estimator is not self._tail_model:
             stopping, stop_reason = self._check_stopping(estimator, labeled, outputs)
-        stop_seconds = time.perf_counter() - start
+        stop_seconds = time.perf_counter() - start - (self._frozen.seconds - embedded)
         answered_by, cost, abstained = answers
         previous_n_labeled = self._labeled.n_labeled
 
         # commit: nothing below can fail
         self._labeled = labeled
         self._classes = classes
-        if estimator is not self.estimator_:
+        if estimator is not self._tail_model:
             self._outputs = outputs
-        self.estimator_ = estimator
+            self.estimator_ = self._frozen.assemble(estimator)
+        self._tail_model = estimator
+        embed_seconds = self._frozen.seconds - self._embed_mark
+        self._embed_mark = self._frozen.seconds
         self.stopping_ = stopping
         self.stop_reason_ = stop_reason
         self.history_.append(
@@ -1071,6 +1104,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
                 "query_seconds": 0.0 if record is None else record.seconds,
                 "fit_seconds": fit_seconds,
                 "stop_seconds": stop_seconds,
+                "embed_seconds": embed_seconds,
                 "model_trained": how is not None,
                 "stop_reason": stop_reason,
                 "answered_by": dict(answered_by),
@@ -1144,7 +1178,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
 
     def _trainer(self, mode):
         return Trainer(
-            estimator=self.estimator,
+            estimator=self._frozen.tail,
             mode=mode,
             is_classifier=self._is_classifier(),
             refit_every=self.refit_every,
@@ -1175,7 +1209,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         """
         if hasattr(self, "history_"):
             # before replay joins these rows to stored ones, as teach does
-            X = conform_rows(as_indexable(X), self._X)
+            X = self._outside_rows(X)
             y = self._check_new_labels(y, n_rows(X))
             return self._add_labels(
                 None, y, X_rows=X, kind="partial_fit", mode="partial"
@@ -1191,6 +1225,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
                 )
             y = np.asarray(y)
             self._start(take_rows(X, np.arange(0)), classes, classes is not None, y[:1])
+            X = self._frozen.outside(X)
             y = self._check_new_labels(y, n_rows(X))
             return self._add_labels(
                 None, y, X_rows=X, kind="partial_fit", mode="partial"
@@ -1206,7 +1241,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         y_labeled : ndarray or None
         """
         check_is_fitted(self)
-        return self._labeled.data()
+        return self._frozen.raw_labeled(self._labeled)
 
     @property
     def labeled_indices_(self):

@@ -663,7 +663,7 @@ class LearnerMachine(RuleBasedStateMachine):
             old, new = pickle.loads(before[key]), pickle.loads(after[key])
             if key == "_outputs":  # a cache of model outputs, emptied by pickling
                 continue
-            if key == "estimator_" and old is not None:
+            if key in ("estimator_", "_tail_model") and old is not None:
                 np.testing.assert_array_equal(old.predict(self.X), new.predict(self.X))
             elif key == "estimator":
                 assert repr(old.get_params()) == repr(new.get_params())
