@@ -126,7 +126,8 @@ class Retrainer:
     def stop(self, timeout=30):
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     def _run(self):
         while not self._stop.is_set():

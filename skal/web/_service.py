@@ -323,6 +323,11 @@ class WebSession:
         self._retrainer.poke()
         return {"saved": _event_json(event), "progress": self.progress()}
 
+    def retrain_now(self):
+        """Run one retraining round on the calling thread, if one is due
+        (for a ``background=False`` session)."""
+        self._retrainer._round()
+
     def draft(self):
         """A :class:`~skal.web._background.DraftSession` of the state now,
         to compute on off the writer thread."""
