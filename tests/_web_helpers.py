@@ -69,7 +69,11 @@ def make_web(tmp_path, n=60, batch_size=5, lease_seconds=120.0, classes=None):
 
 def make_client(web, token="t0k3n-secret"):
     """A Starlette ``TestClient`` on the guarded app, at 127.0.0.1:PORT."""
-    from starlette.testclient import TestClient
+    import warnings
+
+    with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx works
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from starlette.testclient import TestClient
 
     from skal.web._app import create_app
 
