@@ -72,7 +72,7 @@ def make_client(web, token="t0k3n-secret"):
     import warnings
 
     with warnings.catch_warnings():  # Starlette 1.x prefers httpx2; httpx works
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
     from skal.web._app import create_app

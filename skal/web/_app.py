@@ -23,6 +23,7 @@ API (JSON; every POST needs the ``X-Skal-Token`` header and a same-origin
     The most suspicious labels.
 """
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -126,8 +127,17 @@ def create_app(web, token, port, hosts=(), session_name="session"):
         return page("review.html", page="review", title="review")
 
     async def api(fn, *args):
+        """``fn(*args)`` on a worker thread, as a JSON reply."""
         try:
             return JSONResponse(await run_in_threadpool(fn, *args))
+        except WebError as error:
+            return JSONResponse({"error": error.message}, status_code=error.status)
+
+    async def on_writer(fn, *args):
+        """``fn(*args)`` on the session's writer thread, awaited without
+        tying up a worker thread (one thread hop each way)."""
+        try:
+            return JSONResponse(await asyncio.wrap_future(web.submit(fn, *args)))
         except WebError as error:
             return JSONResponse({"error": error.message}, status_code=error.status)
 
@@ -138,7 +148,7 @@ def create_app(web, token, port, hosts=(), session_name="session"):
         except WebError as error:
             return JSONResponse({"error": error.message}, status_code=error.status)
         guess = request.query_params.get("guess") == "1"
-        return await api(web.next_row, name, guess)
+        return await on_writer(web._reply, name, guess)
 
     async def api_answer(request):
         try:
@@ -154,8 +164,9 @@ def create_app(web, token, port, hosts=(), session_name="session"):
             )
         except WebError as error:
             return JSONResponse({"error": error.message}, status_code=error.status)
-        return await api(
-            web.answer,
+        return await on_writer(
+            web._answer,
+            "answer",
             data["annotator"],
             data["row_id"],
             data["lease"],
@@ -176,11 +187,13 @@ def create_app(web, token, port, hosts=(), session_name="session"):
             )
         except WebError as error:
             return JSONResponse({"error": error.message}, status_code=error.status)
-        return await api(
-            web.skip,
+        return await on_writer(
+            web._answer,
+            "skip",
             data["annotator"],
             data["row_id"],
             data["lease"],
+            None,
             bool(data.get("show_guess")),
         )
 
@@ -191,7 +204,9 @@ def create_app(web, token, port, hosts=(), session_name="session"):
             )
         except WebError as error:
             return JSONResponse({"error": error.message}, status_code=error.status)
-        return await api(web.undo, data["annotator"], bool(data.get("show_guess")))
+        return await on_writer(
+            web._undo, data["annotator"], bool(data.get("show_guess"))
+        )
 
     async def api_relabel(request):
         try:
@@ -205,10 +220,12 @@ def create_app(web, token, port, hosts=(), session_name="session"):
                 {"error": "label: one of " + ", ".join(config.classes)},
                 status_code=400,
             )
-        return await api(web.relabel, data["annotator"], data["row_id"], data["label"])
+        return await on_writer(
+            web._relabel, data["annotator"], data["row_id"], data["label"]
+        )
 
     async def api_model(request):
-        return await api(web.model_status)
+        return JSONResponse(web.model_status())
 
     async def api_review(request):
         return await api(lambda: {"rows": web.review()})

@@ -4,22 +4,19 @@ The web session's writer thread owns the session and its journal. When
 answers have come in, the :class:`Retrainer` thread asks it for a snapshot
 (the events and batches so far), rebuilds a :class:`DraftSession` from that
 snapshot -- the same :meth:`~skal.session.LabelingSession.advance` code, on a
-copy of the state, writing to no file -- trains, draws the next batch, and
-hands the batch back to the writer thread, which journals it (with the label
-count and digest of the model that chose it). Meanwhile answers keep being
-committed and rows keep being handed out from the previous batches.
+copy of the state, writing to no file -- in a worker process, trains, draws
+the next batch, and hands the batch back to the writer thread, which
+journals it (with the label count and digest of the model that chose it).
+Meanwhile answers keep being committed and rows keep being handed out from
+the previous batches.
 """
 
+import os
 import threading
 import time
 import warnings
 
 from ..session import LabelingSession
-
-#: Compute a new point of the learning curve when the labels have grown by
-#: this fraction (and at least ``CURVE_MIN_STEP`` labels) since the last one.
-CURVE_GROWTH = 0.2
-CURVE_MIN_STEP = 10
 
 
 class _SnapshotJournal:
@@ -86,26 +83,111 @@ class DraftSession(LabelingSession):
         return [ids[i] for i in keep], rows_at(X, at), y[at]
 
 
+def draw(config, dataset, events, batches, exclude):
+    """Train on a snapshot and draw the next batch; writes nothing.
+
+    Parameters
+    ----------
+    config : SessionConfig
+    dataset : Dataset
+    events, batches : list of dict
+        The session's events and batches, oldest first.
+    exclude : set of str
+        Rows on someone's screen, not to be drawn.
+
+    Returns
+    -------
+    batch : dict or None
+        The batch to journal (``None`` if none is due: budget reached...).
+    stopping : dict
+        The stopping verdict including the new batch's predictions.
+    """
+    from ..session._report import _stopping_verdict
+
+    draft = DraftSession(config, dataset, events, batches, exclude)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        batch = draft.advance()  # one BLAS thread inside
+    return batch, _stopping_verdict(draft)
+
+
+def curve_point(config, dataset, events, batches):
+    """A point of the learning curve: the cross-validated accuracy of the
+    labels in a snapshot (``n``, ``accuracy``, ``low``, ``high``), or
+    ``None`` without two labels of each of two classes."""
+    from ..session._report import _cv_score
+    from ..session._session import _one_blas_thread
+
+    draft = DraftSession(config, dataset, events, batches)
+    with warnings.catch_warnings(), _one_blas_thread():
+        warnings.simplefilter("ignore")
+        score = _cv_score(draft)
+    if score is None:
+        return None
+    return {k: score[k] for k in ("n", "accuracy", "low", "high")}
+
+
+# ------------------------------------------------------ the worker process
+_WORKER = {}
+
+
+def _start_worker(config_json, data):
+    """Initializer of the retraining process: load the data once, and give
+    way to the server (a lower scheduling priority)."""
+    from ..session import SessionConfig
+    from ..session._session import _load
+
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):  # pragma: no cover - not POSIX
+        pass
+    config = SessionConfig.from_json(config_json)
+    _WORKER["config"] = config
+    _WORKER["dataset"] = _load(data, config)
+
+
+def _in_worker(fn, *args):
+    return fn(_WORKER["config"], _WORKER["dataset"], *args)
+
+
 class Retrainer:
-    """A thread that retrains whenever :meth:`poke` says answers came in.
+    """A thread that has the model retrained whenever :meth:`poke` says
+    answers came in.
+
+    The training itself runs in a separate process (``process=True``): it
+    neither holds the server's interpreter lock nor competes with it at the
+    same priority, so answers are acknowledged at once while it trains.
 
     Parameters
     ----------
     snapshot : callable
-        ``snapshot() -> (config, dataset, events, batches, exclude) or None``;
-        ``None`` when no new batch is needed. Runs on the writer thread.
+        ``snapshot() -> (events, batches, exclude, curve_after) or None``;
+        ``None`` when no new batch is due. Runs on the writer thread.
     deliver : callable
-        ``deliver(batch, n_batches_before)`` journals the batch (on the writer
-        thread) unless another batch came first.
-    on_model : callable, optional
-        ``on_model(draft, batch)`` after each batch (learning curve, stopping
-        verdict); errors are reported, never raised.
+        ``deliver(batch, n_batches_before, stopping)`` journals the batch (on
+        the writer thread) unless another batch came first.
+    on_curve : callable
+        ``on_curve(point)`` with a new learning-curve point, computed after
+        the batch is delivered (it never delays a batch).
+    config : SessionConfig
+    dataset : Dataset
+    data : str
+        The CSV file (the worker process reads it once).
+    process : bool, default=True
+        Train in a worker process; ``False`` trains on the calling thread.
     """
 
-    def __init__(self, snapshot, deliver, on_model=None):
+    def __init__(
+        self, snapshot, deliver, on_curve, config, dataset, data, process=True
+    ):
         self._snapshot = snapshot
         self._deliver = deliver
-        self._on_model = on_model
+        self._on_curve = on_curve
+        self._config = config
+        self._dataset = dataset
+        self._data = data
+        self._process = process
+        self._pool = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.busy = False
@@ -128,6 +210,9 @@ class Retrainer:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def _run(self):
         while not self._stop.is_set():
@@ -136,29 +221,47 @@ class Retrainer:
             if self._stop.is_set():
                 return
             try:
-                self._round()
+                self.round()
             except Exception as error:  # keep serving answers; say why
                 self.last_error = f"{type(error).__name__}: {error}"
-                time.sleep(1.0)  # do not spin on a persistent failure
+                if self._pool is not None:  # a broken worker: start afresh
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = None
+                self._stop.wait(1.0)  # do not spin on a persistent failure
 
-    def _round(self):
+    def _worker(self):
+        if self._pool is None:
+            import concurrent.futures
+            import multiprocessing
+
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self._config.to_json(), self._data),
+            )
+        return self._pool
+
+    def _compute(self, fn, *args):
+        if self._process:
+            return self._worker().submit(_in_worker, fn, *args).result()
+        return fn(self._config, self._dataset, *args)
+
+    def round(self):
+        """One retraining, if one is due (on the calling thread, waiting)."""
         snap = self._snapshot()
         if snap is None:
             return
-        config, dataset, events, batches, exclude = snap
+        events, batches, exclude, want_curve = snap
         self.busy = True
         start = time.perf_counter()
         try:
-            draft = DraftSession(config, dataset, events, batches, exclude)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                batch = draft.advance()
-            if batch is not None:
-                self._deliver(batch, len(batches))
+            batch, stopping = self._compute(draw, events, batches, exclude)
+            self._deliver(batch, len(batches), stopping)
             self.rounds += 1
             self.last_seconds = time.perf_counter() - start
             self.last_error = None
-            if self._on_model is not None:
-                self._on_model(draft, batch)
         finally:
             self.busy = False
+        if want_curve and not self._stop.is_set():
+            self._on_curve(self._compute(curve_point, events, batches))

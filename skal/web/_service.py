@@ -18,14 +18,18 @@ import time
 
 from ..session import LabelingSession, SessionError
 from ..session._rows import plain_text
-from ._background import CURVE_GROWTH, CURVE_MIN_STEP, Retrainer
+from ._background import Retrainer
 from ._leases import LEASE_SECONDS, Leases
 
 #: Characters of a row's text sent to the page.
 TEXT_WIDTH = 20000
 #: Earlier batches whose unanswered rows are handed out while the next batch
 #: is being drawn.
-FALLBACK_BATCHES = 5
+FALLBACK_BATCHES = 20
+#: Compute a new point of the learning curve when the labels have grown by
+#: this fraction (and at least ``CURVE_MIN_STEP`` labels) since the last one.
+CURVE_GROWTH = 0.2
+CURVE_MIN_STEP = 10
 #: Suspicious labels listed by the review view.
 REVIEW_SIZE = 10
 
@@ -74,20 +78,31 @@ class WebSession:
         writer thread (the journal's connection lives there).
     lease_seconds : float, default=LEASE_SECONDS
     background : bool, default=True
-        Retrain in the background; ``False`` leaves drawing batches to
-        :meth:`draw_batch_now` (tests).
+        Retrain in the background, in a worker process; ``False`` leaves
+        drawing batches to :meth:`retrain_now`, on the calling thread (tests).
+    data : str, optional
+        The CSV file, for the worker process (default: the session's).
     log_path : str, optional
         Where each answer's "model's guess shown?" choice is appended as a
         JSON line; defaults to ``SESSION.db.web.jsonl``.
     """
 
     def __init__(
-        self, opener, lease_seconds=LEASE_SECONDS, background=True, log_path=None
+        self,
+        opener,
+        lease_seconds=LEASE_SECONDS,
+        background=True,
+        log_path=None,
+        data=None,
     ):
         self._writer = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="skal-writer"
         )
-        self.session = self._writer.submit(opener).result()
+        try:
+            self.session = self._writer.submit(opener).result()
+        except BaseException:
+            self._writer.shutdown(wait=True)
+            raise
         self.config = self.session.config
         self.leases = Leases(lease_seconds)
         self.annotators = {}  # name -> time.monotonic() of the last request
@@ -98,7 +113,15 @@ class WebSession:
         self._log = None
         self._closed = False
         self._drawn_at = -1  # events in the snapshot of the latest draw
-        self._retrainer = Retrainer(self._snapshot, self._deliver, self._on_model)
+        self._retrainer = Retrainer(
+            self._snapshot,
+            self._deliver,
+            self._add_curve_point,
+            self.config,
+            self.session.dataset,
+            data or self.config.data,
+            process=background,
+        )
         if background:
             self._retrainer.start()
             self._retrainer.poke()  # a first batch, or a model for the curve
@@ -326,7 +349,7 @@ class WebSession:
     def retrain_now(self):
         """Run one retraining round on the calling thread, if one is due
         (for a ``background=False`` session)."""
-        self._retrainer._round()
+        self._retrainer.round()
 
     def draft(self):
         """A :class:`~skal.web._background.DraftSession` of the state now,
@@ -375,38 +398,44 @@ class WebSession:
     def _take_snapshot(self):
         """What the retrainer needs, or ``None`` if no new batch is due: one
         is due every ``batch_size`` answers (as in the terminal), sooner if
-        fewer than half a batch of rows is left to hand out, and at once if
-        none is."""
+        fewer than half a batch of rows (this batch's and the unanswered ones
+        of earlier batches) is left to hand out, and at once if none is."""
         session = self.session
         if session.finished() is not None:
             return None
         n_events = len(session.state.events)
         new = n_events - self._drawn_at
         free = len(self._queue_unleased())
-        low = max(1, self.config.batch_size // 2)
         due = (
             not session.state.batches
             or free == 0
             or new >= self.config.batch_size
-            or (new > 0 and free < low)
+            or (new > 0 and free < max(1, self.config.batch_size // 2))
         )
         if not due:
             return None
         self._drawn_at = n_events
+        last = self.curve[-1]["n"] if self.curve else 0
+        step = max(CURVE_MIN_STEP, math.ceil(last * CURVE_GROWTH))
         return (
-            self.config,
-            session.dataset,
             list(session.state.events.values()),
             list(session.state.batches),
             self.leases.leased_rows(),
+            session.n_labeled() >= max(4, last + step),
         )
 
     def _queue_unleased(self):
         leased = self.leases.leased_rows()
         return [row for row in self._queue() if row not in leased]
 
-    def _deliver(self, batch, n_before):
-        self.call(self._journal_batch, batch, n_before)
+    def _add_curve_point(self, point):
+        if point is not None and (not self.curve or point["n"] > self.curve[-1]["n"]):
+            self.curve.append(point)
+
+    def _deliver(self, batch, n_before, stopping):
+        self.stopping = stopping
+        if batch is not None:
+            self.call(self._journal_batch, batch, n_before)
 
     def _journal_batch(self, batch, n_before):
         session = self.session
@@ -414,21 +443,6 @@ class WebSession:
             return  # another batch came first
         session.journal.add_batch(batch)
         session.state.add_batch(batch)
-
-    def _on_model(self, draft, batch):
-        from ..session._report import _stopping_verdict
-
-        self.stopping = _stopping_verdict(draft)
-        n = draft.n_labeled()
-        last = self.curve[-1]["n"] if self.curve else 0
-        if n >= 4 and n - last >= max(CURVE_MIN_STEP, math.ceil(last * CURVE_GROWTH)):
-            from ..session._report import _cv_score
-
-            score = _cv_score(draft)
-            if score is not None:
-                self.curve.append(
-                    {k: score[k] for k in ("n", "accuracy", "low", "high")}
-                )
 
 
 def _event_json(event):
