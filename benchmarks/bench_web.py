@@ -157,6 +157,11 @@ def run(
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - began
+        import httpx
+
+        model = httpx.get(
+            base + "/api/model", headers={"X-Skal-Token": token}, timeout=30
+        ).json()
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(60)
@@ -184,6 +189,7 @@ def run(
         "waited": results["polls"],
         "batches": len(batches),
         "last_model": batches[-1][0] if batches else 0,
+        "retrain_seconds": model["retrain_seconds"] or 0.0,
     }
     measures["think_ms"] = think_ms
     if not quiet:
@@ -212,6 +218,8 @@ def table(m, rows, batch_size):
         f"{'answers whose next row had to wait for a batch':<52}{m['waited']:>12}",
         f"{'batches drawn in the background (labels of last model)':<52}"
         f"{m['batches']:>5} ({m['last_model']})",
+        f"{'retraining and drawing a batch, the last one':<52}"
+        f"{m['retrain_seconds']:>10.2f} s",
     ]
     return "\n".join(lines)
 

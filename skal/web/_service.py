@@ -398,8 +398,9 @@ class WebSession:
     def _take_snapshot(self):
         """What the retrainer needs, or ``None`` if no new batch is due: one
         is due every ``batch_size`` answers (as in the terminal), sooner if
-        fewer than half a batch of rows (this batch's and the unanswered ones
-        of earlier batches) is left to hand out, and at once if none is."""
+        less than a batch of rows is left to hand out, and at once if none
+        is. The rows still to hand out are left out of the new batch, so each
+        batch adds fresh rows to the queue."""
         session = self.session
         if session.finished() is not None:
             return None
@@ -410,7 +411,7 @@ class WebSession:
             not session.state.batches
             or free == 0
             or new >= self.config.batch_size
-            or (new > 0 and free < max(1, self.config.batch_size // 2))
+            or (new > 0 and free < self.config.batch_size)
         )
         if not due:
             return None
@@ -420,7 +421,7 @@ class WebSession:
         return (
             list(session.state.events.values()),
             list(session.state.batches),
-            self.leases.leased_rows(),
+            self.leases.leased_rows() | set(self._queue()),
             session.n_labeled() >= max(4, last + step),
         )
 
