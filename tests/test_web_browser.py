@@ -60,6 +60,29 @@ def start_server(data, session):
     raise AssertionError(f"no address printed:\n{seen}")
 
 
+def children(pid):
+    """Ids of the processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def make_driver(width=1280, height=800):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -177,8 +200,13 @@ def test_label_skip_undo_reload_kill_restart(tmp_path):
         page.saw(f"saved: {before_reload} = {truth[before_reload]}")
         expected[before_reload] = truth[before_reload]
 
+        helpers = children(server.pid)  # the retraining process, among others
         server.send_signal(signal.SIGKILL)
         server.wait(30)
+        deadline = time.monotonic() + 10
+        while any(alive(p) for p in helpers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(p) for p in helpers)  # no orphan keeps running
         events = journal_events(session)
         assert {
             e["row_id"]: e["label"] for e in events if e["kind"] == "answer"

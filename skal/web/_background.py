@@ -132,8 +132,9 @@ _WORKER = {}
 
 
 def _start_worker(config_json, data):
-    """Initializer of the retraining process: load the data once, and give
-    way to the server (a lower scheduling priority)."""
+    """Initializer of the retraining process: load the data once, give way
+    to the server (a lower scheduling priority), and end when the server
+    does, however it ends."""
     from ..session import SessionConfig
     from ..session._session import _load
 
@@ -141,6 +142,14 @@ def _start_worker(config_json, data):
         os.nice(10)
     except (AttributeError, OSError):  # pragma: no cover - not POSIX
         pass
+    parent = os.getppid()
+
+    def leave_with_the_server():  # a server killed by SIGKILL leaves no orphan
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=leave_with_the_server, daemon=True).start()
     config = SessionConfig.from_json(config_json)
     _WORKER["config"] = config
     _WORKER["dataset"] = _load(data, config)
