@@ -300,3 +300,34 @@ def test_concurrent_answers_are_serialized(served):
     events = journal_events(path)
     assert sorted((e["row_id"], e["annotator"]) for e in events) == sorted(acknowledged)
     assert len({e["row_id"] for e in events}) == len(events)
+
+
+def test_reopened_session_replays_its_learning_curve(tmp_path):
+    from skal.web._service import WebSession, open_or_create
+
+    web, truth, path = make_web(tmp_path)
+    client = make_client(web, TOKEN)
+    try:
+        answered = 0
+        while answered < 45:
+            row = _next(client, "ann")["row"]
+            if row is None:
+                web.retrain_now()
+                continue
+            _answer(client, "ann", row, truth[row["row_id"]])
+            answered += 1
+    finally:
+        client.close()
+        web.close()
+    again = WebSession(
+        open_or_create(str(path), str(tmp_path / "texts.csv"), None, "ann"),
+        background=False,
+    )
+    try:
+        assert again.curve == []
+        again.retrain_now()
+        curve = again.model_status()["curve"]
+        assert [p["n"] for p in curve] == [10, 20, 40, 45]
+        assert all(p["low"] <= p["accuracy"] <= p["high"] for p in curve)
+    finally:
+        again.close()

@@ -170,8 +170,10 @@ class Retrainer:
     Parameters
     ----------
     snapshot : callable
-        ``snapshot() -> (events, batches, exclude, curve_after) or None``;
-        ``None`` when no new batch is due. Runs on the writer thread.
+        ``snapshot() -> (events, batches, exclude, curve_cuts) or None``;
+        ``None`` when no new batch is due; ``curve_cuts`` are the lengths of
+        the prefixes of ``events`` to compute learning-curve points for.
+        Runs on the writer thread.
     deliver : callable
         ``deliver(batch, n_batches_before, stopping)`` journals the batch (on
         the writer thread) unless another batch came first.
@@ -261,7 +263,7 @@ class Retrainer:
         snap = self._snapshot()
         if snap is None:
             return
-        events, batches, exclude, want_curve = snap
+        events, batches, exclude, curve_cuts = snap
         self.busy = True
         start = time.perf_counter()
         try:
@@ -272,5 +274,7 @@ class Retrainer:
             self.last_error = None
         finally:
             self.busy = False
-        if want_curve and not self._stop.is_set():
-            self._on_curve(self._compute(curve_point, events, batches))
+        for cut in curve_cuts:  # oldest first
+            if self._stop.is_set():
+                return
+            self._on_curve(self._compute(curve_point, events[:cut], batches))

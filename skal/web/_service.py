@@ -416,14 +416,34 @@ class WebSession:
         if not due:
             return None
         self._drawn_at = n_events
-        last = self.curve[-1]["n"] if self.curve else 0
-        step = max(CURVE_MIN_STEP, math.ceil(last * CURVE_GROWTH))
+        events = list(session.state.events.values())
         return (
-            list(session.state.events.values()),
+            events,
             list(session.state.batches),
             self.leases.leased_rows() | set(self._queue()),
-            session.n_labeled() >= max(4, last + step),
+            self._curve_cuts(events),
         )
+
+    def _curve_cuts(self, events):
+        """Prefixes of ``events`` (lengths) to compute learning-curve points
+        for: the whole journal when the labels grew enough since the last
+        point; on the first point of a reopened session, also the moments the
+        labels first reached 10, 20, 40, ... (the curve so far, replayed)."""
+        from ..session._replay import SessionState
+
+        n = self.session.n_labeled()
+        last = self.curve[-1]["n"] if self.curve else 0
+        if n < max(4, last + max(CURVE_MIN_STEP, math.ceil(last * CURVE_GROWTH))):
+            return []
+        cuts = []
+        if not self.curve:
+            state, goal = SessionState(), 10
+            for i, event in enumerate(events, start=1):
+                state.apply(event)
+                if goal < n and sum(state.label_counts().values()) >= goal:
+                    cuts.append(i)
+                    goal *= 2
+        return [*cuts, len(events)]
 
     def _queue_unleased(self):
         leased = self.leases.leased_rows()
