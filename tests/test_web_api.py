@@ -331,3 +331,36 @@ def test_reopened_session_replays_its_learning_curve(tmp_path):
         assert all(p["low"] <= p["accuracy"] <= p["high"] for p in curve)
     finally:
         again.close()
+
+
+def test_rows_of_named_columns_come_as_a_table(tmp_path):
+    from _session_helpers import write_csv
+
+    from skal.session import SessionConfig
+    from skal.web._service import WebSession, open_or_create
+
+    write_csv(
+        tmp_path / "m.csv",
+        ["id", "width", "height"],
+        [[f"m{i}", str(i), str(i * 2 % 7)] for i in range(20)],
+    )
+    config = SessionConfig(
+        classes=["small", "large"], columns=["width", "height"], id_column="id"
+    )
+    web = WebSession(
+        open_or_create(str(tmp_path / "m.db"), str(tmp_path / "m.csv"), config, "x"),
+        background=False,
+    )
+    client = make_client(web, TOKEN)
+    try:
+        web.retrain_now()
+        row = _next(client, "ann")["row"]
+        assert row["text"] is None
+        number = int(row["row_id"][1:])
+        assert row["columns"] == [
+            ["width", str(number)],
+            ["height", str(number * 2 % 7)],
+        ]
+    finally:
+        client.close()
+        web.close()
