@@ -85,6 +85,21 @@ async def _json_body(request, fields):
     return data
 
 
+_FLAG = (bool, type(None))
+
+
+def _refusal(error):
+    return JSONResponse({"error": error.message}, status_code=error.status)
+
+
+def _lease_of(body):
+    return body["annotator"], body["row_id"], body["lease"]
+
+
+def _guess(body):
+    return bool(body.get("show_guess"))
+
+
 def create_app(web, token, port, hosts=(), session_name="session"):
     """The ASGI application serving ``web``.
 
@@ -131,7 +146,7 @@ def create_app(web, token, port, hosts=(), session_name="session"):
         try:
             return JSONResponse(await run_in_threadpool(fn, *args))
         except WebError as error:
-            return JSONResponse({"error": error.message}, status_code=error.status)
+            return _refusal(error)
 
     async def on_writer(fn, *args):
         """``fn(*args)`` on the session's writer thread, awaited without
@@ -139,90 +154,50 @@ def create_app(web, token, port, hosts=(), session_name="session"):
         try:
             return JSONResponse(await asyncio.wrap_future(web.submit(fn, *args)))
         except WebError as error:
-            return JSONResponse({"error": error.message}, status_code=error.status)
+            return _refusal(error)
 
     async def api_next(request: Request):
         name = request.query_params.get("annotator", "")
         try:
             check_annotator(name)
         except WebError as error:
-            return JSONResponse({"error": error.message}, status_code=error.status)
+            return _refusal(error)
         guess = request.query_params.get("guess") == "1"
         return await on_writer(web._reply, name, guess)
 
-    async def api_answer(request):
-        try:
-            data = await _json_body(
-                request,
-                {
-                    "annotator": str,
-                    "row_id": str,
-                    "lease": str,
-                    "label": str,
-                    "show_guess": (bool, type(None)),
-                },
-            )
-        except WebError as error:
-            return JSONResponse({"error": error.message}, status_code=error.status)
-        return await on_writer(
-            web._answer,
-            "answer",
-            data["annotator"],
-            data["row_id"],
-            data["lease"],
-            data["label"],
-            bool(data.get("show_guess")),
-        )
+    def posting(fields, action):
+        """A POST handler: the JSON body checked against ``fields`` (name ->
+        type), then ``action(body) -> (fn, *args)`` run on the writer
+        thread."""
 
-    async def api_skip(request):
-        try:
-            data = await _json_body(
-                request,
-                {
-                    "annotator": str,
-                    "row_id": str,
-                    "lease": str,
-                    "show_guess": (bool, type(None)),
-                },
-            )
-        except WebError as error:
-            return JSONResponse({"error": error.message}, status_code=error.status)
-        return await on_writer(
-            web._answer,
-            "skip",
-            data["annotator"],
-            data["row_id"],
-            data["lease"],
-            None,
-            bool(data.get("show_guess")),
-        )
+        async def handler(request):
+            try:
+                body = await _json_body(request, fields)
+                fn, *args = action(body)
+            except WebError as error:
+                return _refusal(error)
+            return await on_writer(fn, *args)
 
-    async def api_undo(request):
-        try:
-            data = await _json_body(
-                request, {"annotator": str, "show_guess": (bool, type(None))}
-            )
-        except WebError as error:
-            return JSONResponse({"error": error.message}, status_code=error.status)
-        return await on_writer(
-            web._undo, data["annotator"], bool(data.get("show_guess"))
-        )
+        return handler
 
-    async def api_relabel(request):
-        try:
-            data = await _json_body(
-                request, {"annotator": str, "row_id": str, "label": str}
-            )
-        except WebError as error:
-            return JSONResponse({"error": error.message}, status_code=error.status)
-        if data["label"] not in config.classes:
-            return JSONResponse(
-                {"error": "label: one of " + ", ".join(config.classes)},
-                status_code=400,
-            )
-        return await on_writer(
-            web._relabel, data["annotator"], data["row_id"], data["label"]
-        )
+    def relabel(body):
+        if body["label"] not in config.classes:
+            raise WebError(400, "label: one of " + ", ".join(config.classes))
+        return web._relabel, body["annotator"], body["row_id"], body["label"]
+
+    leased = {"annotator": str, "row_id": str, "lease": str, "show_guess": _FLAG}
+    api_answer = posting(
+        {**leased, "label": str},
+        lambda b: (web._answer, "answer", *_lease_of(b), b["label"], _guess(b)),
+    )
+    api_skip = posting(
+        leased, lambda b: (web._answer, "skip", *_lease_of(b), None, _guess(b))
+    )
+    api_undo = posting(
+        {"annotator": str, "show_guess": _FLAG},
+        lambda b: (web._undo, b["annotator"], _guess(b)),
+    )
+    api_relabel = posting({"annotator": str, "row_id": str, "label": str}, relabel)
 
     async def api_model(request):
         return JSONResponse(web.model_status())
