@@ -14,7 +14,6 @@ import json
 import math
 import os
 import re
-import time
 
 from ..session import LabelingSession, SessionError
 from ..session._rows import plain_text
@@ -105,10 +104,8 @@ class WebSession:
             raise
         self.config = self.session.config
         self.leases = Leases(lease_seconds)
-        self.annotators = {}  # name -> time.monotonic() of the last request
         self.curve = []  # learning-curve points: dicts n, accuracy, low, high
         self.stopping = None
-        self.retrain_error = None
         self._log_path = log_path or self.session.journal.path + ".web.jsonl"
         self._log = None
         self._closed = False
@@ -219,7 +216,6 @@ class WebSession:
         """Lease the next row to ``annotator`` (writer thread); the row it
         already holds, if it still needs an answer (a reloaded page)."""
         session = self.session
-        self.annotators[annotator] = time.monotonic()
         lease = self.leases.held_by(annotator)
         if lease is not None and session.state.current(lease.row_id) is None:
             return self._payload(lease, show_guess)
