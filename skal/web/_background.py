@@ -272,9 +272,9 @@ class Retrainer:
             self.rounds += 1
             self.last_seconds = time.perf_counter() - start
             self.last_error = None
+            for cut in curve_cuts:  # oldest first, after the batch is out
+                if self._stop.is_set():
+                    return
+                self._on_curve(self._compute(curve_point, events[:cut], batches))
         finally:
             self.busy = False
-        for cut in curve_cuts:  # oldest first
-            if self._stop.is_set():
-                return
-            self._on_curve(self._compute(curve_point, events[:cut], batches))
