@@ -104,9 +104,10 @@ def test_expired_lease_goes_to_someone_else(tmp_path):
         now[0] += 59
         other = _next(client, "bob")["row"]
         assert other["row_id"] != walked_away["row_id"]
-        now[0] += 2  # ann's lease (and bob's) expired
-        taken = _next(client, "bob")["row"]  # ann's row is free again, first
-        assert taken["row_id"] == walked_away["row_id"]
+        now[0] += 2  # ann's lease expired, bob's has not
+        assert _next(client, "bob")["row"] == other
+        taken = _answer(client, "bob", other, "pos")["row"]
+        assert taken["row_id"] == walked_away["row_id"]  # free again, and first
         reply = _post(
             client,
             "/api/answer",
@@ -120,7 +121,8 @@ def test_expired_lease_goes_to_someone_else(tmp_path):
         _answer(client, "bob", taken, "neg")
         events = journal_events(path)
         assert [(e["row_id"], e["annotator"]) for e in events] == [
-            (walked_away["row_id"], "bob")
+            (other["row_id"], "bob"),
+            (walked_away["row_id"], "bob"),
         ]
     finally:
         client.close()
