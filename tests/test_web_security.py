@@ -371,3 +371,78 @@ def test_remote_host_needs_a_flag(tmp_path, capsys):
     assert code == 2
     assert "--allow-remote" in capsys.readouterr().err
     assert not (tmp_path / "s.db").exists()
+
+
+def test_listening_everywhere_accepts_any_host_but_same_origin_posts(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from skal.web._app import create_app
+
+    web, truth, path = make_web(tmp_path)
+    app = create_app(web, TOKEN, PORT, any_host=True)
+    base = f"http://labbox:{PORT}"
+    client = TestClient(app, base_url=base, follow_redirects=False)
+    try:
+        assert client.get("/").status_code == 403  # still the token
+        row = client.get(
+            "/api/next?annotator=ann", headers={"X-Skal-Token": TOKEN}
+        ).json()["row"]
+        before = journal_digest(path)
+        for origin in ("http://evil.example", f"http://labbox:{PORT + 1}", "null"):
+            reply = client.post(
+                "/api/answer",
+                json=_answer_body(row),
+                headers={"X-Skal-Token": TOKEN, "Origin": origin},
+            )
+            assert reply.status_code == 403, origin
+        assert journal_digest(path) == before
+        reply = client.post(
+            "/api/answer",
+            json=_answer_body(row),
+            headers={"X-Skal-Token": TOKEN, "Origin": base},
+        )
+        assert reply.status_code == 200
+    finally:
+        client.close()
+        web.close()
+
+
+def test_allow_remote_warns_and_prints_a_reachable_address(tmp_path):
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    from _session_helpers import REPO
+
+    data = tmp_path / "t.csv"
+    data.write_text("text\nhello\nworld\n")
+    argv = [sys.executable, "-m", "skal", "serve", str(data)]
+    argv += ["--session", str(tmp_path / "s.db"), "--text-column", "text"]
+    argv += ["--classes", "a,b", "--host", "0.0.0.0", "--allow-remote"]
+    server = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
+    try:
+        output = ""
+        while "open http" not in output:
+            line = server.stdout.readline()
+            assert line, output
+            output += line
+        assert "warning: listening on 0.0.0.0: other machines can reach" in output
+        port = re.search(r"open http://[^:/]+:(\d+)/\?token=", output).group(1)
+        assert "0.0.0.0" not in output.split("open ")[1]
+        import httpx
+
+        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 403
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(30)

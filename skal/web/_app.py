@@ -100,7 +100,7 @@ def _guess(body):
     return bool(body.get("show_guess"))
 
 
-def create_app(web, token, port, hosts=(), session_name="session"):
+def create_app(web, token, port, hosts=(), session_name="session", any_host=False):
     """The ASGI application serving ``web``.
 
     Parameters
@@ -114,6 +114,8 @@ def create_app(web, token, port, hosts=(), session_name="session"):
         Extra host names it may be reached by (``--host``).
     session_name : str
         Shown in the page title.
+    any_host : bool, default=False
+        Accept any ``Host`` header (listening on every interface).
 
     Returns
     -------
@@ -218,7 +220,7 @@ def create_app(web, token, port, hosts=(), session_name="session"):
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes)
-    return TokenGuard(app, token, port, hosts=hosts)
+    return TokenGuard(app, token, port, hosts=hosts, any_host=any_host)
 
 
 def session_title(path):

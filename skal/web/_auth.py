@@ -78,10 +78,14 @@ class TokenGuard:
         Host names accepted in ``Host``/``Origin`` besides ``127.0.0.1``,
         ``localhost`` and ``[::1]`` (the ``--host`` given).
     max_body : int, default=MAX_BODY
+    any_host : bool, default=False
+        Accept any ``Host`` (a server listening on every interface, reached
+        by names it cannot know); ``Origin`` must then match ``Host``.
     """
 
-    def __init__(self, app, token, port, hosts=(), max_body=MAX_BODY):
+    def __init__(self, app, token, port, hosts=(), max_body=MAX_BODY, any_host=False):
         self.app = app
+        self.any_host = any_host
         self.token = token
         self.port = port
         self.max_body = max_body
@@ -132,7 +136,8 @@ class TokenGuard:
         api = path.startswith("/api/")
         method = scope["method"]
 
-        if headers.get("host") not in self.hosts:
+        host = headers.get("host")
+        if host not in self.hosts and not (self.any_host and host):
             return await self._refuse(send, 403, "unknown Host", api)
 
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
@@ -159,7 +164,7 @@ class TokenGuard:
             if origin is None and "referer" in headers:
                 parts = urlsplit(headers["referer"])
                 origin = f"{parts.scheme}://{parts.netloc}"
-            if origin not in self.origins:
+            if origin not in self.origins and origin != f"http://{host}":
                 return await self._refuse(
                     send, 403, "cross-origin request refused", api
                 )

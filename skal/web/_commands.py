@@ -136,10 +136,20 @@ def serve_command(args, stdout=None, stderr=None):
         stderr.flush()
         port = sock.getsockname()[1]
         token = new_token()
-        shown = "127.0.0.1" if args.host in LOOPBACK else args.host
-        hosts = () if args.host in LOOPBACK else (args.host,)
+        shown = {"::1": "[::1]", "localhost": "127.0.0.1"}.get(args.host, args.host)
+        if ":" in shown and not shown.startswith("["):
+            shown = f"[{shown}]"  # an IPv6 address in a URL
+        hosts = () if args.host in LOOPBACK else (shown,)
+        everywhere = args.host in ("0.0.0.0", "::")
+        if everywhere:
+            shown = socket.gethostname()
         app = create_app(
-            web, token, port, hosts=hosts, session_name=os.path.basename(args.session)
+            web,
+            token,
+            port,
+            hosts=hosts,
+            session_name=os.path.basename(args.session),
+            any_host=everywhere,
         )
         stdout.write(
             f"skal serve: labeling {args.session} ({len(web.session.dataset)} rows, "
