@@ -33,6 +33,7 @@ from .metrics import summarize_learning_curves
 from .model_selection import active_learning_curve
 from .session import add_export_parser, add_label_parser, add_status_parser
 from .stream._evaluation import add_stream_arguments, run_stream_benchmark
+from .web import add_serve_parser
 
 BUNDLED = ("digits", "breast_cancer", "wine", "iris")
 #: Multi-label sets: scikit-learn's generator (1,000 rows, 20 features, 6
@@ -626,6 +627,7 @@ def build_parser():
     add_label_parser(commands)
     add_status_parser(commands)
     add_export_parser(commands)
+    add_serve_parser(commands)
     return parser
 
 

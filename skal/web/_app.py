@@ -1,0 +1,227 @@
+"""The labeling page and its JSON API, over a :class:`WebSession`.
+
+Pages are rendered on the server by Jinja2 with autoescaping; the rows
+themselves reach the page as JSON and are put on it by ``static/app.js``
+with ``textContent`` only, so a row is always shown as text. Every request
+passes :class:`~skal.web._auth.TokenGuard` first.
+
+API (JSON; every POST needs the ``X-Skal-Token`` header and a same-origin
+``Origin``):
+
+``GET /api/next?annotator=NAME&guess=0|1``
+    The row leased to NAME (the same one after a reload), with progress.
+``POST /api/answer`` ``{annotator, row_id, lease, label, show_guess}``
+    Journal the answer (committed when the reply comes), reply with the
+    next row. ``/api/skip`` is the same without ``label``.
+``POST /api/undo`` ``{annotator, show_guess}``
+    Take back NAME's latest answer if nobody answered since.
+``POST /api/relabel`` ``{annotator, row_id, label}``
+    Change an answered row's label (the review page).
+``GET /api/model``
+    The learning curve and the stopping verdict.
+``GET /api/review``
+    The most suspicious labels.
+"""
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ._auth import BodyTooLarge, TokenGuard
+from ._service import WebError, check_annotator
+
+HERE = Path(__file__).parent
+#: Keys of the classes beyond 9 (s, u, g and r are skip, undo, guess, review).
+LETTER_KEYS = "abcdefhijklmnopqtvwxyz"
+
+
+def class_keys(classes):
+    """``[(key, class), ...]``: 1-9, then letters; ``None`` past those."""
+    keys = [str(i) for i in range(1, 10)] + list(LETTER_KEYS)
+    return [(keys[i] if i < len(keys) else None, c) for i, c in enumerate(classes)]
+
+
+def _templates():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(str(HERE / "templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+
+
+async def _json_body(request, fields):
+    """The request's JSON object, with ``fields`` (name -> type) checked."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != (
+        "application/json"
+    ):
+        raise WebError(415, "send JSON (Content-Type: application/json)")
+    try:
+        raw = await request.body()
+    except BodyTooLarge:
+        raise WebError(413, "request body too large") from None
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise WebError(400, "the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise WebError(400, "the body must be a JSON object")
+    for name, kind in fields.items():
+        value = data.get(name)
+        optional = isinstance(kind, tuple) and type(None) in kind
+        if value is None and optional:
+            continue
+        if not isinstance(value, kind) or (kind is str and len(value) > 1000):
+            raise WebError(400, f"{name}: missing or of the wrong type")
+    check_annotator(data["annotator"])
+    return data
+
+
+_FLAG = (bool, type(None))
+
+
+def _refusal(error):
+    return JSONResponse({"error": error.message}, status_code=error.status)
+
+
+def _lease_of(body):
+    return body["annotator"], body["row_id"], body["lease"]
+
+
+def _guess(body):
+    return bool(body.get("show_guess"))
+
+
+def create_app(web, token, port, hosts=(), session_name="session", any_host=False):
+    """The ASGI application serving ``web``.
+
+    Parameters
+    ----------
+    web : WebSession
+    token : str
+        The session's secret (see :mod:`skal.web._auth`).
+    port : int
+        The port it is served on.
+    hosts : iterable of str
+        Extra host names it may be reached by (``--host``).
+    session_name : str
+        Shown in the page title.
+    any_host : bool, default=False
+        Accept any ``Host`` header (listening on every interface).
+
+    Returns
+    -------
+    app : TokenGuard
+        The Starlette application wrapped in the token guard.
+    """
+    env = _templates()
+    config = web.config
+    keys = class_keys(config.classes)
+
+    def page(name, **context):
+        html = env.get_template(name).render(
+            token=token,
+            session_name=session_name,
+            classes=[{"key": k, "name": c} for k, c in keys],
+            annotator=web.session.annotator,
+            budget=config.budget,
+            **context,
+        )
+        return HTMLResponse(html)
+
+    async def index(request):
+        return page("label.html", page="label", title="label")
+
+    async def review_page(request):
+        return page("review.html", page="review", title="review")
+
+    async def api(fn, *args):
+        """``fn(*args)`` on a worker thread, as a JSON reply."""
+        try:
+            return JSONResponse(await run_in_threadpool(fn, *args))
+        except WebError as error:
+            return _refusal(error)
+
+    async def on_writer(fn, *args):
+        """``fn(*args)`` on the session's writer thread, awaited without
+        tying up a worker thread (one thread hop each way)."""
+        try:
+            return JSONResponse(await asyncio.wrap_future(web.submit(fn, *args)))
+        except WebError as error:
+            return _refusal(error)
+
+    async def api_next(request: Request):
+        name = request.query_params.get("annotator", "")
+        try:
+            check_annotator(name)
+        except WebError as error:
+            return _refusal(error)
+        guess = request.query_params.get("guess") == "1"
+        return await on_writer(web._reply, name, guess)
+
+    def posting(fields, action):
+        """A POST handler: the JSON body checked against ``fields`` (name ->
+        type), then ``action(body) -> (fn, *args)`` run on the writer
+        thread."""
+
+        async def handler(request):
+            try:
+                body = await _json_body(request, fields)
+                fn, *args = action(body)
+            except WebError as error:
+                return _refusal(error)
+            return await on_writer(fn, *args)
+
+        return handler
+
+    def relabel(body):
+        if body["label"] not in config.classes:
+            raise WebError(400, "label: one of " + ", ".join(config.classes))
+        return web._relabel, body["annotator"], body["row_id"], body["label"]
+
+    leased = {"annotator": str, "row_id": str, "lease": str, "show_guess": _FLAG}
+    api_answer = posting(
+        {**leased, "label": str},
+        lambda b: (web._answer, "answer", *_lease_of(b), b["label"], _guess(b)),
+    )
+    api_skip = posting(
+        leased, lambda b: (web._answer, "skip", *_lease_of(b), None, _guess(b))
+    )
+    api_undo = posting(
+        {"annotator": str, "show_guess": _FLAG},
+        lambda b: (web._undo, b["annotator"], _guess(b)),
+    )
+    api_relabel = posting({"annotator": str, "row_id": str, "label": str}, relabel)
+
+    async def api_model(request):
+        return JSONResponse(web.model_status())
+
+    async def api_review(request):
+        return await api(lambda: {"rows": web.review()})
+
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/review", review_page, methods=["GET"]),
+        Route("/api/next", api_next, methods=["GET"]),
+        Route("/api/answer", api_answer, methods=["POST"]),
+        Route("/api/skip", api_skip, methods=["POST"]),
+        Route("/api/undo", api_undo, methods=["POST"]),
+        Route("/api/relabel", api_relabel, methods=["POST"]),
+        Route("/api/model", api_model, methods=["GET"]),
+        Route("/api/review", api_review, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    return TokenGuard(app, token, port, hosts=hosts, any_host=any_host)
+
+
+def session_title(path):
+    return os.path.basename(os.fspath(path))

@@ -1,0 +1,197 @@
+"""The ``serve`` sub-command: label a session in the browser."""
+
+import argparse
+import os
+import socket
+import sys
+
+from ..session import SessionError
+from ..session._commands import (
+    _check_same_config,
+    _config_from,
+    _fail,
+    add_label_parser,
+)
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def add_serve_parser(subparsers):
+    """Register ``serve``: a local labeling page on a session.
+
+    Takes the options of ``skal label`` (DATA.csv is optional when the
+    session exists) and ``--port``, ``--host``, ``--allow-remote``.
+    """
+
+    borrowed = _Borrowed()
+    add_label_parser(borrowed)
+    parser = subparsers.add_parser(
+        "serve",
+        parents=[borrowed.parser],
+        help="label a session in the browser (a local page, several annotators)",
+        description=(
+            "Serve a labeling page for the session on this machine and print its "
+            "address (with a secret token: open that address). Every answer is "
+            "saved before the next row is shown; retraining runs in the "
+            "background. Stop with Ctrl-C and run the same command to continue. "
+            "Needs the 'label' extra: pip install 'scikit-al[label]'."
+        ),
+    )
+    parser.add_argument(
+        "data",
+        nargs="?",
+        metavar="DATA.csv",
+        help="the CSV file (default: the one the session was started with)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port (default: a free one)"
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="needed with a --host other than 127.0.0.1/localhost: anyone who "
+        "can reach it and has the token can label",
+    )
+    parser.set_defaults(handler=serve_command)
+    return parser
+
+
+class _Options(argparse.ArgumentParser):
+    """``skal label``'s options, without its required DATA.csv."""
+
+    def add_argument(self, *names, **kwargs):
+        if names == ("data",):
+            return None
+        return super().add_argument(*names, **kwargs)
+
+
+class _Borrowed:
+    """Stands in for argparse's sub-parsers so that ``add_label_parser``
+    declares its options on a parent parser of ``serve`` (one definition of
+    the options for both commands)."""
+
+    def add_parser(self, name, **kwargs):
+        self.parser = _Options(add_help=False)
+        return self.parser
+
+
+def serve_command(args, stdout=None, stderr=None):
+    """Run ``serve``; returns the exit status."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        return _fail(
+            "skal serve needs the 'label' extra: pip install 'scikit-al[label]'",
+            stderr,
+        )
+    from ..session._session import default_annotator
+    from ._app import create_app
+    from ._auth import new_token
+    from ._service import WebSession, open_or_create
+
+    if args.host not in LOOPBACK and not args.allow_remote:
+        return _fail(
+            f"--host {args.host} would let other machines reach the page; add "
+            "--allow-remote if that is what you want",
+            stderr,
+        )
+    try:
+        if os.path.exists(args.session):
+            config = None
+        else:
+            if args.data is None:
+                raise SessionError("a new session needs DATA.csv")
+            config = _config_from(args)
+        sock = _bind(args.host, args.port)
+    except (SessionError, OSError) as error:
+        return _fail(error, stderr)
+    annotator = args.annotator or default_annotator()
+    try:
+        web = WebSession(
+            open_or_create(args.session, args.data, config, annotator), data=args.data
+        )
+        if config is None:
+            _check_same_config(args, web.config)
+    except SessionError as error:
+        if "web" in locals():
+            web.close()
+        sock.close()
+        return _fail(error, stderr)
+    try:
+        for notice in web.session.notices:
+            stderr.write(f"skal: note: {notice}\n")
+        if args.host not in LOOPBACK:
+            stderr.write(
+                f"skal: warning: listening on {args.host}: other machines can "
+                "reach this page (the token is still required; traffic is not "
+                "encrypted)\n"
+            )
+        stderr.flush()
+        port = sock.getsockname()[1]
+        token = new_token()
+        shown = {"::1": "[::1]", "localhost": "127.0.0.1"}.get(args.host, args.host)
+        if ":" in shown and not shown.startswith("["):
+            shown = f"[{shown}]"  # an IPv6 address in a URL
+        hosts = () if args.host in LOOPBACK else (shown,)
+        everywhere = args.host in ("0.0.0.0", "::")
+        if everywhere:
+            shown = socket.gethostname()
+        app = create_app(
+            web,
+            token,
+            port,
+            hosts=hosts,
+            session_name=os.path.basename(args.session),
+            any_host=everywhere,
+        )
+        stdout.write(
+            f"skal serve: labeling {args.session} ({len(web.session.dataset)} rows, "
+            f"{web.session.n_labeled()} labeled)\n"
+            f"open http://{shown}:{port}/?token={token}\n"
+            "stop with Ctrl-C; every acknowledged answer is saved\n"
+        )
+        stdout.flush()
+        # retraining (a busy Python thread) hands the interpreter over to the
+        # request threads every millisecond rather than every 5 ms
+        sys.setswitchinterval(0.001)
+        _run(app, sock)
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        web.close()
+        sock.close()
+
+
+def _bind(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # replies go out at once (accepted connections inherit it): without it, a
+    # reply written in two parts waits for the client's delayed ACK (40 ms)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _run(app, sock):
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        date_header=False,
+        timeout_graceful_shutdown=3,
+    )
+    uvicorn.Server(config).run(sockets=[sock])

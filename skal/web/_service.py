@@ -1,0 +1,480 @@
+"""The web session: one writer thread owns the labeling session.
+
+Every read and write of the :class:`~skal.session.LabelingSession` (and so of
+its SQLite journal, whose connection belongs to the thread that opened it)
+runs on one thread, one call at a time: answers from several annotators are
+serialized into the one journal, each committed before its answer is
+acknowledged and before the next row is handed out. Rows are handed out
+under leases (:mod:`skal.web._leases`); retraining runs on another thread
+(:mod:`skal.web._background`).
+"""
+
+import concurrent.futures
+import json
+import math
+import os
+import re
+
+from ..session import LabelingSession, SessionError
+from ..session._rows import plain_text
+from ._background import Retrainer
+from ._leases import LEASE_SECONDS, Leases
+
+#: Characters of a row's text sent to the page.
+TEXT_WIDTH = 20000
+#: Earlier batches whose unanswered rows are handed out while the next batch
+#: is being drawn.
+FALLBACK_BATCHES = 20
+#: Compute a new point of the learning curve when the labels have grown by
+#: this fraction (and at least ``CURVE_MIN_STEP`` labels) since the last one.
+CURVE_GROWTH = 0.2
+CURVE_MIN_STEP = 10
+#: Suspicious labels listed by the review view.
+REVIEW_SIZE = 10
+
+_NAME = re.compile(r"^[\w][\w .@+-]{0,39}$")
+
+
+class WebError(Exception):
+    """A refused request: an HTTP status (4xx) and a one-line reason."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def check_annotator(name):
+    """``name`` if it is a fit annotator name (1-40 letters, digits, spaces,
+    ``.@+-_``), else a 400 :class:`WebError`."""
+    if not isinstance(name, str) or not _NAME.match(name) or name != name.strip():
+        raise WebError(
+            400,
+            "annotator: 1 to 40 letters, digits, spaces or . @ + - _, starting "
+            "with a letter or digit",
+        )
+    return name
+
+
+def display_text(value, width=TEXT_WIDTH):
+    """A cell as text for the page: line breaks kept, control and format
+    characters shown as escapes, cut at ``width`` characters."""
+    cut = value[:width]
+    lines = [plain_text(line, width) for line in cut.splitlines()] or [""]
+    text = "\n".join(lines)
+    if len(value) > width:
+        text += f"\n… ({len(value) - width} more characters)"
+    return text
+
+
+class WebSession:
+    """A labeling session served to several annotators at once.
+
+    Parameters
+    ----------
+    opener : callable
+        ``opener() -> LabelingSession`` opened to label; called on the
+        writer thread (the journal's connection lives there).
+    lease_seconds : float, default=LEASE_SECONDS
+    background : bool, default=True
+        Retrain in the background, in a worker process; ``False`` leaves
+        drawing batches to :meth:`retrain_now`, on the calling thread (tests).
+    data : str, optional
+        The CSV file, for the worker process (default: the session's).
+    log_path : str, optional
+        Where each answer's "model's guess shown?" choice is appended as a
+        JSON line; defaults to ``SESSION.db.web.jsonl``.
+    """
+
+    def __init__(
+        self,
+        opener,
+        lease_seconds=LEASE_SECONDS,
+        background=True,
+        log_path=None,
+        data=None,
+    ):
+        self._writer = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="skal-writer"
+        )
+        try:
+            self.session = self._writer.submit(opener).result()
+        except BaseException:
+            self._writer.shutdown(wait=True)
+            raise
+        self.config = self.session.config
+        self.leases = Leases(lease_seconds)
+        self.curve = []  # learning-curve points: dicts n, accuracy, low, high
+        self.stopping = None
+        self._log_path = log_path or self.session.journal.path + ".web.jsonl"
+        self._log = None
+        self._closed = False
+        self._drawn_at = -1  # events in the snapshot of the latest draw
+        self._retrainer = Retrainer(
+            self._snapshot,
+            self._deliver,
+            self._add_curve_point,
+            self.config,
+            self.session.dataset,
+            data or self.config.data,
+            process=background,
+        )
+        if background:
+            self._retrainer.start()
+            self._retrainer.poke()  # a first batch, or a model for the curve
+
+    # ------------------------------------------------------------ plumbing
+    def call(self, fn, *args):
+        """Run ``fn(*args)`` on the writer thread; returns its result."""
+        return self._writer.submit(fn, *args).result()
+
+    def submit(self, fn, *args):
+        """Schedule ``fn(*args)`` on the writer thread; returns a future."""
+        return self._writer.submit(fn, *args)
+
+    def close(self):
+        """Stop retraining, release the session's lock, close the journal."""
+        if self._closed:
+            return
+        self._closed = True
+        self._retrainer.stop()
+        try:
+            self.call(self.session.close)
+            if self._log is not None:
+                self._log.close()
+        finally:
+            self._writer.shutdown(wait=True)
+
+    def _record(self, kind, row, label, annotator, replaces=None):
+        """Journal one event in ``annotator``'s name (writer thread)."""
+        session = self.session
+        previous, session.annotator = session.annotator, annotator
+        try:
+            return session._record(kind, row, label, replaces)
+        finally:
+            session.annotator = previous
+
+    def _note(self, record):
+        """Append one line to the web log (the guess-shown choices)."""
+        if self._log is None:
+            self._log = open(self._log_path, "a", encoding="utf-8")
+        self._log.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self._log.flush()
+
+    # ------------------------------------------------------------ the queue
+    def _queue(self):
+        """Rows to hand out, in order: the session's pending rows (rows
+        reopened by undo, then the newest batch), then the unanswered rows of
+        a few earlier batches, newest first (used while the next batch is
+        being drawn)."""
+        session = self.session
+        yield from session.pending()
+        state = session.state
+        untrusted = session._untrusted
+        for batch in reversed(state.batches[-1 - FALLBACK_BATCHES : -1]):
+            for row in batch["row_ids"]:
+                if state.current(row) is None and row not in untrusted:
+                    yield row
+
+    def _chooser(self, row):
+        """``(batch, index)`` of the newest batch that chose ``row``."""
+        for batch in reversed(self.session.state.batches):
+            if row in batch["row_ids"]:
+                return batch, batch["row_ids"].index(row)
+        return None, None
+
+    def _payload(self, lease, show_guess):
+        session = self.session
+        row = lease.row_id
+        position = session.dataset.position[row]
+        values = session.dataset.values[position]
+        names = session.dataset.shown
+        batch, index = self._chooser(row)
+        out = {
+            "row_id": row,
+            "lease": lease.nonce,
+            "loop": batch["loop"] if batch else None,
+            "chosen_by": batch["strategy"] if batch else None,
+            "model_labels": batch["n_labels"] if batch else None,
+            "guess": None,
+            "confidence": None,
+        }
+        if len(names) == 1:
+            out["text"] = display_text(values[0])
+            out["columns"] = None
+        else:
+            out["text"] = None
+            out["columns"] = [
+                [plain_text(name, 200), display_text(value, 2000)]
+                for name, value in zip(names, values)
+            ]
+        if show_guess and batch and batch["guesses"]:
+            out["guess"], out["confidence"] = batch["guesses"][index]
+        return out
+
+    def _next(self, annotator, show_guess):
+        """Lease the next row to ``annotator`` (writer thread); the row it
+        already holds, if it still needs an answer (a reloaded page)."""
+        session = self.session
+        lease = self.leases.held_by(annotator)
+        if lease is not None and session.state.current(lease.row_id) is None:
+            return self._payload(lease, show_guess)
+        leased = self.leases.leased_rows()
+        for row in self._queue():
+            if row not in leased:
+                return self._payload(self.leases.grant(row, annotator), show_guess)
+        self._retrainer.poke()
+        return None
+
+    def progress(self):
+        """Counts for the page (writer thread)."""
+        session = self.session
+        counts = session.state.label_counts()
+        return {
+            "labeled": session.n_labeled(),
+            "budget": self.config.budget,
+            "rows": len(session.dataset),
+            "per_class": {c: counts.get(c, 0) for c in self.config.classes},
+            "loops": session.loop,
+            "finished": session.finished(),
+            "training": self._retrainer.busy,
+            "retrain_error": self._retrainer.last_error,
+        }
+
+    def _reply(self, annotator, show_guess, **extra):
+        row = self._next(annotator, show_guess)
+        progress = self.progress()
+        if row is None and progress["finished"] is None:
+            progress["waiting"] = True  # the next batch is being drawn
+        return {"row": row, "progress": progress, **extra}
+
+    # ------------------------------------------------------------- actions
+    def next_row(self, annotator, show_guess=False):
+        """The row ``annotator`` should label now, leased to them."""
+        return self.call(self._reply, annotator, show_guess)
+
+    def answer(self, annotator, row_id, nonce, label, show_guess=False):
+        """Journal ``annotator``'s answer for the row leased to them, then
+        lease the next row; 409 if the lease is not theirs (or is spent)."""
+        return self.call(
+            self._answer, "answer", annotator, row_id, nonce, label, show_guess
+        )
+
+    def skip(self, annotator, row_id, nonce, show_guess=False):
+        return self.call(
+            self._answer, "skip", annotator, row_id, nonce, None, show_guess
+        )
+
+    def _answer(self, kind, annotator, row_id, nonce, label, show_guess):
+        session = self.session
+        if kind == "answer":
+            if not isinstance(label, str) or label not in self.config.classes:
+                raise WebError(400, "label: one of " + ", ".join(self.config.classes))
+        if not self.leases.check(row_id, annotator, nonce):
+            raise WebError(
+                409,
+                "this row is not leased to you (answered already, leased to "
+                "someone else, or the lease expired); here is your next row",
+            )
+        if session.state.current(row_id) is not None:
+            self.leases.release(row_id)
+            raise WebError(409, "this row is answered already")
+        event = self._record(kind, row_id, label, annotator)
+        self.leases.release(row_id)
+        batch, _ = self._chooser(row_id)
+        self._note(
+            {
+                "event": event["id"],
+                "kind": kind,
+                "row_id": row_id,
+                "annotator": annotator,
+                "guess_shown": bool(show_guess),
+                "chosen_in_loop": batch["loop"] if batch else None,
+            }
+        )
+        self._retrainer.poke()
+        return self._reply(annotator, show_guess, saved=_event_json(event))
+
+    def undo(self, annotator, show_guess=False):
+        """Take back ``annotator``'s latest answer if it is the latest in the
+        journal (409 otherwise: someone answered since; use review)."""
+        return self.call(self._undo, annotator, show_guess)
+
+    def _undo(self, annotator, show_guess):
+        session = self.session
+        last = session.state.last_in_effect()
+        if last is None:
+            raise WebError(409, "nothing to undo")
+        if last["annotator"] != annotator:
+            raise WebError(
+                409,
+                "the latest answer is someone else's: undo takes back only your "
+                "own latest answer; use the review page to change a label",
+            )
+        row = last["row_id"]
+        restored = session.state.below(row)
+        label = None if restored is None else restored["label"]
+        event = self._record("undo", row, label, annotator, replaces=last["id"])
+        if session.state.current(row) is None:  # reopened: it comes back to you
+            self.leases.release_annotator(annotator)
+            self.leases.grant(row, annotator)
+        self._retrainer.poke()
+        return self._reply(
+            annotator, show_guess, undone=_event_json(last), saved=_event_json(event)
+        )
+
+    def relabel(self, annotator, row_id, label):
+        """Change an answered row's label (the review view)."""
+        return self.call(self._relabel, annotator, row_id, label)
+
+    def _relabel(self, annotator, row_id, label):
+        session = self.session
+        if not isinstance(row_id, str) or row_id not in session.dataset.position:
+            raise WebError(404, "no such row")
+        try:
+            label = session.check_label(label)
+            current = session.state.current(row_id)
+            if current is None or current["kind"] == "skip":
+                raise SessionError(f"row {row_id} has no label to change")
+            event = self._record("relabel", row_id, label, annotator, current["id"])
+        except SessionError as error:
+            raise WebError(409, str(error)) from None
+        self._retrainer.poke()
+        return {"saved": _event_json(event), "progress": self.progress()}
+
+    def retrain_now(self):
+        """Run one retraining round on the calling thread, if one is due
+        (for a ``background=False`` session)."""
+        self._retrainer.round()
+
+    def draft(self):
+        """A :class:`~skal.web._background.DraftSession` of the state now,
+        to compute on off the writer thread."""
+        from ._background import DraftSession
+
+        def snap():
+            session = self.session
+            return (
+                list(session.state.events.values()),
+                list(session.state.batches),
+            )
+
+        events, batches = self.call(snap)
+        return DraftSession(self.config, self.session.dataset, events, batches)
+
+    def review(self, n=REVIEW_SIZE):
+        """The ``n`` most suspicious labels (computed off the writer thread)."""
+        draft = self.draft()
+        try:
+            rows = draft.suspicious(n)
+        except SessionError as error:
+            raise WebError(409, str(error)) from None
+        return [
+            {
+                "row_id": row,
+                "label": label,
+                "suspicion": round(score, 4),
+                "text": display_text(draft.dataset.render(row, 2000), 2000),
+            }
+            for row, label, score in rows
+        ]
+
+    def model_status(self):
+        """The learning curve and the stopping verdict (latest known)."""
+        return {
+            "curve": list(self.curve),
+            "stopping": self.stopping,
+            "retrain_seconds": self._retrainer.last_seconds,
+        }
+
+    # ---------------------------------------------------------- retraining
+    def _snapshot(self):
+        return self.call(self._take_snapshot)
+
+    def _take_snapshot(self):
+        """What the retrainer needs, or ``None`` if no new batch is due: one
+        is due every ``batch_size`` answers (as in the terminal), sooner if
+        less than a batch of rows is left to hand out, and at once if none
+        is. The rows still to hand out are left out of the new batch, so each
+        batch adds fresh rows to the queue."""
+        session = self.session
+        if session.finished() is not None:
+            return None
+        n_events = len(session.state.events)
+        new = n_events - self._drawn_at
+        free = len(self._queue_unleased())
+        due = (
+            not session.state.batches
+            or free == 0
+            or new >= self.config.batch_size
+            or (new > 0 and free < self.config.batch_size)
+        )
+        if not due:
+            return None
+        self._drawn_at = n_events
+        events = list(session.state.events.values())
+        return (
+            events,
+            list(session.state.batches),
+            self.leases.leased_rows() | set(self._queue()),
+            self._curve_cuts(events),
+        )
+
+    def _curve_cuts(self, events):
+        """Prefixes of ``events`` (lengths) to compute learning-curve points
+        for: the whole journal when the labels grew enough since the last
+        point; on the first point of a reopened session, also the moments the
+        labels first reached 10, 20, 40, ... (the curve so far, replayed)."""
+        from ..session._replay import SessionState
+
+        n = self.session.n_labeled()
+        last = self.curve[-1]["n"] if self.curve else 0
+        if n < max(4, last + max(CURVE_MIN_STEP, math.ceil(last * CURVE_GROWTH))):
+            return []
+        cuts = []
+        if not self.curve:
+            state, goal = SessionState(), 10
+            for i, event in enumerate(events, start=1):
+                state.apply(event)
+                if goal < n and sum(state.label_counts().values()) >= goal:
+                    cuts.append(i)
+                    goal *= 2
+        return [*cuts, len(events)]
+
+    def _queue_unleased(self):
+        leased = self.leases.leased_rows()
+        return [row for row in self._queue() if row not in leased]
+
+    def _add_curve_point(self, point):
+        if point is not None and (not self.curve or point["n"] > self.curve[-1]["n"]):
+            self.curve.append(point)
+
+    def _deliver(self, batch, n_before, stopping):
+        self.stopping = stopping
+        if batch is not None:
+            self.call(self._journal_batch, batch, n_before)
+
+    def _journal_batch(self, batch, n_before):
+        session = self.session
+        if len(session.state.batches) != n_before:
+            return  # another batch came first
+        session.journal.add_batch(batch)
+        session.state.add_batch(batch)
+
+
+def _event_json(event):
+    return {
+        k: event[k]
+        for k in ("id", "kind", "row_id", "label", "annotator", "time", "replaces")
+    }
+
+
+def open_or_create(path, data, config, annotator):
+    """An opener for :class:`WebSession`: reopen ``path`` or create it."""
+
+    def opener():
+        if os.path.exists(path):
+            return LabelingSession.open(path, data, annotator=annotator)
+        return LabelingSession.create(path, data, config, annotator=annotator)
+
+    return opener

@@ -1,0 +1,300 @@
+// skal serve: the labeling page. Plain JavaScript, no build step.
+// Rows are data: they reach the page with textContent only, never as HTML.
+"use strict";
+
+(function () {
+  const token = document.querySelector('meta[name="skal-token"]').content;
+  const nameInput = document.getElementById("annotator");
+  const defaultName = document.querySelector('meta[name="skal-annotator"]').content;
+  nameInput.value = localStorage.getItem("skal-annotator") || defaultName;
+  nameInput.addEventListener("change", function () {
+    localStorage.setItem("skal-annotator", nameInput.value.trim());
+    if (document.body.dataset.page === "label") { load(); }
+  });
+  function annotator() { return nameInput.value.trim(); }
+
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+  function say(text, bad) {
+    const box = document.getElementById("message");
+    box.textContent = text || "";
+    box.classList.toggle("bad", Boolean(bad));
+  }
+
+  async function call(method, path, body) {
+    const options = {
+      method: method,
+      credentials: "same-origin",
+      headers: { "X-Skal-Token": token },
+    };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, options);
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    return { ok: response.ok, status: response.status, data: data };
+  }
+
+  // ------------------------------------------------------------ labeling
+  let current = null;
+  let busy = false;
+  let waitTimer = null;
+  const guessBox = document.getElementById("show-guess");
+
+  function showGuessWanted() { return guessBox ? guessBox.checked : false; }
+
+  function render(reply) {
+    const row = reply.row;
+    current = row;
+    const idBox = document.getElementById("row-id");
+    const text = document.getElementById("row-text");
+    const table = document.getElementById("row-table");
+    const guess = document.getElementById("guess");
+    const chosen = document.getElementById("chosen");
+    clearTimeout(waitTimer);
+    if (!row) {
+      idBox.textContent = "–";
+      chosen.textContent = "";
+      table.hidden = true;
+      guess.hidden = true;
+      const progress = reply.progress || {};
+      if (progress.finished) {
+        text.textContent = "Done: " + progress.finished + ".";
+      } else {
+        text.textContent = "Choosing the next rows…";
+        waitTimer = setTimeout(load, 700);
+      }
+    } else {
+      idBox.textContent = row.row_id;
+      chosen.textContent = row.loop ? "chosen by " + row.chosen_by + " (model of " +
+        row.model_labels + " labels)" : "";
+      if (row.columns) {
+        text.hidden = true;
+        table.hidden = false;
+        const body = table.tBodies[0];
+        body.replaceChildren();
+        row.columns.forEach(function (pair) {
+          const tr = el("tr");
+          tr.appendChild(el("th", pair[0]));
+          tr.appendChild(el("td", pair[1]));
+          body.appendChild(tr);
+        });
+      } else {
+        table.hidden = true;
+        text.hidden = false;
+        text.textContent = row.text;
+      }
+      if (row.guess !== null && row.guess !== undefined) {
+        guess.hidden = false;
+        guess.textContent = "model's guess: " + row.guess + " (" +
+          Math.round(100 * row.confidence) + "%)";
+      } else {
+        guess.hidden = !showGuessWanted();
+        guess.textContent = "model's guess: none yet";
+      }
+    }
+    if (reply.progress) { renderProgress(reply.progress); }
+  }
+
+  function renderProgress(p) {
+    const count = document.getElementById("count");
+    const of = p.budget ? " / " + p.budget + " (budget)" : " of " + p.rows + " rows";
+    count.textContent = "labeled " + p.labeled + of + (p.training ? " · retraining…" : "");
+    const bars = document.getElementById("bars");
+    bars.replaceChildren();
+    const most = Math.max(1, ...Object.values(p.per_class));
+    Object.entries(p.per_class).forEach(function (entry) {
+      const line = el("div", null, "bar");
+      line.appendChild(el("span", entry[0], "bar-name"));
+      const track = el("span", null, "bar-track");
+      const fill = el("span", null, "bar-fill");
+      fill.style.width = (100 * entry[1] / most) + "%";
+      track.appendChild(fill);
+      line.appendChild(track);
+      line.appendChild(el("span", entry[1], "bar-count"));
+      bars.appendChild(line);
+    });
+  }
+
+  async function load() {
+    if (!annotator()) { say("type your name in the annotator box", true); return; }
+    const query = "?annotator=" + encodeURIComponent(annotator()) +
+      "&guess=" + (showGuessWanted() ? "1" : "0");
+    const r = await call("GET", "/api/next" + query);
+    if (!r.ok) { say(r.data.error || ("error " + r.status), true); return; }
+    render(r.data);
+  }
+
+  async function act(path, extra) {
+    if (busy) { return; }
+    busy = true;
+    try {
+      const body = Object.assign({ annotator: annotator(), show_guess: showGuessWanted() }, extra);
+      const r = await call("POST", path, body);
+      if (!r.ok) {
+        say(r.data.error || ("error " + r.status), true);
+        if (r.status === 409) { await load(); }
+        return;
+      }
+      if (r.data.undone) {
+        const u = r.data.undone;
+        say("undone: " + u.row_id + (u.kind === "skip" ? " skip" : " = " + u.label));
+      } else if (r.data.saved) {
+        const s = r.data.saved;
+        say("saved: " + s.row_id + (s.kind === "skip" ? " skipped" : " = " + s.label));
+      }
+      render(r.data);
+    } finally {
+      busy = false;
+    }
+  }
+
+  function answer(label) {
+    if (!current) { return; }
+    act("/api/answer", { row_id: current.row_id, lease: current.lease, label: label });
+  }
+  function skip() {
+    if (!current) { return; }
+    act("/api/skip", { row_id: current.row_id, lease: current.lease });
+  }
+  function undo() { act("/api/undo", {}); }
+
+  async function loadModel() {
+    const r = await call("GET", "/api/model");
+    if (r.ok) {
+      drawCurve(r.data.curve || []);
+      const box = document.getElementById("stopping");
+      const verdict = r.data.stopping;
+      if (verdict && verdict.stop) {
+        box.hidden = false;
+        box.textContent = "Stopping criterion: " + verdict.message;
+      } else {
+        box.hidden = true;
+      }
+    }
+    setTimeout(loadModel, 5000);
+  }
+
+  const SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs, text) {
+    const node = document.createElementNS(SVG, tag);
+    Object.entries(attrs).forEach(function (a) { node.setAttribute(a[0], String(a[1])); });
+    if (text !== undefined) { node.textContent = String(text); }
+    return node;
+  }
+  function drawCurve(points) {
+    const box = document.getElementById("curve");
+    box.replaceChildren();
+    const left = 34, right = 310, top = 10, bottom = 140;
+    const maxN = Math.max(10, ...points.map(function (p) { return p.n; }));
+    const x = function (n) { return left + (right - left) * n / maxN; };
+    const y = function (v) { return bottom - (bottom - top) * v; };
+    [0, 0.5, 1].forEach(function (v) {
+      box.appendChild(svg("line", { x1: left, x2: right, y1: y(v), y2: y(v), class: "grid" }));
+      box.appendChild(svg("text", { x: left - 4, y: y(v) + 4, class: "tick", "text-anchor": "end" }, v.toFixed(1)));
+    });
+    box.appendChild(svg("text", { x: right, y: 160, class: "tick", "text-anchor": "end" }, maxN + " labels"));
+    box.appendChild(svg("text", { x: left, y: 160, class: "tick" }, "0"));
+    if (!points.length) {
+      box.appendChild(svg("text", { x: (left + right) / 2, y: 80, class: "empty", "text-anchor": "middle" },
+        "a score appears once two classes have labels"));
+      return;
+    }
+    const upper = points.map(function (p) { return x(p.n) + "," + y(p.high); });
+    const lower = points.slice().reverse().map(function (p) { return x(p.n) + "," + y(p.low); });
+    box.appendChild(svg("polygon", { points: upper.concat(lower).join(" "), class: "band" }));
+    box.appendChild(svg("polyline", {
+      points: points.map(function (p) { return x(p.n) + "," + y(p.accuracy); }).join(" "),
+      class: "line",
+    }));
+    points.forEach(function (p) {
+      box.appendChild(svg("circle", { cx: x(p.n), cy: y(p.accuracy), r: 2.5, class: "dot" }));
+    });
+    const last = points[points.length - 1];
+    document.getElementById("curve-note").textContent = "cross-validated accuracy " +
+      last.accuracy.toFixed(3) + " (95% interval " + last.low.toFixed(3) + "–" +
+      last.high.toFixed(3) + ") with " + last.n + " labels";
+  }
+
+  // -------------------------------------------------------------- review
+  async function loadReview() {
+    const classes = Array.from(
+      document.getElementById("classes-data").content.querySelectorAll("span")
+    ).map(function (s) { return s.dataset.label; });
+    const r = await call("GET", "/api/review");
+    const list = document.getElementById("suspects");
+    list.replaceChildren();
+    if (!r.ok) { say(r.data.error || ("error " + r.status), true); return; }
+    say(r.data.rows.length ? "" : "no labels to review yet");
+    r.data.rows.forEach(function (item) {
+      const li = el("li");
+      const head = el("p", null, "meta");
+      head.appendChild(el("code", item.row_id));
+      head.appendChild(document.createTextNode(" labeled "));
+      head.appendChild(el("strong", item.label, "given"));
+      head.appendChild(document.createTextNode(" · suspicion " + item.suspicion.toFixed(2)));
+      li.appendChild(head);
+      li.appendChild(el("div", item.text, "row-text small"));
+      const buttons = el("div", null, "classes");
+      classes.forEach(function (c) {
+        const b = el("button", c, "label");
+        b.type = "button";
+        b.disabled = c === item.label;
+        b.addEventListener("click", async function () {
+          const res = await call("POST", "/api/relabel",
+            { annotator: annotator(), row_id: item.row_id, label: c });
+          if (res.ok) {
+            say("saved: " + item.row_id + " relabeled " + item.label + " -> " + c);
+            head.querySelector(".given").textContent = c;
+            item.label = c;
+            buttons.querySelectorAll("button").forEach(function (x) {
+              x.disabled = x.textContent === c;
+            });
+          } else {
+            say(res.data.error || ("error " + res.status), true);
+          }
+        });
+        buttons.appendChild(b);
+      });
+      li.appendChild(buttons);
+      list.appendChild(li);
+    });
+  }
+
+  // ------------------------------------------------------------- start
+  if (document.body.dataset.page === "label") {
+    const keys = {};
+    document.querySelectorAll("#classes button.label").forEach(function (b) {
+      b.addEventListener("click", function () { answer(b.dataset.label); });
+      if (b.dataset.key) { keys[b.dataset.key] = b.dataset.label; }
+    });
+    document.getElementById("skip").addEventListener("click", skip);
+    document.getElementById("undo").addEventListener("click", undo);
+    guessBox.checked = localStorage.getItem("skal-show-guess") === "1";
+    guessBox.addEventListener("change", function () {
+      localStorage.setItem("skal-show-guess", guessBox.checked ? "1" : "0");
+      load();
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.target === nameInput || event.ctrlKey || event.metaKey || event.altKey) { return; }
+      const key = event.key.toLowerCase();
+      if (keys[key]) { answer(keys[key]); }
+      else if (key === "s") { skip(); }
+      else if (key === "u") { undo(); }
+      else if (key === "g") { guessBox.checked = !guessBox.checked; guessBox.dispatchEvent(new Event("change")); }
+      else if (key === "r") { window.location.href = "/review"; }
+      else { return; }
+      event.preventDefault();
+    });
+    load();
+    loadModel();
+  } else if (document.body.dataset.page === "review") {
+    loadReview();
+  }
+})();

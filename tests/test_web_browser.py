@@ -1,0 +1,252 @@
+"""``skal serve`` in a real browser: Debian's chromium, headless, driven by
+Selenium through Debian's chromedriver (nothing is downloaded).
+
+Open the printed address, label with the keyboard, skip, undo, reload the
+page mid-batch, kill the server with SIGKILL and restart it: every
+acknowledged answer is in the journal once, and labeling continues. Rows
+holding ``<script>``, ``<img onerror>`` and a ``javascript:`` link are shown
+as text and run nothing.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason="/usr/bin/chromium is absent (apt-get install chromium "
+        "chromium-driver; .ci/run installs them)",
+    ),
+]
+
+selenium = pytest.importorskip("selenium")
+
+from _session_helpers import REPO  # noqa: E402
+from _web_helpers import HOSTILE, journal_events, texts_csv  # noqa: E402
+
+ADDRESS = re.compile(r"open (http://127\.0\.0\.1:\d+/\?token=[\w-]+)")
+
+
+def start_server(data, session):
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+    argv = [sys.executable, "-m", "skal", "serve", str(data), "--session", str(session)]
+    argv += ["--text-column", "text", "--id-column", "id", "--classes", "pos,neg"]
+    argv += ["--batch-size", "8", "--annotator", "alice"]
+    popen = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True
+    )
+    deadline = time.monotonic() + 60
+    seen = ""
+    while time.monotonic() < deadline:
+        line = popen.stdout.readline()
+        if not line:
+            break
+        seen += line
+        found = ADDRESS.search(line)
+        if found:
+            return popen, found.group(1)
+    popen.kill()
+    raise AssertionError(f"no address printed:\n{seen}")
+
+
+def children(pid):
+    """Ids of the processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def make_driver(width=1280, height=800):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ["SE_OFFLINE"] = "true"  # selenium-manager must not download
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        f"--window-size={width},{height}",
+    ):
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+
+
+class Page:
+    """The labeling page as a person sees it."""
+
+    def __init__(self, driver):
+        self.driver = driver
+        self.hostile_seen = set()
+
+    def text(self, element_id):
+        return self.driver.find_element("id", element_id).text
+
+    def wait(self, condition, what, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.03)
+        raise AssertionError(
+            f"timed out waiting for {what}; message: {self.text('message')!r}"
+        )
+
+    def row(self):
+        """The row on screen (waits for one), or ``None`` when done; a hostile
+        row is checked to be shown as text."""
+
+        def ready():
+            row = self.text("row-id")
+            if row not in ("", "…", "–"):
+                return row
+            if self.text("row-text").startswith("Done"):
+                return "done"
+            return None
+
+        row = self.wait(ready, "a row")
+        if row in HOSTILE:
+            check_hostile_row(self, row)
+            self.hostile_seen.add(row)
+        return None if row == "done" else row
+
+    def press(self, key):
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        ActionChains(self.driver).send_keys(key).perform()
+
+    def saw(self, message):
+        self.wait(lambda: self.text("message") == message, repr(message))
+
+
+def check_hostile_row(page, row):
+    raw = HOSTILE[row]
+    shown = page.driver.find_element("id", "row-text")
+    assert shown.get_property("textContent") == raw
+    assert (
+        page.driver.execute_script(
+            "return document.getElementById('row-text').children.length"
+        )
+        == 0
+    )
+    assert page.driver.execute_script("return window.__pwned === undefined")
+    assert not page.driver.find_elements(
+        "css selector", "main img, main a[href^=javascript]"
+    )
+
+
+def test_label_skip_undo_reload_kill_restart(tmp_path):
+    data = tmp_path / "texts.csv"
+    truth = texts_csv(data, n=21)  # and the three hostile rows: 24
+    session = tmp_path / "s.db"
+    key = {"pos": "1", "neg": "2"}
+    expected = {}  # acknowledged: row -> label
+    server, address = start_server(data, session)
+    driver = make_driver()
+    try:
+        page = Page(driver)
+        driver.get(address)
+        assert "token" not in driver.current_url  # traded for a cookie
+        for _ in range(3):
+            row = page.row()
+            page.press(key[truth[row]])
+            page.saw(f"saved: {row} = {truth[row]}")
+            expected[row] = truth[row]
+        skipped = page.row()
+        page.press("s")
+        page.saw(f"saved: {skipped} skipped")
+        assert page.row() != skipped
+        page.press("u")
+        page.saw(f"undone: {skipped} skip")
+        assert page.row() == skipped  # asked again
+        page.press(key[truth[skipped]])
+        page.saw(f"saved: {skipped} = {truth[skipped]}")
+        expected[skipped] = truth[skipped]
+
+        before_reload = page.row()
+        driver.refresh()  # mid-batch: the same row comes back
+        assert page.row() == before_reload
+        page.press(key[truth[before_reload]])
+        page.saw(f"saved: {before_reload} = {truth[before_reload]}")
+        expected[before_reload] = truth[before_reload]
+
+        helpers = children(server.pid)  # the retraining process, among others
+        server.send_signal(signal.SIGKILL)
+        server.wait(30)
+        deadline = time.monotonic() + 10
+        while any(alive(p) for p in helpers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(p) for p in helpers)  # no orphan keeps running
+        events = journal_events(session)
+        assert {
+            e["row_id"]: e["label"] for e in events if e["kind"] == "answer"
+        } == expected
+
+        server, address = start_server(data, session)
+        driver.get(address)
+        while True:
+            row = page.row()
+            if row is None:
+                break
+            assert row not in expected  # nobody is asked twice
+            page.press(key[truth[row]])
+            page.saw(f"saved: {row} = {truth[row]}")
+            expected[row] = truth[row]
+        assert "every row is labeled" in page.text("row-text")
+        if os.environ.get("SKAL_WEB_SCREENSHOTS"):
+            driver.save_screenshot(
+                os.path.join(os.environ["SKAL_WEB_SCREENSHOTS"], "done.png")
+            )
+    finally:
+        driver.quit()
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    assert page.hostile_seen == set(HOSTILE)
+    events = journal_events(session)
+    answers = [e for e in events if e["kind"] == "answer"]
+    assert len({e["row_id"] for e in answers}) == len(answers)  # none twice
+    assert {e["row_id"]: e["label"] for e in answers} == expected == truth
+    assert [e["kind"] for e in events].count("skip") == 1
+    assert server.returncode == 130  # Ctrl-C: interrupted, as skal label
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{session}?mode=ro", uri=True)
+    assert db.execute("SELECT count(*) FROM holder").fetchone() == (0,)  # closed
+    db.close()
+
+
+def test_shutil_finds_the_debian_driver():
+    assert shutil.which("chromedriver") == CHROMEDRIVER or os.path.exists(CHROMEDRIVER)
