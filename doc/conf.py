@@ -72,6 +72,7 @@ OPTIONAL_PAGES = [
     "multilabel",
     "stream",
     "labeling",
+    "web",
     "errors",
 ]
 
