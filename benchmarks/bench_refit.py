@@ -100,7 +100,10 @@ def main_by_hand(n_repeats=3, random_state=0):
         "By hand (partial_fit on 20 rows, then query/teach 10 at a time, 100 loops; "
         'refit="full": fit, then query/label), same splits and seeds:'
     )
-    header = f"{'configuration':48s} {'AULC':>7s} {'dAULC':>7s} {'seconds':>8s} {'speed-up':>8s}"
+    header = (
+        f"{'configuration':48s} {'AULC':>7s} {'dAULC':>7s} {'seconds':>8s} "
+        f"{'speed-up':>8s}"
+    )
     print(header)
     print("-" * len(header))
     for name, values in (
