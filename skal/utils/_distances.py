@@ -46,46 +46,12 @@ def min_distances(A, B, metric="euclidean"):
     return distance_blocks(A, B, metric, lambda D, start: D.min(axis=1))
 
 
-def pool_min_distances(context, reference, metric="euclidean"):
-    """Distance from every pool row to its nearest ``reference`` row.
-
-    ``reference`` is already in the feature space; pool rows are mapped there
-    chunk by chunk (in parallel through ``context.map_pool``).
-    """
-    if reference is None or n_rows(reference) == 0:
-        return np.full(context.n_pool, np.inf)
-    return context.map_pool(
-        lambda X_chunk: min_distances(context.feature_space(X_chunk), reference, metric)
-    )
-
-
-def pool_features(context, positions):
-    """Pool rows at ``positions`` in the estimator's feature space."""
-    return context.feature_space(context.pool_rows(np.asarray(positions)))
-
-
 def labeled_features(context):
     """Every labeled row in the feature space, or ``None`` when none is labeled."""
     X_labeled, _ = context.labeled()
     if X_labeled is None or n_rows(X_labeled) == 0:
         return None
     return context.feature_space(X_labeled)
-
-
-def pool_centroid(context):
-    """Mean of the pool rows in the feature space, as a ``(1, d)`` dense array."""
-    total = None
-    for chunk in context.pool_chunks():
-        features = context.feature_space(context.pool_rows(chunk))
-        part = np.asarray(features.sum(axis=0)).reshape(1, -1)
-        total = part if total is None else total + part
-    return total / context.n_pool
-
-
-def closest_to_centroid(context, metric="euclidean"):
-    """Pool position nearest the pool centroid (ties broken with the seed)."""
-    distances = pool_min_distances(context, pool_centroid(context), metric)
-    return int(top_k(-distances, 1, context.random_state)[0])
 
 
 def greedy_max_min(context, n_instances, scores, distances_to, first=None):

@@ -20,15 +20,6 @@ from ._rows import concat_rows
 METRICS = tuple(sorted(PAIRWISE_DISTANCE_FUNCTIONS))
 
 
-def check_metric(metric):
-    """Raise a ``ValueError`` naming ``metric`` unless scikit-learn knows it."""
-    if not isinstance(metric, str) or metric not in PAIRWISE_DISTANCE_FUNCTIONS:
-        raise ValueError(
-            f"metric must be one of {sorted(PAIRWISE_DISTANCE_FUNCTIONS)}; "
-            f"got {metric!r} instead."
-        )
-
-
 def as_features(X):
     """``X`` as a float CSR matrix when sparse, else as a 2-D float ndarray.
 
