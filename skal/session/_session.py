@@ -293,19 +293,43 @@ class LabelingSession:
             f"one of: {', '.join(classes)}"
         )
 
-    def _record(self, kind, row, label, replaces=None):
+    def record(self, kind, row, label, *, annotator=None, replaces=None):
+        """Journal one event about ``row`` and apply it; committed on return.
+
+        The one way every answer, skip, relabel and undo enters the journal
+        (the terminal loop and the browser page alike).
+
+        Parameters
+        ----------
+        kind : {"answer", "skip", "relabel", "undo"}
+        row : str
+            The row's stable id.
+        label : str or None
+        annotator : str or None, default=None
+            Who gave it; ``None`` is the session's annotator.
+        replaces : int or None, default=None
+            The event a relabel or undo replaces.
+
+        Returns
+        -------
+        event : dict
+            The journaled event.
+        """
         position = self.dataset.position[row]
         event = self.journal.add_event(
             kind,
             row,
             label,
             self.dataset.hash_at(position),
-            self.annotator,
+            self.annotator if annotator is None else annotator,
             self.loop,
             replaces,
         )
         self.state.apply(event)  # only once the journal has it
         return event
+
+    def _record(self, kind, row, label, replaces=None):
+        return self.record(kind, row, label, replaces=replaces)
 
     def answer(self, label):
         """Label the current question's row; committed when this returns."""

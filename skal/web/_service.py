@@ -147,12 +147,9 @@ class WebSession:
 
     def _record(self, kind, row, label, annotator, replaces=None):
         """Journal one event in ``annotator``'s name (writer thread)."""
-        session = self.session
-        previous, session.annotator = session.annotator, annotator
-        try:
-            return session._record(kind, row, label, replaces)
-        finally:
-            session.annotator = previous
+        return self.session.record(
+            kind, row, label, annotator=annotator, replaces=replaces
+        )
 
     def _note(self, record):
         """Append one line to the web log (the guess-shown choices)."""
