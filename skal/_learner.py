@@ -52,7 +52,7 @@ from .utils._contract import (
     rows_with_nan,
 )
 from .utils._feature_space import FeatureSpace
-from .utils._frozen import FrozenPrefix
+from .utils._frozen import FrozenPrefix, split_frozen_prefix
 from .utils._model_outputs import PoolOutputs
 from .utils._multilabel import (
     as_dense_labels,
@@ -419,13 +419,15 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         check_int("chunk_size", self.chunk_size, minimum=1, allow_none=True)
         check_in("refit", self.refit, REFIT_OPTIONS)
         if self._refit_mode() == "partial" and not hasattr(
-            self.estimator, "partial_fit"
+            self._trained_part(), "partial_fit"
         ):
             raise ValueError(
                 f"refit='partial' needs an estimator with partial_fit; "
                 f"{type(self.estimator).__name__} has none."
             )
-        if self._refit_mode() == "warm_start" and not warm_start_params(self.estimator):
+        if self._refit_mode() == "warm_start" and not warm_start_params(
+            self._trained_part()
+        ):
             raise ValueError(
                 "refit='warm_start' needs an estimator with a warm_start "
                 f"parameter; {type(self.estimator).__name__} has none."
@@ -437,8 +439,14 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
 
     def _refit_mode(self):
         if self.refit == "auto":
-            return "partial" if hasattr(self.estimator, "partial_fit") else "full"
+            partial = hasattr(self._trained_part(), "partial_fit")
+            return "partial" if partial else "full"
         return self.refit
+
+    def _trained_part(self):
+        """What the loop trains: the estimator, or the steps after its frozen
+        prefix (:mod:`skal.utils._frozen`)."""
+        return split_frozen_prefix(self.estimator)[1]
 
     def _is_classifier(self):
         return is_classifier(self.estimator)

@@ -445,3 +445,32 @@ def test_chunked_parallel_scoring_embeds_each_row_once(digits):
         assert embed.n_rows_ == len(X)
         picks.append(learner.labeled_indices_)
     np.testing.assert_array_equal(picks[0], picks[1])
+
+
+def test_partial_refits_of_the_tail_behind_a_frozen_prefix(digits):
+    """refit="partial" and "auto" look at the trained tail, not the Pipeline
+    (which has no partial_fit because of its frozen step)."""
+    from sklearn.linear_model import SGDClassifier
+
+    X, y = digits
+    pipe, embed = _frozen_pipe(X, ("clf", SGDClassifier(loss="log_loss")))
+    for refit in ("partial", "auto"):
+        embed.n_rows_ = 0
+        learner = ActiveLearner(
+            pipe,
+            budget=60,
+            batch_size=10,
+            refit=refit,
+            classes=np.unique(y),
+            random_state=0,
+        ).fit(X, y)
+        refits = {record["refit"] for record in learner.history_[1:]}
+        assert refits == {"partial"}, refits
+        assert embed.n_rows_ == len(X)
+        partial_score = learner.score(X, y)
+    full = ActiveLearner(
+        pipe, budget=60, batch_size=10, classes=np.unique(y), random_state=0
+    ).fit(X, y)
+    assert {record["refit"] for record in full.history_[1:]} == {"full"}
+    # the tail learns as well by updates as by full refits (chance is 0.1)
+    assert partial_score > full.score(X, y) - 0.1
