@@ -1082,7 +1082,9 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         outputs = self._pool_outputs(estimator)
         stopping, stop_reason = self.stopping_, self.stop_reason_
         if estimator is not self._tail_model:
-            stopping, stop_reason = self._check_stopping(estimator, labeled, outputs)
+            stopping, stop_reason = self._check_stopping(
+                estimator, labeled, outputs, abstained=answers[2]
+            )
         stop_seconds = time.perf_counter() - start - (self._frozen.seconds - embedded)
         answered_by, cost, abstained = answers
         previous_n_labeled = self._labeled.n_labeled
@@ -1129,12 +1131,14 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         """Trainings that produced a model so far (for ``refit_every``)."""
         return sum(record["model_trained"] for record in self.history_)
 
-    def _check_stopping(self, estimator, labeled, outputs):
+    def _check_stopping(self, estimator, labeled, outputs, abstained=None):
         """The criterion's updated copy and its verdict on the new model."""
         if self.stopping_ is None or estimator is None:
             return self.stopping_, None
-        in_pool = np.ones(n_rows(self._X), dtype=bool)
+        in_pool = self._pool_mask()  # rows set aside by an oracle stay out
         in_pool[labeled.pool_indices] = False
+        if abstained is not None:
+            in_pool[abstained] = False
         # the criterion's state is copied, so a failure leaves the learner as it
         # was; its parameters (a validation set, say) are shared, never copied
         params = self.stopping_.get_params(deep=True).values()

@@ -348,3 +348,30 @@ def test_a_relabel_adds_no_row_to_the_history_count(iris):
     learner.fit(X, y_partial).relabel([0, 10], [1, 1])
     assert learner.history_[-1]["n_new"] == 0
     assert sum(r["n_new"] for r in learner.history_) == len(learner.labeled_ids_)
+
+
+def test_the_stop_check_sees_the_pool_without_abstained_rows(iris):
+    from skal.stopping import StoppingCriterion
+
+    seen = []
+
+    class Recorder(StoppingCriterion):
+        def check(self, context):
+            seen.append(set(context.pool_indices.tolist()))
+            return None
+
+    X, y = iris
+    y_partial = np.full_like(y, -1)
+    y_partial[::15] = y[::15]
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=300),
+        oracle=lambda X_rows, idx: [y[i] if i % 3 else None for i in idx],
+        stopping=Recorder(),
+        budget=40,
+        batch_size=6,
+        random_state=0,
+    ).fit(X, y_partial)
+    abstained = set(learner.abstained_indices_.tolist())
+    assert abstained and seen
+    assert not (seen[-1] & abstained)
+    assert not (seen[-1] & set(learner.labeled_indices_.tolist()))
