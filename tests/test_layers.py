@@ -62,18 +62,12 @@ def _is_package(name):
 def _imported_modules(name):
     """The skal modules that module ``name`` imports, anywhere in its body."""
     path = MODULES[name]
-    package = name if _is_package(name) else name.rpartition(".")[0]
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - (node.level - 1)]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
+            (target,) = _imported_modules_of(node, name)
             found.add(target)
             for alias in node.names:  # ``from . import module``
                 found.add(f"{target}.{alias.name}")
@@ -169,20 +163,20 @@ def test_no_import_circle():
 def test_no_package_imports_private_names_of_another():
     offenders = []
     for name, path in MODULES.items():
-        package = _package(name)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.ImportFrom):
                 continue
-            targets = [
-                t for t in _imported_modules_of(node, name) if t in MODULES
-            ]
+            targets = [t for t in _imported_modules_of(node, name) if t in MODULES]
             for target in targets:
                 if _part(target) in (_part(name), "utils"):
                     continue  # utils: the package's shared internals
-                private_module = any(
-                    piece.startswith("_") and piece != "__init__"
-                    for piece in target.split(".")[1:]
-                ) and _part(target) != "skal"
+                private_module = (
+                    any(
+                        piece.startswith("_") and piece != "__init__"
+                        for piece in target.split(".")[1:]
+                    )
+                    and _part(target) != "skal"
+                )
                 private_names = [
                     alias.name
                     for alias in node.names
