@@ -59,6 +59,19 @@ def _is_package(name):
     return MODULES[name].name == "__init__.py"
 
 
+def _package(name):
+    return name if _is_package(name) else name.rpartition(".")[0]
+
+
+def _imported_modules_of(node, name):
+    package = _package(name)
+    if node.level:
+        base = package.split(".")
+        base = base[: len(base) - (node.level - 1)]
+        return [".".join(base + ([node.module] if node.module else []))]
+    return [node.module or ""]
+
+
 def _imported_modules(name):
     """The skal modules that module ``name`` imports, anywhere in its body."""
     path = MODULES[name]
@@ -149,10 +162,6 @@ def test_the_circle_finder_finds_a_circle():
     assert _circles({"a": {"b"}, "b": set()}) == []
 
 
-def _package(name):
-    return name if _is_package(name) else name.rpartition(".")[0]
-
-
 def test_no_import_circle():
     # A package's ``__init__`` re-exports its modules; a module of that
     # package importing the package face back is still a circle.
@@ -187,12 +196,3 @@ def test_no_package_imports_private_names_of_another():
                 if private_module or private_names:
                     offenders.append(f"{name} <- {target} {private_names}")
     assert not offenders, "\n".join(offenders)
-
-
-def _imported_modules_of(node, name):
-    package = _package(name)
-    if node.level:
-        base = package.split(".")
-        base = base[: len(base) - (node.level - 1)]
-        return [".".join(base + ([node.module] if node.module else []))]
-    return [node.module or ""]
