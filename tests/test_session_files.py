@@ -16,7 +16,7 @@ from skal.session import (
     SessionError,
     SessionLockedError,
 )
-from skal.session.__main__ import main
+from skal.cli import main
 from skal.session._journal import APPLICATION_ID
 
 

@@ -18,7 +18,7 @@ from skal.stream import (
     make_drifting_stream,
     prequential_evaluation,
 )
-from skal.stream._evaluation import add_stream_arguments, run_stream_benchmark
+from skal.cli.stream import add_stream_arguments, run_stream_benchmark
 
 
 def test_uncertainty_beats_random_at_equal_labels():

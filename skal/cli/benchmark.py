@@ -634,7 +634,11 @@ def benchmark(args, stdout, stderr):
             f"{baseline or 'a baseline'}; p: Wilcoxon signed-rank; "
             f"wall time {wall:.0f} s\n"
         )
-    config = {key: value for key, value in vars(args).items() if key != "command"}
+    config = {
+        key: value
+        for key, value in vars(args).items()
+        if key not in ("command", "handler")
+    }
     config.update(dataset=data_name, version=__version__)
     title = f"{data_name}, {args.estimator}: {args.repeats} repeats, mean ± 1 std"
     for path in args.output:
