@@ -16,7 +16,6 @@ installed ``skal`` command.
 """
 
 import argparse
-import sys
 
 from .. import __version__
 from .benchmark import add_benchmark_parser
@@ -46,7 +45,3 @@ def main(argv=None):
     """Entry point of the ``skal`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
     return args.handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
