@@ -55,14 +55,14 @@ def test_a_comma_file_whose_texts_hold_semicolons_stays_comma_separated(tmp_path
 
 
 def test_a_byte_order_mark_is_dropped(tmp_path):
-    text = "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n"
+    text = "label,a,b\nx,1,2\ny,3,4\nx,5,6\ny,7,8\n"
     path = _write(tmp_path / "bom.csv", text, "utf-8-sig")
     assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
-    assert read_csv(path).header == ["a", "b", "label"]
-    X, _, _ = load_dataset(str(path), "label")
+    assert read_csv(path).header == ["label", "a", "b"]
+    X, y, _ = load_dataset(str(path), "label")  # the first column, by name
     np.testing.assert_array_equal(X, [[1, 2], [3, 4], [5, 6], [7, 8]])
-    dataset = load_csv(path, columns=["a"], id_column="a")
-    assert dataset.ids == ["1", "3", "5", "7"]
+    assert list(y) == ["x", "y", "x", "y"]
+    assert load_csv(path, text_column="label").X == ["x", "y", "x", "y"]
 
 
 def test_a_ragged_row_names_its_line_and_column(tmp_path):
