@@ -2,9 +2,9 @@
 
 The configuration travels in the journal as JSON: names of
 :mod:`skal.registry` (estimators and strategies, the same names as ``skal
-benchmark``'s) with JSON parameters. Nothing else is
-ever turned into an object, so opening a session file someone sent you cannot
-import a module or run code of their choosing.
+benchmark``'s) with JSON parameters. Nothing else is ever turned into an
+object, so opening a session file someone sent you cannot import a module or
+run code of their choosing.
 """
 
 import json
