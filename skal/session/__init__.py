@@ -4,15 +4,14 @@ A :class:`LabelingSession` ties a CSV file, a learner configuration (plain
 JSON data) and a journal (an SQLite file, the source of truth) together:
 every answer is committed before the next question, reopening replays the
 journal, and only one process labels a session at a time. The ``label``,
-``status`` and ``export`` sub-commands of ``skal`` are built on it
-(:func:`add_label_parser`, :func:`add_status_parser`,
-:func:`add_export_parser`).
+``status`` and ``export`` sub-commands of ``skal`` (:mod:`skal.cli.label`)
+are built on it; :class:`TerminalLoop` is the terminal labeling loop.
 """
 
-from ._commands import add_export_parser, add_label_parser, add_status_parser
 from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
-from ._session import LabelingSession, Question
+from ._session import LabelingSession, Question, default_annotator
+from ._terminal import TerminalLoop
 
 __all__ = [
     "LabelingSession",
@@ -21,7 +20,6 @@ __all__ = [
     "SessionError",
     "NotASessionError",
     "SessionLockedError",
-    "add_label_parser",
-    "add_status_parser",
-    "add_export_parser",
+    "TerminalLoop",
+    "default_annotator",
 ]
