@@ -87,12 +87,12 @@ class LearnerBase:
         if dry_run:
             restore()
 
-    def _check_rows(self, X, name="X"):
-        """``X`` made indexable; refused when missing or empty."""
+    def _check_rows(self, X, name="X", allow_empty=False):
+        """``X`` made indexable; refused when missing (or empty)."""
         if X is None:
             raise ValueError(f"{name} must be given; got None.")
         X = as_indexable(X)
-        if n_rows(X) == 0:
+        if not allow_empty and n_rows(X) == 0:
             raise ValueError(f"{name} has 0 samples; at least one row is required.")
         return X
 
