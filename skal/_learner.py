@@ -461,8 +461,9 @@ class ActiveLearner(
     }
 
     def _check_params(self):
-        """The parameters against the table, then what it cannot say: the
-        objects' own checks and the checks across parameters."""
+        """The parameters against the table (as the strategies check theirs),
+        then what it cannot say: the objects' own checks (``batch_size``,
+        ``review``) and the checks across parameters."""
         validate_params(self, self._parameter_constraints)
         check_batch_size(self.batch_size)
         if self.review is not None:
