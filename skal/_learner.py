@@ -273,10 +273,8 @@ class ActiveLearner(
         :meth:`get_labeled_data`).
 
     history_ : list of dict
-        One record per batch of labels learned (and per label review), the
-        one schema of the loop's records (built by
-        :class:`skal._loop_record.LoopRecord`). The learner's state is what
-        this list says: the labeled rows are the records' ``indices`` in order,
+        One record per batch of labels learned (and per label review). The
+        learner's state is what this list says: the labeled rows are the records' ``indices`` in order,
         and the loop count is the number of answered queries. Keys:
 
         * ``loop``: the record's position in ``history_`` (0, 1, ...), *not* a
