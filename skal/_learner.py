@@ -274,8 +274,9 @@ class ActiveLearner(
 
     history_ : list of dict
         One record per batch of labels learned (and per label review). The
-        learner's state is what this list says: the labeled rows are the records' ``indices`` in order,
-        and the loop count is the number of answered queries. Keys:
+        learner's state is what this list says: the labeled rows are the
+        records' ``indices`` in order, and the loop count is the number of
+        answered queries. Keys:
 
         * ``loop``: the record's position in ``history_`` (0, 1, ...), *not* a
           loop count: a loop is an answered query (``n_iter_``, the ``loop``
