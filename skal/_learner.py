@@ -74,7 +74,7 @@ from .utils._validation import (
     Predicate,
     missing_mask,
     resolve_size,
-    validate_params,
+    validate_parameter_constraints,
 )
 
 REFIT_OPTIONS = ("full", "partial", "warm_start", "auto")
@@ -463,7 +463,7 @@ class ActiveLearner(
         """The parameters against the table (as the strategies check theirs),
         then what it cannot say: the objects' own checks (``batch_size``,
         ``review``) and the checks across parameters."""
-        validate_params(self, self._parameter_constraints)
+        validate_parameter_constraints(self)
         check_batch_size(self.batch_size)
         if self.review is not None:
             self.review.validate()

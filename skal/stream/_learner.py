@@ -12,7 +12,12 @@ from .._delegation import DelegatesToModel, copy_input_tags
 from .._learner_base import LearnerBase, all_or_nothing
 from ..utils._model_outputs import predict_proba_or_softmax
 from ..utils._rows import concat_rows, n_rows, take_rows
-from ..utils._validation import InstanceOf, Interval, Predicate, validate_params
+from ..utils._validation import (
+    InstanceOf,
+    Interval,
+    Predicate,
+    validate_parameter_constraints,
+)
 from ._budget import BudgetManager, EstimatedBudget
 from ._model import ModelUpdate, owned_rows
 from ._rules import StreamRule, VariableUncertainty
@@ -197,7 +202,7 @@ class StreamActiveLearner(
     def _check_params(self):
         """The parameters against the table, then what it cannot say; returns
         clones of the rule and the budget manager, checked."""
-        validate_params(self, self._parameter_constraints)
+        validate_parameter_constraints(self)
         if self.window is None and not hasattr(self.estimator, "partial_fit"):
             raise ValueError(
                 f"estimator {type(self.estimator).__name__} has no partial_fit: "
