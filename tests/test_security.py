@@ -325,6 +325,18 @@ def test_chromium_sends_the_token_to_no_other_local_port(live):
         driver.switch_to.new_window("tab")  # a new tab, on the other server
         driver.get(other_url + "tab")
         assert driver.execute_script("return sessionStorage.length") == 0
+        # a new tab on the page without the address: no token, and it says so
+        driver.get(f"http://127.0.0.1:{server.port}/")
+        page.wait(lambda: "skal serve printed" in page.text("message"), "advice")
+        # a wrong token pasted into the tab (only the fragment changes): the
+        # page reloads with it, and says to open the printed address
+        driver.get(page_address("127.0.0.1", server.port, TOKEN))
+        page.row()
+        driver.get(page_address("127.0.0.1", server.port, "not-the-token"))
+        page.wait(lambda: "skal serve printed" in page.text("message"), "advice")
+        assert driver.execute_script("return sessionStorage.getItem('skal-token')") == (
+            "not-the-token"
+        )
     finally:
         driver.quit()
         other.close()

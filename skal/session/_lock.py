@@ -17,6 +17,7 @@ machine. SQLite's write-ahead log needs memory shared on one host anyway,
 so a session must be labeled from one machine at a time.
 """
 
+import errno
 import os
 
 try:
@@ -72,7 +73,16 @@ class SessionLock:
         if key in _HELD:
             return False
         # read and write: NFS emulates an exclusive flock with a write lock
-        fd = os.open(self.path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+        try:
+            fd = os.open(self.path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+        except OSError as error:
+            if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            raise SessionError(  # a read-only file or medium
+                f"{self.path} cannot be opened for writing ({error.strerror}); "
+                "labeling needs a writable session file (status and export "
+                "read it as it is)"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -123,8 +123,8 @@ def _failure(error):
     if _disk_full(error):
         return JSONResponse(
             {
-                "error": "the disk is full: this answer was not saved; free some "
-                "space and answer again (earlier answers are saved)"
+                "error": "the disk is full: free some space, then reload the page "
+                "(every answer acknowledged before is saved)"
             },
             status_code=507,
         )

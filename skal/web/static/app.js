@@ -60,10 +60,16 @@
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
-    const response = await fetch(path, options);
+    let response;
+    try {
+      response = await fetch(path, options);
+    } catch (e) {
+      return { ok: false, status: 0, data: { error: "the server does not answer: " +
+        "is skal serve still running? (a restarted server prints a new address)" } };
+    }
     let data = {};
     try { data = await response.json(); } catch (e) { data = {}; }
-    if (response.status === 403) { data = { error: NO_TOKEN }; }
+    if (response.status === 403 && /token/.test(data.error || "")) { data = { error: NO_TOKEN }; }
     return { ok: response.ok, status: response.status, data: data };
   }
 
