@@ -513,3 +513,24 @@ def test_get_changes_nothing_and_leases_are_taken_by_post(served):
     row = _lease(client, "a1")  # POST + header + origin: a lease
     assert web.leases.leased_rows() == {row["row_id"]}
     assert _lease(client, "a1")["row_id"] == row["row_id"]  # the same one again
+
+
+def test_an_unexpected_failure_is_a_one_line_json_500(served, capsys):
+    web, client, path = served
+    row = _lease(client)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    web.session.record = broken
+    reply = client.post(
+        "/api/answer",
+        json={"annotator": "ann", "row_id": row["row_id"], "lease": row["lease"]}
+        | {"label": "pos"},
+        headers=auth(TOKEN),
+    )
+    assert reply.status_code == 500
+    assert reply.json() == {
+        "error": "internal error (RuntimeError); see the server's output"
+    }
+    assert "RuntimeError: boom" in capsys.readouterr().err  # the traceback: logged
