@@ -27,10 +27,7 @@ def served(tmp_path):
 
 
 def _next(client, name, guess=False):
-    reply = client.get(
-        f"/api/next?annotator={name}&guess={int(guess)}",
-        headers={"X-Skal-Token": TOKEN},
-    )
+    reply = _post(client, "/api/next", {"annotator": name, "show_guess": guess})
     assert reply.status_code == 200, reply.text
     return reply.json()
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from ._config import SessionConfig
 from ._errors import SessionError, SessionLockedError
 from ._journal import Journal
-from ._lock import SidecarLock
+from ._lock import SessionLock
 from ._replay import SessionState
 from ._rows import load_csv, plain_text, rows_at
 
@@ -92,7 +92,7 @@ class LabelingSession:
     dataset : Dataset or None
         The CSV's rows; ``None`` for a read-only session without data.
     annotator : str
-    lock : SidecarLock or None
+    lock : SessionLock or None
 
     Attributes
     ----------
@@ -136,6 +136,9 @@ class LabelingSession:
         lock = _take_lock(path)
         try:
             journal = Journal.create(path, config.to_json(), __version__)
+            if not lock.attach():  # the lock follows the file just made
+                journal.close()
+                raise SessionLockedError(f"{path} was opened by another labeler")
             journal.set_holder()
         except BaseException:
             lock.release()
@@ -620,7 +623,7 @@ def _load(data, config):
 
 def _take_lock(path):
     """The session's lock, or a :class:`SessionLockedError` naming its holder."""
-    lock = SidecarLock(path)
+    lock = SessionLock(path)
     if lock.acquire():
         return lock
     holder = None
