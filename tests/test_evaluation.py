@@ -265,10 +265,16 @@ def test_lure_and_pure_are_unbiased_by_simulation(estimator):
     assert abs(naive.mean() - truth) > 10 * naive_se
 
 
-def test_lure_estimate_interval_for_shares_stays_in_unit_range():
+def test_lure_interval_for_shares_is_widened_to_wilson_on_few_rows():
+    # five correct rows with nearly equal weights: the terms barely vary, so a
+    # t-interval alone would be a point; Wilson on 5 rows is not
     est = lure_estimate(np.ones(5), np.full(5, 0.02), 100, metric="accuracy")
-    assert 0.0 <= est.low <= est.value and est.high == 1.0
-    assert est.low < 0.9  # five rows cannot make the accuracy certain
+    weights = lure_weights(np.full(5, 0.02), 100)
+    assert est.value == pytest.approx(weights.mean())
+    assert np.ptp(weights) < 0.001
+    low, high = wilson_interval(5 * est.value, 5)
+    assert est.low <= low + 1e-9 and est.high >= high - 1e-9
+    assert 0.0 <= est.low and est.high <= 1.0 and est.high - est.low > 0.3
 
 
 def test_lure_estimate_rejects_bad_inputs():
