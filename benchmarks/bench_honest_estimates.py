@@ -396,7 +396,7 @@ def print_estimates(name, results):
             rows = np.array(results[(method, n)], dtype=float)
             err, cov, width, k = rows.mean(axis=0)
             line += f"|        {err:5.3f} {cov:5.2f} {width:5.3f} {k:4.0f} "
-        print(line)
+        print(line.rstrip())
 
 
 def print_accuracy(name, accuracy, baseline="margin"):
@@ -415,7 +415,7 @@ def print_accuracy(name, accuracy, baseline="margin"):
             d = a - np.array(accuracy[(baseline, n)])
             se = d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else float("nan")
             line += f"|        {a.mean():5.3f} {d.mean():+6.3f} {se:5.3f} "
-        print(line)
+        print(line.rstrip())
 
 
 def print_cold(name, cold):
@@ -436,7 +436,7 @@ def print_cold(name, cold):
             wins = int(np.sum(d >= 0))
             line += f"|       {a.mean():5.3f} {d.mean():+6.3f} {se:5.3f} "
             line += f"{wins:2d}/{len(d)} "
-        print(line)
+        print(line.rstrip())
 
 
 def main():
