@@ -87,6 +87,7 @@ API_MODULES = [
     "skal.oracles",
     "skal.label_quality",
     "skal.stream",
+    "skal.registry",
     "skal.session",
     "skal.model_selection",
     "skal.metrics",

@@ -14,13 +14,21 @@ References
 
 from dataclasses import dataclass
 from numbers import Integral
+from typing import ClassVar
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.utils import check_random_state
 
 from .utils._model_outputs import softmax_of_decision
-from .utils._validation import check_in, check_int
+from .utils._validation import (
+    Interval,
+    Options,
+    Predicate,
+    ValidatedParameters,
+    check_in,
+    check_int,
+)
 
 METHODS = ("self_confidence", "normalized_margin")
 
@@ -157,7 +165,7 @@ def suspicious_labels(
 
 
 @dataclass
-class LabelReview:
+class LabelReview(ValidatedParameters):
     """Send the most suspicious labels to a second oracle every few loops.
 
     A simulation setting for studying fallible annotators: every ``every``
@@ -176,7 +184,17 @@ class LabelReview:
     n_rows : int, default=10
         Labels reviewed each time.
     cv : int, default=5
+        Folds of :func:`suspicious_labels`, >= 2.
     method : {"self_confidence", "normalized_margin"}, default="self_confidence"
+
+    Examples
+    --------
+    >>> from skal.label_quality import LabelReview
+    >>> from skal.oracles import SimulatedOracle
+    >>> LabelReview(SimulatedOracle(name="expert"), every=0).validate()
+    Traceback (most recent call last):
+    ...
+    ValueError: LabelReview: every must be an int in [1, inf); got 0 instead.
     """
 
     oracle: object
@@ -185,19 +203,23 @@ class LabelReview:
     cv: int = 5
     method: str = "self_confidence"
 
+    _parameter_constraints: ClassVar[dict] = {
+        "oracle": [Predicate(callable, "a callable (an oracle)")],
+        "every": [Interval(Integral, 1, None)],
+        "n_rows": [Interval(Integral, 1, None)],
+        "cv": [Interval(Integral, 2, None)],
+        "method": [Options(METHODS)],
+    }
+
     def validate(self):
-        if not callable(self.oracle):
-            raise TypeError(
-                f"LabelReview: oracle must be callable; got {self.oracle!r}."
-            )
-        for name in ("every", "n_rows"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-                raise ValueError(
-                    f"LabelReview: {name} must be an int >= 1; got {value!r}."
-                )
-        check_in("method", self.method, METHODS)
-        check_int("cv", self.cv, minimum=2)
+        """Check the parameters (``ActiveLearner.fit`` calls it once).
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming the parameter at fault and what it allows.
+        """
+        self._validate_params()
 
     def get_params(self, deep=True):
         """Parameters, for ``clone`` and ``GridSearchCV`` (``review__every``)."""

@@ -33,7 +33,12 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 
 from .utils._model_outputs import predict_proba_or_softmax
-from .utils._validation import InstanceOf, Interval, Predicate, validate_params
+from .utils._validation import (
+    InstanceOf,
+    Interval,
+    Predicate,
+    validate_parameter_constraints,
+)
 
 
 class OracleError(RuntimeError):
@@ -124,10 +129,7 @@ class Oracle(BaseEstimator):
         -------
         answers : Answers
         """
-        for cls in reversed(type(self).__mro__):
-            table = vars(cls).get("_parameter_constraints")
-            if table:
-                validate_params(self, table)
+        validate_parameter_constraints(self)
         indices = np.asarray(indices)
         name = self.display_name
         try:
@@ -468,7 +470,7 @@ class OracleChain(Oracle):
         return [o for o in self.oracles if isinstance(o, Oracle)]
 
     def answer(self, X_rows, indices):
-        validate_params(self, self._parameter_constraints)
+        validate_parameter_constraints(self)
         from .utils._rows import take_rows
 
         indices = np.asarray(indices)

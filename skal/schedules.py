@@ -16,29 +16,29 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .utils._validation import check_int
+from .utils._validation import Interval, ValidatedParameters, check_int
+
+#: A size: an int >= 1.
+SIZE = [Interval(Integral, 1, None)]
 
 
-def _check_real(name, value, *, low, low_inclusive=True):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number; got {value!r} instead.")
-    if value < low or (value == low and not low_inclusive):
-        relation = ">=" if low_inclusive else ">"
-        raise ValueError(f"{name} must be {relation} {low}; got {value!r} instead.")
-    return float(value)
-
-
-class BatchSchedule(BaseEstimator):
+class BatchSchedule(ValidatedParameters, BaseEstimator):
     """Base class of the loop-size schedules.
 
     A schedule is called as ``schedule(loop, n_labeled)`` and returns the number
-    of rows to query in that loop (an int >= 1). Subclasses implement
-    ``__call__``; parameters are validated there, when the schedule is used.
+    of rows to query in that loop (an int >= 1). The call, the public entry
+    point, validates the parameters against the class's
+    ``_parameter_constraints`` tables, then asks ``_size(loop, n_labeled)``,
+    which a subclass implements.
     """
 
     def __call__(self, loop, n_labeled):
         """Rows to query in loop ``loop`` with ``n_labeled`` rows already labeled."""
-        raise NotImplementedError
+        self._validate_params()
+        return self._size(loop, n_labeled)
+
+    def _size(self, loop, n_labeled):
+        raise NotImplementedError(f"{type(self).__name__} implements no _size.")
 
 
 class ConstantSchedule(BatchSchedule):
@@ -56,11 +56,13 @@ class ConstantSchedule(BatchSchedule):
     [5, 5, 5]
     """
 
+    _parameter_constraints = {"size": SIZE}
+
     def __init__(self, size=1):
         self.size = size
 
-    def __call__(self, loop, n_labeled):
-        return check_int("size", self.size, minimum=1)
+    def _size(self, loop, n_labeled):
+        return int(self.size)
 
 
 class GeometricSchedule(BatchSchedule):
@@ -91,15 +93,20 @@ class GeometricSchedule(BatchSchedule):
     [2, 4, 8, 10, 10]
     """
 
+    _parameter_constraints = {
+        "start": SIZE,
+        "factor": [Interval(Real, 0, None, closed="neither")],
+        "cap": [None, *SIZE],
+    }
+
     def __init__(self, start=1, factor=2.0, cap=None):
         self.start = start
         self.factor = factor
         self.cap = cap
 
-    def __call__(self, loop, n_labeled):
-        start = check_int("start", self.start, minimum=1)
-        factor = _check_real("factor", self.factor, low=0.0, low_inclusive=False)
-        cap = check_int("cap", self.cap, minimum=1, allow_none=True)
+    def _size(self, loop, n_labeled):
+        start, factor = int(self.start), float(self.factor)
+        cap = None if self.cap is None else int(self.cap)
         # work in logs so a long run cannot overflow
         log_size = np.log(start) + loop * np.log(factor)
         limit = np.log(cap) if cap is not None else np.log(np.iinfo(np.int64).max / 4)
@@ -135,19 +142,28 @@ class FractionOfLabeled(BatchSchedule):
     [2, 2, 5, 20]
     """
 
+    _parameter_constraints = {
+        "fraction": [Interval(Real, 0, None, closed="neither")],
+        "minimum": SIZE,
+        "maximum": [None, *SIZE],
+    }
+
     def __init__(self, fraction=0.1, minimum=1, maximum=None):
         self.fraction = fraction
         self.minimum = minimum
         self.maximum = maximum
 
-    def __call__(self, loop, n_labeled):
-        fraction = _check_real("fraction", self.fraction, low=0.0, low_inclusive=False)
-        minimum = check_int("minimum", self.minimum, minimum=1)
-        maximum = check_int("maximum", self.maximum, minimum=1, allow_none=True)
-        if maximum is not None and maximum < minimum:
+    def _validate_params(self):
+        super()._validate_params()
+        if self.maximum is not None and self.maximum < self.minimum:
             raise ValueError(
-                f"maximum must be >= minimum; got maximum={maximum}, minimum={minimum}."
+                f"FractionOfLabeled: maximum must be >= minimum; got "
+                f"maximum={self.maximum}, minimum={self.minimum}."
             )
+
+    def _size(self, loop, n_labeled):
+        fraction, minimum = float(self.fraction), int(self.minimum)
+        maximum = None if self.maximum is None else int(self.maximum)
         size = max(minimum, int(np.floor(fraction * n_labeled)))
         return size if maximum is None else min(size, maximum)
 

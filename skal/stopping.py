@@ -20,17 +20,19 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import cross_val_score
 
-from .strategies._uncertainty import UNCERTAINTY
+from .utils import MEASURES, UNCERTAINTY
 from .utils._rows import n_rows, take_rows
-from .utils._validation import check_in, check_int, resolve_size
+from .utils._validation import (
+    InstanceOf,
+    Interval,
+    Options,
+    Predicate,
+    ValidatedParameters,
+    resolve_size,
+)
 
-
-def _check_fraction(name, value, *, low=0.0, high=1.0):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number; got {value!r} instead.")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be in [{low}, {high}]; got {value!r}.")
-    return float(value)
+#: Any finite number.
+ANY_REAL = [Interval(Real, None, None, closed="neither")]
 
 
 def cohen_kappa(a, b):
@@ -57,12 +59,15 @@ def cohen_kappa(a, b):
     return float((p_o - p_e) / (1.0 - p_e))
 
 
-class StoppingCriterion(BaseEstimator):
+class StoppingCriterion(ValidatedParameters, BaseEstimator):
     """Base class of the stopping criteria.
 
-    Subclasses implement :meth:`check`, called once after every training with a
-    model. A criterion validates its parameters there, and may keep state on
-    itself between calls (the learner calls a clone, ``stopping_``).
+    The public entry point is :meth:`check`, called once after every training
+    with a model: it validates the parameters against the class's
+    ``_parameter_constraints`` tables and calls ``_check(context)``, which a
+    subclass implements (checks across several parameters go in an override of
+    ``_validate_params``). A criterion may keep state on itself between calls
+    (the learner calls a clone, ``stopping_``).
     """
 
     def check(self, context):
@@ -78,7 +83,11 @@ class StoppingCriterion(BaseEstimator):
         -------
         reason : str or None
         """
-        raise NotImplementedError
+        self._validate_params()
+        return self._check(context)
+
+    def _check(self, context):
+        raise NotImplementedError(f"{type(self).__name__} implements no _check.")
 
 
 class StabilizingPredictions(StoppingCriterion):
@@ -147,14 +156,22 @@ class StabilizingPredictions(StoppingCriterion):
     True
     """
 
+    _parameter_constraints = {
+        "window": [Interval(Integral, 1, None)],
+        "threshold": [Interval(Real, -1, 1)],
+        "stop_set_size": [
+            Interval(Integral, 1, None),
+            Interval(Real, 0, 1, closed="right"),
+        ],
+    }
+
     def __init__(self, window=3, threshold=0.99, stop_set_size=1000):
         self.window = window
         self.threshold = threshold
         self.stop_set_size = stop_set_size
 
-    def check(self, context):
-        window = check_int("window", self.window, minimum=1)
-        threshold = _check_fraction("threshold", self.threshold, low=-1.0)
+    def _check(self, context):
+        window, threshold = int(self.window), float(self.threshold)
         if not context.is_classifier:
             raise TypeError(
                 "StabilizingPredictions compares predicted labels (Cohen's kappa) "
@@ -166,8 +183,6 @@ class StabilizingPredictions(StoppingCriterion):
             size = resolve_size(
                 "stop_set_size", self.stop_set_size, context.n_pool, allow_none=False
             )
-            if size < 1:
-                raise ValueError(f"stop_set_size must be >= 1; got {size}.")
             size = min(size, context.n_pool)
             positions = context.random_state.choice(context.n_pool, size, replace=False)
             self.stop_set_ = np.sort(context.pool_indices[positions])
@@ -195,14 +210,13 @@ class _PoolUncertainty(StoppingCriterion):
     _aggregate = None
     _word = None
 
+    _parameter_constraints = {"threshold": ANY_REAL, "measure": [Options(MEASURES)]}
+
     def __init__(self, threshold=0.01, measure="entropy"):
         self.threshold = threshold
         self.measure = measure
 
-    def check(self, context):
-        check_in("measure", self.measure, tuple(UNCERTAINTY))
-        if isinstance(self.threshold, bool) or not isinstance(self.threshold, Real):
-            raise TypeError(f"threshold must be a number; got {self.threshold!r}.")
+    def _check(self, context):
         if context.n_pool == 0:
             return None
         measure = UNCERTAINTY[self.measure]
@@ -330,13 +344,17 @@ class ClassificationChange(StoppingCriterion):
     ClassificationChange(patience=2, tolerance=0.001)
     """
 
+    _parameter_constraints = {
+        "tolerance": [Interval(Real, 0, 1)],
+        "patience": [Interval(Integral, 1, None)],
+    }
+
     def __init__(self, tolerance=0.0, patience=1):
         self.tolerance = tolerance
         self.patience = patience
 
-    def check(self, context):
-        tolerance = _check_fraction("tolerance", self.tolerance)
-        patience = check_int("patience", self.patience, minimum=1)
+    def _check(self, context):
+        tolerance, patience = float(self.tolerance), int(self.patience)
         if context.n_pool == 0:
             return None
         predictions = context.map_pool(context.predict, with_rows=True)
@@ -361,6 +379,13 @@ class ClassificationChange(StoppingCriterion):
                 f"predictions changed in each of the last {patience} loops"
             )
         return None
+
+
+def _is_splitter(value):
+    """A cross-validation generator, or an iterable of splits (not a string)."""
+    return hasattr(value, "split") or (
+        hasattr(value, "__iter__") and not isinstance(value, (str, bytes))
+    )
 
 
 class PerformancePlateau(StoppingCriterion):
@@ -418,6 +443,23 @@ class PerformancePlateau(StoppingCriterion):
     PerformancePlateau(patience=2, tol=0.01)
     """
 
+    _parameter_constraints = {
+        "cv": [
+            Interval(Integral, 2, None),
+            Predicate(
+                _is_splitter,
+                "a cross-validation generator or an iterable of (train, test) splits",
+            ),
+        ],
+        "scoring": [
+            None,
+            InstanceOf(str, "a scorer name"),
+            Predicate(callable, "a callable scorer"),
+        ],
+        "tol": ANY_REAL,
+        "patience": [Interval(Integral, 1, None)],
+    }
+
     def __init__(
         self, X_val=None, y_val=None, *, cv=5, scoring=None, tol=1e-3, patience=3
     ):
@@ -454,12 +496,13 @@ class PerformancePlateau(StoppingCriterion):
             return None
         return float(np.mean(scores))
 
-    def check(self, context):
-        patience = check_int("patience", self.patience, minimum=1)
-        if isinstance(self.tol, bool) or not isinstance(self.tol, Real):
-            raise TypeError(f"tol must be a number; got {self.tol!r}.")
+    def _validate_params(self):
+        super()._validate_params()
         if (self.X_val is None) != (self.y_val is None):
             raise ValueError("X_val and y_val must be given together.")
+
+    def _check(self, context):
+        patience = int(self.patience)
         if not hasattr(self, "scores_"):
             self.scores_ = []
         score = self._score(context)
@@ -478,19 +521,28 @@ class PerformancePlateau(StoppingCriterion):
         return None
 
 
+def _is_criteria_list(value):
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) > 0
+        and all(isinstance(item, StoppingCriterion) for item in value)
+    )
+
+
 class _Combination(StoppingCriterion):
+    _parameter_constraints = {
+        "criteria": [
+            Predicate(
+                _is_criteria_list, "a non-empty list of criteria from skal.stopping"
+            )
+        ]
+    }
+
     def __init__(self, criteria):
         self.criteria = criteria
 
     def _reasons(self, context):
-        if not isinstance(self.criteria, (list, tuple)) or not self.criteria:
-            raise ValueError("criteria must be a non-empty list of stopping criteria.")
         if not hasattr(self, "criteria_"):
-            for criterion in self.criteria:
-                if not isinstance(criterion, StoppingCriterion):
-                    raise TypeError(
-                        f"criteria must hold stopping criteria; got {criterion!r}."
-                    )
             self.criteria_ = [clone(criterion) for criterion in self.criteria]
         # every criterion is checked, so each keeps its state up to date
         return [criterion.check(context) for criterion in self.criteria_]
@@ -519,7 +571,7 @@ class AnyOf(_Combination):
     AnyOf(criteria=[StabilizingPredictions(), MaxUncertainty()])
     """
 
-    def check(self, context):
+    def _check(self, context):
         reasons = [reason for reason in self._reasons(context) if reason]
         return "; ".join(reasons) if reasons else None
 
@@ -543,7 +595,7 @@ class AllOf(_Combination):
     AllOf(criteria=[ClassificationChange(), OverallUncertainty(threshold=0.05)])
     """
 
-    def check(self, context):
+    def _check(self, context):
         reasons = self._reasons(context)
         return "; ".join(reasons) if all(reasons) else None
 

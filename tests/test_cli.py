@@ -8,8 +8,9 @@ import pytest
 from sklearn.datasets import load_iris
 from threadpoolctl import threadpool_limits
 
-from skal import ActiveLearner
-from skal.cli import ProgressBar, _aliases, _estimators, available_strategies, main
+from skal import ActiveLearner, registry
+from skal.cli import main
+from skal.cli.benchmark import ProgressBar
 from skal.metrics import area_under_learning_curve
 from skal.model_selection import active_learning_curve
 from skal.strategies import RandomSampling, UncertaintySampling
@@ -65,7 +66,11 @@ def test_table_matches_active_learning_curve(capsys):
     X, y = load_iris(return_X_y=True)
     learners = {
         name: ActiveLearner(
-            _estimators()["logreg"], strategy, budget=30, batch_size=10, n_initial=10
+            registry.make_estimator("logreg"),
+            strategy,
+            budget=30,
+            batch_size=10,
+            n_initial=10,
         )
         for name, strategy in [
             ("random", RandomSampling()),
@@ -186,7 +191,7 @@ def test_csv_mistakes(capsys, tmp_path):
     ragged.write_text("a,b,label\n1,2,0\n3,1\n")
     status, _, err = run(capsys, "--dataset", str(ragged))
     assert status == 2
-    assert "line 3: 2 fields" in err
+    assert "line 3, column 3: 2 fields, the header has 3" in err
 
 
 def test_a_continuous_target_is_refused_in_one_line(capsys, tmp_path):
@@ -217,14 +222,14 @@ def test_fractional_budget(capsys):
 
 
 def test_strategy_names_include_aliases_of_every_public_strategy():
-    assert "kcenter" in _aliases("KCenterGreedy")
-    assert "committee" in _aliases("QueryByCommittee")
-    assert "badge" in _aliases("Badge")
-    assert "typiclust" in _aliases("TypiClust")
-    found = available_strategies()
-    assert isinstance(found["random"](), RandomSampling)
-    assert found["entropy"]().measure == "entropy"
-    assert found["uncertainty"] is UncertaintySampling
+    assert "kcenter" in registry.strategy_aliases("KCenterGreedy")
+    assert "committee" in registry.strategy_aliases("QueryByCommittee")
+    assert "badge" in registry.strategy_aliases("Badge")
+    assert "typiclust" in registry.strategy_aliases("TypiClust")
+    found = registry.strategy_table()
+    assert isinstance(found["random"].make(), RandomSampling)
+    assert found["entropy"].make().measure == "entropy"
+    assert found["uncertainty"].cls is UncertaintySampling
 
 
 def test_progress_bar_draws_and_clears(capsys):
@@ -333,7 +338,7 @@ def test_integral_float_labels_are_classes(capsys, tmp_path):
     status, out, err = run(capsys, "--dataset", path, "--strategies", "random")
     assert status == 0, err
     assert "3 classes" in out
-    from skal.cli import load_dataset
+    from skal.cli.benchmark import load_dataset
 
     _, y_read, _ = load_dataset(path)
     assert y_read.dtype.kind == "i"  # 1.0 is the class 1, not the string "1.0"
@@ -391,7 +396,7 @@ def test_a_semicolon_separated_file_is_sniffed(capsys, tmp_path):
     assert "delimiter ';'" in out
     # the same numbers as the comma-separated file
     X, y = load_iris(return_X_y=True)
-    from skal.cli import load_dataset
+    from skal.cli.benchmark import load_dataset
 
     X_read, y_read, _ = load_dataset(path)
     np.testing.assert_allclose(X_read, np.round(X, 1))
@@ -431,7 +436,7 @@ def test_every_unknown_strategy_is_reported_with_a_suggestion(capsys):
     ],
 )
 def test_common_abbreviations(alias, expected):
-    from skal.cli import UsageError, parse_strategies
+    from skal.cli.benchmark import UsageError, parse_strategies
 
     if expected is None:
         with pytest.raises(UsageError, match=alias):
@@ -473,11 +478,12 @@ class ExplodingStrategy(RandomSampling):
 
 
 def test_a_strategy_failing_in_the_run_is_named_in_one_line(capsys, monkeypatch):
-    from skal import cli
+    from skal.cli import benchmark
 
-    found = cli.available_strategies()
+    found = benchmark.available_strategies()
+    exploding = registry.StrategyEntry("exploding", ExplodingStrategy)
     monkeypatch.setattr(
-        cli, "available_strategies", lambda: {**found, "exploding": ExplodingStrategy}
+        benchmark, "available_strategies", lambda: {**found, "exploding": exploding}
     )
     status, _, err = run(capsys, "--strategies", "random,exploding,margin")
     assert status == 1

@@ -183,31 +183,7 @@ def test_a_custom_strategy_returning_garbage_is_named(digits):
         Duplicates().select(context, 2)
 
 
-def test_strategies_written_for_the_old_protocol_warn_and_keep_working(digits):
-    X, y = digits
-    with pytest.warns(FutureWarning, match="overrides utility"):
-
-        class OldRanking(RankingStrategy):
-            def utility(self, context, X_chunk):
-                return np.asarray(X_chunk)[:, 10]
-
-    with pytest.warns(FutureWarning, match="overrides select"):
-
-        class OldBatch(QueryStrategy):
-            def select(self, context, n_instances):
-                return np.arange(n_instances)
-
-    context = _context(X, y, LogisticRegression(max_iter=200))
-    expected = np.argsort(-X[30:, 10], kind="stable")[:1]
-    assert X[30:, 10][OldRanking().select(context, 1)[0]] == X[30:, 10][expected[0]]
-    batch = OldBatch()
-    np.testing.assert_array_equal(batch.select(context, 3), [0, 1, 2])
-    assert batch.picked_by_ == "OldBatch"
-    with pytest.raises(ValueError, match="larger than the pool"):
-        batch.select(context, 10_000)  # validation now applies to it too
-
-
-def test_schedule_selected_by_is_a_deprecated_alias(digits):
+def test_schedule_records_who_picked(digits):
     X, y = digits
     learner = ActiveLearner(
         LogisticRegression(max_iter=200),
@@ -216,8 +192,8 @@ def test_schedule_selected_by_is_a_deprecated_alias(digits):
         batch_size=5,
         random_state=0,
     ).fit(X, y)
-    with pytest.warns(FutureWarning, match="picked_by_"):
-        assert learner.query_strategy_.selected_by_ == "UncertaintySampling"
+    assert learner.query_strategy_.picked_by_ == "UncertaintySampling"
+    assert not hasattr(learner.query_strategy_, "selected_by_")
     assert [r["strategy"] for r in learner.history_[1:3]] == [
         "KCenterGreedy",
         "UncertaintySampling",

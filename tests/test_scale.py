@@ -20,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skal import ActiveLearner
-from skal.strategies import QueryContext, RankingStrategy, UncertaintySampling
+from skal.strategies import QueryContext, UncertaintySampling
 from skal.utils._chunking import auto_chunk_size, release_rows, row_nbytes
 from skal.utils._feature_space import FeatureSpace
 
@@ -330,21 +330,6 @@ def test_full_copies_keep_the_pool():
     for duplicate in (copy.copy(context), copy.deepcopy(context)):
         assert duplicate.n_pool == 5 and duplicate.X.shape == (5, 2)
         assert duplicate.chunk_size == 2
-
-
-def test_ranking_strategy_scores_with_a_light_context():
-    seen = []
-
-    class Probe(RankingStrategy):
-        requires_model = False  # no model in this context: no cold-start fallback
-
-        def utility(self, context, X_chunk):
-            seen.append(context.X is None)
-            return X_chunk[:, 0]
-
-    context = QueryContext(X=np.arange(6.0).reshape(-1, 1), pool_indices=np.arange(6))
-    np.testing.assert_array_equal(Probe().select(context, 2), [5, 4])
-    assert seen == [True]
 
 
 def test_chunks_are_scored_with_one_blas_thread_per_job():

@@ -51,7 +51,7 @@ def test_learner_uses_each_step_for_its_loops():
     names = [record["strategy"] for record in learner.history_]
     # the initial set, 2 random loops, then uncertainty for the 3 loops left
     assert names == ["RandomSampling"] * 3 + ["UncertaintySampling"] * 3
-    assert learner.query_strategy_.selected_by_ == "UncertaintySampling"
+    assert learner.query_strategy_.picked_by_ == "UncertaintySampling"
 
 
 def test_scheduled_strategies_keep_their_state_across_loops():

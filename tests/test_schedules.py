@@ -44,11 +44,11 @@ def test_fraction_of_labeled_hand_values():
 @pytest.mark.parametrize(
     "schedule, message",
     [
-        (ConstantSchedule(0), "size must be >= 1"),
-        (GeometricSchedule(start=0), "start must be >= 1"),
-        (GeometricSchedule(factor=0), "factor must be > 0"),
-        (GeometricSchedule(cap=0), "cap must be >= 1"),
-        (FractionOfLabeled(fraction=0), "fraction must be > 0"),
+        (ConstantSchedule(0), r"size must be an int in \[1, inf\)"),
+        (GeometricSchedule(start=0), r"start must be an int in \[1, inf\)"),
+        (GeometricSchedule(factor=0), r"factor must be a real number in \(0, inf\)"),
+        (GeometricSchedule(cap=0), r"cap must be None or an int in \[1, inf\)"),
+        (FractionOfLabeled(fraction=0), r"fraction must be a real number in \(0, inf"),
         (FractionOfLabeled(minimum=5, maximum=2), "maximum must be >= minimum"),
     ],
 )

@@ -1,9 +1,6 @@
 """``skal label`` driven through its standard input, then ``status`` and
-``export``; and the README's "Label your own data" commands, run as written.
-
-Until the sub-commands are wired into ``skal``, ``skal label|status|export``
-runs as ``python -m skal.session label|status|export`` (``ENTRY_MODULE`` in
-``_session_helpers``).
+``export``; and the README's "Label your own data" commands, run as written
+(``python -m skal``: ``ENTRY_MODULE`` in ``_session_helpers``).
 """
 
 import random
@@ -21,7 +18,7 @@ from _session_helpers import (
     write_csv,
 )
 
-from skal.session.__main__ import main
+from skal.cli import main
 
 WORDS = {
     "pos": "good great fine lovely superb nice happy".split(),

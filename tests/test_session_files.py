@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 from _session_helpers import spawn_label, write_csv
 
+from skal.cli import main
 from skal.session import (
     LabelingSession,
     NotASessionError,
@@ -16,7 +17,6 @@ from skal.session import (
     SessionError,
     SessionLockedError,
 )
-from skal.session.__main__ import main
 from skal.session._journal import APPLICATION_ID
 
 

@@ -325,7 +325,7 @@ def test_bad_stopping_is_named():
     X, y = load_iris(return_X_y=True)
     with pytest.raises(TypeError, match="stopping must be None or a criterion"):
         ActiveLearner(LogisticRegression(), stopping=0.99, budget=20).fit(X, y)
-    with pytest.raises(ValueError, match="window must be >= 1"):
+    with pytest.raises(ValueError, match=r"window must be an int in \[1, inf\)"):
         ActiveLearner(
             LogisticRegression(), stopping=StabilizingPredictions(window=0), budget=20
         ).fit(X, y)

@@ -9,6 +9,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.preprocessing import StandardScaler
 
+from skal.cli.stream import add_stream_arguments, run_stream_benchmark
 from skal.stream import (
     FixedShareBudget,
     RandomRule,
@@ -18,7 +19,6 @@ from skal.stream import (
     make_drifting_stream,
     prequential_evaluation,
 )
-from skal.stream._evaluation import add_stream_arguments, run_stream_benchmark
 
 
 def test_uncertainty_beats_random_at_equal_labels():

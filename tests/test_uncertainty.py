@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 from skal import ActiveLearner
 from skal.metrics import area_under_learning_curve
 from skal.strategies import QueryContext, RandomSampling, UncertaintySampling
-from skal.strategies._uncertainty import entropy, least_confident, margin
+from skal.utils import entropy, least_confident, margin
 
 PROBA = np.array(
     [

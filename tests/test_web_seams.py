@@ -10,9 +10,6 @@ import pytest
 import skal.web
 
 WEB = Path(skal.web.__file__).parent
-#: Modules that move out of skal/web (the ``serve`` command goes to skal/cli,
-#: issue 19 item 1); they are checked once they are gone from here.
-MOVING = {"_commands.py"}
 
 
 def _absolute(node, package):
@@ -88,7 +85,6 @@ def test_web_uses_only_the_public_session_api():
     offenders = {
         module.name: uses
         for module in modules
-        if module.name not in MOVING
         for uses in [private_session_uses(module.read_text(encoding="utf-8"))]
         if uses
     }

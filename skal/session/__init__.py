@@ -4,10 +4,9 @@ A :class:`LabelingSession` ties a CSV file, a learner configuration (plain
 JSON data) and a journal (an SQLite file, the source of truth) together:
 every answer is committed before the next question, reopening replays the
 journal, and only one process labels a session at a time. The ``label``,
-``status`` and ``export`` sub-commands of ``skal`` are built on it
-(:func:`add_label_parser`, :func:`add_status_parser`,
-:func:`add_export_parser`), and so is the labeling page of :mod:`skal.web`,
-through the public names below only:
+``status`` and ``export`` sub-commands of ``skal`` (:mod:`skal.cli.label`)
+are built on it; :class:`TerminalLoop` is the terminal labeling loop. So is
+the labeling page of :mod:`skal.web`, through the public names below only:
 
 * :meth:`LabelingSession.training_snapshot` takes a
   :class:`TrainingSnapshot` (plain data) that :func:`draw_batch`,
@@ -21,7 +20,6 @@ through the public names below only:
   small helpers a front end needs.
 """
 
-from ._commands import add_export_parser, add_label_parser, add_status_parser
 from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
 from ._replay import SessionState
@@ -35,6 +33,7 @@ from ._snapshot import (
     fit_learner,
     suspicious_rows,
 )
+from ._terminal import TerminalLoop
 
 __all__ = [
     "LabelingSession",
@@ -42,6 +41,7 @@ __all__ = [
     "SessionConfig",
     "SessionState",
     "TrainingSnapshot",
+    "TerminalLoop",
     "SessionError",
     "NotASessionError",
     "SessionLockedError",
@@ -54,7 +54,4 @@ __all__ = [
     "rows_at",
     "stopping_verdict",
     "suspicious_rows",
-    "add_label_parser",
-    "add_status_parser",
-    "add_export_parser",
 ]

@@ -1,34 +1,17 @@
 """A session's configuration as plain data, and the objects it names.
 
-The configuration travels in the journal as JSON: names from two small
-registries (estimators and strategies) with JSON parameters. Nothing else is
-ever turned into an object, so opening a session file someone sent you cannot
-import a module or run code of their choosing.
+The configuration travels in the journal as JSON: names of
+:mod:`skal.registry` (estimators and strategies, the same names as ``skal
+benchmark``'s) with JSON parameters. Nothing else is ever turned into an
+object, so opening a session file someone sent you cannot import a module or
+run code of their choosing.
 """
 
 import json
 from dataclasses import asdict, dataclass, field
 
+from .. import registry
 from ._errors import SessionError
-
-#: Estimators reachable by name; ``text`` tells which input they take.
-ESTIMATORS = {
-    "tfidf-logreg": "text",
-    "tfidf-nb": "text",
-    "logreg": "columns",
-    "nb": "columns",
-    "rf": "columns",
-}
-
-#: Uncertainty measures reachable by a short name.
-_MEASURES = ("margin", "least_confident", "entropy")
-
-#: Short strategy names -> (class name in skal.strategies, fixed parameters).
-_SHORT_STRATEGIES = {
-    "random": ("RandomSampling", {}),
-    "kcenter": ("KCenterGreedy", {}),
-    **{m: ("UncertaintySampling", {"measure": m}) for m in _MEASURES},
-}
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
@@ -63,14 +46,16 @@ class SessionConfig:
         A column of stable row ids; ``None`` identifies rows by a hash of
         their content.
     estimator : str
-        A name of :data:`ESTIMATORS`; ``None`` picks ``"tfidf-logreg"`` for
-        text and ``"logreg"`` for columns.
+        A name of :data:`skal.registry.ESTIMATORS` that gives probabilities
+        (or an alias); ``None`` picks ``"tfidf-logreg"`` for text and
+        ``"logreg"`` for columns.
     estimator_params : dict
         JSON parameters set on the estimator (``set_params`` names).
     strategy : str
-        ``"margin"``, ``"least_confident"``, ``"entropy"``, ``"random"``,
-        ``"kcenter"`` or a class name of :mod:`skal.strategies` whose
-        constructor needs no object.
+        A strategy name of :mod:`skal.registry`: ``"margin"``,
+        ``"least_confident"``, ``"entropy"``, ``"random"``, ``"kcenter"``
+        (``"coreset"``), ``"qbc"``, ... or a class name of
+        :mod:`skal.strategies` whose constructor needs no object.
     strategy_params : dict
         JSON parameters of that class.
     initial_strategy : str
@@ -135,12 +120,8 @@ class SessionConfig:
             or not all(isinstance(c, str) for c in self.columns)
         ):
             raise SessionError(f"--columns must name columns; got {self.columns!r}")
-        if self.estimator not in ESTIMATORS:
-            raise SessionError(
-                f"unknown estimator {self.estimator!r}; choose from: "
-                + ", ".join(ESTIMATORS)
-            )
-        wants = ESTIMATORS[self.estimator]
+        entry = estimator_entry(self.estimator)
+        wants = entry.input
         has = "text" if self.text_column else "columns"
         if wants != has:
             raise SessionError(
@@ -197,22 +178,7 @@ class SessionConfig:
     # ------------------------------------------------------------- objects
     def make_estimator(self):
         """A fresh, unfitted estimator for this configuration."""
-        from sklearn.ensemble import RandomForestClassifier
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.naive_bayes import ComplementNB, GaussianNB
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
-        tfidf = TfidfVectorizer(sublinear_tf=True, min_df=1)
-        logreg = LogisticRegression(max_iter=1000)
-        estimator = {
-            "tfidf-logreg": lambda: make_pipeline(tfidf, logreg),
-            "tfidf-nb": lambda: make_pipeline(tfidf, ComplementNB()),
-            "logreg": lambda: make_pipeline(StandardScaler(), logreg),
-            "nb": GaussianNB,
-            "rf": lambda: RandomForestClassifier(n_estimators=100, random_state=0),
-        }[self.estimator]()
+        estimator = estimator_entry(self.estimator).make()
         if self.estimator_params:
             try:
                 estimator.set_params(**self.estimator_params)
@@ -233,23 +199,30 @@ class SessionConfig:
             raise SessionError(f"strategy {name!r}: {error}") from None
 
 
+def session_estimators():
+    """Names of the estimators a session takes: those with probabilities."""
+    return [name for name, entry in registry.ESTIMATORS.items() if entry.probabilities]
+
+
+def estimator_entry(name):
+    """The registry entry of an estimator name a session takes."""
+    try:
+        entry = registry.resolve_estimator(name, choices=session_estimators())
+    except registry.UnknownNameError as error:
+        raise SessionError(str(error)) from None
+    if not entry.probabilities:
+        raise SessionError(
+            f"estimator {name!r} gives no probabilities, which a session needs "
+            "(confidences, export --predictions); choose from: "
+            + ", ".join(session_estimators())
+        )
+    return entry
+
+
 def strategy_class(name):
     """``(class, fixed parameters)`` of a strategy name; only known names."""
-    from .. import strategies
-
-    if not isinstance(name, str):
-        raise SessionError(f"a strategy is named by text; got {name!r}")
-    if name in _SHORT_STRATEGIES:
-        class_name, fixed = _SHORT_STRATEGIES[name]
-        return getattr(strategies, class_name), fixed
-    allowed = [
-        n
-        for n in strategies.__all__
-        if n not in ("QueryContext", "QueryStrategy", "RankingStrategy", "top_k")
-    ]
-    if name not in allowed:
-        raise SessionError(
-            f"unknown strategy {name!r}; choose from: "
-            + ", ".join([*_SHORT_STRATEGIES, *allowed])
-        )
-    return getattr(strategies, name), {}
+    try:
+        entry = registry.resolve_strategy(name)
+    except registry.UnknownNameError as error:
+        raise SessionError(str(error)) from None
+    return entry.cls, dict(entry.params)

@@ -8,11 +8,11 @@ content changed since it was answered is reported instead of silently keeping
 a label that may no longer fit it.
 """
 
-import csv
 import hashlib
 import unicodedata
 from dataclasses import dataclass
 
+from ..utils import CsvError, read_csv
 from ._errors import SessionError
 
 #: Characters of a row id built from content (hex digits of SHA-256).
@@ -130,7 +130,8 @@ def load_csv(path, *, text_column=None, columns=None, id_column=None):
     Parameters
     ----------
     path : str or path-like
-        A CSV file with a header line (UTF-8).
+        A CSV file with a header line (UTF-8; the delimiter is sniffed, see
+        :func:`skal.utils.read_csv`).
     text_column : str, optional
         The column holding the text to label.
     columns : list of str, optional
@@ -143,15 +144,12 @@ def load_csv(path, *, text_column=None, columns=None, id_column=None):
     dataset : Dataset
     """
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            rows = [row for row in reader if "".join(row).strip()]
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise SessionError(f"cannot read {path}: {error}") from None
+        table = read_csv(path)
+    except CsvError as error:
+        raise SessionError(str(error)) from None
+    header = table.header
     if not header:
         raise SessionError(f"{path} is empty: it needs a header line")
-    header = [cell.strip() for cell in header]
     shown = [text_column] if text_column is not None else list(columns)
     wanted = [*shown, *([id_column] if id_column else [])]
     for name in wanted:
@@ -163,11 +161,7 @@ def load_csv(path, *, text_column=None, columns=None, id_column=None):
     id_at = header.index(id_column) if id_column else None
     values, ids, hashes = [], [], []
     seen = {}
-    for line, row in enumerate(rows, start=2):
-        if len(row) != len(header):
-            raise SessionError(
-                f"{path}, line {line}: {len(row)} fields, the header has {len(header)}"
-            )
+    for line, row in zip(table.lines, table.rows):
         cells = [row[i] for i in at]
         digest = None  # with an id column, hashed when needed only
         if id_at is None:
@@ -195,12 +189,12 @@ def load_csv(path, *, text_column=None, columns=None, id_column=None):
     if text_column is not None:
         X = [cells[0] for cells in values]
     else:
-        X = _numeric(path, shown, values)
+        X = _numeric(path, shown, values, table.lines)
     position = {row_id: i for i, row_id in enumerate(ids)}
     return Dataset(ids, hashes, X, shown, values, position)
 
 
-def _numeric(path, names, values):
+def _numeric(path, names, values, lines):
     import numpy as np
 
     try:
@@ -212,7 +206,7 @@ def _numeric(path, names, values):
                     float(cells[j])
                 except ValueError:
                     raise SessionError(
-                        f"{path}, line {i + 2}: column {name!r} holds "
+                        f"{path}, line {lines[i]}: column {name!r} holds "
                         f"{cells[j]!r}, not a number (--columns takes numeric "
                         "columns; use --text-column for text)"
                     ) from None

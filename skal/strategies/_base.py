@@ -16,7 +16,6 @@ is needed and none exists (cold start), records which strategy actually picked
 """
 
 import copy
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,7 +30,7 @@ from ..utils._feature_space import FeatureSpace
 from ..utils._model_outputs import PoolOutputs
 from ..utils._rows import as_slice_if_contiguous, n_rows, take_rows
 from ..utils._selection import random_pick, top_k
-from ..utils._validation import check_in, check_int, validate_params
+from ..utils._validation import ValidatedParameters, check_in, check_int
 
 #: ``None``: the chunk size follows ``working_memory`` and the row width
 #: (:func:`skal.utils._chunking.auto_chunk_size`).
@@ -313,75 +312,19 @@ def _identity(value):
     return value
 
 
-def _adapt_legacy_protocol(cls):
-    """Strategies written for the old protocol keep working, with a warning.
-
-    The old protocol had subclasses override ``select`` (batch strategies) or
-    ``utility`` (ranking strategies); both are now ``_select`` and ``_scorer``.
-    """
-    legacy_select = cls.__dict__.get("select")
-    if legacy_select is not None and cls.__module__ != __name__:
-        warnings.warn(
-            f"{cls.__name__} overrides select(); since skal 0.2 a strategy "
-            "implements _select(context, n_instances) and QueryStrategy.select "
-            "validates and calls it. The override is used as _select.",
-            FutureWarning,
-            stacklevel=3,
-        )
-
-        def _select(self, context, n_instances, _legacy=legacy_select, _cls=cls):
-            # the old select may call super().select(...), which comes back here
-            if self.__dict__.get("_in_legacy_select"):
-                return super(_cls, self)._select(context, n_instances)
-            self.__dict__["_in_legacy_select"] = True
-            try:
-                return _legacy(self, context, n_instances)
-            finally:
-                del self.__dict__["_in_legacy_select"]
-
-        cls._select = _select
-        delattr(cls, "select")
-    legacy_utility = cls.__dict__.get("utility")
-    if legacy_utility is not None and cls.__module__ != __name__:
-        warnings.warn(
-            f"{cls.__name__} overrides utility(); since skal 0.2 a ranking "
-            "strategy implements _scorer(context) -> f(X_chunk, rows). The "
-            "override is used as the scorer.",
-            FutureWarning,
-            stacklevel=3,
-        )
-
-        def _scorer(self, context, _utility=legacy_utility, _cls=cls):
-            # the old utility may call super().utility(...), which comes back here
-            if self.__dict__.get("_in_legacy_utility"):
-                return super(_cls, self)._scorer(context)
-            light = context.light()
-
-            def scorer(X_chunk, rows):
-                self.__dict__["_in_legacy_utility"] = True
-                try:
-                    return _utility(self, light, X_chunk)
-                finally:
-                    self.__dict__.pop("_in_legacy_utility", None)
-
-            return scorer
-
-        cls._scorer = _scorer
-        delattr(cls, "utility")
-
-
 #: ``picked_by_`` of a strategy that needs a model while none exists yet.
 COLD_START = "RandomSampling (no model yet)"
 
 
-class QueryStrategy(BaseEstimator):
+class QueryStrategy(ValidatedParameters, BaseEstimator):
     """Base class of all query strategies.
 
     The public entry point is :meth:`select`, implemented here only. A subclass
     implements ``_select(context, n_instances)`` (or, for a ranking strategy,
     ``_scorer``) and declares its parameters in ``_parameter_constraints``
-    (``name -> list of allowed``, see :func:`skal.utils._validation.
-    validate_params`); checks that need the context (a classifier-only
+    (``name -> list of allowed``, checked by :func:`skal.utils._validation.
+    validate_parameter_constraints`, which reads the tables of every class of
+    the hierarchy); checks that need the context (a classifier-only
     measure, say) stay in ``_select``. A strategy stores its constructor
     arguments untouched, so ``get_params``/``set_params``/``clone`` and
     ``GridSearchCV`` reach them, and validates them at each :meth:`select`.
@@ -397,11 +340,6 @@ class QueryStrategy(BaseEstimator):
     """
 
     requires_model = False
-    _parameter_constraints: dict = {}
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        _adapt_legacy_protocol(cls)
 
     def select(self, context: QueryContext, n_instances: int) -> np.ndarray:
         """Pick ``n_instances`` distinct positions in ``context.pool_indices``.
@@ -431,14 +369,6 @@ class QueryStrategy(BaseEstimator):
         raise NotImplementedError(
             f"{type(self).__name__} implements neither _select nor _scorer."
         )
-
-    def _validate_params(self):
-        """Check the parameters against every ``_parameter_constraints`` table
-        of the class hierarchy."""
-        for cls in reversed(type(self).__mro__):
-            table = vars(cls).get("_parameter_constraints")
-            if table:
-                validate_params(self, table)
 
     def _delegate(self, strategy, context, n_instances, *, wrapped=False):
         """``strategy.select``, recording who made the picks: ``strategy`` (or
@@ -549,12 +479,6 @@ def check_utilities(utilities, n_expected, strategy):
             f"number per row, shape ({n_expected},)."
         )
     return values
-
-
-def check_pool_size(context, n_instances):
-    """Deprecated alias kept for third-party strategies: :meth:`QueryStrategy.
-    select` checks ``n_instances`` itself."""
-    check_n_instances(n_instances, context.n_pool)
 
 
 __all__ = [

@@ -6,10 +6,11 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
+from ..utils import entropy
+from ..utils._model_outputs import predict_proba_or_softmax
 from ..utils._rows import n_rows, take_rows
 from ..utils._validation import InstanceOf, Interval, Options
 from ._base import RankingStrategy
-from ._uncertainty import entropy, predict_proba_or_softmax
 
 DISAGREEMENTS = ("auto", "vote_entropy", "kl_divergence", "variance")
 CLASSIFIER_DISAGREEMENTS = ("vote_entropy", "kl_divergence")

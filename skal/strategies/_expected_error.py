@@ -6,11 +6,12 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
 
+from ..utils import entropy, least_confident
+from ..utils._model_outputs import predict_proba_or_softmax
 from ..utils._rows import concat_rows, take_rows
 from ..utils._validation import Interval, Options
 from ._base import QueryStrategy, top_k
 from ._committee import aligned_proba, seed_random_states
-from ._uncertainty import entropy, least_confident, predict_proba_or_softmax
 
 EXPECTED_LOSSES = {
     # expected log loss of a row under the model's own posterior: its entropy

@@ -12,10 +12,10 @@ from numbers import Integral
 
 import numpy as np
 
+from ..utils import margin
 from ..utils._rows import n_rows
 from ..utils._validation import Interval
 from ._base import RankingStrategy
-from ._uncertainty import margin
 
 
 class _LoopMemory(RankingStrategy):

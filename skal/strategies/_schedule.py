@@ -1,6 +1,5 @@
 """Strategy schedules: a different query strategy in different loops."""
 
-import warnings
 from numbers import Integral
 
 from sklearn.base import clone
@@ -58,7 +57,7 @@ class StrategySchedule(QueryStrategy):
 
     picked_by_ : str
         Class name of the strategy that made the latest picks (the learner
-        records it in ``history_``). ``selected_by_`` is its deprecated name.
+        records it in ``history_``).
 
     Notes
     -----
@@ -124,16 +123,6 @@ class StrategySchedule(QueryStrategy):
             if loop < end:
                 return i
         return len(self.steps) - 1
-
-    @property
-    def selected_by_(self):
-        warnings.warn(
-            "selected_by_ was renamed picked_by_ (set by every strategy) in "
-            "skal 0.2 and will be removed.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        return self.picked_by_
 
     def _validate_params(self):
         super()._validate_params()

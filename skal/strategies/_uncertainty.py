@@ -1,43 +1,9 @@
 """Uncertainty sampling: query the rows the model is least sure about."""
 
-import numpy as np
-
-from ..utils._model_outputs import predict_proba_or_softmax
+from ..utils import MEASURES, UNCERTAINTY
 from ..utils._multilabel import refuse_multilabel
 from ..utils._validation import InstanceOf, Options
 from ._base import RankingStrategy
-
-MEASURES = ("least_confident", "margin", "entropy")
-
-
-def least_confident(proba):
-    r"""Least confidence: :math:`1 - \max_y P(y \mid x)`."""
-    return 1.0 - proba.max(axis=1)
-
-
-def margin(proba):
-    r"""One minus the margin: :math:`1 - (P(\hat y_1 \mid x) - P(\hat y_2 \mid x))`.
-
-    :math:`\hat y_1, \hat y_2` are the two most probable classes.
-    """
-    if proba.shape[1] < 2:
-        return 1.0 - proba[:, 0]
-    top_two = np.partition(proba, -2, axis=1)[:, -2:]  # one copy, O(C) per row
-    return 1.0 - (top_two[:, 1] - top_two[:, 0])
-
-
-def entropy(proba):
-    r"""Shannon entropy: :math:`-\sum_y P(y \mid x) \log P(y \mid x)`."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(proba > 0, proba * np.log(proba), 0.0)
-    return -terms.sum(axis=1)
-
-
-UNCERTAINTY = {
-    "least_confident": least_confident,
-    "margin": margin,
-    "entropy": entropy,
-}
 
 
 class UncertaintySampling(RankingStrategy):
@@ -118,4 +84,4 @@ RANKING_BASE = [
 ]
 
 
-__all__ = ["UncertaintySampling", "predict_proba_or_softmax"]
+__all__ = ["UncertaintySampling"]

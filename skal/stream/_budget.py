@@ -20,6 +20,16 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ..utils._validation import (
+    InstanceOf,
+    Interval,
+    ValidatedParameters,
+    check_value,
+)
+
+#: The ``budget`` parameter: the share of arriving rows that may be labeled.
+BUDGET = [Interval(Real, 0, 1, closed="right")]
+
 
 @dataclass
 class BudgetState:
@@ -50,31 +60,20 @@ class BudgetState:
 
 
 def check_budget(value, name="budget"):
-    """``value`` as a float in (0, 1]; errors name the argument."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a float in (0, 1]; got {value!r}.")
-    if not 0.0 < float(value) <= 1.0:
-        raise ValueError(
-            f"{name} is the share of arriving rows that may be labeled and must "
-            f"be in (0, 1]; got {value!r}."
-        )
-    return float(value)
+    """``value`` as a float in (0, 1] (a budget given outside a manager: a
+    command-line option, say); errors name the argument."""
+    return float(check_value(name, value, BUDGET))
 
 
-def check_window(value, budget, name="window", allow_none=False):
-    """``value`` as an int with ``floor(budget * value) >= 1``."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int; got {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1; got {value!r}.")
-    if floor(budget * value) < 1:
+def _check_labels_per_window(manager):
+    """Across ``budget`` and ``window``: ``floor(budget * window) >= 1``."""
+    budget, window = float(manager.budget), manager.window
+    if window is not None and floor(budget * window) < 1:
         raise ValueError(
-            f"{name}={value} allows floor(budget * {name}) = 0 labels per window "
-            f"at budget={budget}: use a {name} of at least {int(np.ceil(1 / budget))}."
+            f"{type(manager).__name__}: window={window} allows "
+            f"floor(budget * window) = 0 labels per window at budget={budget}: "
+            f"use a window of at least {int(np.ceil(1 / budget))}."
         )
-    return int(value)
 
 
 class Gate:
@@ -271,11 +270,14 @@ class Gate:
         return mask, theta
 
 
-class BudgetManager(BaseEstimator):
-    """Base class of the budget managers: ``budget`` and a gate factory."""
+class BudgetManager(ValidatedParameters, BaseEstimator):
+    """Base class of the budget managers: ``budget`` and a gate factory.
 
-    def _check_params(self):
-        check_budget(self.budget)
+    :class:`StreamActiveLearner` validates the manager (its
+    ``_validate_params``) when a stream starts.
+    """
+
+    _parameter_constraints = {"budget": BUDGET}
 
     def _initial_state(self):
         return BudgetState()
@@ -321,11 +323,17 @@ class EstimatedBudget(BudgetManager):
 
     Examples
     --------
+    Before any model exists an uncertainty rule wants every row; with
+    :math:`B = 0.1` and :math:`w = 20` the cap grants two labels per 20 rows:
+
     >>> import numpy as np
-    >>> from skal.stream import EstimatedBudget
-    >>> manager = EstimatedBudget(budget=0.1, window=20)
-    >>> gate = manager._gate(manager._initial_state())
-    >>> np.flatnonzero(gate.grant(np.ones(60, dtype=bool))).tolist()
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skal.stream import (EstimatedBudget, FixedUncertainty,
+    ...                          StreamActiveLearner)
+    >>> learner = StreamActiveLearner(GaussianNB(), FixedUncertainty(),
+    ...                               EstimatedBudget(budget=0.1, window=20),
+    ...                               classes=[0, 1])
+    >>> np.flatnonzero(learner.decide(np.zeros((60, 1)))).tolist()
     [0, 1, 20, 21, 40, 41]
     """
 
@@ -334,11 +342,14 @@ class EstimatedBudget(BudgetManager):
         self.window = window
         self.cap = cap
 
-    def _check_params(self):
-        budget = check_budget(self.budget)
-        check_window(self.window, budget)
-        if not isinstance(self.cap, (bool, np.bool_)):
-            raise TypeError(f"cap must be True or False; got {self.cap!r}.")
+    _parameter_constraints = {
+        "window": [Interval(Integral, 1, None)],
+        "cap": [InstanceOf((bool, np.bool_), "True or False")],
+    }
+
+    def _validate_params(self):
+        super()._validate_params()
+        _check_labels_per_window(self)
 
     def _gate(self, state):
         budget = float(self.budget)
@@ -382,11 +393,16 @@ class FixedShareBudget(BudgetManager):
 
     Examples
     --------
+    Before any model exists an uncertainty rule wants every row; a share of
+    0.25 grants the 4th, 8th and 12th:
+
     >>> import numpy as np
-    >>> from skal.stream import FixedShareBudget
-    >>> manager = FixedShareBudget(budget=0.25)
-    >>> gate = manager._gate(manager._initial_state())
-    >>> np.flatnonzero(gate.grant(np.ones(12, dtype=bool))).tolist()
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skal.stream import (FixedShareBudget, FixedUncertainty,
+    ...                          StreamActiveLearner)
+    >>> learner = StreamActiveLearner(GaussianNB(), FixedUncertainty(),
+    ...                               FixedShareBudget(budget=0.25), classes=[0, 1])
+    >>> np.flatnonzero(learner.decide(np.zeros((12, 1)))).tolist()
     [3, 7, 11]
     """
 
@@ -394,9 +410,11 @@ class FixedShareBudget(BudgetManager):
         self.budget = budget
         self.window = window
 
-    def _check_params(self):
-        budget = check_budget(self.budget)
-        check_window(self.window, budget, allow_none=True)
+    _parameter_constraints = {"window": [None, Interval(Integral, 1, None)]}
+
+    def _validate_params(self):
+        super()._validate_params()
+        _check_labels_per_window(self)
 
     def _gate(self, state):
         budget = float(self.budget)

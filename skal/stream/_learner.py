@@ -203,7 +203,7 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
         )
         for name, part in (("rule", rule), ("budget_manager", manager)):
             try:
-                part._check_params()
+                part._validate_params()
             except (TypeError, ValueError) as error:
                 raise type(error)(f"{name}: {error}") from None
         return rule, manager

@@ -23,29 +23,23 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import ndtri
 from sklearn.base import BaseEstimator
 
-from ..strategies._uncertainty import UNCERTAINTY, least_confident
-from ..utils._validation import check_in
+from ..utils import MEASURES, UNCERTAINTY, least_confident
+from ..utils._validation import Interval, Options, ValidatedParameters
+
+#: A positive number.
+POSITIVE = [Interval(Real, 0, None, closed="neither")]
+#: A number strictly between 0 and 1.
+OPEN_UNIT = [Interval(Real, 0, 1, closed="neither")]
 
 
-def _check_real(name, value, low, high, *, low_open=True, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a float; got {value!r}.")
-    below = value <= low if low_open else value < low
-    above = value >= high if high_open else value > high
-    if below or above:
-        left, right = "(" if low_open else "[", ")" if high_open else "]"
-        raise ValueError(
-            f"{name} must be in {left}{low}, {high}{right}; got {value!r}."
-        )
-    return float(value)
-
-
-class StreamRule(BaseEstimator):
+class StreamRule(ValidatedParameters, BaseEstimator):
     """Base class of the decision rules.
 
-    A subclass sets ``requires_model`` and ``n_draws`` and implements
-    :meth:`_scan`; rules that decide on something other than the model's
-    confidence override :meth:`_values`.
+    A subclass sets ``requires_model`` and ``n_draws``, declares its parameters
+    in ``_parameter_constraints`` and implements :meth:`_scan`; rules that
+    decide on something other than the model's confidence override
+    :meth:`_values`. :class:`StreamActiveLearner` validates the rule (its
+    ``_validate_params``) when a stream starts.
     """
 
     #: whether the rule reads the model's probabilities
@@ -54,9 +48,6 @@ class StreamRule(BaseEstimator):
     n_draws = 0
     #: the value of a row before any model exists (confidence 0: "unsure")
     no_model_value = 0.0
-
-    def _check_params(self):
-        """Validate the parameters; raise naming the one at fault."""
 
     def _initial_state(self):
         """The rule's memory before the first row (a dict of plain values)."""
@@ -79,9 +70,7 @@ class StreamRule(BaseEstimator):
 
 
 class _ThresholdMixin:
-    def _check_threshold_step(self):
-        _check_real("threshold", self.threshold, 0.0, np.inf)
-        _check_real("step", self.step, 0.0, 1.0, high_open=True)
+    _parameter_constraints = {"threshold": POSITIVE, "step": OPEN_UNIT}
 
     def _initial_state(self):
         return {"threshold": float(self.threshold)}
@@ -102,17 +91,20 @@ class RandomRule(StreamRule):
 
     Examples
     --------
-    The draws 0.2 and 0.4 are below :math:`B = 0.5`, but a fixed share of 0.5
-    allows only :math:`\lfloor 0.5 \cdot 3 \rfloor = 1` label among the first
-    three rows:
+    The rule ignores the model, so it decides before any label is learned.
+    Of 1,000 rows, about :math:`B = 0.2` of them draw below the budget, and a
+    fixed share of 0.2 grants at most :math:`\lfloor 0.2 \cdot 1000 \rfloor`
+    of them:
 
     >>> import numpy as np
-    >>> from skal.stream import FixedShareBudget, RandomRule
-    >>> manager = FixedShareBudget(budget=0.5)
-    >>> gate = manager._gate(manager._initial_state())
-    >>> draws = np.array([[0.9], [0.2], [0.4], [0.7]])
-    >>> RandomRule()._scan(np.zeros(4), draws, gate, 0.5, 2, {}).tolist()
-    [False, True, False, False]
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skal.stream import FixedShareBudget, RandomRule, StreamActiveLearner
+    >>> learner = StreamActiveLearner(GaussianNB(), RandomRule(),
+    ...                               FixedShareBudget(budget=0.2),
+    ...                               classes=[0, 1], random_state=0)
+    >>> mask = learner.decide(np.zeros((1000, 1)))
+    >>> bool(150 < mask.sum() <= 200)
+    True
     """
 
     requires_model = False
@@ -139,12 +131,14 @@ class PeriodicRule(StreamRule):
 
     Examples
     --------
+    With :math:`B = 0.25`, rows 4 and 8 (positions 3 and 7) of the first ten:
+
     >>> import numpy as np
-    >>> from skal.stream import FixedShareBudget, PeriodicRule
-    >>> manager = FixedShareBudget(budget=0.25)
-    >>> gate = manager._gate(manager._initial_state())
-    >>> mask = PeriodicRule()._scan(np.zeros(10), None, gate, 0.25, 2, {})
-    >>> np.flatnonzero(mask).tolist()
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skal.stream import FixedShareBudget, PeriodicRule, StreamActiveLearner
+    >>> learner = StreamActiveLearner(GaussianNB(), PeriodicRule(),
+    ...                               FixedShareBudget(budget=0.25), classes=[0, 1])
+    >>> np.flatnonzero(learner.decide(np.zeros((10, 1)))).tolist()
     [3, 7]
     """
 
@@ -175,15 +169,22 @@ class FixedUncertainty(StreamRule):
 
     Examples
     --------
-    With two classes and :math:`B = 0.2`, :math:`\theta = 0.5 + 0.2 \cdot 0.5
-    = 0.6`:
+    With two classes and :math:`B = 0.5`, :math:`\theta = 0.5 + 0.5 \cdot 0.5
+    = 0.75`: a model trained on four rows is sure of the rows far from 0 and
+    unsure of those near it, and only those are asked for (the fixed share
+    allows one label by the second row, two by the fourth):
 
     >>> import numpy as np
-    >>> from skal.stream import FixedShareBudget, FixedUncertainty
-    >>> gate = FixedShareBudget(budget=1.0)._gate(FixedShareBudget()._initial_state())
-    >>> confidence = np.array([0.55, 0.9, 0.59, 0.61])
-    >>> FixedUncertainty()._scan(confidence, None, gate, 0.2, 2, {}).tolist()
-    [True, False, True, False]
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal.stream import FixedShareBudget, FixedUncertainty, StreamActiveLearner
+    >>> learner = StreamActiveLearner(LogisticRegression(), FixedUncertainty(),
+    ...                               FixedShareBudget(budget=0.5), window=10)
+    >>> learner = learner.partial_fit([[-2], [-1], [1], [2]], [0, 0, 1, 1])
+    >>> X = [[-3], [0.1], [3], [-0.1]]
+    >>> learner.predict_proba(X).max(axis=1).round(2).tolist()
+    [0.95, 0.53, 0.95, 0.53]
+    >>> learner.decide(X).tolist()
+    [False, True, False, True]
     """
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
@@ -216,25 +217,28 @@ class VariableUncertainty(_ThresholdMixin, StreamRule):
 
     Examples
     --------
-    With :math:`s = 0.5`: 0.9 < 1 is labeled (:math:`\theta` becomes 0.5),
-    0.6 is not (0.75), 0.7 is (0.375):
+    With :math:`s = 0.5` and a budget that refuses nothing: confidence 0.91
+    < 1 is labeled (:math:`\theta` becomes 0.5), 0.62 is not (0.75), 0.68 is
+    (0.375):
 
     >>> import numpy as np
-    >>> from skal.stream import FixedShareBudget, VariableUncertainty
-    >>> gate = FixedShareBudget(budget=1.0)._gate(FixedShareBudget()._initial_state())
-    >>> rule, state = VariableUncertainty(step=0.5), {"threshold": 1.0}
-    >>> rule._scan(np.array([0.9, 0.6, 0.7]), None, gate, 1.0, 2, state).tolist()
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal.stream import (FixedShareBudget, StreamActiveLearner,
+    ...                          VariableUncertainty)
+    >>> learner = StreamActiveLearner(LogisticRegression(),
+    ...                               VariableUncertainty(step=0.5),
+    ...                               FixedShareBudget(budget=1.0), window=10)
+    >>> learner = learner.partial_fit([[-2], [-1], [1], [2]], [0, 0, 1, 1])
+    >>> X = [[2.25], [0.5], [0.75]]
+    >>> learner.predict_proba(X).max(axis=1).round(2).tolist()
+    [0.91, 0.62, 0.68]
+    >>> learner.decide(X).tolist()
     [True, False, True]
-    >>> state["threshold"]
-    0.375
     """
 
     def __init__(self, threshold=1.0, step=0.01):
         self.threshold = threshold
         self.step = step
-
-    def _check_params(self):
-        self._check_threshold_step()
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
         mask, state["threshold"] = gate.walk_threshold(
@@ -270,29 +274,29 @@ class RandomizedVariableUncertainty(_ThresholdMixin, StreamRule):
 
     Examples
     --------
-    A uniform draw of 0.5 gives :math:`\eta = 1`: the rule then acts like
-    :class:`VariableUncertainty`.
+    With a tiny :math:`\delta`, :math:`\eta_t \approx 1` and the rule acts
+    like :class:`VariableUncertainty` (see its example):
 
     >>> import numpy as np
-    >>> from skal.stream import FixedShareBudget, RandomizedVariableUncertainty
-    >>> gate = FixedShareBudget(budget=1.0)._gate(FixedShareBudget()._initial_state())
-    >>> rule = RandomizedVariableUncertainty(step=0.5)
-    >>> draws = np.full((3, 1), 0.5)
-    >>> rule._scan(np.array([0.9, 0.6, 0.7]), draws, gate, 1.0, 2,
-    ...            {"threshold": 1.0}).tolist()
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal.stream import (FixedShareBudget, RandomizedVariableUncertainty,
+    ...                          StreamActiveLearner)
+    >>> rule = RandomizedVariableUncertainty(step=0.5, delta=1e-6)
+    >>> learner = StreamActiveLearner(LogisticRegression(), rule,
+    ...                               FixedShareBudget(budget=1.0), window=10)
+    >>> learner = learner.partial_fit([[-2], [-1], [1], [2]], [0, 0, 1, 1])
+    >>> learner.decide([[2.25], [0.5], [0.75]]).tolist()
     [True, False, True]
     """
 
     n_draws = 1
 
+    _parameter_constraints = {"delta": POSITIVE}
+
     def __init__(self, threshold=1.0, step=0.01, delta=1.0):
         self.threshold = threshold
         self.step = step
         self.delta = delta
-
-    def _check_params(self):
-        self._check_threshold_step()
-        _check_real("delta", self.delta, 0.0, np.inf)
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
         eta = 1.0 + self.delta * ndtri(draws[:, 0])
@@ -329,28 +333,29 @@ class SplitRule(_ThresholdMixin, StreamRule):
 
     Examples
     --------
-    Row 1 is decided at random (0.05 < v) and its draw 0.3 > B refuses it;
-    rows 2 and 3 by variable uncertainty:
+    Half of the decisions at random, the other half by the threshold; the
+    budget holds for both:
 
     >>> import numpy as np
-    >>> from skal.stream import FixedShareBudget, SplitRule
-    >>> gate = FixedShareBudget(budget=1.0)._gate(FixedShareBudget()._initial_state())
-    >>> draws = np.array([[0.05, 0.3], [0.5, 0.0], [0.5, 0.0]])
-    >>> SplitRule(step=0.5)._scan(np.array([0.1, 0.9, 0.6]), draws, gate, 0.2, 2,
-    ...                           {"threshold": 1.0}).tolist()
-    [False, True, False]
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal.stream import FixedShareBudget, SplitRule, StreamActiveLearner
+    >>> learner = StreamActiveLearner(LogisticRegression(), SplitRule(share=0.5),
+    ...                               FixedShareBudget(budget=0.2), window=10,
+    ...                               random_state=0)
+    >>> learner = learner.partial_fit([[-2], [-1], [1], [2]], [0, 0, 1, 1])
+    >>> X = np.random.RandomState(0).uniform(-3, 3, size=(1000, 1))
+    >>> int(learner.decide(X).sum()) <= 0.2 * 1000
+    True
     """
 
     n_draws = 2
+
+    _parameter_constraints = {"share": OPEN_UNIT}
 
     def __init__(self, share=0.2, threshold=1.0, step=0.01):
         self.share = share
         self.threshold = threshold
         self.step = step
-
-    def _check_params(self):
-        _check_real("share", self.share, 0.0, 1.0, high_open=True)
-        self._check_threshold_step()
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
         mask, state["threshold"] = gate.walk_threshold(
@@ -361,9 +366,6 @@ class SplitRule(_ThresholdMixin, StreamRule):
             lucky=draws[:, 1] <= budget,
         )
         return mask
-
-
-MEASURES = tuple(UNCERTAINTY)
 
 
 class BalancedQuantileFilter(StreamRule):
@@ -381,7 +383,7 @@ class BalancedQuantileFilter(StreamRule):
     Unlike the variable-uncertainty threshold, the quantile adapts to the
     distribution of utilities in one window rather than by fixed steps. The
     paper pairs the filter with its probabilistic utility; here the utility is
-    an uncertainty measure of :mod:`skal.strategies`.
+    an uncertainty measure of :mod:`skal.utils`.
 
     Parameters
     ----------
@@ -391,7 +393,9 @@ class BalancedQuantileFilter(StreamRule):
         The balancing horizon :math:`w_{tol}`: a debt of one label lowers the
         threshold by :math:`1/w_{tol}` of the utilities' range.
     measure : {"least_confident", "margin", "entropy"}, default="least_confident"
-        The utility, from :mod:`skal.strategies._uncertainty`.
+        The utility, an uncertainty measure of :mod:`skal.utils`
+        (:func:`~skal.utils.least_confident`, :func:`~skal.utils.margin`,
+        :func:`~skal.utils.entropy`).
 
     References
     ----------
@@ -401,34 +405,34 @@ class BalancedQuantileFilter(StreamRule):
 
     Examples
     --------
-    With ``window=2`` and :math:`B = 0.5`: row 1 is its own window and is
-    labeled; row 2 (utility 0.8, median of 0.2 and 0.8 is 0.5, no debt) is
-    labeled; row 3 (0.3, median of 0.8 and 0.3 is 0.55, raised by the surplus
-    of half a label) is not:
+    With :math:`B = 0.1` the filter asks for the least confident tenth of the
+    rows, near 0 here, and balances what it spends against the budget:
 
     >>> import numpy as np
-    >>> from skal.stream import FixedShareBudget, BalancedQuantileFilter
-    >>> gate = FixedShareBudget(budget=1.0)._gate(FixedShareBudget()._initial_state())
-    >>> rule = BalancedQuantileFilter(window=2)
-    >>> rule._scan(np.array([0.2, 0.8, 0.3]), None, gate, 0.5, 2,
-    ...            rule._initial_state()).tolist()
-    [True, True, False]
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal.stream import (BalancedQuantileFilter, FixedShareBudget,
+    ...                          StreamActiveLearner)
+    >>> learner = StreamActiveLearner(LogisticRegression(), BalancedQuantileFilter(),
+    ...                               FixedShareBudget(budget=0.1), window=10)
+    >>> learner = learner.partial_fit([[-2], [-1], [1], [2]], [0, 0, 1, 1])
+    >>> X = np.random.RandomState(0).uniform(-3, 3, size=(1000, 1))
+    >>> mask = learner.decide(X)
+    >>> int(mask.sum()) <= 100 and bool(np.abs(X[mask]).max() < 1.0)
+    True
     """
 
     no_model_value = 1.0
+
+    _parameter_constraints = {
+        "window": [Interval(Integral, 1, None)],
+        "tolerance": POSITIVE,
+        "measure": [Options(MEASURES)],
+    }
 
     def __init__(self, window=100, tolerance=50, measure="least_confident"):
         self.window = window
         self.tolerance = tolerance
         self.measure = measure
-
-    def _check_params(self):
-        if isinstance(self.window, bool) or not isinstance(self.window, Integral):
-            raise TypeError(f"window must be an int; got {self.window!r}.")
-        if self.window < 1:
-            raise ValueError(f"window must be >= 1; got {self.window!r}.")
-        _check_real("tolerance", self.tolerance, 0.0, np.inf)
-        check_in("measure", self.measure, MEASURES)
 
     def _initial_state(self):
         return {"history": np.empty(0)}

@@ -1,8 +1,10 @@
 """Validation helpers: each error names the argument at fault.
 
-Besides the single-value checks, :func:`validate_params` checks an object's
-parameters against a declarative table (``_parameter_constraints``), in the
-spirit of scikit-learn's own (private) parameter validation.
+Besides the single-value checks, :func:`validate_parameter_constraints` checks
+an object's parameters against the declarative tables
+(``_parameter_constraints``) of its class hierarchy, in the spirit of
+scikit-learn's own (private) parameter validation; :class:`ValidatedParameters`
+gives a class the ``_validate_params`` method that calls it.
 """
 
 from dataclasses import dataclass
@@ -208,17 +210,23 @@ def _describe(constraint):
     return getattr(constraint, "description", None) or str(constraint)
 
 
-def validate_params(owner, constraints):
-    """Check every parameter of ``owner`` named in ``constraints``.
+def check_value(name, value, allowed, *, owner=None):
+    """``value`` if it satisfies one of ``allowed``, else an error naming ``name``.
+
+    The single-value form of :func:`validate_parameter_constraints`, for an
+    argument that is not a parameter of an object (a command-line option, say).
 
     Parameters
     ----------
-    owner : object
-        Its attributes are the parameters (``get_params`` values).
-    constraints : dict
-        ``name -> list of constraints``; a value is valid when it satisfies one:
-        ``None``, an :class:`Interval`, :class:`Options`, :class:`InstanceOf` or
-        a :class:`Predicate`.
+    name : str
+        The argument, as the message names it.
+    value : object
+    allowed : list
+        A value is valid when it satisfies one: ``None``, an :class:`Interval`,
+        :class:`Options`, :class:`InstanceOf` or a :class:`Predicate`.
+    owner : object or None, default=None
+        The object whose parameter ``value`` is; its class name leads the
+        message.
 
     Raises
     ------
@@ -226,14 +234,79 @@ def validate_params(owner, constraints):
         The value is of no accepted type.
     ValueError
         The value has an accepted type but is out of range or not an option.
+
+    Examples
+    --------
+    >>> from numbers import Real
+    >>> from skal.utils._validation import Interval, check_value
+    >>> check_value("budget", 0.5, [Interval(Real, 0, 1, closed="right")])
+    0.5
+    >>> check_value("budget", 0, [Interval(Real, 0, 1, closed="right")])
+    Traceback (most recent call last):
+    ...
+    ValueError: budget must be a real number in (0, 1]; got 0 instead.
     """
-    for name, allowed in constraints.items():
-        value = getattr(owner, name)
-        verdicts = [_satisfies(value, constraint) for constraint in allowed]
-        if any(valid for _, valid in verdicts):
-            continue
-        expected = " or ".join(_describe(constraint) for constraint in allowed)
-        error = ValueError if any(typed for typed, _ in verdicts) else TypeError
-        raise error(
-            f"{type(owner).__name__}: {name} must be {expected}; got {value!r} instead."
-        )
+    verdicts = [_satisfies(value, constraint) for constraint in allowed]
+    if any(valid for _, valid in verdicts):
+        return value
+    expected = " or ".join(_describe(constraint) for constraint in allowed)
+    error = ValueError if any(typed for typed, _ in verdicts) else TypeError
+    prefix = "" if owner is None else f"{type(owner).__name__}: "
+    raise error(f"{prefix}{name} must be {expected}; got {value!r} instead.")
+
+
+def parameter_constraints(cls):
+    """The ``_parameter_constraints`` tables of ``cls`` and its bases, merged.
+
+    Tables are read from the most basic class to ``cls``; a class's entry for a
+    name replaces the one it inherits.
+    """
+    merged = {}
+    for klass in reversed(cls.__mro__):
+        merged.update(vars(klass).get("_parameter_constraints") or {})
+    return merged
+
+
+def validate_parameter_constraints(obj):
+    """Check the parameters of ``obj`` against the tables of its class hierarchy.
+
+    The one validation mechanism of skal's estimator-like objects (strategies,
+    oracles, stopping criteria, schedules, stream rules and budget managers,
+    label reviews): every class declares ``_parameter_constraints``, a dict
+    ``name -> list of allowed`` (see :func:`check_value`), and its public entry
+    point calls this function once per call, before any work. A name a class
+    declares but ``obj`` does not take as a parameter (``get_params``) is
+    skipped, so a subclass may drop a parameter of its base. Checks across
+    several parameters stay in code, after this one.
+
+    Parameters
+    ----------
+    obj : object
+        Has ``get_params(deep=False)`` (a scikit-learn estimator, say).
+
+    Raises
+    ------
+    TypeError
+        A value is of no accepted type.
+    ValueError
+        A value has an accepted type but is out of range or not an option.
+    """
+    params = obj.get_params(deep=False)
+    for name, allowed in parameter_constraints(type(obj)).items():
+        if name in params:
+            check_value(name, params[name], allowed, owner=obj)
+
+
+class ValidatedParameters:
+    """Mixin: ``_validate_params()`` checks the ``_parameter_constraints`` tables.
+
+    A subclass declares its table and, for checks across several parameters,
+    overrides :meth:`_validate_params`, calling ``super()._validate_params()``
+    first.
+    """
+
+    _parameter_constraints: dict = {}
+
+    def _validate_params(self):
+        """Check every parameter; raise naming the one at fault."""
+        validate_parameter_constraints(self)

@@ -1,13 +1,24 @@
-"""Label in the browser: ``skal serve``, a local labeling page on a session.
+"""Label in the browser: a local labeling page on a session (``skal serve``).
 
 A thin view over :mod:`skal.session`: a Starlette application (server-rendered
 HTML, one small plain JavaScript file) over a :class:`WebSession`, which owns
 the :class:`~skal.session.LabelingSession` on one writer thread, hands rows
 out under leases to several annotators and retrains in the background. Every
 request carries the session's secret token. Needs the ``label`` extra
-(``pip install "scikit-al[label]"``); importing this package does not.
+(``pip install "scikit-al[label]"``) for :func:`create_app`; importing this
+package does not. The command itself is :mod:`skal.cli.serve`.
 """
 
-from ._commands import add_serve_parser
+from ._auth import new_token
+from ._service import WebSession, open_or_create
 
-__all__ = ["add_serve_parser"]
+__all__ = ["WebSession", "create_app", "new_token", "open_or_create"]
+
+
+def __getattr__(name):
+    # create_app imports Starlette: only when asked for
+    if name == "create_app":
+        from ._app import create_app
+
+        return create_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

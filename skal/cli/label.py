@@ -1,36 +1,28 @@
-"""The ``label``, ``status`` and ``export`` sub-commands.
+"""``skal label``, ``skal status`` and ``skal export``: a labeling session.
 
 Each ``add_*_parser(subparsers)`` registers one sub-command on an argparse
 sub-parsers object and sets its ``handler``: ``args.handler(args)`` runs it
 and returns the exit status (0 done, 1 failure, 2 a refusal or a mistake of
 the user, 130 interrupted), with errors as one line on stderr.
+
+:func:`add_session_options` declares the options that describe a session
+(the data, the classes, the estimator, the strategy, ...) on a parser; ``skal
+serve`` takes the same ones through ``parents=[session_options_parser()]``.
 """
 
 import argparse
 import os
 import sys
 
-from ._config import ESTIMATORS, SessionConfig
-from ._errors import NotASessionError, SessionError
-from ._session import LabelingSession
-from ._terminal import TerminalLoop
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
-
-
-def _names(text):
-    names = [name.strip() for name in text.split(",")]
-    if not all(names):
-        raise argparse.ArgumentTypeError(f"empty name in {text!r}")
-    return names
+from .. import registry
+from ..session import (
+    LabelingSession,
+    NotASessionError,
+    SessionConfig,
+    SessionError,
+    TerminalLoop,
+)
+from . import _arguments
 
 
 def _fail(error, stderr=None):
@@ -41,10 +33,85 @@ def _fail(error, stderr=None):
 
 
 # ------------------------------------------------------------------- label
+def add_session_options(parser):
+    """Declare the options of a session's configuration on ``parser``:
+    ``--session``, ``--text-column``/``--columns``, ``--classes``,
+    ``--id-column``, ``--estimator``, ``--strategy``, ``--initial-strategy``,
+    ``--batch-size``, ``--budget``, ``--seed`` and ``--annotator`` (not the
+    data file: ``label`` requires it, ``serve`` does not)."""
+    parser.add_argument(
+        "--session", required=True, metavar="FILE.db", help="the session file"
+    )
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument(
+        "--text-column", metavar="COL", help="the column of text to label"
+    )
+    what.add_argument(
+        "--columns",
+        type=_arguments.names,
+        metavar="A,B,C",
+        help="numeric feature columns",
+    )
+    parser.add_argument(
+        "--classes",
+        type=_arguments.names,
+        metavar="a,b,c",
+        help="the labels to choose from",
+    )
+    parser.add_argument(
+        "--id-column",
+        metavar="ID",
+        help="a column of unique row ids (default: rows are known by a hash of "
+        "their content)",
+    )
+    parser.add_argument(
+        "--estimator",
+        metavar="NAME",
+        help="tfidf-logreg (default with --text-column), tfidf-nb, logreg "
+        "(scaled; default with --columns), nb, rf, knn (the names of skal "
+        "benchmark)",
+    )
+    parser.add_argument(
+        "--strategy",
+        metavar="NAME",
+        help="margin (default), least_confident, entropy, random, kcenter "
+        "(coreset), committee (qbc), ...: the names of skal benchmark "
+        "--strategies, or a class name of skal.strategies",
+    )
+    parser.add_argument(
+        "--initial-strategy",
+        metavar="NAME",
+        help="the strategy before a model exists (default: kcenter, diverse rows)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_arguments.positive_int,
+        help="questions between retrainings (default: 10)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=_arguments.positive_int,
+        help="labels to collect (default: all rows)",
+    )
+    parser.add_argument(
+        "--seed", type=int, help="random seed of the session (default: 0)"
+    )
+    parser.add_argument(
+        "--annotator", metavar="NAME", help="who answers (default: login name)"
+    )
+    return parser
+
+
+def session_options_parser():
+    """A parent parser holding :func:`add_session_options` (``parents=``)."""
+    return add_session_options(argparse.ArgumentParser(add_help=False))
+
+
 def add_label_parser(subparsers):
     """Register ``label``: the terminal labeling loop."""
     parser = subparsers.add_parser(
         "label",
+        parents=[session_options_parser()],
         help="label the rows of a CSV file in the terminal (resumable)",
         description=(
             "Label the rows of DATA in the terminal, the most useful first. "
@@ -55,56 +122,6 @@ def add_label_parser(subparsers):
         ),
     )
     parser.add_argument("data", metavar="DATA.csv", help="the CSV file to label")
-    parser.add_argument(
-        "--session", required=True, metavar="FILE.db", help="the session file"
-    )
-    what = parser.add_mutually_exclusive_group()
-    what.add_argument(
-        "--text-column", metavar="COL", help="the column of text to label"
-    )
-    what.add_argument(
-        "--columns", type=_names, metavar="A,B,C", help="numeric feature columns"
-    )
-    parser.add_argument(
-        "--classes", type=_names, metavar="a,b,c", help="the labels to choose from"
-    )
-    parser.add_argument(
-        "--id-column",
-        metavar="ID",
-        help="a column of unique row ids (default: rows are known by a hash of "
-        "their content)",
-    )
-    parser.add_argument(
-        "--estimator",
-        choices=list(ESTIMATORS),
-        help="tfidf-logreg (default with --text-column), tfidf-nb, logreg "
-        "(scaled; default with --columns), nb, rf",
-    )
-    parser.add_argument(
-        "--strategy",
-        metavar="NAME",
-        help="margin (default), least_confident, entropy, random, kcenter, or a "
-        "class name of skal.strategies",
-    )
-    parser.add_argument(
-        "--initial-strategy",
-        metavar="NAME",
-        help="the strategy before a model exists (default: kcenter, diverse rows)",
-    )
-    parser.add_argument(
-        "--batch-size",
-        type=_positive_int,
-        help="questions between retrainings (default: 10)",
-    )
-    parser.add_argument(
-        "--budget", type=_positive_int, help="labels to collect (default: all rows)"
-    )
-    parser.add_argument(
-        "--seed", type=int, help="random seed of the session (default: 0)"
-    )
-    parser.add_argument(
-        "--annotator", metavar="NAME", help="who answers (default: login name)"
-    )
     parser.set_defaults(handler=label_command)
     return parser
 
@@ -136,12 +153,29 @@ def _config_from(args):
     return SessionConfig(**given)
 
 
+def _same(option, value, stored):
+    """Whether an option given again names what the session stored: an
+    estimator or strategy by any of its names (``coreset`` is ``kcenter``)."""
+    if value == stored:
+        return True
+    try:
+        if option == "estimator":
+            resolve = registry.resolve_estimator
+            return resolve(value).name == resolve(stored).name
+        if option in ("strategy", "initial_strategy"):
+            resolve = registry.resolve_strategy
+            return resolve(value).key == resolve(stored).key
+    except registry.UnknownNameError:
+        return False
+    return False
+
+
 def _check_same_config(args, config):
     """Options given again on reopening must agree with the session's."""
     for option, field in _CONFIG_OPTIONS.items():
         value = getattr(args, option)
         stored = getattr(config, field)
-        if value is not None and value != stored:
+        if value is not None and not _same(option, value, stored):
             flag = "--" + option.replace("_", "-")
             raise SessionError(
                 f"this session was started with {field} = {stored!r}, not "

@@ -1,17 +1,17 @@
-"""The ``serve`` sub-command: label a session in the browser."""
+"""``skal serve``: label a session in the browser.
 
-import argparse
+The options are ``skal label``'s (:func:`~skal.cli.label.session_options_parser`
+as an argparse parent; DATA.csv is optional when the session exists) and
+``--port``, ``--host``, ``--allow-remote``. The page itself is
+:mod:`skal.web`'s.
+"""
+
 import os
 import socket
 import sys
 
-from ..session import SessionError
-from ..session._commands import (
-    _check_same_config,
-    _config_from,
-    _fail,
-    add_label_parser,
-)
+from ..session import SessionError, default_annotator
+from .label import _check_same_config, _config_from, _fail, session_options_parser
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -23,11 +23,9 @@ def add_serve_parser(subparsers):
     session exists) and ``--port``, ``--host``, ``--allow-remote``.
     """
 
-    borrowed = _Borrowed()
-    add_label_parser(borrowed)
     parser = subparsers.add_parser(
         "serve",
-        parents=[borrowed.parser],
+        parents=[session_options_parser()],
         help="label a session in the browser (a local page, several annotators)",
         description=(
             "Serve a labeling page for the session on this machine and print its "
@@ -61,25 +59,6 @@ def add_serve_parser(subparsers):
     return parser
 
 
-class _Options(argparse.ArgumentParser):
-    """``skal label``'s options, without its required DATA.csv."""
-
-    def add_argument(self, *names, **kwargs):
-        if names == ("data",):
-            return None
-        return super().add_argument(*names, **kwargs)
-
-
-class _Borrowed:
-    """Stands in for argparse's sub-parsers so that ``add_label_parser``
-    declares its options on a parent parser of ``serve`` (one definition of
-    the options for both commands)."""
-
-    def add_parser(self, name, **kwargs):
-        self.parser = _Options(add_help=False)
-        return self.parser
-
-
 def serve_command(args, stdout=None, stderr=None):
     """Run ``serve``; returns the exit status."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
@@ -91,10 +70,7 @@ def serve_command(args, stdout=None, stderr=None):
             "skal serve needs the 'label' extra: pip install 'scikit-al[label]'",
             stderr,
         )
-    from ..session._session import default_annotator
-    from ._app import create_app
-    from ._auth import new_token
-    from ._service import WebSession, open_or_create
+    from ..web import WebSession, create_app, new_token, open_or_create
 
     if args.host not in LOOPBACK and not args.allow_remote:
         return _fail(

@@ -1,20 +1,18 @@
-"""The ``skal`` command line: ``skal benchmark`` compares query strategies.
+"""``skal benchmark``: compare query strategies on a dataset.
 
-Run ``skal benchmark --help`` for the options. Every user mistake (a missing
-file, an unknown column or strategy, an empty cell, a regression target, a
-budget that leaves no loop) ends with a one-line message on stderr that names
-the option or the column and says what to do, and exit status 2; a strategy
-that fails on the data or the estimator during the run is named in one line,
-with exit status 1. No traceback either way.
+Every user mistake (a missing file, an unknown column or strategy, an empty
+cell, a regression target, a budget that leaves no loop) ends with a one-line
+message on stderr that names the option or the column and says what to do,
+and exit status 2; a strategy that fails on the data or the estimator during
+the run is named in one line, with exit status 1. No traceback either way.
 
-CSV files: the delimiter (``,``, ``;``, tab or ``|``) is sniffed with
-:class:`csv.Sniffer`, so files exported where the decimal mark is a comma
-(``;``-separated) are read; their decimal commas are reported by cell.
+Estimator and strategy names are those of :mod:`skal.registry`, shared with
+``skal label``. CSV files are read by :func:`skal.utils.read_csv`: the
+delimiter (``,``, ``;``, tab or ``|``) is sniffed, so files exported where the
+decimal mark is a comma (``;``-separated) are read; their decimal commas are
+reported by cell.
 """
 
-import argparse
-import csv
-import difflib
 import json
 import math
 import re
@@ -27,13 +25,12 @@ from sklearn.base import clone
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils import get_tags
 
-from . import ActiveLearner, __version__
-from . import strategies as strategies_module
-from .metrics import summarize_learning_curves
-from .model_selection import active_learning_curve
-from .session import add_export_parser, add_label_parser, add_status_parser
-from .stream._evaluation import add_stream_arguments, run_stream_benchmark
-from .web import add_serve_parser
+from .. import ActiveLearner, __version__, registry
+from ..metrics import summarize_learning_curves
+from ..model_selection import active_learning_curve
+from ..utils import CsvError, read_csv, sniff_delimiter, write_csv
+from . import _arguments
+from .stream import add_stream_arguments, run_stream_benchmark
 
 BUNDLED = ("digits", "breast_cancer", "wine", "iris")
 #: Multi-label sets: scikit-learn's generator (1,000 rows, 20 features, 6
@@ -54,168 +51,61 @@ class RunError(Exception):
     """A run that failed on the data or the estimator: one line, exit status 1."""
 
 
-# ------------------------------------------------------------------ estimators
-def _estimators():
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.naive_bayes import GaussianNB
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
-
-    return {
-        "logreg": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
-        "svm": make_pipeline(StandardScaler(), SVC(gamma="scale")),
-        "rf": RandomForestClassifier(n_estimators=50, random_state=0),
-        "knn": make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=5)),
-        "nb": GaussianNB(),
-    }
+# ------------------------------------------------------------ estimators
+def benchmark_estimators():
+    """The estimator names the benchmark takes: those of numeric columns."""
+    return [
+        name for name, entry in registry.ESTIMATORS.items() if entry.input == "columns"
+    ]
 
 
-ESTIMATOR_HELP = (
-    "logreg: standardised LogisticRegression; svm: standardised RBF SVC; "
-    "rf: RandomForestClassifier(50 trees); knn: standardised 5-nearest neighbours; "
-    "nb: GaussianNB"
+ESTIMATOR_HELP = "; ".join(
+    f"{name}: {registry.ESTIMATORS[name].description}"
+    for name in benchmark_estimators()
 )
 
 
-# ------------------------------------------------------------------ strategies
-def _snake(name):
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+def resolve_estimator(name):
+    """The registry entry of ``--estimator``; a UsageError if the benchmark
+    cannot use it."""
+    choices = benchmark_estimators()
+    try:
+        entry = registry.resolve_estimator(name, choices=choices)
+    except registry.UnknownNameError as error:
+        raise UsageError(str(error)) from None
+    if entry.name not in choices:
+        raise UsageError(
+            f"estimator {name!r} reads text, and skal benchmark compares models "
+            f"of numeric features; choose from: {', '.join(choices)}"
+        )
+    return entry
 
 
-def _aliases(class_name):
-    """Names of a strategy class, the shortest first: ``KCenterGreedy`` ->
-    ``k_center``, ``kcenter``, ``k_center_greedy``, ``kcentergreedy``."""
-    snake = _snake(class_name)
-    short = snake
-    for affix in ("_sampling", "query_by_", "_greedy", "_strategy"):
-        short = short.replace(affix, "")
-    names = [short, short.replace("_", ""), snake, class_name.lower()]
-    return list(dict.fromkeys(name for name in names if name))
-
-
+# ------------------------------------------------------------ strategies
 def available_strategies():
-    """Name -> factory of every strategy usable from the command line.
-
-    The uncertainty measures have their own names; every other public strategy
-    of :mod:`skal.strategies` that needs no argument is reachable by its class
-    name in snake case and by shorter aliases (``QueryByCommittee`` as
-    ``committee``, ``KCenterGreedy`` as ``kcenter``), so strategies added to the
-    package appear here without a change to this file.
-    """
-    found = {
-        "random": strategies_module.RandomSampling,
-        "least_confident": lambda: strategies_module.UncertaintySampling(
-            "least_confident"
-        ),
-        "margin": lambda: strategies_module.UncertaintySampling("margin"),
-        "entropy": lambda: strategies_module.UncertaintySampling("entropy"),
-    }
-    base = (
-        strategies_module.QueryStrategy,
-        strategies_module.RankingStrategy,
-    )
-    for class_name in getattr(strategies_module, "__all__", dir(strategies_module)):
-        cls = getattr(strategies_module, class_name, None)
-        if (
-            not isinstance(cls, type)
-            or not issubclass(cls, strategies_module.QueryStrategy)
-            or cls in base
-        ):
-            continue
-        try:
-            cls()
-        except Exception:  # needs arguments (a wrapper): not usable by name
-            continue
-        for alias in _aliases(class_name):
-            found.setdefault(alias, cls)
-    return found
-
-
-#: Common names from the literature and other libraries -> our name.
-ABBREVIATIONS = {
-    "qbc": "committee",
-    "lc": "least_confident",
-    "least_confidence": "least_confident",
-    "max_entropy": "entropy",
-    "smallest_margin": "margin",
-    "coreset": "k_center",
-    "core_set": "k_center",
-    "eer": "expected_error_reduction",
-    "passive": "random",
-    "gsx": "greedy_x",
-    "gsy": "greedy_target",
-    "igs": "improved",
-}
-
-#: Strategies that read the model's predictions as numbers (regression only):
-#: on a classifier they would run, silently ranking rows by class codes.
-REGRESSION_ONLY = (
-    "GreedySamplingTarget",
-    "ImprovedGreedySampling",
-    "PredictiveStdSampling",
-)
-
-
-def _primary_names(found):
-    """One name per distinct factory, for messages."""
-    seen, names = set(), []
-    for name, factory in found.items():
-        if factory not in seen or name in ("least_confident", "margin", "entropy"):
-            seen.add(factory)
-            names.append(name)
-    return names
-
-
-def _normalize(name):
-    """``" Least-Confident "`` -> ``"least_confident"``; abbreviations resolved."""
-    key = re.sub(r"[\s-]+", "_", name.strip().lower())
-    return ABBREVIATIONS.get(key, key)
-
-
-def _class_name(factory):
-    return factory.__name__ if isinstance(factory, type) else type(factory()).__name__
+    """Name -> :class:`~skal.registry.StrategyEntry` of every strategy usable
+    from the command line (:func:`skal.registry.strategy_table`)."""
+    return registry.strategy_table()
 
 
 def parse_strategies(text):
     """``"random,margin"`` -> {name: strategy}.
 
     Names are case-insensitive, ``-`` stands for ``_``, and the abbreviations of
-    :data:`ABBREVIATIONS` (``qbc``, ``lc``, ``coreset``, ...) are accepted.
-    Every unknown name is reported at once, each with the closest known names
-    (:func:`difflib.get_close_matches`), in one :class:`UsageError`.
+    :data:`skal.registry.STRATEGY_ABBREVIATIONS` (``qbc``, ``lc``, ``coreset``,
+    ...) are accepted. Every unknown name is reported at once, each with the
+    closest known names, in one :class:`UsageError`.
     """
-    found = available_strategies()
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
         raise UsageError("--strategies needs at least one strategy name")
-    unknown = [name for name in names if _normalize(name) not in found]
-    if unknown:
-        known = [*found, *ABBREVIATIONS]
-        described = []
-        for name in unknown:
-            close = difflib.get_close_matches(_normalize(name), known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            described.append(f"{name!r}{hint}")
-        choices = [
-            n for n in _primary_names(found) if not _is_regression_only(found, n)
-        ]
-        raise UsageError(
-            f"unknown strateg{'y' if len(unknown) == 1 else 'ies'} "
-            + ", ".join(described)
-            + "; choose from: "
-            + ", ".join(choices)
-        )
-    factories = [found[_normalize(name)] for name in names]
-    if len(set(map(id, factories))) != len(factories):
+    try:
+        entries = registry.resolve_strategies(names, table=available_strategies())
+    except registry.UnknownNameError as error:
+        raise UsageError(str(error)) from None
+    if len({entry.key for entry in entries}) != len(entries):
         raise UsageError(f"--strategies names a strategy twice: {text!r}")
-    return {name: factory() for name, factory in zip(names, factories)}
-
-
-def _is_regression_only(found, name):
-    return _class_name(found[name]) in REGRESSION_ONLY
+    return {name: entry.make() for name, entry in zip(names, entries)}
 
 
 def check_classification_strategies(strategies):
@@ -223,7 +113,7 @@ def check_classification_strategies(strategies):
     wrong = [
         f"{name!r} ({type(strategy).__name__})"
         for name, strategy in strategies.items()
-        if type(strategy).__name__ in REGRESSION_ONLY
+        if type(strategy).__name__ in registry.REGRESSION_ONLY
     ]
     if wrong:
         raise UsageError(
@@ -270,42 +160,18 @@ def load_dataset(name, target=None):
 
 #: Cells read as a missing value (compared in lower case).
 MISSING_CELLS = ("", "na", "n/a", "nan", "null", "none", "?")
-DELIMITERS = ",;\t|"
 FILL_OR_DROP = "every feature needs a number: fill it in or drop the row"
 
 
-def sniff_delimiter(path):
-    """The field delimiter of a CSV file: ``,``, ``;``, tab or ``|``.
-
-    :class:`csv.Sniffer` reads the first 64 KB and picks the candidate that
-    splits every line into the same number of fields; a comma when it cannot
-    tell (a single column, say). Files written where the decimal mark is a
-    comma usually separate fields with ``;``: they are read, and a cell such as
-    ``5,1`` is then reported as a decimal comma.
-    """
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            sample = handle.read(65536)
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-    except (csv.Error, OSError, UnicodeDecodeError):
-        return ","
-
-
 def _load_csv(path, target):
-    delimiter = sniff_delimiter(path)
-    rows = []  # (line number, cells) of the non-blank lines
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
-            for row in reader:
-                if any(cell.strip() for cell in row):
-                    rows.append((reader.line_num, row))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise UsageError(f"cannot read {path}: {error}") from None
-    if len(rows) < 2:
+        table = read_csv(path)
+    except CsvError as error:
+        raise UsageError(str(error)) from None
+    if table.header is None or not table.rows:
         raise UsageError(f"{path} needs a header line and at least one data row")
-    header = [cell.strip() for cell in rows[0][1]]
-    rows = rows[1:]
+    header = table.header
+    rows = list(zip(table.lines, table.rows))
     if target is None:
         target = header[-1]
     if target not in header:
@@ -313,11 +179,6 @@ def _load_csv(path, target):
             f"{path} has no column {target!r}; its columns are: {', '.join(header)}"
         )
     column = header.index(target)
-    for line, row in rows:
-        if len(row) != len(header):
-            raise UsageError(
-                f"{path}, line {line}: {len(row)} fields, the header has {len(header)}"
-            )
     features = [i for i in range(len(header)) if i != column]
     if not features:
         raise UsageError(f"{path} has no feature column besides {target!r}")
@@ -427,7 +288,7 @@ def write_png(path, n_labeled, scores, title, score_name):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plotting import ActiveLearningCurveDisplay
+    from ..plotting import ActiveLearningCurveDisplay
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ActiveLearningCurveDisplay.from_results(
@@ -440,14 +301,18 @@ def write_png(path, n_labeled, scores, title, score_name):
     plt.close(fig)
 
 
-def write_csv(path, n_labeled, scores):
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["strategy", "repeat", "n_labeled", "score"])
-        for name, table in scores.items():
-            for repeat in range(table.shape[1]):
-                for count, score in zip(n_labeled[name], table[:, repeat], strict=True):
-                    writer.writerow([name, repeat, int(count), repr(float(score))])
+def write_scores_csv(path, n_labeled, scores):
+    """One line per strategy, repeat and point of the curve."""
+    write_csv(
+        path,
+        ["strategy", "repeat", "n_labeled", "score"],
+        (
+            [name, repeat, int(count), repr(float(score))]
+            for name, table in scores.items()
+            for repeat in range(table.shape[1])
+            for count, score in zip(n_labeled[name], table[:, repeat], strict=True)
+        ),
+    )
 
 
 def _strict(value):
@@ -497,45 +362,9 @@ class ProgressBar:
         self.stream.flush()
 
 
-def _positive(kind):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-        return value
-
-    return parse
-
-
-def _budget(text):
-    value = _positive(float)(text)
-    if value.is_integer() and "." not in text:
-        return int(value)
-    if value > 1:
-        raise argparse.ArgumentTypeError(
-            f"a fractional budget must be in (0, 1]: {text!r}"
-        )
-    return value
-
-
-def _fraction(text):
-    value = _positive(float)(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1): {text!r}")
-    return value
-
-
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="skal",
-        description="Active learning as a scikit-learn estimator.",
-    )
-    parser.add_argument("--version", action="version", version=f"skal {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    bench = commands.add_parser(
+def add_benchmark_parser(subparsers):
+    """Register ``benchmark``: simulated campaigns of query strategies."""
+    bench = subparsers.add_parser(
         "benchmark",
         help="compare query strategies on a dataset",
         description=(
@@ -575,32 +404,32 @@ def build_parser():
     )
     bench.add_argument(
         "--batch-size",
-        type=_positive(int),
+        type=_arguments.positive_int,
         default=10,
         help="labels per loop (default: 10)",
     )
     bench.add_argument(
         "--budget",
-        type=_budget,
+        type=_arguments.budget,
         default=200,
         help="labels per campaign, initial set included: a count, or a fraction "
         "of the pool such as 0.5 (default: 200)",
     )
     bench.add_argument(
         "--n-initial",
-        type=_positive(int),
+        type=_arguments.positive_int,
         default=10,
         help="random initial labels, shared by the strategies (default: 10)",
     )
     bench.add_argument(
         "--test-size",
-        type=_fraction,
+        type=_arguments.fraction,
         default=0.3,
         help="fraction of the rows held out for testing (default: 0.3)",
     )
     bench.add_argument(
         "--repeats",
-        type=_positive(int),
+        type=_arguments.positive_int,
         default=10,
         help="random splits and initial sets; the paired test needs at least 6 "
         "to reach p < 0.05 (default: 10)",
@@ -624,11 +453,8 @@ def build_parser():
         "--quiet", action="store_true", help="no progress bar and no header"
     )
     add_stream_arguments(bench)
-    add_label_parser(commands)
-    add_status_parser(commands)
-    add_export_parser(commands)
-    add_serve_parser(commands)
-    return parser
+    bench.set_defaults(handler=benchmark_command)
+    return bench
 
 
 def _fmt(mean, std):
@@ -736,12 +562,7 @@ def benchmark(args, stdout, stderr):
     if args.stream:
         return run_stream_benchmark(args, stdout, stderr)
     X, y, data_name = load_dataset(args.dataset, args.target)
-    estimators = _estimators()
-    if args.estimator not in estimators:
-        raise UsageError(
-            f"unknown estimator {args.estimator!r}; choose from: "
-            + ", ".join(estimators)
-        )
+    entry = resolve_estimator(args.estimator)
     multilabel = np.ndim(y) == 2
     names = args.strategies
     if multilabel and names == DEFAULT_STRATEGIES:
@@ -754,7 +575,7 @@ def benchmark(args, stdout, stderr):
     else:
         classes = check_classes(y, data_name, args.target)
     check_budget(args, len(y))
-    estimator = estimators[args.estimator]
+    estimator = entry.make()
     if multilabel and not get_tags(estimator).target_tags.multi_output:
         estimator = OneVsRestClassifier(estimator)
     learners = {
@@ -813,7 +634,11 @@ def benchmark(args, stdout, stderr):
             f"{baseline or 'a baseline'}; p: Wilcoxon signed-rank; "
             f"wall time {wall:.0f} s\n"
         )
-    config = {key: value for key, value in vars(args).items() if key != "command"}
+    config = {
+        key: value
+        for key, value in vars(args).items()
+        if key not in ("command", "handler")
+    }
     config.update(dataset=data_name, version=__version__)
     title = f"{data_name}, {args.estimator}: {args.repeats} repeats, mean ± 1 std"
     for path in args.output:
@@ -821,7 +646,7 @@ def benchmark(args, stdout, stderr):
         if suffix == ".png":
             write_png(path, n_labeled, scores, title, score_name.capitalize())
         elif suffix == ".csv":
-            write_csv(path, n_labeled, scores)
+            write_scores_csv(path, n_labeled, scores)
         else:
             write_json(path, config, n_labeled, scores, rows)
         if not args.quiet:
@@ -829,26 +654,20 @@ def benchmark(args, stdout, stderr):
     return 0
 
 
-def main(argv=None):
-    """Entry point of the ``skal`` command; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    if getattr(args, "handler", None) is not None:  # label, status, export
-        return args.handler(args)
+def benchmark_command(args, stdout=None, stderr=None):
+    """Run ``benchmark``; returns the exit status."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
-        return benchmark(args, sys.stdout, sys.stderr)
+        return benchmark(args, stdout, stderr)
     except UsageError as error:
-        sys.stderr.write(f"skal: error: {error}\n")
+        stderr.write(f"skal: error: {error}\n")
         return 2
     except RunError as error:
-        sys.stderr.write(f"skal: error: {error}\n")
+        stderr.write(f"skal: error: {error}\n")
         return 1
     except (ValueError, OSError) as error:
         # scikit-learn's own refusals (say, a continuous target given to a
         # classifier) are the data's problem, not a crash: one line, not a trace
         message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        sys.stderr.write(f"skal: error: {type(error).__name__}: {message}\n")
+        stderr.write(f"skal: error: {type(error).__name__}: {message}\n")
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
