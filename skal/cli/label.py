@@ -81,7 +81,16 @@ def add_session_options(parser):
     parser.add_argument(
         "--initial-strategy",
         metavar="NAME",
-        help="the strategy before a model exists (default: kcenter, diverse rows)",
+        help="the strategy before a model exists (default: typiclust, typical "
+        "rows of distinct clusters)",
+    )
+    parser.add_argument(
+        "--audit",
+        type=_arguments.audit_share,
+        metavar="SHARE",
+        help="share of the questions drawn at random from the data, on which "
+        "the model's accuracy is estimated honestly (default: 0.2; 0 turns "
+        "the estimate off)",
     )
     parser.add_argument(
         "--batch-size",
@@ -134,6 +143,7 @@ _CONFIG_OPTIONS = {
     "estimator": "estimator",
     "strategy": "strategy",
     "initial_strategy": "initial_strategy",
+    "audit": "audit",
     "batch_size": "batch_size",
     "budget": "budget",
     "seed": "random_state",
@@ -233,8 +243,9 @@ def add_status_parser(subparsers):
         help="answers, loops and model score of a labeling session (read-only)",
         description=(
             "Show a session's answers per class and per annotator, loops, "
-            "skipped rows, the model's cross-validated accuracy on the labels so "
-            "far (95%% interval) and whether predictions have stopped changing. "
+            "skipped rows, the model's accuracy estimated on random audit rows "
+            "(95%% interval, and what it rests on) and whether predictions have "
+            "stopped changing. "
             "Opens the file read-only: it works while someone labels."
         ),
     )
@@ -295,16 +306,17 @@ def format_status(path, status):
         "per annotator: "
         + (", ".join(f"{a} {n}" for a, n in status["per_annotator"].items()) or "-")
     )
+    estimate = status.get("estimate")
+    if estimate is not None:
+        lines.append(f"model: {estimate}")
+    elif status.get("estimate_note"):
+        lines.append(f"model: no honest estimate yet: {status['estimate_note']}")
     score = status["score"]
-    if score is None:
+    if score is not None:
         lines.append(
-            "model: no cross-validated score yet (needs two labels of two classes)"
-        )
-    else:
-        lines.append(
-            f"model: cross-validated accuracy {score['accuracy']:.3f} (95% interval "
-            f"{score['low']:.3f}-{score['high']:.3f}, {score['n']} labels, "
-            f"{score['folds']} folds)"
+            f"cross-validation on the labeled rows: {score['accuracy']:.3f} "
+            f"({score['n']} labels, {score['folds']} folds); reads low, the "
+            "actively chosen rows are the hard ones: not the model's accuracy"
         )
     lines.append(f"stopping: {status['stopping']['message']}")
     return "\n".join(lines)

@@ -30,7 +30,9 @@ from ._snapshot import (
     TrainingSnapshot,
     cv_score,
     draw_batch,
+    estimate_blocker,
     fit_learner,
+    honest_estimate,
     suspicious_rows,
 )
 from ._terminal import TerminalLoop
@@ -41,6 +43,8 @@ __all__ = [
     "SessionConfig",
     "SessionState",
     "TrainingSnapshot",
+    "estimate_blocker",
+    "honest_estimate",
     "TerminalLoop",
     "SessionError",
     "NotASessionError",

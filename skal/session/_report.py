@@ -8,7 +8,7 @@ import csv
 
 from ..utils import one_blas_thread
 from ._errors import SessionError
-from ._snapshot import cv_score
+from ._snapshot import cv_score, estimate_blocker, honest_estimate
 
 #: Stabilizing predictions: mean Cohen's kappa over this many model changes ...
 STABLE_WINDOW = 3
@@ -17,21 +17,28 @@ STABLE_KAPPA = 0.99
 
 
 def status(session, cv=True):
-    """Counts, the model's cross-validated accuracy and the stopping verdict.
+    """Counts, the honest estimate of the model's accuracy, the
+    cross-validated accuracy on the labels (biased low) and the stopping
+    verdict.
 
     Parameters
     ----------
     session : LabelingSession
     cv : bool, default=True
-        Compute the cross-validated accuracy (needs the data file).
+        Compute the estimates (they need the data file).
 
     Returns
     -------
     status : dict
         ``labeled``, ``per_class``, ``per_annotator``, ``loops``, ``skipped``,
-        ``events``, ``pending``, ``rows``, ``budget``, ``score`` (``None`` or
-        ``accuracy``, ``low``, ``high``, ``folds``, ``n``) and ``stopping``
-        (``stop``, ``kappas``, ``message``).
+        ``events``, ``pending``, ``rows``, ``budget``, ``audited`` (answers to
+        random audit rows), ``estimate`` (``None`` or the
+        :class:`~skal.evaluation.Estimate` of :func:`honest_estimate`),
+        ``estimate_note`` (why there is none, :func:`estimate_blocker`),
+        ``score`` (``None`` or ``accuracy``, ``low``, ``high``, ``folds``,
+        ``n``: cross-validation on the labeled rows, which reads low when they
+        were chosen actively) and ``stopping`` (``stop``, ``kappas``,
+        ``message``).
     """
     labels = session.state.labels()
     per_annotator = {}
@@ -49,11 +56,20 @@ def status(session, cv=True):
         "pending": len(session.state.pending()),
         "rows": None if session.dataset is None else len(session.dataset),
         "budget": session.config.budget,
+        "audited": 0,
+        "estimate": None,
+        "estimate_note": None,
         "score": None,
         "stopping": stopping_verdict(b["stop_set"] for b in session.state.batches),
     }
     if cv and session.dataset is not None:
-        status["score"] = cv_score(session.training_snapshot(), session.dataset)
+        snapshot = session.training_snapshot()
+        status["audited"] = sum(
+            1 for row, _ in snapshot.labels if row in snapshot.audit
+        )
+        status["estimate"] = honest_estimate(snapshot, session.dataset)
+        status["estimate_note"] = estimate_blocker(snapshot, session.dataset)
+        status["score"] = cv_score(snapshot, session.dataset)
     return status
 
 

@@ -489,6 +489,9 @@ class LabelingSession:
             n_batches=len(batches),
             rng_state=rng_state,
             stop_sets=tuple(batch["stop_set"] for batch in batches),
+            audit=frozenset(
+                row for batch in batches for row in batch.get("audit_ids") or ()
+            ),
         )
 
     def advance(self):
@@ -545,19 +548,22 @@ class LabelingSession:
 
     # ----------------------------------------------------------- reporting
     def status(self, cv=True):
-        """Counts, the model's cross-validated accuracy and the stopping
-        verdict, as a dict.
+        """Counts, the honest estimate of the model's accuracy (random
+        audit rows), the cross-validated accuracy on the labels (biased low)
+        and the stopping verdict, as a dict.
 
         Parameters
         ----------
         cv : bool, default=True
-            Compute the cross-validated accuracy (needs the data file).
+            Compute the estimates (they need the data file).
 
         Returns
         -------
         status : dict
             ``labeled``, ``per_class``, ``per_annotator``, ``loops``,
             ``skipped``, ``events``, ``pending``, ``rows``, ``budget``,
+            ``audited``, ``estimate`` and ``estimate_note``
+            (:func:`~skal.session.honest_estimate`),
             ``score`` (``None`` or :func:`~skal.session.cv_score`'s dict) and
             ``stopping`` (:func:`~skal.session.stopping_verdict`'s dict).
         """
