@@ -161,7 +161,9 @@ def test_label_skip_undo_review_quit_reopen_continue_export(tmp_path, capsys):
         r"|no honest estimate yet: .+)",
         status,
     )
-    assert re.search(r"cross-validation on the labeled rows: 0\.\d{3} .* reads low", status)
+    assert re.search(
+        r"cross-validation on the labeled rows: 0\.\d{3} .* reads low", status
+    )
     assert "stopping: " in status
 
     predictions = tmp_path / "predictions.csv"
