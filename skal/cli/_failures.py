@@ -1,0 +1,131 @@
+"""Failures a person can cause or fix, as one line that says what to do.
+
+Every command ends the same way when something goes wrong: one line on
+stderr, ``skal: error: ...``, with control characters escaped (a file name or
+a message may carry terminal escape sequences), never a traceback. Errors of
+the operating system and of SQLite are told apart by their number (``errno``,
+SQLite's result code), not their wording: a read-only place, a full disk, a
+directory where a file should be.
+"""
+
+import errno
+import os
+import sqlite3
+import sys
+
+from ..utils import printable
+
+#: SQLite's primary result codes (https://sqlite.org/rescode.html).
+_SQLITE_READONLY = 8
+_SQLITE_IOERR = 10
+_SQLITE_FULL = 13
+_SQLITE_CANTOPEN = 14
+
+#: Added to a failure while labeling: what it did not lose.
+SAVED = (
+    "; every answer acknowledged with 'saved' is in the session file, and the "
+    "same command continues from there"
+)
+
+
+def fail(error, stderr=None, status=2):
+    """Write ``error`` as one line ``skal: error: ...``; returns ``status``."""
+    stream = stderr or sys.stderr
+    stream.write(f"skal: error: {printable(error)}\n")
+    stream.flush()
+    return status
+
+
+def note(message, stderr=None):
+    """Write ``message`` as one line ``skal: note: ...``."""
+    stream = stderr or sys.stderr
+    stream.write(f"skal: note: {printable(message)}\n")
+
+
+def _where(error):
+    name = getattr(error, "filename", None)
+    return os.fspath(name) if name is not None else None
+
+
+def describe(error):
+    """One line saying what went wrong and what to do, for an ``OSError`` or an
+    ``sqlite3.Error`` (other errors: their message).
+
+    Examples
+    --------
+    >>> print(describe(OSError(errno.ENOSPC, "No space left on device", "s.db")))
+    no space left on the device holding s.db: free some space, then run the ...
+    >>> print(describe(IsADirectoryError(errno.EISDIR, "Is a dir", "s.db.lock")))
+    s.db.lock is a directory where skal needs a file: move it away (or ...
+    """
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        text = str(error)
+        if primary == _SQLITE_FULL or "disk is full" in text:
+            return describe(OSError(errno.ENOSPC, text, "the session file"))
+        if primary in (_SQLITE_READONLY, _SQLITE_CANTOPEN) or "readonly" in text:
+            return describe(OSError(errno.EROFS, text, "the session file"))
+        if primary == _SQLITE_IOERR:
+            return describe(OSError(errno.EIO, text, "the session file"))
+        return f"the session file could not be read or written ({text})"
+    if not isinstance(error, OSError):
+        return str(error)
+    where = _where(error)
+    name = where or "a file"
+    number = error.errno
+    if number in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        holding = f" holding {where}" if where else ""
+        return (
+            f"no space left on the device{holding}: free some space, then run the "
+            "command again"
+        )
+    if number == errno.EROFS:
+        return (
+            f"cannot write {name}: the file system is read-only; put the session "
+            "file on writable storage (copy it there), then run the command again"
+        )
+    if number in (errno.EACCES, errno.EPERM):
+        return (
+            f"cannot write {name}: permission denied; choose a folder you may "
+            "write to (or fix its permissions), then run the command again"
+        )
+    if number == errno.EISDIR:
+        return (
+            f"{name} is a directory where skal needs a file: move it away (or "
+            "choose another --session), then run again"
+        )
+    if number == errno.ENOTDIR:
+        return f"{name}: a part of this path is a file, not a folder"
+    if number == errno.ENOENT:
+        return f"{name}: no such file or folder"
+    if number == errno.EIO:
+        return (
+            f"input/output error on {name}: the disk or the network file system "
+            "failed; check it, then run the command again"
+        )
+    reason = error.strerror or str(error)
+    return f"{name}: {reason}" if where else reason
+
+
+def readonly_place(path):
+    """Whether the folder holding ``path`` cannot be written (read-only media,
+    a read-only mount, or no permission)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return True
+    except (OSError, AttributeError):
+        pass
+    return not os.access(folder, os.W_OK)
+
+
+def readonly_session(path):
+    """The line for a session file that SQLite cannot read in a read-only
+    folder (it creates ``FILE.db-shm`` beside a session to read it)."""
+    return (
+        f"cannot read {path} in place: its folder is read-only (read-only media, "
+        f"or no permission) and SQLite must create {os.path.basename(path)}-shm "
+        "beside it; copy the session file (and any -wal file) to a writable "
+        "folder and run the command there (the file was not changed)"
+    )
