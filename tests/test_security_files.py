@@ -532,39 +532,53 @@ def test_a_disk_that_fills_while_labeling_is_one_line_and_loses_nothing(
         assert s.n_labeled() == 3
 
 
-class _ReadOnlyMediaConnection:
-    """What SQLite gives for a WAL session in a folder it may not write: the
-    connection opens, the first read fails (it cannot create FILE.db-shm)."""
+class _UnreadableConnection:
+    """What SQLite gives for a healthy WAL session it cannot create
+    ``FILE.db-shm`` beside: the connection opens, the first read fails."""
+
+    def __init__(self, message, code):
+        self.message, self.code = message, code
 
     def execute(self, *args):
-        error = sqlite3.OperationalError("attempt to write a readonly database")
-        error.sqlite_errorcode = 1032  # SQLITE_READONLY_DIRECTORY
+        error = sqlite3.OperationalError(self.message)
+        error.sqlite_errorcode = self.code
         raise error
 
     def close(self):
         pass
 
 
-def test_a_healthy_session_on_read_only_media_is_not_called_damaged(
-    tmp_path, session_file, monkeypatch, capsys
+@pytest.mark.parametrize("place", ["read-only", "full"])
+def test_a_healthy_session_that_cannot_be_read_is_not_called_damaged(
+    tmp_path, texts, session_file, monkeypatch, capsys, place
 ):
     before = _digest(session_file)
     real_connect = sqlite3.connect
+    if place == "read-only":  # read-only media, or a folder one may not write
+        failure = ("attempt to write a readonly database", 1032)
+        monkeypatch.setattr(os, "access", lambda path, mode, **kw: False)
+        expected = ("folder is read-only", "copy the session file")
+    else:  # a full disk
+        failure = ("database or disk is full", 13)
+        full = os.statvfs_result((4096, 4096, 10**6, 0, 0, 10**5, 0, 0, 0, 255))
+        monkeypatch.setattr(os, "statvfs", lambda path: full)
+        expected = ("disk holding it is full", "free some space")
 
     def connect(database, *args, **kwargs):
         if str(database).startswith("file:") and "s.db" in str(database):
-            return _ReadOnlyMediaConnection()
+            return _UnreadableConnection(*failure)
         return real_connect(database, *args, **kwargs)
 
     monkeypatch.setattr(sqlite3, "connect", connect)
-    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False)
     for command in (
         ["status", "--session", str(session_file)],
         ["export", "--session", str(session_file), "--output", str(tmp_path / "o")],
+        ["label", str(texts), "--session", str(session_file)],
     ):
         assert main(command) == 2
         line = _one_line_error(capsys.readouterr().err)
         assert "damaged" not in line
-        assert "folder is read-only" in line and "copy the session file" in line
+        assert all(words in line for words in expected), line
     monkeypatch.undo()
     assert _digest(session_file) == before
+    assert not (tmp_path / "o").exists()

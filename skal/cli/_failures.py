@@ -108,24 +108,37 @@ def describe(error):
     return f"{name}: {reason}" if where else reason
 
 
-def readonly_place(path):
-    """Whether the folder holding ``path`` cannot be written (read-only media,
-    a read-only mount, or no permission)."""
+#: Free space below which a folder counts as full (SQLite's ``-shm`` index
+#: of a session needs 32 KiB).
+_FULL_BELOW = 1 << 20
+
+
+def unreadable_session(path):
+    """Why SQLite could not read the session file ``path`` although it may be
+    healthy, or ``None``: to read a WAL database it creates ``FILE.db-shm``
+    beside it, which a read-only folder (read-only media, a read-only mount,
+    no permission) or a full disk does not allow. Then a refusal "damaged"
+    would be the wrong diagnosis."""
+    if os.path.exists(f"{path}-shm"):
+        return None
     folder = os.path.dirname(os.path.abspath(path))
+    name = os.path.basename(path)
     try:
-        if os.statvfs(folder).f_flag & os.ST_RDONLY:
-            return True
+        stats = os.statvfs(folder)
     except (OSError, AttributeError):
-        pass
-    return not os.access(folder, os.W_OK)
-
-
-def readonly_session(path):
-    """The line for a session file that SQLite cannot read in a read-only
-    folder (it creates ``FILE.db-shm`` beside a session to read it)."""
-    return (
-        f"cannot read {path} in place: its folder is read-only (read-only media, "
-        f"or no permission) and SQLite must create {os.path.basename(path)}-shm "
-        "beside it; copy the session file (and any -wal file) to a writable "
-        "folder and run the command there (the file was not changed)"
-    )
+        stats = None
+    read_only = stats is not None and stats.f_flag & getattr(os, "ST_RDONLY", 1)
+    if read_only or not os.access(folder, os.W_OK):
+        return (
+            f"cannot read {path} in place: its folder is read-only (read-only "
+            f"media, or no permission) and SQLite must create {name}-shm beside "
+            "it; copy the session file (and any -wal file) to a writable folder "
+            "and run the command there (the file was not changed)"
+        )
+    if stats is not None and stats.f_bavail * stats.f_frsize < _FULL_BELOW:
+        return (
+            f"cannot read {path}: the disk holding it is full and SQLite must "
+            f"create {name}-shm beside it; free some space, then run the command "
+            "again (the file was not changed)"
+        )
+    return None

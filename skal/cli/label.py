@@ -28,7 +28,7 @@ from ..session import (
 )
 from ..utils import printable
 from . import _arguments
-from ._failures import SAVED, describe, fail, note, readonly_place, readonly_session
+from ._failures import SAVED, describe, fail, note, unreadable_session
 
 #: What the file system and SQLite raise: caught at each command's boundary.
 SYSTEM_ERRORS = (OSError, sqlite3.Error)
@@ -40,11 +40,10 @@ def _fail(error, stderr=None, status=2):
 
 
 def _not_a_session(error, path):
-    """A refused file's message, unless the file could not be read because
-    its folder is read-only: then say so (it is not damaged)."""
-    if readonly_place(path) and not os.path.exists(f"{path}-shm"):
-        return readonly_session(path)
-    return str(error)
+    """A refused file's message, unless SQLite could not read the file
+    because its folder is read-only or its disk full: then say so (the file
+    may be healthy)."""
+    return unreadable_session(path) or str(error)
 
 
 # ------------------------------------------------------------------- label
