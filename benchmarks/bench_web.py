@@ -77,7 +77,7 @@ def annotate(name, base, token, truth, quota, results, lock, rng, think=0.0):
         def next_row():
             waited = 0
             while True:
-                reply = client.get("/api/next", params={"annotator": name})
+                reply = client.post("/api/next", json={"annotator": name})
                 reply.raise_for_status()
                 body = reply.json()
                 if body["row"] is not None or body["progress"]["finished"]:
@@ -138,7 +138,7 @@ def run(
     data, session = Path(folder, "texts.csv"), Path(folder, "s.db")
     truth = make_data(data, rows, seed)
     server, address = start(data, session, batch_size)
-    base, token = address.split("/?token=")
+    base, token = re.split(r"/[?#]token=", address)
     results = {"acked": [], "latency": [], "refused": [], "polls": 0}
     lock = threading.Lock()
     quota = [answers]

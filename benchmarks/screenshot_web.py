@@ -67,12 +67,12 @@ def main(out):
         while address is None:
             found = re.search(r"open (http://\S+)", server.stdout.readline())
             address = found and found.group(1)
-        base, token = address.split("/?token=")
+        base, token = re.split(r"/[?#]token=", address)
         headers = {"X-Skal-Token": token, "Origin": base}
         client = httpx.Client(base_url=base, headers=headers)
         answered = 0
         while answered < 60:
-            row = client.get("/api/next", params={"annotator": "maria"}).json()["row"]
+            row = client.post("/api/next", json={"annotator": "maria"}).json()["row"]
             if row is None:
                 time.sleep(0.2)
                 continue
@@ -85,7 +85,7 @@ def main(out):
         for width, height in SIZES:
             driver = make_driver(width, height)
             try:
-                driver.get(address)
+                driver.get(f"{base}/#token={token}")  # the token: in the fragment
                 driver.execute_script("localStorage.setItem('skal-show-guess', '1')")
                 driver.get(base + "/")
                 time.sleep(2.5)

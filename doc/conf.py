@@ -72,6 +72,7 @@ OPTIONAL_PAGES = [
     "multilabel",
     "stream",
     "labeling",
+    "honest_estimates",
     "web",
     "errors",
 ]
@@ -89,6 +90,7 @@ API_MODULES = [
     "skal.stream",
     "skal.registry",
     "skal.session",
+    "skal.evaluation",
     "skal.model_selection",
     "skal.metrics",
     "skal.datasets",

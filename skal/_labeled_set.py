@@ -78,6 +78,11 @@ class LabeledSet:
         indices, X_rows, _ = block
         return take_rows(self.X, indices) if indices is not None else X_rows
 
+    def newest(self):
+        """``(X_rows, y)`` of the rows added last."""
+        block = self.blocks[-1]
+        return self.block_rows(block), block[2]
+
     def data(self):
         """``(X_labeled, y_labeled)``: all labeled rows, in labeling order."""
         if not self.blocks:

@@ -9,18 +9,22 @@ The file reads as the loop, top to bottom:
   ``_context``): the picks come back carrying their ``QueryRecord``;
 * **LABEL** (``label`` by hand, ``ask`` an oracle, ``teach`` rows from
   elsewhere, ``partial_fit``): checked, then handed to
-* **TRAIN → stop check → record** (``_add_labels`` → ``_train_and_record``):
-  the model is trained on a copy, the stopping criterion judges it, and only
-  then are the labeled set, the model and one ``history_`` record committed.
+* **TRAIN → stop check → commit** (``_learn`` → ``_train``, ``_stop_check``,
+  ``_commit``): the model is trained on a copy, the stopping criterion judges
+  it, and only then are the labeled set, the model and one ``history_`` record
+  (a :class:`~skal._loop_record.LoopRecord`) committed.
 
-Label checks and relabeling live in ``_label_checks.py``; the prediction
-methods in ``_delegation.py``.
+Suspicious labels, relabeling and the label review live in
+``_relabeling.py``; the rollback and the input checks shared with the stream
+learner in ``_learner_base.py``; the prediction methods in ``_delegation.py``.
 """
 
 import copy
 import time
 import warnings
-from contextlib import contextmanager
+from dataclasses import replace
+from numbers import Integral, Real
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
@@ -30,12 +34,14 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._delegation import DelegatesToModel, copy_input_tags, estimator_has
-from ._label_checks import LabelChecks
 from ._labeled_set import LabeledSet
+from ._learner_base import KeepProgress, LearnerBase, all_or_nothing
+from ._loop_record import LoopRecord
 from ._query import QueriedRows, QueryRecord, query_record_of
+from ._relabeling import Relabeling
 from ._training import Trainer, warm_start_params
 from .label_quality import LabelReview
-from .oracles import SimulatedOracle, as_oracle
+from .oracles import Answers, SimulatedOracle, as_oracle
 from .schedules import batch_size_at, check_batch_size
 from .stopping import StoppingCriterion
 from .strategies import (
@@ -61,20 +67,45 @@ from .utils._multilabel import (
     is_label_indicator,
 )
 from .utils._rows import as_indexable, n_rows, take_rows
-from .utils._validation import check_in, check_int, missing_mask, resolve_size
+from .utils._validation import (
+    InstanceOf,
+    Interval,
+    Options,
+    Predicate,
+    missing_mask,
+    resolve_size,
+    validate_parameter_constraints,
+)
 
 REFIT_OPTIONS = ("full", "partial", "warm_start", "auto")
+#: ``"auto"`` beside numbers: any other value is of the wrong type.
+AUTO = Predicate(lambda value: isinstance(value, str) and value == "auto", "'auto'")
+STRATEGY = InstanceOf(QueryStrategy, "a strategy from skal.strategies")
 
 
-class _KeepProgress(Exception):
-    """Carries a real campaign's error past ``fit``'s rollback."""
+class Trained(NamedTuple):
+    """What TRAIN returns: the model (``None``: none yet), how it learned
+    (``None``: it did not), the classes known and the seconds it took."""
 
-    def __init__(self, error):
-        super().__init__(str(error))
-        self.error = error
+    model: Any
+    refit: str | None
+    classes: Any
+    seconds: float
 
 
-class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
+class Verdict(NamedTuple):
+    """What the stop check returns: the criterion's updated copy, its reason
+    to stop (or ``None``), the new model's pool outputs and the seconds."""
+
+    stopping: Any
+    reason: str | None
+    outputs: Any
+    seconds: float
+
+
+class ActiveLearner(
+    Relabeling, LearnerBase, DelegatesToModel, MetaEstimatorMixin, BaseEstimator
+):
     """Active learning around any scikit-learn estimator.
 
     The learner repeats one loop: a query strategy SELECTs rows of the unlabeled
@@ -185,6 +216,20 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         :class:`~skal.oracles.NoisyOracle`) simulates too, answering from
         ``y``. Its parameters are reachable as ``oracle__<param>``.
 
+    audit : float, default=0.0
+        Share of the queried labels spent on **audit rows**: rows drawn
+        uniformly at random from the pool (by ``random_state``) and mixed,
+        in random order, into the rows of each :meth:`query` of ``fit``'s
+        ``X``; the strategy picks the rest. The model trains on every label,
+        audit rows included, but a model trained without them can be scored
+        on them honestly (:meth:`estimate`): actively chosen rows are the hard
+        ones, so a score computed on them reads low. The audits' share of the
+        queried labels is kept at ``audit`` (rounded down), so with
+        ``audit=0.2`` and ``batch_size=10`` every query holds 2 audit rows.
+        0.2 estimated accuracy within 0.033 with 94% coverage of the 95%
+        interval at 300 labels, for at most 0.004 of accuracy, on four data
+        sets (see the honest-estimates benchmark page).
+
     review : LabelReview or None, default=None
         With a budget: every ``review.every`` loops, the most suspicious labels
         (:meth:`suspicious_labels`) go to ``review.oracle`` and a different
@@ -242,23 +287,49 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         :meth:`get_labeled_data`).
 
     history_ : list of dict
-        One record per batch of labels learned: ``loop`` (the record's
-        position), ``kind`` (``"initial"``: the initial set; ``"query"``:
-        answers to a :meth:`query`; ``"given"``: the labels of ``fit``'s ``y``;
-        ``"label"``: :meth:`label` with indices that did not come from a query;
-        ``"teach"``; ``"partial_fit"``), ``query_id`` (the answered query,
-        ``None`` otherwise), ``indices`` (rows of ``fit``'s ``X``, or ``None``
-        for rows from elsewhere), ``n_new``, ``n_labeled``, ``strategy`` (who
-        picked the rows, or the kind for labels given without a query),
-        ``batch_size`` (rows asked of the strategy, ``None`` without a query),
-        ``refit`` (how the model learned them: ``"full"``, ``"partial"``,
-        ``"warm_start"`` or ``None`` without a model), ``query_seconds``,
-        ``fit_seconds``, ``stop_seconds``, ``embed_seconds`` (time in a
-        frozen prefix's ``transform`` since the previous record, left out of
-        the other seconds), ``model_trained`` and
-        ``stop_reason``. The learner's state is what this list says: the
-        labeled rows are the records' ``indices`` in order, and the loop count
-        is the number of answered queries.
+        One record per batch of labels learned (and per label review). The
+        learner's state is what this list says: the labeled rows are the
+        records' ``indices`` in order, and the loop count is the number of
+        answered queries. Keys:
+
+        * ``loop``: the record's position in ``history_`` (0, 1, ...), *not* a
+          loop count: a loop is an answered query (``n_iter_``, the ``loop``
+          given to a ``batch_size`` callable and to strategies), and one loop
+          may take several records (answers in several calls);
+        * ``kind``: ``"initial"`` (the initial set), ``"query"`` (answers to a
+          :meth:`query`), ``"given"`` (the labels of ``fit``'s ``y``),
+          ``"label"`` (:meth:`label` with indices that did not come from a
+          query), ``"teach"``, ``"partial_fit"``, ``"relabel"``
+          (:meth:`relabel`, with ``ids``, ``old_labels`` and ``new_labels``)
+          or ``"review"`` (a ``review`` round, with ``ids``, ``n_changed``
+          and ``at_loop``);
+        * ``query_id``: the answered query, ``None`` otherwise;
+        * ``indices``: rows of ``fit``'s ``X`` learned, ``None`` for rows from
+          elsewhere;
+        * ``n_new``, ``n_labeled``: rows added, and labeled after the record;
+        * ``strategy``: who picked the rows, or the kind for labels given
+          without a query;
+        * ``batch_size``: rows asked for. One quantity under its names along
+          the loop: the ``batch_size`` parameter gives a loop its size, which
+          is the ``n_instances`` of :meth:`query` (and of the strategy's
+          ``select``), carried by the query's record as ``n_asked`` and
+          recorded here; ``None`` without a query (a review: the rows sent);
+        * ``refit``: how the model learned them, ``"full"``, ``"partial"``,
+          ``"warm_start"``, or ``None`` without a new model; ``model_trained``:
+          whether it did;
+        * ``query_seconds``, ``fit_seconds``, ``stop_seconds``,
+          ``embed_seconds``: time in the strategy, the training and the
+          stopping criterion; time in a frozen prefix's ``transform`` since
+          the previous record is left out of them and counted in
+          ``embed_seconds``;
+        * ``stop_reason``: the stopping criterion's verdict after the record;
+        * ``answered_by`` (``{name: rows answered}``), ``cost`` and
+          ``abstained`` (rows of ``fit``'s ``X`` the oracle abstained on);
+        * ``audit``: the rows of ``indices`` that were random audit rows
+          (see ``audit``), and ``audit_correct``: for each, whether the model
+          before this record, which had not seen it, predicted its label
+          (``None`` without a model or for a regressor): an honest, if
+          lagging, learning curve at no extra training.
 
     stopping_ : StoppingCriterion or None
         The criterion in use (a clone of ``stopping``), with its state.
@@ -279,6 +350,10 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
     abstained_indices_ : ndarray of int
         Rows of ``fit``'s ``X`` an oracle abstained on: out of the pool for
         good.
+
+    audit_indices_ : ndarray of int
+        Rows of ``fit``'s ``X`` labeled as random audit rows, in labeling
+        order (see ``audit`` and :meth:`estimate`).
 
     label_cost_ : float
         What the labels cost so far: the oracles' costs, 1 per label given by
@@ -352,6 +427,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         stopping=None,
         oracle=None,
         review=None,
+        audit=0.0,
         missing_label="auto",
         classes=None,
         chunk_size=None,
@@ -372,6 +448,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         self.stopping = stopping
         self.oracle = oracle
         self.review = review
+        self.audit = audit
         self.missing_label = missing_label
         self.classes = classes
         self.chunk_size = chunk_size
@@ -380,61 +457,52 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         self.random_state = random_state
 
     # ------------------------------------------------------------------ checks
+    _parameter_constraints = {
+        "estimator": [
+            Predicate(lambda e: hasattr(e, "fit"), "a scikit-learn estimator with fit")
+        ],
+        "query_strategy": [None, STRATEGY],
+        "initial_strategy": [None, STRATEGY],
+        "budget": [None, Interval(Integral, 1), Interval(Real, 0, 1, "right")],
+        "n_initial": [Interval(Integral, 0)],
+        "refit": [Options(REFIT_OPTIONS)],
+        "refit_every": [None, Interval(Integral, 1)],
+        "partial_epochs": [AUTO, Interval(Integral, 1)],
+        "replay": [AUTO, Interval(Integral, 0), Interval(Real, 0, 1, "right")],
+        "stopping": [
+            None,
+            InstanceOf(StoppingCriterion, "a criterion from skal.stopping"),
+        ],
+        "oracle": [
+            None,
+            Predicate(
+                callable,
+                "an oracle from skal.oracles or a callable (X_rows, indices) -> labels",
+            ),
+        ],
+        "review": [None, InstanceOf(LabelReview, "a skal.label_quality.LabelReview")],
+        "audit": [Interval(Real, 0, 1, "left")],
+        "chunk_size": [None, Interval(Integral, 1)],
+    }
+
     def _check_params(self):
-        if not (hasattr(self.estimator, "fit")):
-            raise TypeError(
-                f"estimator must be a scikit-learn estimator with fit; "
-                f"got {self.estimator!r}."
-            )
-        for name in ("query_strategy", "initial_strategy"):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, QueryStrategy):
-                raise TypeError(
-                    f"{name} must be None or a strategy from skal.strategies; "
-                    f"got {value!r}."
-                )
+        """The parameters against the table (as the strategies check theirs),
+        then what it cannot say: the objects' own checks (``batch_size``,
+        ``review``) and the checks across parameters."""
+        validate_parameter_constraints(self)
         check_batch_size(self.batch_size)
-        check_int("refit_every", self.refit_every, minimum=1, allow_none=True)
-        if self.partial_epochs != "auto":
-            check_int("partial_epochs", self.partial_epochs, minimum=1)
-        if self.replay != "auto":
-            resolve_size("replay", self.replay, 1, allow_none=False)
-        if self.stopping is not None and not isinstance(
-            self.stopping, StoppingCriterion
-        ):
-            raise TypeError(
-                "stopping must be None or a criterion from skal.stopping; "
-                f"got {self.stopping!r}."
-            )
-        check_int("n_initial", self.n_initial, minimum=0)
-        if self.oracle is not None:
-            as_oracle(self.oracle)  # a TypeError naming oracle otherwise
         if self.review is not None:
-            if not isinstance(self.review, LabelReview):
-                raise TypeError(
-                    "review must be None or a skal.label_quality.LabelReview; "
-                    f"got {self.review!r}."
-                )
             self.review.validate()
-        check_int("chunk_size", self.chunk_size, minimum=1, allow_none=True)
-        check_in("refit", self.refit, REFIT_OPTIONS)
-        if self._refit_mode() == "partial" and not hasattr(
-            self._trained_part(), "partial_fit"
-        ):
+        mode, trained = self._refit_mode(), self._trained_part()
+        if mode == "partial" and not hasattr(trained, "partial_fit"):
             raise ValueError(
                 f"refit='partial' needs an estimator with partial_fit; "
                 f"{type(self.estimator).__name__} has none."
             )
-        if self._refit_mode() == "warm_start" and not warm_start_params(
-            self._trained_part()
-        ):
+        if mode == "warm_start" and not warm_start_params(trained):
             raise ValueError(
                 "refit='warm_start' needs an estimator with a warm_start "
                 f"parameter; {type(self.estimator).__name__} has none."
-            )
-        if resolve_size("budget", self.budget, 1) == 0:
-            raise ValueError(
-                "budget must be at least 1 label (or None for no simulation); got 0."
             )
 
     def _refit_mode(self):
@@ -453,16 +521,8 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
 
     def _check_X_y(self, X, y):
         """``X`` made indexable and ``y`` as a 1-D array; errors name the argument."""
-        if X is None:
-            raise ValueError("X must be given; got None.")
-        X = as_indexable(X)
-        if n_rows(X) == 0:
-            raise ValueError("X has 0 samples; at least one row is required.")
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
+        X = self._check_rows(X)
+        self._require_y(y)
         y = np.asarray(pandas_labels(as_dense_labels(y), self._missing_value(y)))
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -540,6 +600,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         return missing_mask(y, self.missing_label, self._is_classifier())
 
     # --------------------------------------------------------------------- fit
+    @all_or_nothing
     def fit(self, X, y):
         """Train on the labeled rows of ``X``; with a ``budget``, simulate the loop.
 
@@ -563,28 +624,6 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         -------
         self : ActiveLearner
         """
-        with self._all_or_nothing():
-            return self._fit(X, y)
-
-    @contextmanager
-    def _all_or_nothing(self):
-        """Restore the learner's attributes if the block fails or is interrupted.
-
-        The fitted state is replaced, never mutated in place, by ``fit`` and a
-        first ``partial_fit``, so the attributes as they were are the learner
-        as it was.
-        """
-        before = dict(self.__dict__)
-        try:
-            yield
-        except _KeepProgress as kept:  # a real campaign keeps its labels
-            raise kept.error.with_traceback(kept.error.__traceback__) from None
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-
-    def _fit(self, X, y):
         self._check_params()
         X, y = self._check_X_y(X, y)
         missing = self._missing(y)
@@ -606,7 +645,8 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
                 self.review_oracle_ = self.review_oracle_.with_truth(y)
         if self.budget is None or not simulation:
             if known.size:
-                self._add_labels(known, y[known], kind="given")
+                given = LoopRecord("given", indices=known)
+                self._learn(self._labeled.with_pool_rows(known, y[known]), given)
             if self.estimator_ is None and known.size and self.budget is None:
                 warnings.warn(
                     "No model could be trained on the labeled rows yet "
@@ -677,29 +717,29 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         try:
             if self.estimator_ is None:  # cold start: the initial set
                 candidates = np.flatnonzero(self._pool_mask() & askable)
-                n_first = min(
+                n_instances = min(
                     self.n_initial, budget - self._labeled.n_labeled, candidates.size
                 )
-                if n_first > 0:
-                    rows = self._query(self._X, candidates, n_first, initial=True)
+                if n_instances > 0:
+                    rows = self._query(self._X, candidates, n_instances, initial=True)
                     self.ask(rows, oracle=self.oracle_)
             while self._labeled.n_labeled < budget and self.stop_reason_ is None:
                 candidates = np.flatnonzero(self._pool_mask() & askable)
                 if candidates.size == 0:
                     break
-                n = min(
+                n_instances = min(
                     self._next_batch_size(),
                     budget - self._labeled.n_labeled,
                     candidates.size,
                 )
-                rows = self._query(self._X, candidates, n)
+                rows = self._query(self._X, candidates, n_instances)
                 self.ask(rows, oracle=self.oracle_)
                 self._review_if_due()
         except BaseException as error:
             if not keep_progress:
                 raise
             self.stop_reason_ = f"interrupted: {type(error).__name__}: {error}"
-            raise _KeepProgress(error) from None
+            raise KeepProgress(error) from None
         if self.estimator_ is None and self._labeled.n_labeled:
             warnings.warn(
                 "The campaign ended without a trained model "
@@ -709,6 +749,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
             )
 
     # ------------------------------------------------------------------- query
+    @all_or_nothing
     def query(self, X=None, n_instances=None):
         """Pick the rows to label next.
 
@@ -748,7 +789,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
                     f"batch_size gives {n_instances} rows for this loop but the "
                     f"pool holds {pool.size}: querying {pool.size}.",
                     UserWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
                 n_instances = pool.size
         return self._query(X, pool, n_instances)
@@ -762,23 +803,54 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         return batch_size_at(self.batch_size, self._n_loops(), self._labeled.n_labeled)
 
     def _query(self, X, pool, n_instances, initial=False):
-        """SELECT: the strategy's picks as rows of ``X``, carrying their record."""
+        """SELECT: the strategy's picks as rows of ``X``, carrying their record;
+        with ``audit``, random audit rows mixed in (drawn first, so the strategy
+        picks among the rest)."""
         strategy = self.initial_strategy_ if initial else self.query_strategy_
-        context = self._context(X, pool)
-        start, embedded = time.perf_counter(), self._frozen.seconds
-        positions = strategy.select(context, n_instances)
-        record = QueryRecord(
-            query_id=self._next_query_id(),
-            strategy=strategy.picked_by_,
-            n_asked=int(n_instances),
-            seconds=time.perf_counter() - start - (self._frozen.seconds - embedded),
-            initial=initial,
-        )
-        return QueriedRows(pool[positions], record)
-
-    def _next_query_id(self):
+        n_audit = 0
+        valid = isinstance(n_instances, Integral) and 0 < n_instances <= pool.size
+        if valid and not initial and X is self._X:  # else select says what's wrong
+            n_audit = self._audit_quota(n_instances)
+        audit = np.empty(0, dtype=np.intp)
+        if n_audit:  # no draw otherwise: the same seed gives the same picks
+            audit = np.sort(self._rng.choice(pool.size, n_audit, replace=False))
+        picks = np.delete(pool, audit)
+        clock = self._clock()
+        if n_audit == 0 or n_instances > n_audit:
+            context = self._context(X, picks)
+            n_picks = n_instances - n_audit if n_audit else n_instances
+            picks = picks[strategy.select(context, n_picks)]
+        else:
+            picks = picks[:0]
+        rows = np.concatenate([picks, pool[audit]])
+        if n_audit:  # the annotator cannot tell audit rows from the others
+            rows = rows[self._rng.permutation(rows.size)]
         self._query_count += 1
-        return self._query_count
+        record = QueryRecord(
+            query_id=self._query_count,
+            strategy=strategy.picked_by_ if picks.size else "audit",
+            n_asked=int(n_instances),
+            seconds=self._seconds_since(clock),
+            initial=initial,
+            audit=tuple(pool[audit].tolist()),
+        )
+        return QueriedRows(rows, record)
+
+    def _audit_quota(self, n_instances):
+        """Audit rows in a query of ``n_instances``: enough to keep the audits'
+        share of the queried labels (this query's included) at ``audit``."""
+        queried = sum(r["n_new"] for r in self.history_ if r["kind"] == "query")
+        target = int(np.floor(self.audit * (queried + n_instances) + 1e-9))
+        return int(np.clip(target - self.audit_indices_.size, 0, n_instances))
+
+    def _clock(self):
+        return time.perf_counter(), self._frozen.seconds
+
+    def _seconds_since(self, clock):
+        """Seconds since ``clock``, without those in a frozen prefix's
+        ``transform`` (counted in ``embed_seconds``)."""
+        start, embedded = clock
+        return time.perf_counter() - start - (self._frozen.seconds - embedded)
 
     def _pool_mask(self):
         """Rows of fit's ``X`` neither labeled nor set aside by an abstaining
@@ -795,7 +867,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         enabled = self.stopping is not None and model is not None
         return PoolOutputs(model, n_rows(self._X), enabled=enabled)
 
-    def _context(self, X, pool, model=None, labeled=None, outputs=None):
+    def _context(self, X, pool, model=None, labeled=None, outputs=None, audit=None):
         """The loop's context; ``model``/``labeled``/``outputs`` override the
         current ones (the stopping check judges a model not committed yet)."""
         model = self._tail_model if model is None else model
@@ -823,9 +895,11 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
             n_jobs=self.n_jobs,
             chunk_size=self.chunk_size,
             outputs=outputs,
+            audit_indices=self.audit_indices_ if audit is None else audit,
         )
 
     # ---------------------------------------------------------------- labeling
+    @all_or_nothing
     def label(self, indices, y):
         """Label rows of the stored pool (as returned by :meth:`query`).
 
@@ -847,15 +921,12 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         self : ActiveLearner
         """
         check_is_fitted(self)
-        record = query_record_of(indices)
+        query = query_record_of(indices)
         indices = self._check_pool_indices(indices)
         y = self._check_new_labels(y, indices.size)
-        if record is None:
-            kind = "label"
-        else:
-            kind = "initial" if record.initial else "query"
-        return self._add_labels(indices, y, kind=kind, record=record)
+        return self._learn_rows(indices, y, query, Answers.by_hand(y))
 
+    @all_or_nothing
     def ask(self, indices, oracle=None):
         """LABEL rows of the stored pool by asking an oracle, then learn them.
 
@@ -886,7 +957,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
             unknown to the model; the learner is left exactly as it was.
         """
         check_is_fitted(self)
-        record = query_record_of(indices)
+        query = query_record_of(indices)
         indices = self._check_pool_indices(indices)
         if oracle is None:
             oracle = getattr(self, "oracle_", None)
@@ -896,11 +967,10 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
                     "ask(indices, oracle=...)."
                 )
         oracle = as_oracle(oracle)
-        name = oracle.display_name
         answers = oracle.answer(self._raw_rows(indices), indices)
-        answered = answers.answered.copy()
-        given = answers.labels[answered]
+        answered = answers.answered.copy()  # a missing label is an abstention
         try:
+            given = answers.labels[answered]
             answered[answered] = ~self._missing(np.asarray(given.tolist()))
             labels = np.asarray(answers.labels[answered].tolist())
             if labels.size:
@@ -908,25 +978,18 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
                 self._grown_classes(labels, self._refit_mode())
         except (TypeError, ValueError) as error:
             raise ValueError(
-                f"The oracle {name} gave unusable labels: {error}"
+                f"The oracle {oracle.display_name} gave unusable labels: {error}"
             ) from None
-        who = {}
-        for by in answers.answered_by[answered]:
-            who[by] = who.get(by, 0) + 1
-        cost = float(np.sum(answers.costs))
-        abstained = indices[~answered]
-        kind = "label" if record is None else ("initial" if record.initial else "query")
-        labeled = self._labeled.with_pool_rows(indices[answered], labels)
-        return self._train_and_record(
-            labeled,
-            take_rows(self._X, indices[answered]),
-            labels,
-            kind=kind,
-            mode=None,
-            record=record,
-            indices=indices[answered],
-            answers=(who, cost, abstained),
-        )
+        answers = replace(answers, answered=answered)
+        rows, abstained = indices[answered], indices[~answered]
+        return self._learn_rows(rows, labels, query, answers, abstained)
+
+    def _learn_rows(self, indices, y, query, answers, abstained=()):
+        """Labels of rows of ``fit``'s ``X`` (answers to ``query``, or given
+        without one) on to TRAIN → stop check → commit."""
+        kind = "label" if query is None else ("initial" if query.initial else "query")
+        record = LoopRecord(kind, query, indices, answers, abstained)
+        return self._learn(self._labeled.with_pool_rows(indices, y), record)
 
     def _check_pool_indices(self, indices):
         """``indices`` as distinct rows of ``fit``'s ``X`` still in the pool."""
@@ -947,6 +1010,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
             )
         return indices
 
+    @all_or_nothing
     def teach(self, X, y):
         """Add labeled rows from outside the stored pool and update the model.
 
@@ -969,7 +1033,8 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         check_is_fitted(self)
         X = self._outside_rows(X)
         y = self._check_new_labels(y, n_rows(X))
-        return self._add_labels(None, y, X_rows=X, kind="teach")
+        teach = LoopRecord("teach", answers=Answers.by_hand(y))
+        return self._learn(self._labeled.with_external_rows(X, y), teach)
 
     def _outside_rows(self, X):
         """Rows from outside the stored pool, checked against its schema and,
@@ -982,14 +1047,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         return take_rows(self._frozen.raw(self._X), indices)
 
     def _check_new_labels(self, y, n_expected):
-        y = np.asarray(as_dense_labels(y))
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if y.ndim == 0 or y.shape[0] != n_expected:
-            raise ValueError(
-                f"y must hold one label per row: expected {n_expected}, got "
-                f"{y.shape[0] if y.ndim else 'a scalar'}."
-            )
+        y = self._labels_per_row(y, n_expected)
         if n_expected == 0:
             raise ValueError(
                 "No rows given (X or indices, and y, are empty): pass at least "
@@ -1006,68 +1064,46 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
             return y[:1]
         return self._y_example
 
-    # ------------------------------------------- TRAIN → stop check → record
-    def _add_labels(
-        self,
-        indices,
-        y,
-        *,
-        kind,
-        X_rows=None,
-        record=None,
-        mode=None,
-        answers=None,
-    ):
-        """LABEL → TRAIN → stop check → record, all or nothing.
+    # ------------------------------------------- TRAIN → stop check → commit
+    def _learn(self, labeled, record, *, mode=None, fresh=False):
+        """TRAIN on ``labeled`` (the labeled set with the new labels), check the
+        stopping criterion, then commit it with ``record`` completed.
 
-        ``answers``: ``(answered_by, cost, abstained)`` of an oracle call;
-        labels given by hand are answered by ``"user"`` at cost 1 each (the
-        labels of ``fit``'s ``y`` cost nothing).
+        ``record`` holds what LABEL knows (a :class:`LoopRecord`); ``mode``
+        overrides ``refit`` (``partial_fit``); ``fresh`` trains from scratch on
+        every labeled row (a relabel). The steps before the commit change
+        nothing, so a failure leaves the learner as it was.
         """
-        if indices is not None:
-            labeled = self._labeled.with_pool_rows(indices, y)
-            X_new = take_rows(self._X, indices)
-        else:
-            labeled = self._labeled.with_external_rows(X_rows, y)
-            X_new = X_rows
-        if answers is None:
-            paid = kind != "given"
-            answers = ({"user": len(y)} if paid else {}, float(len(y) * paid), None)
-        return self._train_and_record(
-            labeled,
-            X_new,
-            y,
-            kind=kind,
-            mode=mode,
-            record=record,
-            indices=indices,
-            answers=answers,
-        )
+        record = replace(record, audit_correct=self._audit_outcomes(labeled, record))
+        trained = self._train(labeled, mode or self._refit_mode(), fresh)
+        verdict = self._stop_check(trained.model, labeled, record)
+        return self._commit(labeled, trained, verdict, record)
 
-    def _train_and_record(
-        self,
-        labeled,
-        X_new,
-        y_new,
-        *,
-        kind,
-        mode,
-        record,
-        indices,
-        answers,
-        fresh=False,
-        extra=None,
-    ):
-        """TRAIN on ``labeled`` (``X_new``/``y_new`` are what changed), check the
-        stopping criterion, then commit and append one ``history_`` record.
-        Nothing is changed unless everything succeeded."""
-        mode = mode or self._refit_mode()
+    def _audit_outcomes(self, labeled, record):
+        """Whether the current model (which has not seen them) predicts the
+        labels of ``record``'s audit rows; ``None`` when it cannot say."""
+        rows = record.audit_rows()
+        model = self._tail_model
+        if not rows.size or model is None or not self._is_classifier():
+            return None
+        _, y_new = labeled.newest()
+        y_rows = np.asarray(y_new)[np.isin(np.asarray(record.indices), rows)]
+        correct = np.asarray(model.predict(take_rows(self._X, rows))) == y_rows
+        # a multi-label row is right when every label is (subset accuracy)
+        return correct.all(axis=1) if correct.ndim > 1 else correct
+
+    def _train(self, labeled, mode, fresh):
+        """TRAIN: a :class:`Trained` after learning the rows ``labeled`` adds
+        (all of them if ``fresh``); the current model is never changed."""
+        clock = self._clock()
+        X_new, y_new = labeled.data() if fresh else labeled.newest()
         n_new = 0 if y_new is None else len(y_new)
         classes = self._grown_classes(y_new, mode) if n_new else self._classes
-        start, embedded = time.perf_counter(), self._frozen.seconds
+        model, refit = self._tail_model, None  # all abstained: nothing to learn
         if n_new or fresh:
-            estimator, how = self._trainer(mode).train(
-                None if fresh else self._tail_model,
+            previous = None if fresh else self._tail_model
+            model, refit = self._trainer(mode).train(
+                previous,
                 self._n_trainings(),
                 self._labeled,
                 labeled,
@@ -1075,82 +1111,61 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
                 y_new,
                 classes,
             )
-        else:  # every asked row was abstained on: nothing new to learn
-            estimator, how = self._tail_model, None
-        fit_seconds = time.perf_counter() - start - (self._frozen.seconds - embedded)
-        start, embedded = time.perf_counter(), self._frozen.seconds
-        outputs = self._pool_outputs(estimator)
-        stopping, stop_reason = self.stopping_, self.stop_reason_
-        if estimator is not self._tail_model:
-            stopping, stop_reason = self._check_stopping(
-                estimator, labeled, outputs, abstained=answers[2]
-            )
-        stop_seconds = time.perf_counter() - start - (self._frozen.seconds - embedded)
-        answered_by, cost, abstained = answers
-        previous_n_labeled = self._labeled.n_labeled
+        return Trained(model, refit, classes, self._seconds_since(clock))
 
-        # commit: nothing below can fail
-        self._labeled = labeled
-        self._classes = classes
-        if estimator is not self._tail_model:
-            self._outputs = outputs
-            self.estimator_ = self._frozen.assemble(estimator)
-        self._tail_model = estimator
+    def _stop_check(self, model, labeled, record):
+        """The criterion's :class:`Verdict` on a new ``model`` trained on
+        ``labeled`` (the current one's when the model did not change), which
+        ``record`` completes."""
+        abstained = record.abstained
+        clock = self._clock()
+        outputs = self._pool_outputs(model)
+        stopping, reason = self.stopping_, self.stop_reason_
+        if model is not self._tail_model:
+            reason = None
+            if stopping is not None and model is not None:
+                in_pool = self._pool_mask()  # rows set aside by an oracle stay out
+                in_pool[labeled.pool_indices] = False
+                in_pool[np.asarray(abstained, dtype=np.intp)] = False
+                # the criterion's state is copied, so a failure leaves the learner
+                # as it was; its parameters (a validation set) are shared
+                params = stopping.get_params(deep=True).values()
+                stopping = copy.deepcopy(stopping, memo={id(v): v for v in params})
+                pool = np.flatnonzero(in_pool)
+                audit = np.concatenate([self.audit_indices_, record.audit_rows()])
+                reason = stopping.check(
+                    self._context(self._X, pool, model, labeled, outputs, audit)
+                )
+        return Verdict(stopping, reason, outputs, self._seconds_since(clock))
+
+    def _commit(self, labeled, trained, verdict, record):
+        """Commit the labeled set, the model, the criterion and ``record``
+        completed, appended to ``history_``. Nothing here can fail."""
+        n_before = self._labeled.n_labeled
+        self._labeled, self._classes = labeled, trained.classes
+        if trained.model is not self._tail_model:
+            self._outputs = verdict.outputs
+            self.estimator_ = self._frozen.assemble(trained.model)
+        self._tail_model = trained.model
         embed_seconds = self._frozen.seconds - self._embed_mark
         self._embed_mark = self._frozen.seconds
-        self.stopping_ = stopping
-        self.stop_reason_ = stop_reason
-        self.history_.append(
-            {
-                "loop": len(self.history_),
-                "kind": kind,
-                "query_id": None if record is None else record.query_id,
-                "indices": None if indices is None else np.array(indices),
-                "n_new": int(labeled.n_labeled - previous_n_labeled),
-                "n_labeled": labeled.n_labeled,
-                "strategy": kind if record is None else record.strategy,
-                "batch_size": None if record is None else record.n_asked,
-                "refit": how,
-                "query_seconds": 0.0 if record is None else record.seconds,
-                "fit_seconds": fit_seconds,
-                "stop_seconds": stop_seconds,
-                "embed_seconds": embed_seconds,
-                "model_trained": how is not None,
-                "stop_reason": stop_reason,
-                "answered_by": dict(answered_by),
-                "cost": float(cost),
-                "abstained": np.empty(0, dtype=np.intp)
-                if abstained is None
-                else np.array(abstained, dtype=np.intp),
-                **(extra or {}),
-            }
+        self.stopping_, self.stop_reason_ = verdict.stopping, verdict.reason
+        record = replace(
+            record,
+            n_new=labeled.n_labeled - n_before,
+            n_labeled=labeled.n_labeled,
+            refit=trained.refit,
+            fit_seconds=trained.seconds,
+            stop_seconds=verdict.seconds,
+            embed_seconds=embed_seconds,
+            stop_reason=verdict.reason,
         )
+        self.history_.append(record.as_dict(len(self.history_)))
         return self
 
     def _n_trainings(self):
         """Trainings that produced a model so far (for ``refit_every``)."""
         return sum(record["model_trained"] for record in self.history_)
-
-    def _check_stopping(self, estimator, labeled, outputs, abstained=None):
-        """The criterion's updated copy and its verdict on the new model."""
-        if self.stopping_ is None or estimator is None:
-            return self.stopping_, None
-        in_pool = self._pool_mask()  # rows set aside by an oracle stay out
-        in_pool[labeled.pool_indices] = False
-        if abstained is not None:
-            in_pool[abstained] = False
-        # the criterion's state is copied, so a failure leaves the learner as it
-        # was; its parameters (a validation set, say) are shared, never copied
-        params = self.stopping_.get_params(deep=True).values()
-        stopping = copy.deepcopy(self.stopping_, memo={id(v): v for v in params})
-        context = self._context(
-            self._X,
-            np.flatnonzero(in_pool),
-            model=estimator,
-            labeled=labeled,
-            outputs=outputs,
-        )
-        return stopping, stopping.check(context)
 
     def should_stop(self):
         """Whether the stopping criterion said to stop after the latest training.
@@ -1200,6 +1215,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         )
 
     @available_if(estimator_has("partial_fit"))
+    @all_or_nothing
     def partial_fit(self, X, y, classes=None):
         """Learn labeled rows incrementally, with the estimator's ``partial_fit``.
 
@@ -1222,11 +1238,7 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
         if hasattr(self, "history_"):
             # before replay joins these rows to stored ones, as teach does
             X = self._outside_rows(X)
-            y = self._check_new_labels(y, n_rows(X))
-            return self._add_labels(
-                None, y, X_rows=X, kind="partial_fit", mode="partial"
-            )
-        with self._all_or_nothing():
+        else:
             self._check_params()
             X, y = self._check_X_y(X, y)
             if classes is None:
@@ -1238,10 +1250,10 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
             y = np.asarray(y)
             self._start(take_rows(X, np.arange(0)), classes, classes is not None, y[:1])
             X = self._frozen.outside(X)
-            y = self._check_new_labels(y, n_rows(X))
-            return self._add_labels(
-                None, y, X_rows=X, kind="partial_fit", mode="partial"
-            )
+        y = self._check_new_labels(y, n_rows(X))
+        record = LoopRecord("partial_fit", answers=Answers.by_hand(y))
+        labeled = self._labeled.with_external_rows(X, y)
+        return self._learn(labeled, record, mode="partial")
 
     # ------------------------------------------------------------- inspection
     def get_labeled_data(self):
@@ -1259,6 +1271,102 @@ class ActiveLearner(LabelChecks, DelegatesToModel, MetaEstimatorMixin, BaseEstim
     def labeled_indices_(self):
         check_is_fitted(self)
         return self._labeled.pool_indices
+
+    @property
+    def audit_indices_(self):
+        records = getattr(self, "history_", ())
+        parts = [record["audit"] for record in records if "audit" in record]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.intp)
+
+    def estimate(self, scoring="accuracy", *, confidence=0.95):
+        """An honest estimate of the model's quality, from the audit rows.
+
+        A clone of ``estimator`` is trained on every label except the random
+        audit rows (see ``audit``) and scored on them: an ordinary random
+        sample of the pool, so the interval holds (Wilson's for accuracy; see
+        :func:`skal.evaluation.audit_estimate` for other scorers). The model in
+        use, ``estimator_``, was trained on the audit rows too, so the estimate
+        is of a model with fewer labels: a slightly conservative estimate of
+        ``estimator_``, and of its quality on rows like the unlabeled pool's.
+        Scores computed on the actively chosen rows themselves (cross-validation
+        on the labeled set) read low, because those rows are the hard ones; see
+        the honest-estimates page for the measurements.
+
+        Parameters
+        ----------
+        scoring : str or callable, default="accuracy"
+            A scikit-learn scorer name or callable ``scorer(estimator, X, y)``.
+        confidence : float, default=0.95
+            Nominal coverage of the interval.
+
+        Returns
+        -------
+        estimate : skal.evaluation.Estimate
+            The value, its interval, the rows it rests on and what they are
+            (``str(estimate)`` reads as a status line).
+
+        References
+        ----------
+        .. [1] S. Farquhar, Y. Gal and T. Rainforth. "On Statistical Bias in
+           Active Learning: How and When to Fix It". ICLR 2021.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skal import ActiveLearner
+        >>> X, y = load_digits(return_X_y=True)
+        >>> learner = ActiveLearner(LogisticRegression(max_iter=1000), budget=110,
+        ...                         batch_size=10, audit=0.2, random_state=0)
+        >>> learner = learner.fit(X, y)
+        >>> learner.audit_indices_.size
+        20
+        >>> estimate = learner.estimate()
+        >>> estimate.n_rows, estimate.low < estimate.value < estimate.high
+        (20, True)
+        """
+        from .evaluation import audit_estimate
+
+        check_is_fitted(self)
+        audit = self.audit_indices_
+        if audit.size == 0:
+            raise ValueError(
+                "No audit rows to estimate from: set audit= (0.2, say) so that "
+                "a share of each query is drawn at random from the pool, or "
+                "score the model on rows you drew at random yourself with "
+                "skal.evaluation.audit_estimate."
+            )
+        ids = self._labeled.ids(n_rows(self._X))
+        is_audit = np.isin(ids, audit)
+        X_all, y_all = self._labeled.data()
+        without = LabeledSet(self._X).with_external_rows(
+            take_rows(X_all, np.flatnonzero(~is_audit)), y_all[~is_audit]
+        )
+        X_train, y_train = without.data()
+        model, _ = self._trainer("full").train(
+            None, 0, without, without, X_train, y_train, self._classes
+        )
+        if model is None:
+            raise ValueError(
+                "The labels other than the audit rows cannot train a model yet "
+                f"({self._why_untrainable()}): label more rows first."
+            )
+        order = np.argsort(ids[is_audit], kind="stable")
+        audit_rows = np.sort(ids[is_audit])
+        y_audit = y_all[is_audit][order]
+        found = estimate = audit_estimate(
+            model,
+            take_rows(self._X, audit_rows),
+            y_audit,
+            scoring=scoring,
+            confidence=confidence,
+        )
+        n_other = int(y_train.shape[0])
+        return replace(
+            found,
+            basis=f"{estimate.basis}, drawn at random from the pool; model "
+            f"trained on the {n_other} other labels",
+        )
 
     @property
     def labeled_ids_(self):

@@ -11,24 +11,31 @@ class QueryRecord:
 
     Attributes
     ----------
-    query_id : int
+    query_id : int or None
         Unique per learner; answers to one query, in one or several
-        :meth:`~skal.ActiveLearner.label` calls, share it.
+        :meth:`~skal.ActiveLearner.label` calls, share it. ``None`` for the
+        rows a label review sends to its oracle (not a query).
     strategy : str
         Which strategy picked (``picked_by_`` of the strategy used).
     n_asked : int
-        Rows asked for.
+        Rows asked for: the query's ``n_instances`` (by default what
+        ``batch_size`` gives the loop), recorded as ``history_``'s
+        ``batch_size``.
     seconds : float
         Time the strategy took.
     initial : bool
         ``True`` for the initial set (it does not count as a loop).
+    audit : tuple of int
+        Rows of the query drawn uniformly at random from the pool as audit
+        rows (``ActiveLearner``'s ``audit``), not by the strategy.
     """
 
-    query_id: int
+    query_id: int | None
     strategy: str
     n_asked: int
     seconds: float
     initial: bool = False
+    audit: tuple = ()
 
 
 class QueriedRows(np.ndarray):

@@ -67,6 +67,27 @@ class Answers:
     answered_by: np.ndarray
     costs: np.ndarray
 
+    @classmethod
+    def by_hand(cls, labels, name="user", cost=1.0):
+        """Labels given directly (by a person): every row answered by ``name``
+        at ``cost`` each."""
+        n = len(labels)
+        values = np.empty(n, dtype=object)
+        for k, label in enumerate(labels):  # a multi-label row stays one value
+            values[k] = label
+        return cls(values, np.ones(n, bool), np.full(n, name, object), np.full(n, cost))
+
+    def counts(self):
+        """``{name: rows answered}`` of the answered rows, by first answer."""
+        counts = {}
+        for name in self.answered_by[self.answered]:
+            counts[name] = counts.get(name, 0) + 1
+        return counts
+
+    def total_cost(self):
+        """What the answers cost, abstentions included."""
+        return float(np.sum(self.costs))
+
 
 def abstained(labels):
     """Mask of the answers that are abstentions: ``None`` or NaN."""

@@ -146,7 +146,9 @@ def test_empty_pool_zero_budget_and_zero_rows(iris):
     learner = ActiveLearner(LogisticRegression(max_iter=300)).fit(X[:20], y[:20])
     with pytest.raises(ValueError, match="pool is empty"):
         learner.query()
-    with pytest.raises(ValueError, match="budget must be at least 1"):
+    with pytest.raises(
+        ValueError, match=r"budget must be None or an int in \[1, inf\)"
+    ):
         ActiveLearner(LogisticRegression(), budget=0).fit(X, y)
     before = state(learner)
     with pytest.raises(ValueError, match="No rows given"):

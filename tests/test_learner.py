@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from skal import ActiveLearner
-from skal.strategies import RandomSampling, UncertaintySampling
+from skal.strategies import QueryStrategy, RandomSampling, UncertaintySampling
 
 
 @pytest.fixture(scope="module")
@@ -484,3 +484,26 @@ def test_strategy_returning_bad_positions_is_reported(iris):
     X, y = iris
     with pytest.raises(ValueError, match="Broken.select returned"):
         ActiveLearner(logreg(), Broken(), budget=20, batch_size=3).fit(X, y)
+
+
+class DrawsThenFails(QueryStrategy):
+    """Draws from the learner's random generator, then fails."""
+
+    def _select(self, context, n_instances):
+        context.random_state.rand(5)
+        raise ValueError("n_instances: this strategy always fails")
+
+
+def test_a_failed_query_leaves_the_random_generator_as_it_was(iris):
+    """One rollback idiom: the random state is part of "as it was"."""
+    import pickle
+
+    X, y = iris
+    learner = ActiveLearner(logreg(), DrawsThenFails(), random_state=0)
+    learner.fit(X, label_every(y, 5))
+    before = {k: pickle.dumps(v) for k, v in vars(learner).items()}
+    with pytest.raises(ValueError, match="always fails"):
+        learner.query(n_instances=2)
+    after = {k: pickle.dumps(v) for k, v in vars(learner).items()}
+    # the strategy object records who picked before it fails (a loose end)
+    assert [k for k in before if before[k] != after[k]] == ["query_strategy_"]

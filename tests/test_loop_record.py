@@ -153,3 +153,81 @@ def test_state_is_what_history_says(data, calls, n):
         # loops are the answered queries, and nothing else
         assert learner.n_iter_ == len(answered)
         assert {r["query_id"] for r in history if r["kind"] == "query"} == answered
+
+
+# ------------------------------------------------------------ one schema
+#: The keys of every record, in order (issue 19: one record type, built once).
+KEYS = [
+    "loop",
+    "kind",
+    "query_id",
+    "indices",
+    "n_new",
+    "n_labeled",
+    "strategy",
+    "batch_size",
+    "refit",
+    "query_seconds",
+    "fit_seconds",
+    "stop_seconds",
+    "embed_seconds",
+    "model_trained",
+    "stop_reason",
+    "answered_by",
+    "cost",
+    "abstained",
+    "audit",
+    "audit_correct",
+]
+EXTRA = {
+    "relabel": ["ids", "old_labels", "new_labels"],
+    "review": ["ids", "n_changed", "at_loop"],
+}
+
+
+def test_every_kind_of_record_has_the_one_schema(data):
+    from skal.label_quality import LabelReview
+    from skal.oracles import NoisyOracle, SimulatedOracle
+
+    X, y = data
+    noisy = NoisyOracle(
+        SimulatedOracle(), classes=np.arange(10), flip_rate=0.3, random_state=1
+    )
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=200),
+        oracle=noisy,
+        review=LabelReview(SimulatedOracle(name="expert"), every=1, n_rows=3),
+        budget=40,
+        batch_size=10,
+        n_initial=20,
+        random_state=0,
+    ).fit(X, y)
+    learner.teach(X[:2], y[:2])
+    row = learner.labeled_indices_[0]
+    learner.relabel([row], [(y[row] + 1) % 10])
+    kinds = [r["kind"] for r in learner.history_]
+    assert {"initial", "query", "review", "teach", "relabel"} <= set(kinds)
+    for position, record in enumerate(learner.history_):
+        assert list(record) == KEYS + EXTRA.get(record["kind"], [])
+        assert record["loop"] == position
+    review = next(r for r in learner.history_ if r["kind"] == "review")
+    assert review["strategy"] == "review" and review["query_id"] is None
+    assert review["batch_size"] == len(review["ids"]) == 3
+    assert review["answered_by"] == {"expert": 3} and review["cost"] == 3.0
+    assert review["n_new"] == 0 and review["model_trained"] is False
+    relabel = learner.history_[-1]
+    assert relabel["answered_by"] == {"user": 1} and relabel["cost"] == 1.0
+    assert relabel["indices"] is None and relabel["n_new"] == 0
+
+
+def test_labels_by_hand_cost_one_each_and_fit_labels_nothing(data):
+    X, y = data
+    learner = _started(X, y)
+    given = learner.history_[0]
+    assert list(given) == KEYS and given["kind"] == given["strategy"] == "given"
+    assert given["answered_by"] == {} and given["cost"] == 0.0
+    learner.label([40, 41, 42], y[[40, 41, 42]])
+    record = learner.history_[-1]
+    assert record["answered_by"] == {"user": 3} and record["cost"] == 3.0
+    assert record["abstained"].dtype == np.intp and record["abstained"].size == 0
+    assert learner.label_cost_ == 3.0

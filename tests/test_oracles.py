@@ -375,3 +375,23 @@ def test_the_stop_check_sees_the_pool_without_abstained_rows(iris):
     assert abstained and seen
     assert not (seen[-1] & abstained)
     assert not (seen[-1] & set(learner.labeled_indices_.tolist()))
+
+
+def test_answers_by_hand_count_who_answered_and_total_the_cost():
+    from skal.oracles import Answers
+
+    answers = Answers.by_hand(["a", "b"])
+    assert answers.counts() == {"user": 2} and answers.total_cost() == 2.0
+    assert answers.labels.tolist() == ["a", "b"]
+    rows = Answers.by_hand(np.array([[0, 1], [1, 1]]), name="me", cost=0.5)
+    assert rows.labels.shape == (2,) and rows.labels[1].tolist() == [1, 1]
+    assert rows.counts() == {"me": 2} and rows.total_cost() == 1.0
+    mixed = Answers(
+        np.array([1, None, 2], dtype=object),
+        np.array([True, False, True]),
+        np.array(["cheap", "cheap", "expert"], dtype=object),
+        np.array([0.1, 0.1, 5.0]),
+    )
+    # an abstention is not counted as an answer, but it may cost
+    assert mixed.counts() == {"cheap": 1, "expert": 1}
+    assert mixed.total_cost() == pytest.approx(5.2)

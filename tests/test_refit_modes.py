@@ -182,9 +182,17 @@ def test_warm_start_reaches_the_full_refit_solution_in_a_pipeline():
     "params, error, message",
     [
         (dict(refit="warm_start", estimator=GaussianNB()), ValueError, "warm_start"),
-        (dict(refit_every=0), ValueError, "refit_every must be >= 1"),
-        (dict(partial_epochs=0), ValueError, "partial_epochs must be >= 1"),
-        (dict(replay=-1), ValueError, "replay must be >= 0"),
+        (
+            dict(refit_every=0),
+            ValueError,
+            r"refit_every must be None or an int in \[1, inf\)",
+        ),
+        (
+            dict(partial_epochs=0),
+            ValueError,
+            r"partial_epochs must be 'auto' or an int in \[1, inf\)",
+        ),
+        (dict(replay=-1), ValueError, r"replay must be 'auto' or an int in \[0, inf\)"),
         (dict(replay="all"), TypeError, "replay must be"),
         (dict(refit="sometimes"), ValueError, "refit must be one of"),
     ],

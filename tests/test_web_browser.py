@@ -1,8 +1,9 @@
 """``skal serve`` in a real browser: Debian's chromium, headless, driven by
 Selenium through Debian's chromedriver (nothing is downloaded).
 
-Open the printed address, label with the keyboard, skip, undo, reload the
-page mid-batch, kill the server with SIGKILL and restart it: every
+Open the printed address (the token in its fragment), label with the
+keyboard, skip, undo, reload the page mid-batch, kill the server with SIGKILL
+and restart it, open the new address: every
 acknowledged answer is in the journal once, and labeling continues. Rows
 holding ``<script>``, ``<img onerror>`` and a ``javascript:`` link are shown
 as text and run nothing.
@@ -35,7 +36,9 @@ selenium = pytest.importorskip("selenium")
 from _session_helpers import REPO  # noqa: E402
 from _web_helpers import HOSTILE, journal_events, texts_csv  # noqa: E402
 
-ADDRESS = re.compile(r"open (http://127\.0\.0\.1:\d+/\?token=[\w-]+)")
+#: The printed address; the page is opened at ``page_address`` (the token in
+#: the fragment) whichever form the command prints.
+ADDRESS = re.compile(r"open http://127\.0\.0\.1:(\d+)/([?#])token=([\w-]+)")
 
 
 def start_server(data, session):
@@ -55,7 +58,10 @@ def start_server(data, session):
         seen += line
         found = ADDRESS.search(line)
         if found:
-            return popen, found.group(1)
+            from skal.web._auth import page_address
+
+            port, _, token = found.groups()
+            return popen, page_address("127.0.0.1", int(port), token)
     popen.kill()
     raise AssertionError(f"no address printed:\n{seen}")
 
@@ -176,7 +182,14 @@ def test_label_skip_undo_reload_kill_restart(tmp_path):
     try:
         page = Page(driver)
         driver.get(address)
-        assert "token" not in driver.current_url  # traded for a cookie
+        assert "#token=" in address
+        page.row()
+        assert "token" not in driver.current_url  # moved to sessionStorage
+        assert driver.get_cookies() == []  # and no cookie carries it
+        assert (
+            driver.execute_script("return sessionStorage.getItem('skal-token')")
+            == address.split("#token=")[1]
+        )
         for _ in range(3):
             row = page.row()
             page.press(key[truth[row]])
@@ -214,6 +227,7 @@ def test_label_skip_undo_reload_kill_restart(tmp_path):
 
         server, address = start_server(data, session)
         driver.get(address)
+        assert driver.get_cookies() == []
         while True:
             row = page.row()
             if row is None:

@@ -50,17 +50,17 @@ def test_readme_serve_line_runs_as_written(tmp_path):
             line = server.stdout.readline()
             assert line, output
             output += line
-        address = re.search(
-            r"open (http://127\.0\.0\.1:\d+/\?token=\S+)", output
-        ).group(1)
+        base, token = re.search(
+            r"open (http://127\.0\.0\.1:\d+)/[?#]token=(\S+)", output
+        ).groups()
         assert "labeling tickets.db (4 rows, 0 labeled)" in output
-        with httpx.Client(follow_redirects=True) as client:
-            page = client.get(address)
+        with httpx.Client(headers={"X-Skal-Token": token}) as client:
+            assert client.get(base + "/").status_code == 200  # the shell
+            page = client.get(base + "/api/page")
             assert page.status_code == 200
-            assert 'data-label="praise"' in page.text
-            base = address.split("/?")[0]
+            assert "praise" in [c["name"] for c in page.json()["classes"]]
             assert client.get(base + "/api/model").status_code == 200
-        assert httpx.get(base + "/").status_code == 403  # no cookie, no token
+        assert httpx.get(base + "/api/page").status_code == 403  # no token
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(30)

@@ -22,9 +22,10 @@ from _web_helpers import (  # noqa: E402
 from skal.web._auth import CSP, MAX_BODY  # noqa: E402
 
 TOKEN = "t0k3n-secret"
+#: The page shell: served without the token, holding no data.
 PAGES = ["/", "/review", "/static/app.js", "/static/app.css"]
-API_GETS = ["/api/next?annotator=ann", "/api/model", "/api/review"]
-POSTS = ["/api/answer", "/api/skip", "/api/undo", "/api/relabel"]
+API_GETS = ["/api/page", "/api/model", "/api/review"]
+POSTS = ["/api/next", "/api/answer", "/api/skip", "/api/undo", "/api/relabel"]
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def served(tmp_path):
 
 
 def _lease(client, name="ann"):
-    reply = client.get(f"/api/next?annotator={name}", headers={"X-Skal-Token": TOKEN})
+    reply = client.post("/api/next", json={"annotator": name}, headers=auth(TOKEN))
     assert reply.status_code == 200
     return reply.json()["row"]
 
@@ -56,61 +57,83 @@ def _answer_body(row, name="ann", label="pos"):
 def test_no_token_no_entry(served):
     web, client, path = served
     before = journal_digest(path)
-    for url in PAGES + API_GETS:
+    for url in API_GETS:
         reply = client.get(url)
         assert reply.status_code == 403, url
         assert reply.headers["content-security-policy"] == CSP
-        if url.startswith("/api/"):
-            assert reply.json() == {"error": "missing or wrong token"}
-        else:
-            assert "Open the address that <code>skal serve</code> printed" in reply.text
-            assert "window" not in reply.text and "skal-token" not in reply.text
+        assert reply.json() == {
+            "error": "missing or wrong token (the x-skal-token header)"
+        }
     for url in POSTS:
         reply = client.post(url, json={"annotator": "ann"}, headers={"Origin": ORIGIN})
         assert reply.status_code == 403, url
+    assert web.leases.leased_rows() == set()
     assert journal_digest(path) == before
+
+
+def test_the_shell_is_served_without_the_token_and_holds_nothing(served):
+    """The token stays in the browser (the address's fragment, then
+    ``sessionStorage``): the pages it asks for first come without it, and
+    carry neither the token nor any of the session's data."""
+    web, client, path = served
+    for url in PAGES:
+        reply = client.get(url)
+        assert reply.status_code == 200, url
+        assert reply.headers["content-security-policy"] == CSP
+        assert "set-cookie" not in reply.headers
+        assert TOKEN not in reply.text
+    for url in ("/", "/review"):
+        html = client.get(url).text
+        assert "skal-token" not in html and "tester" not in html
+        assert 'data-label="' not in html  # the classes come from /api/page
+    # anything else is a 404, not the API and not a redirect
+    for url in ("/favicon.ico", "/api", "/session.db", "/static/../_app.py"):
+        reply = client.get(url)
+        assert reply.status_code == 404, url
+        assert "location" not in reply.headers
 
 
 def test_wrong_token_everywhere(served):
     web, client, path = served
     before = journal_digest(path)
     for wrong in ("", "t0k3n-secreT", TOKEN + "x", "t0k3n", TOKEN.upper()):
-        for url in PAGES + API_GETS:
+        for url in API_GETS:
             assert client.get(url, headers={"X-Skal-Token": wrong}).status_code == 403
             sep = "&" if "?" in url else "?"
             assert client.get(f"{url}{sep}token={wrong}").status_code == 403
             client.cookies.set(f"skal_token_{PORT}", wrong)
             assert client.get(url).status_code == 403
             client.cookies.clear()
-        reply = client.post(
-            "/api/undo",
-            json={"annotator": "ann"},
-            headers={"X-Skal-Token": wrong, "Origin": ORIGIN},
-        )
-        assert reply.status_code == 403
-    # the token of another server (another port's cookie) does not open this one
-    client.cookies.set(f"skal_token_{PORT + 1}", TOKEN)
-    assert client.get("/").status_code == 403
-    client.cookies.clear()
+        for url in POSTS:
+            reply = client.post(
+                url,
+                json={"annotator": "ann"},
+                headers={"X-Skal-Token": wrong, "Origin": ORIGIN},
+            )
+            assert reply.status_code == 403
+    # the right token, but not in the header: a query or a cookie do not count
+    for url in API_GETS:
+        assert client.get(f"{url}?token={TOKEN}").status_code == 403
+        client.cookies.set(f"skal_token_{PORT}", TOKEN)
+        assert client.get(url).status_code == 403
+        client.cookies.clear()
+    assert web.leases.leased_rows() == set()
     assert journal_digest(path) == before
 
 
-def test_token_in_address_becomes_a_cookie(served):
+def test_token_in_the_header_opens_the_api(served):
     web, client, path = served
     reply = client.get(f"/?token={TOKEN}")
-    assert reply.status_code == 303
-    assert reply.headers["location"] == "/"  # the token leaves the address
-    cookie = reply.headers["set-cookie"]
-    assert cookie.startswith(f"skal_token_{PORT}={TOKEN};")
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
-    client.cookies.set(f"skal_token_{PORT}", TOKEN)
+    assert reply.status_code == 200  # no redirect, no cookie: nothing to trade
+    assert "set-cookie" not in reply.headers and "location" not in reply.headers
     for url in PAGES + API_GETS[:2]:
-        page = client.get(url)
+        page = client.get(url, headers={"X-Skal-Token": TOKEN})
         assert page.status_code == 200, url
         assert page.headers["content-security-policy"] == CSP
         assert page.headers["x-frame-options"] == "DENY"
         assert page.headers["x-content-type-options"] == "nosniff"
         assert page.headers["referrer-policy"] == "no-referrer"
+        assert "set-cookie" not in page.headers
     html = client.get("/").text
     assert "<script>" not in html and "onclick" not in html and "style=" not in html
     assert '<script src="/static/app.js" defer></script>' in html  # no inline code
@@ -129,7 +152,7 @@ def test_csp_is_restrictive():
 
 
 def test_cookie_alone_cannot_change_anything(served):
-    """A forged cross-site POST carries the cookie but not the header."""
+    """A forged cross-site POST carries cookies but not the header."""
     web, client, path = served
     row = _lease(client)
     before = journal_digest(path)
@@ -335,9 +358,15 @@ def test_hostile_class_names_and_rows_stay_text(tmp_path):
     web, truth, path = make_web(tmp_path, classes=["<b>bold</b>", "a&b"])
     client = make_client(web, TOKEN)
     try:
-        html = client.get("/", headers={"X-Skal-Token": TOKEN}).text
-        assert "<b>bold</b>" not in html
-        assert "&lt;b&gt;bold&lt;/b&gt;" in html and "a&amp;b" in html
+        html = client.get("/").text
+        assert "bold" not in html and "a&b" not in html  # not in the shell at all
+        # class names go out as JSON strings (app.js sets them as textContent)
+        page = client.get("/api/page", headers={"X-Skal-Token": TOKEN})
+        assert page.headers["content-type"] == "application/json"
+        assert page.json()["classes"] == [
+            {"key": "1", "name": "<b>bold</b>"},
+            {"key": "2", "name": "a&b"},
+        ]
         rows = {}
         for name in ("a", "b", "c", "d", "e"):
             row = _lease(client, name)
@@ -387,9 +416,11 @@ def test_listening_everywhere_accepts_any_host_but_same_origin_posts(tmp_path):
     base = f"http://labbox:{PORT}"
     client = TestClient(app, base_url=base, follow_redirects=False)
     try:
-        assert client.get("/").status_code == 403  # still the token
-        row = client.get(
-            "/api/next?annotator=ann", headers={"X-Skal-Token": TOKEN}
+        assert client.get("/api/page").status_code == 403  # still the token
+        row = client.post(
+            "/api/next",
+            json={"annotator": "ann"},
+            headers={"X-Skal-Token": TOKEN, "Origin": base},
         ).json()["row"]
         before = journal_digest(path)
         for origin in ("http://evil.example", f"http://labbox:{PORT + 1}", "null"):
@@ -438,11 +469,11 @@ def test_allow_remote_warns_and_prints_a_reachable_address(tmp_path):
             assert line, output
             output += line
         assert "warning: listening on 0.0.0.0: other machines can reach" in output
-        port = re.search(r"open http://[^:/]+:(\d+)/\?token=", output).group(1)
+        port = re.search(r"open http://[^:/]+:(\d+)/[?#]token=", output).group(1)
         assert "0.0.0.0" not in output.split("open ")[1]
         import httpx
 
-        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 403
+        assert httpx.get(f"http://127.0.0.1:{port}/api/page").status_code == 403
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(30)

@@ -79,7 +79,7 @@ def serve_command(args, stdout=None, stderr=None):
             "skal serve needs the 'label' extra: pip install 'scikit-al[label]'",
             stderr,
         )
-    from ..web import WebSession, create_app, new_token, open_or_create
+    from ..web import WebSession, create_app, new_token, open_or_create, page_address
 
     if args.host not in LOOPBACK and not args.allow_remote:
         return _fail(
@@ -156,7 +156,7 @@ def serve_command(args, stdout=None, stderr=None):
         stdout.write(
             f"skal serve: labeling {args.session} ({len(web.session.dataset)} rows, "
             f"{web.session.n_labeled()} labeled)\n"
-            f"open http://{shown}:{port}/?token={token}\n"
+            f"open {page_address(shown, port, token)}\n"
             "stop with Ctrl-C; every acknowledged answer is saved\n"
         )
         stdout.flush()

@@ -1,21 +1,35 @@
 """StreamActiveLearner: decide on arrival, under a labeling budget."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
 from .._delegation import DelegatesToModel, copy_input_tags
+from .._learner_base import LearnerBase, all_or_nothing
 from ..utils._model_outputs import predict_proba_or_softmax
-from ..utils._rows import as_indexable, concat_rows, n_rows, take_rows
-from ..utils._validation import check_int
+from ..utils._rows import concat_rows, n_rows, take_rows
+from ..utils._validation import (
+    InstanceOf,
+    Interval,
+    Predicate,
+    validate_parameter_constraints,
+)
 from ._budget import BudgetManager, EstimatedBudget
 from ._model import ModelUpdate, owned_rows
 from ._rules import StreamRule, VariableUncertainty
 
 
-class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
+def _is_classifier_with_fit(estimator):
+    return hasattr(estimator, "fit") and is_classifier(estimator)
+
+
+class StreamActiveLearner(
+    LearnerBase, DelegatesToModel, MetaEstimatorMixin, BaseEstimator
+):
     """Stream-based active learning around a scikit-learn classifier.
 
     Rows arrive in chunks and are never stored as a pool. For each chunk,
@@ -165,30 +179,30 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ checks
+    _parameter_constraints = {
+        "estimator": [
+            Predicate(
+                _is_classifier_with_fit,
+                "a scikit-learn classifier with fit (the stream rules read class "
+                "probabilities)",
+            )
+        ],
+        "rule": [None, InstanceOf(StreamRule, "a rule from skal.stream")],
+        "budget_manager": [
+            None,
+            InstanceOf(
+                BudgetManager,
+                "a budget manager from skal.stream (EstimatedBudget, FixedShareBudget)",
+            ),
+        ],
+        "window": [None, Interval(Integral, 1)],
+        "chunk_size": [Interval(Integral, 1)],
+    }
+
     def _check_params(self):
-        if not hasattr(self.estimator, "fit"):
-            raise TypeError(
-                "estimator must be a scikit-learn classifier with fit; "
-                f"got {self.estimator!r}."
-            )
-        if not is_classifier(self.estimator):
-            raise TypeError(
-                "estimator must be a classifier (the stream rules read class "
-                f"probabilities); got {type(self.estimator).__name__}."
-            )
-        if self.rule is not None and not isinstance(self.rule, StreamRule):
-            raise TypeError(
-                f"rule must be None or a rule from skal.stream; got {self.rule!r}."
-            )
-        if self.budget_manager is not None and not isinstance(
-            self.budget_manager, BudgetManager
-        ):
-            raise TypeError(
-                "budget_manager must be None or a budget manager from skal.stream "
-                f"(EstimatedBudget, FixedShareBudget); got {self.budget_manager!r}."
-            )
-        check_int("window", self.window, minimum=1, allow_none=True)
-        check_int("chunk_size", self.chunk_size, minimum=1)
+        """The parameters against the table, then what it cannot say; returns
+        clones of the rule and the budget manager, checked."""
+        validate_parameter_constraints(self)
         if self.window is None and not hasattr(self.estimator, "partial_fit"):
             raise ValueError(
                 f"estimator {type(self.estimator).__name__} has no partial_fit: "
@@ -267,9 +281,7 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
 
     def _check_chunk(self, X, state, name="X"):
         """``X`` made indexable; its width must match the rows seen before."""
-        if X is None:
-            raise ValueError(f"{name} must be given; got None.")
-        X = as_indexable(X)
+        X = self._check_rows(X, name, allow_empty=True)
         shape = getattr(X, "shape", None)
         if shape is not None and len(shape) == 1:
             raise ValueError(
@@ -286,14 +298,7 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
         return X, (expected if width is None else width)
 
     def _check_labels(self, y, n_expected, name="y"):
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if y.ndim != 1 or y.shape[0] != n_expected:
-            raise ValueError(
-                f"{name} must hold one label per row: expected {n_expected}, got "
-                f"{y.shape[0] if y.ndim else 'a scalar'}."
-            )
+        y = self._labels_per_row(y, n_expected, name, max_ndim=1)
         if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
             raise ValueError(f"{name} contains NaN or infinity; labels must be finite.")
         return y
@@ -310,12 +315,11 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
                 "partial_fit: pass classes= to StreamActiveLearner or to partial_fit."
             )
         if classes is not None:
-            unknown = np.setdiff1d(np.unique(y_new), classes)
-            if unknown.size:
-                raise ValueError(
-                    f"y contains classes {unknown.tolist()} outside classes="
-                    f"{classes.tolist()}; give every class up front."
-                )
+            self._check_known_classes(
+                y_new,
+                classes,
+                f"classes={classes.tolist()}: give every class up front.",
+            )
         model, memory = self._model_update().learn(
             state["estimator_"], state["_memory"], X_new, y_new, classes
         )
@@ -345,15 +349,6 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
         )
         return mask, {**state, "_budget_state": gate.state, "_rule_state": rule_state}
 
-    def _guarded(self, state, work):
-        """Run ``work()``; on failure put the random generator back."""
-        saved = state["_rng"].bit_generator.state
-        try:
-            return work()
-        except BaseException:
-            state["_rng"].bit_generator.state = saved
-            raise
-
     def decide(self, X, *, spend=True, return_ids=False):
         """Which rows of an arriving chunk to ask the label of.
 
@@ -381,12 +376,10 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
             Their row ids (``n_seen_`` before the chunk plus their position),
             when ``return_ids`` is true; pass them to :meth:`teach`.
         """
-        state = self._current()
-        X, width = self._check_chunk(X, state)
-        start = state["_budget_state"].n_seen
-        saved = state["_rng"].bit_generator.state
-
-        def work():
+        with self._all_or_nothing(dry_run=not spend):
+            state = self._current()
+            X, width = self._check_chunk(X, state)
+            start = state["_budget_state"].n_seen
             mask, after = self._decide(state, X)
             rows = np.flatnonzero(mask)
             if rows.size:
@@ -402,16 +395,11 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
                     [state["_pending_ids"], start + rows]
                 )
             after["_n_features"] = width
-            return mask, start + rows, after
-
-        mask, ids, after = self._guarded(state, work)
-        if spend:
             self._commit(after)
-        else:
-            state["_rng"].bit_generator.state = saved
-        return (mask, ids) if return_ids else mask
+        return (mask, start + rows) if return_ids else mask
 
     # ---------------------------------------------------------------- labeling
+    @all_or_nothing
     def teach(self, ids, y):
         """Learn the labels of requested rows, now or any time later.
 
@@ -464,6 +452,7 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
         after["n_labeled_"] = state["n_labeled_"] + ids.size
         return self._commit(after)
 
+    @all_or_nothing
     def step(self, X, y):
         """Decide on an arriving chunk and learn the labels that come back now.
 
@@ -484,27 +473,21 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
         """
         state = self._current()
         X, width = self._check_chunk(X, state)
-        n = n_rows(X)
         if not callable(y):
-            y = self._check_labels(y, n)
-
-        def work():
-            mask, after = self._decide(state, X)
-            rows = np.flatnonzero(mask)
-            after["_n_features"] = width
-            if rows.size == 0:
-                return mask, after
+            y = self._check_labels(y, n_rows(X))
+        mask, after = self._decide(state, X)
+        rows = np.flatnonzero(mask)
+        after["_n_features"] = width
+        if rows.size:
             X_new = take_rows(X, rows)
             answers = y(X_new) if callable(y) else y[rows]
             answers = self._check_labels(answers, rows.size, name="the oracle's labels")
             after = self._learn(after, X_new, answers)
             after["n_labeled_"] = after["n_labeled_"] + rows.size
-            return mask, after
-
-        mask, after = self._guarded(state, work)
         self._commit(after)
         return mask
 
+    @all_or_nothing
     def partial_fit(self, X, y, classes=None):
         """Learn labeled rows directly: no decision, no budget spent.
 
@@ -532,12 +515,12 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
                 )
         X, width = self._check_chunk(X, state)
         y = self._check_labels(y, n_rows(X))
-        if n_rows(X) == 0:
-            raise ValueError("X has 0 samples; at least one row is required.")
+        self._check_rows(X)  # not empty
         after = self._learn(state, X, y)
         after["_n_features"] = width
         return self._commit(after)
 
+    @all_or_nothing
     def fit(self, X, y):
         """Replay ``(X, y)`` as a stream from scratch, ``y`` acting as the oracle.
 
@@ -555,15 +538,11 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
         -------
         self : StreamActiveLearner
         """
-        if y is None:
-            raise ValueError(
-                "StreamActiveLearner requires y to be passed, but the target y is None."
-            )
+        self._require_y(y)
         self._check_params()
         X, _ = self._check_chunk(X, {"_n_features": None})
+        X = self._check_rows(X)  # not empty
         n = n_rows(X)
-        if n == 0:
-            raise ValueError("X has 0 samples; at least one row is required.")
         y = self._check_labels(y, n)
         classes = self.classes if self.classes is not None else np.unique(y)
         if np.unique(classes).size < 2:
@@ -571,24 +550,10 @@ class StreamActiveLearner(DelegatesToModel, MetaEstimatorMixin, BaseEstimator):
                 "fit needs at least two classes to tell apart; y holds 1 class, "
                 f"{np.unique(classes).tolist()}."
             )
-        state = self._fresh(classes)
-        previous = (
-            {name: self.__dict__[name] for name in self._fresh_names()}
-            if (hasattr(self, "rule_"))
-            else None
-        )
-        self._commit(state)
-        try:
-            for start in range(0, n, self.chunk_size):
-                rows = np.arange(start, min(start + self.chunk_size, n))
-                self.step(take_rows(X, rows), y[rows])
-        except BaseException:
-            if previous is None:
-                for name in self._fresh_names():
-                    self.__dict__.pop(name, None)
-            else:
-                self._commit(previous)
-            raise
+        self._commit(self._fresh(classes))
+        for start in range(0, n, self.chunk_size):
+            rows = np.arange(start, min(start + self.chunk_size, n))
+            self.step(take_rows(X, rows), y[rows])
         return self
 
     # ------------------------------------------------------------- inspection

@@ -4,15 +4,16 @@ A thin view over :mod:`skal.session`: a Starlette application (server-rendered
 HTML, one small plain JavaScript file) over a :class:`WebSession`, which owns
 the :class:`~skal.session.LabelingSession` on one writer thread, hands rows
 out under leases to several annotators and retrains in the background. Every
-request carries the session's secret token. Needs the ``label`` extra
+API request carries the session's secret token in a header (the page gets it
+from the address's fragment: :func:`page_address`). Needs the ``label`` extra
 (``pip install "scikit-al[label]"``) for :func:`create_app`; importing this
 package does not. The command itself is :mod:`skal.cli.serve`.
 """
 
-from ._auth import new_token
+from ._auth import new_token, page_address
 from ._service import WebSession, open_or_create
 
-__all__ = ["WebSession", "create_app", "new_token", "open_or_create"]
+__all__ = ["WebSession", "create_app", "new_token", "open_or_create", "page_address"]
 
 
 def __getattr__(name):

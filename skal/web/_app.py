@@ -1,15 +1,20 @@
 """The labeling page and its JSON API, over a :class:`WebSession`.
 
-Pages are rendered on the server by Jinja2 with autoescaping; the rows
-themselves reach the page as JSON and are put on it by ``static/app.js``
-with ``textContent`` only, so a row is always shown as text. Every request
-passes :class:`~skal.web._auth.TokenGuard` first.
+The pages are a shell holding no data (rendered by Jinja2 with
+autoescaping, served without the token); everything else -- the session's
+name, its classes, the rows -- reaches the page as JSON and is put on it by
+``static/app.js`` with ``textContent`` only, so a row or a class name is
+always shown as text. Every request passes
+:class:`~skal.web._auth.TokenGuard` first.
 
-API (JSON; every POST needs the ``X-Skal-Token`` header and a same-origin
-``Origin``):
+API (JSON; every call needs the ``X-Skal-Token`` header, every POST also a
+same-origin ``Origin``; GETs change nothing):
 
-``GET /api/next?annotator=NAME&guess=0|1``
-    The row leased to NAME (the same one after a reload), with progress.
+``GET /api/page``
+    The session's name, classes (with their keys), budget and default
+    annotator, for the page to draw itself.
+``POST /api/next`` ``{annotator, show_guess}``
+    Lease a row to NAME (the same one after a reload), with progress.
 ``POST /api/answer`` ``{annotator, row_id, lease, label, show_guess}``
     Journal the answer (committed when the reply comes), reply with the
     next row. ``/api/skip`` is the same without ``label``.
@@ -24,8 +29,13 @@ API (JSON; every POST needs the ``X-Skal-Token`` header and a same-origin
 """
 
 import asyncio
+import errno
 import json
 import os
+import re
+import sqlite3
+import sys
+import traceback
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -72,6 +82,8 @@ async def _json_body(request, fields):
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise WebError(400, "the body is not valid JSON") from None
+    except RecursionError:
+        raise WebError(400, "the body is nested too deeply") from None
     if not isinstance(data, dict):
         raise WebError(400, "the body must be a JSON object")
     for name, kind in fields.items():
@@ -82,14 +94,46 @@ async def _json_body(request, fields):
         if not isinstance(value, kind) or (kind is str and len(value) > 1000):
             raise WebError(400, f"{name}: missing or of the wrong type")
     check_annotator(data["annotator"])
+    if "lease" in fields and not _LEASE.match(data["lease"]):
+        raise WebError(400, "lease: not a lease this server handed out")
     return data
 
 
 _FLAG = (bool, type(None))
+#: What a lease's one-time code looks like (``secrets.token_urlsafe``).
+_LEASE = re.compile(r"^[A-Za-z0-9_-]{1,100}\Z")
 
 
 def _refusal(error):
     return JSONResponse({"error": error.message}, status_code=error.status)
+
+
+def _disk_full(error):
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        return code == 13 or "disk is full" in str(error)  # SQLITE_FULL
+    return False
+
+
+def _failure(error):
+    """A JSON reply for an exception no request should cause: one line saying
+    what happened; the traceback goes to the server's log."""
+    if _disk_full(error):
+        return JSONResponse(
+            {
+                "error": "the disk is full: free some space, then reload the page "
+                "(every answer acknowledged before is saved)"
+            },
+            status_code=507,
+        )
+    traceback.print_exception(error, file=sys.stderr)
+    if isinstance(error, OSError):
+        message = f"the server could not read or write a file: {error}"
+    else:
+        message = f"internal error ({type(error).__name__}); see the server's output"
+    return JSONResponse({"error": message.splitlines()[0]}, status_code=500)
 
 
 def _lease_of(body):
@@ -127,15 +171,8 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
     keys = class_keys(config.classes)
 
     def page(name, **context):
-        html = env.get_template(name).render(
-            token=token,
-            session_name=session_name,
-            classes=[{"key": k, "name": c} for k, c in keys],
-            annotator=web.session.annotator,
-            budget=config.budget,
-            **context,
-        )
-        return HTMLResponse(html)
+        """The page shell: no token, no data (the API brings those)."""
+        return HTMLResponse(env.get_template(name).render(**context))
 
     async def index(request):
         return page("label.html", page="label", title="label")
@@ -149,6 +186,8 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
             return JSONResponse(await run_in_threadpool(fn, *args))
         except WebError as error:
             return _refusal(error)
+        except Exception as error:
+            return _failure(error)
 
     async def on_writer(fn, *args):
         """``fn(*args)`` on the session's writer thread, awaited without
@@ -157,15 +196,18 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
             return JSONResponse(await asyncio.wrap_future(web.submit(fn, *args)))
         except WebError as error:
             return _refusal(error)
+        except Exception as error:
+            return _failure(error)
 
-    async def api_next(request: Request):
-        name = request.query_params.get("annotator", "")
-        try:
-            check_annotator(name)
-        except WebError as error:
-            return _refusal(error)
-        guess = request.query_params.get("guess") == "1"
-        return await on_writer(web._reply, name, guess)
+    async def api_page(request: Request):
+        return JSONResponse(
+            {
+                "session_name": session_name,
+                "annotator": web.session.annotator,
+                "classes": [{"key": k, "name": c} for k, c in keys],
+                "budget": config.budget,
+            }
+        )
 
     def posting(fields, action):
         """A POST handler: the JSON body checked against ``fields`` (name ->
@@ -187,6 +229,10 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
             raise WebError(400, "label: one of " + ", ".join(config.classes))
         return web._relabel, body["annotator"], body["row_id"], body["label"]
 
+    api_next = posting(
+        {"annotator": str, "show_guess": _FLAG},
+        lambda b: (web._reply, b["annotator"], _guess(b)),
+    )
     leased = {"annotator": str, "row_id": str, "lease": str, "show_guess": _FLAG}
     api_answer = posting(
         {**leased, "label": str},
@@ -202,7 +248,7 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
     api_relabel = posting({"annotator": str, "row_id": str, "label": str}, relabel)
 
     async def api_model(request):
-        return JSONResponse(web.model_status())
+        return await api(web.model_status)
 
     async def api_review(request):
         return await api(lambda: {"rows": web.review()})
@@ -210,7 +256,8 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
     routes = [
         Route("/", index, methods=["GET"]),
         Route("/review", review_page, methods=["GET"]),
-        Route("/api/next", api_next, methods=["GET"]),
+        Route("/api/page", api_page, methods=["GET"]),
+        Route("/api/next", api_next, methods=["POST"]),
         Route("/api/answer", api_answer, methods=["POST"]),
         Route("/api/skip", api_skip, methods=["POST"]),
         Route("/api/undo", api_undo, methods=["POST"]),
@@ -220,6 +267,7 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes)
+    app.router.redirect_slashes = False  # no redirects at all
     return TokenGuard(app, token, port, hosts=hosts, any_host=any_host)
 
 

@@ -1,31 +1,36 @@
-"""Who may talk to the server: a per-session token, on every request.
+"""Who may talk to the server: a per-session token, sent as a header.
 
-Modelled on Jupyter's token: the address printed at start carries
-``?token=...``; the first visit trades it for a cookie (``HttpOnly``,
-``SameSite=Strict``, named after the port so two servers on one machine keep
-theirs apart) and is redirected to the same address without the token, so it
-does not linger in the address bar or the history. Every request -- pages,
-the API, static files -- without the token (query, cookie or the
-``X-Skal-Token`` header) gets a 403 page saying to open the printed address.
+The address printed at start carries the token in its *fragment*
+(``http://127.0.0.1:PORT/#token=...``, see :func:`page_address`). A browser
+never sends the fragment to any server; the page's script moves the token
+into ``sessionStorage`` -- kept per origin, so per port, and per tab -- drops
+it from the address, and sends it in the ``X-Skal-Token`` header of every API
+call. No cookie carries it: cookies are shared by every port of a host
+(RFC 6265, section 8.5), so a cookie would reach any other server on
+127.0.0.1. The page shell (``/``, ``/review``, ``/static/...``) is served
+without the token and holds no data: the session's name, classes and rows
+come from the API.
 
-State-changing requests (anything but GET and HEAD) must also
-
-* carry the token in the ``X-Skal-Token`` header (a cookie alone is what a
-  forged cross-site request would bring along), and
-* come from the page's own origin: ``Origin`` (or, failing that,
+* Every API request (``/api/...``), reads included, needs the token in the
+  ``X-Skal-Token`` header; a cookie or a query parameter does not count.
+* State-changing requests are POSTs (a lease is taken by ``POST /api/next``)
+  and must come from the page's own origin: ``Origin`` (or, failing that,
   ``Referer``) must be this server's address.
-
-Every request's ``Host`` must be the address the server was started on
-(``127.0.0.1``/``localhost`` and the port): a page of another site that
-re-points its own name at 127.0.0.1 (DNS rebinding) is refused. A body
-larger than :data:`MAX_BODY` bytes gets a 413 before the application sees
-it. Every response carries a restrictive Content-Security-Policy.
+* Every request's ``Host`` must be the address the server was started on
+  (``127.0.0.1``/``localhost`` and the port): a page of another site that
+  re-points its own name at 127.0.0.1 (DNS rebinding) is refused.
+* No response redirects (so none leaves the origin); any other path is a
+  404, a path holding control characters a 400, a method the shell does not
+  serve a 405.
+* A body larger than :data:`MAX_BODY` bytes gets a 413 before the
+  application sees it. Every response carries a restrictive
+  Content-Security-Policy.
 """
 
 import hmac
+import json
 import secrets
-from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 #: Largest request body accepted, in bytes.
 MAX_BODY = 1_000_000
@@ -50,10 +55,20 @@ FORBIDDEN_PAGE = (
     "<!doctype html><html><head><meta charset='utf-8'><title>skal: forbidden"
     "</title></head><body><h1>403 Forbidden</h1><p>This labeling server needs "
     "its token. Open the address that <code>skal serve</code> printed when it "
-    "started (<code>http://127.0.0.1:PORT/?token=...</code>).</p></body></html>"
+    "started (<code>http://127.0.0.1:PORT/#token=...</code>).</p></body></html>"
+)
+
+NOT_FOUND_PAGE = (
+    "<!doctype html><html><head><meta charset='utf-8'><title>skal: not found"
+    "</title></head><body><h1>404 Not Found</h1><p><a href='/'>the labeling "
+    "page</a></p></body></html>"
 )
 
 TOKEN_HEADER = "x-skal-token"
+
+#: Paths of the page shell, served without the token (they hold no data).
+SHELL_PAGES = frozenset({"/", "/review"})
+STATIC_PREFIX = "/static/"
 
 
 def new_token():
@@ -61,8 +76,36 @@ def new_token():
     return secrets.token_urlsafe(32)
 
 
-def cookie_name(port):
-    return f"skal_token_{port}"
+def page_address(host, port, token):
+    """The address to open: the token in the fragment, which no browser sends.
+
+    Parameters
+    ----------
+    host : str
+        The host name or address shown (an IPv6 address is bracketed).
+    port : int
+    token : str
+
+    Returns
+    -------
+    address : str
+
+    Examples
+    --------
+    >>> page_address("127.0.0.1", 8000, "abc")
+    'http://127.0.0.1:8000/#token=abc'
+    >>> page_address("::1", 8000, "abc")
+    'http://[::1]:8000/#token=abc'
+    """
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}/#token={token}"
+
+
+def _bad_path(path):
+    """Whether ``path`` holds control characters (CR/LF, NUL, ...) or a
+    backslash: nothing the server serves does."""
+    return any(ord(c) < 0x20 or c in "\\\x7f" for c in path)
 
 
 class TokenGuard:
@@ -73,7 +116,7 @@ class TokenGuard:
     app : ASGI application
     token : str
     port : int
-        The port the server listens on (names the cookie, checks ``Host``).
+        The port the server listens on (checks ``Host`` and ``Origin``).
     hosts : iterable of str, optional
         Host names accepted in ``Host``/``Origin`` besides ``127.0.0.1``,
         ``localhost`` and ``[::1]`` (the ``--host`` given).
@@ -92,7 +135,6 @@ class TokenGuard:
         names = {"127.0.0.1", "localhost", "[::1]", *hosts}
         self.hosts = {f"{name}:{port}" for name in names}
         self.origins = {f"http://{host}" for host in self.hosts}
-        self.cookie = cookie_name(port)
 
     # ------------------------------------------------------------ helpers
     def _valid(self, value):
@@ -114,11 +156,10 @@ class TokenGuard:
 
     async def _refuse(self, send, status, message, api):
         if api:
-            import json
-
             body = json.dumps({"error": message}).encode()
             return await self._send_plain(send, status, body, b"application/json")
-        body = (FORBIDDEN_PAGE if status == 403 else message).encode()
+        page = {403: FORBIDDEN_PAGE, 404: NOT_FOUND_PAGE}.get(status, message)
+        body = page.encode()
         return await self._send_plain(send, status, body, b"text/html; charset=utf-8")
 
     # --------------------------------------------------------------- ASGI
@@ -139,27 +180,23 @@ class TokenGuard:
         host = headers.get("host")
         if host not in self.hosts and not (self.any_host and host):
             return await self._refuse(send, 403, "unknown Host", api)
+        if _bad_path(path):
+            return await self._refuse(send, 400, "malformed path", api)
 
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        cookies = SimpleCookie()
-        try:
-            cookies.load(headers.get("cookie", ""))
-        except Exception:  # a malformed cookie header counts as none
-            cookies = SimpleCookie()
-        from_cookie = cookies[self.cookie].value if self.cookie in cookies else None
-        from_header = headers.get(TOKEN_HEADER)
-        from_query = query.get("token")
-        if not any(self._valid(v) for v in (from_header, from_cookie, from_query)):
-            return await self._refuse(send, 403, "missing or wrong token", api)
+        if not api:
+            # the page shell: no token (the browser keeps it out of the
+            # request), no data, no redirect
+            if path not in SHELL_PAGES and not path.startswith(STATIC_PREFIX):
+                return await self._refuse(send, 404, "not found", api)
+            if method not in ("GET", "HEAD"):
+                return await self._refuse(send, 405, "method not allowed", api)
+            return await self.app(scope, receive, self._with_headers(send))
 
+        if not self._valid(headers.get(TOKEN_HEADER)):
+            return await self._refuse(
+                send, 403, f"missing or wrong token (the {TOKEN_HEADER} header)", api
+            )
         if method not in ("GET", "HEAD"):
-            if not self._valid(from_header):
-                return await self._refuse(
-                    send,
-                    403,
-                    f"state-changing requests need the {TOKEN_HEADER} header",
-                    api,
-                )
             origin = headers.get("origin")
             if origin is None and "referer" in headers:
                 parts = urlsplit(headers["referer"])
@@ -174,38 +211,31 @@ class TokenGuard:
             ):
                 return await self._refuse(send, 413, "request body too large", api)
 
-        if method == "GET" and from_query is not None and not api:
-            # trade the token in the address for a cookie, and drop it from the address
-            rest = [
-                (k, v)
-                for k, v in parse_qsl(scope.get("query_string", b"").decode())
-                if k != "token"
-            ]
-            location = path + ("?" + urlencode(rest) if rest else "")
-            cookie = (
-                f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict"
-            ).encode()
-            return await self._send_plain(
-                send,
-                303,
-                b"",
-                b"text/plain",
-                extra=[(b"location", location.encode()), (b"set-cookie", cookie)],
-            )
-
         receive = self._limited(receive, send, api)
+        return await self.app(scope, receive, self._with_headers(send))
+
+    @staticmethod
+    def _with_headers(send):
+        """``send`` adding the security headers to the response, and dropping
+        any ``Location`` (the application never redirects; none may leave
+        the origin)."""
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                present = {k.lower() for k, _ in message.get("headers", [])}
+                kept = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() != b"location"
+                ]
+                present = {k.lower() for k, _ in kept}
                 message = dict(message)
                 message["headers"] = [
-                    *message.get("headers", []),
+                    *kept,
                     *(h for h in SECURITY_HEADERS if h[0] not in present),
                 ]
             await send(message)
 
-        return await self.app(scope, receive, send_with_headers)
+        return send_with_headers
 
     def _limited(self, receive, send, api):
         """``receive`` that raises :class:`BodyTooLarge` once a streamed body

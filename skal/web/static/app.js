@@ -3,10 +3,34 @@
 "use strict";
 
 (function () {
-  const token = document.querySelector('meta[name="skal-token"]').content;
+  // The token comes in the address's fragment (#token=...), which the browser
+  // never sends to any server. It moves to sessionStorage -- kept per origin,
+  // so per port, and per tab -- leaves the address, and goes out only in the
+  // X-Skal-Token header of this page's own API calls. No cookie carries it.
+  const TOKEN_KEY = "skal-token";
+  function tokenInAddress() {
+    const match = /(?:^#|&)token=([^&]*)/.exec(window.location.hash);
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+  function takeToken() {
+    const fresh = tokenInAddress();
+    if (fresh !== null) {
+      sessionStorage.setItem(TOKEN_KEY, fresh);
+      history.replaceState(null, "", window.location.pathname + window.location.search);
+    }
+    return sessionStorage.getItem(TOKEN_KEY);
+  }
+  const token = takeToken();
+  // the printed address of a restarted server, pasted into this tab: only the
+  // fragment changes, so nothing reloads by itself
+  window.addEventListener("hashchange", function () {
+    if (tokenInAddress() !== null) { takeToken(); window.location.reload(); }
+  });
+  const NO_TOKEN = "this page needs the address that skal serve printed " +
+    "(http://127.0.0.1:PORT/#token=...); a restarted server prints a new one";
+
   const nameInput = document.getElementById("annotator");
-  const defaultName = document.querySelector('meta[name="skal-annotator"]').content;
-  nameInput.value = localStorage.getItem("skal-annotator") || defaultName;
+  let page = { classes: [], annotator: "", session_name: "", budget: null };
   nameInput.addEventListener("change", function () {
     localStorage.setItem("skal-annotator", nameInput.value.trim());
     if (document.body.dataset.page === "label") { load(); }
@@ -26,19 +50,38 @@
   }
 
   async function call(method, path, body) {
+    if (!token) { return { ok: false, status: 403, data: { error: NO_TOKEN } }; }
     const options = {
       method: method,
-      credentials: "same-origin",
+      credentials: "omit",
       headers: { "X-Skal-Token": token },
     };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
-    const response = await fetch(path, options);
+    let response;
+    try {
+      response = await fetch(path, options);
+    } catch (e) {
+      return { ok: false, status: 0, data: { error: "the server does not answer: " +
+        "is skal serve still running? (a restarted server prints a new address)" } };
+    }
     let data = {};
     try { data = await response.json(); } catch (e) { data = {}; }
+    if (response.status === 403 && /token/.test(data.error || "")) { data = { error: NO_TOKEN }; }
     return { ok: response.ok, status: response.status, data: data };
+  }
+
+  // the session's name, classes and default annotator: data, so from the API
+  async function loadPage() {
+    const r = await call("GET", "/api/page");
+    if (!r.ok) { say(r.data.error || ("error " + r.status), true); return false; }
+    page = r.data;
+    document.getElementById("session-name").textContent = page.session_name;
+    document.title = document.title + " · " + page.session_name;
+    nameInput.value = localStorage.getItem("skal-annotator") || page.annotator;
+    return true;
   }
 
   // ------------------------------------------------------------ labeling
@@ -124,9 +167,8 @@
 
   async function load() {
     if (!annotator()) { say("type your name in the annotator box", true); return; }
-    const query = "?annotator=" + encodeURIComponent(annotator()) +
-      "&guess=" + (showGuessWanted() ? "1" : "0");
-    const r = await call("GET", "/api/next" + query);
+    const r = await call("POST", "/api/next",
+      { annotator: annotator(), show_guess: showGuessWanted() });
     if (!r.ok) { say(r.data.error || ("error " + r.status), true); return; }
     render(r.data);
   }
@@ -224,9 +266,7 @@
 
   // -------------------------------------------------------------- review
   async function loadReview() {
-    const classes = Array.from(
-      document.getElementById("classes-data").content.querySelectorAll("span")
-    ).map(function (s) { return s.dataset.label; });
+    const classes = page.classes.map(function (c) { return c.name; });
     const r = await call("GET", "/api/review");
     const list = document.getElementById("suspects");
     list.replaceChildren();
@@ -268,33 +308,54 @@
   }
 
   // ------------------------------------------------------------- start
-  if (document.body.dataset.page === "label") {
+  function classButtons() {
     const keys = {};
-    document.querySelectorAll("#classes button.label").forEach(function (b) {
-      b.addEventListener("click", function () { answer(b.dataset.label); });
-      if (b.dataset.key) { keys[b.dataset.key] = b.dataset.label; }
+    const box = document.getElementById("classes");
+    box.replaceChildren();
+    page.classes.forEach(function (c) {
+      const b = el("button", null, "label");
+      b.type = "button";
+      b.dataset.label = c.name;
+      if (c.key) {
+        b.dataset.key = c.key;
+        b.appendChild(el("kbd", c.key));
+        b.appendChild(document.createTextNode(" "));
+        keys[c.key] = c.name;
+      }
+      b.appendChild(document.createTextNode(c.name));
+      b.addEventListener("click", function () { answer(c.name); });
+      box.appendChild(b);
     });
-    document.getElementById("skip").addEventListener("click", skip);
-    document.getElementById("undo").addEventListener("click", undo);
-    guessBox.checked = localStorage.getItem("skal-show-guess") === "1";
-    guessBox.addEventListener("change", function () {
-      localStorage.setItem("skal-show-guess", guessBox.checked ? "1" : "0");
-      load();
-    });
-    document.addEventListener("keydown", function (event) {
-      if (event.target === nameInput || event.ctrlKey || event.metaKey || event.altKey) { return; }
-      const key = event.key.toLowerCase();
-      if (keys[key]) { answer(keys[key]); }
-      else if (key === "s") { skip(); }
-      else if (key === "u") { undo(); }
-      else if (key === "g") { guessBox.checked = !guessBox.checked; guessBox.dispatchEvent(new Event("change")); }
-      else if (key === "r") { window.location.href = "/review"; }
-      else { return; }
-      event.preventDefault();
-    });
-    load();
-    loadModel();
-  } else if (document.body.dataset.page === "review") {
-    loadReview();
+    return keys;
   }
+
+  async function start() {
+    if (!(await loadPage())) { return; }
+    if (document.body.dataset.page === "label") {
+      const keys = classButtons();
+      document.getElementById("skip").addEventListener("click", skip);
+      document.getElementById("undo").addEventListener("click", undo);
+      guessBox.checked = localStorage.getItem("skal-show-guess") === "1";
+      guessBox.addEventListener("change", function () {
+        localStorage.setItem("skal-show-guess", guessBox.checked ? "1" : "0");
+        load();
+      });
+      document.addEventListener("keydown", function (event) {
+        if (event.target === nameInput || event.ctrlKey || event.metaKey || event.altKey) { return; }
+        const key = event.key.toLowerCase();
+        if (keys[key]) { answer(keys[key]); }
+        else if (key === "s") { skip(); }
+        else if (key === "u") { undo(); }
+        else if (key === "g") { guessBox.checked = !guessBox.checked; guessBox.dispatchEvent(new Event("change")); }
+        else if (key === "r") { window.location.href = "/review"; }
+        else { return; }
+        event.preventDefault();
+      });
+      load();
+      loadModel();
+    } else if (document.body.dataset.page === "review") {
+      loadReview();
+    }
+  }
+  start();
 })();

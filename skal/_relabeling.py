@@ -1,22 +1,53 @@
-"""Checking and correcting given labels: the learner's label-check methods.
+"""Correcting given labels: suspicious labels, relabeling, the label review.
 
-:class:`~skal.ActiveLearner` inherits them. They find the labeled rows whose
-label is least likely (:func:`skal.label_quality.suspicious_labels`), replace
-labels (the old answers kept in ``history_``) and, with a ``review`` setting,
-send suspicious labels to a second oracle during a campaign.
+:class:`~skal.ActiveLearner` inherits :class:`Relabeling`. It finds the labeled
+rows whose label is least likely (:func:`skal.label_quality.suspicious_labels`),
+replaces labels (the old answers kept in ``history_``) and, with a ``review``
+setting, sends suspicious labels to a second oracle during a campaign.
 """
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._labeled_set import LabeledSet
+from ._learner_base import all_or_nothing
+from ._loop_record import LoopRecord
+from ._query import QueryRecord
 from .label_quality import suspicious_labels
+from .oracles import Answers
 from .utils._rows import n_rows
 from .utils._validation import check_int
 
 
-class LabelChecks:
-    """``suspicious_labels``, ``relabel`` and the campaign's label review."""
+class Relabeling:
+    """``suspicious_labels``, ``relabel`` and the campaign's label review.
 
+    A mixin: the host (:class:`~skal.ActiveLearner`) provides the members
+    declared below, and this class uses nothing else of it.
+    """
+
+    # parameters
+    n_jobs: int | None
+    review: Any  # LabelReview or None
+    # fitted state
+    _labeled: LabeledSet
+    _frozen: Any  # FrozenPrefix: ``tail`` is the estimator the loop trains
+    _rng: np.random.RandomState
+    review_oracle_: Any  # Oracle or None
+    history_: list
+    stop_reason_: str | None
+    labeled_ids_: np.ndarray
+    n_iter_: int
+    # methods
+    _is_classifier: Callable[[], bool]
+    _check_new_labels: Callable  # (y, n_expected) -> labels
+    _raw_rows: Callable  # (indices) -> rows of fit's X as given
+    _learn: Callable  # (labeled, record, *, fresh) -> host: TRAIN → commit
+
+    @all_or_nothing
     def suspicious_labels(self, n=10, *, cv=5, method="self_confidence"):
         """The ``n`` labeled rows whose labels are least likely, for a second look.
 
@@ -57,6 +88,7 @@ class LabelChecks:
         )
         return self.labeled_ids_[positions[:n]], scores[:n]
 
+    @all_or_nothing
     def relabel(self, ids, y):
         """Replace given labels; the model is retrained from scratch.
 
@@ -78,10 +110,9 @@ class LabelChecks:
         self : ActiveLearner
         """
         check_is_fitted(self)
-        n = len(ids) if hasattr(ids, "__len__") else 0
-        return self._relabel(ids, y, answers=({"user": n}, float(n), None))
+        return self._relabel(ids, y, by_hand=True)
 
-    def _relabel(self, ids, y, *, answers):
+    def _relabel(self, ids, y, *, by_hand):
         ids = np.asarray(ids)
         if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
             raise ValueError("ids must be a 1-D array of labeled row ids.")
@@ -102,25 +133,18 @@ class LabelChecks:
         positions = order[found] if ids.size else np.empty(0, dtype=np.intp)
         y = self._check_new_labels(y, ids.size)
         labeled, old = self._labeled.with_labels_replaced(positions, y)
-        X_all, _ = labeled.data()
-        return self._train_and_record(
-            labeled,
-            X_all,
-            labeled.data()[1],
-            kind="relabel",
-            mode=None,
-            record=None,
-            indices=None,
-            answers=answers,
-            fresh=True,
+        record = LoopRecord(
+            "relabel",
+            answers=Answers.by_hand(y) if by_hand else None,  # else a review pays
             extra={"ids": ids.copy(), "old_labels": old, "new_labels": y.copy()},
         )
+        return self._learn(labeled, record, fresh=True)
 
     def _review_if_due(self):
         """With a ``review`` setting: every ``every`` loops, the most
         suspicious labels not reviewed yet go to the review oracle."""
         review = self.review
-        loops = self._n_loops()
+        loops = self.n_iter_
         if review is None or loops == 0 or loops % review.every:
             return
         if any(r["kind"] == "review" and r["at_loop"] == loops for r in self.history_):
@@ -132,7 +156,7 @@ class LabelChecks:
         ids, _ = self.suspicious_labels(
             n=self._labeled.n_labeled, cv=review.cv, method=review.method
         )
-        in_X = ids < n_rows(self._X)
+        in_X = ids < n_rows(self._labeled.X)
         candidates = [i for i in ids[in_X].tolist() if i not in reviewed]
         ids = np.asarray(candidates[: review.n_rows], dtype=np.intp)
         if ids.size == 0:
@@ -146,35 +170,16 @@ class LabelChecks:
         ]
         new = np.asarray([answers.labels[k] for k in changed])
         if changed:  # the review's record below carries the cost
-            self._relabel(ids[changed], new, answers=({}, 0.0, None))
-        who = {}
-        for by in answers.answered_by[answers.answered]:
-            who[by] = who.get(by, 0) + 1
-        self.history_.append(
-            {
-                "loop": len(self.history_),
-                "kind": "review",
-                "query_id": None,
-                "indices": None,
-                "n_new": 0,
-                "n_labeled": self._labeled.n_labeled,
-                "strategy": "review",
-                "batch_size": int(ids.size),
-                "refit": None,
-                "query_seconds": 0.0,
-                "fit_seconds": 0.0,
-                "stop_seconds": 0.0,
-                "embed_seconds": 0.0,
-                "model_trained": False,
-                "stop_reason": self.stop_reason_,
-                "answered_by": who,
-                "cost": float(np.sum(answers.costs)),
-                "abstained": np.empty(0, dtype=np.intp),
-                "ids": ids.copy(),
-                "n_changed": len(changed),
-                "at_loop": loops,
-            }
+            self._relabel(ids[changed], new, by_hand=False)
+        record = LoopRecord(
+            "review",
+            query=QueryRecord(None, "review", int(ids.size), 0.0),
+            answers=answers,
+            extra={"ids": ids.copy(), "n_changed": len(changed), "at_loop": loops},
+            n_labeled=self._labeled.n_labeled,
+            stop_reason=self.stop_reason_,
         )
+        self.history_.append(record.as_dict(len(self.history_)))
 
     def _labels_of(self, ids):
         """``(positions, labels)`` of labeled rows by id."""
