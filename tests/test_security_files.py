@@ -418,7 +418,7 @@ def test_a_new_session_in_a_read_only_folder_is_one_line(
     )
     assert code == 1
     line = _one_line_error(capsys.readouterr().err)
-    assert "permission denied" in line and "choose a folder you may write" in line
+    assert str(place / "s.db") in line and "choose a folder you may write" in line
     assert os.listdir(place) == []
 
 
@@ -449,7 +449,8 @@ def test_a_new_session_in_a_really_read_only_folder(
     finally:
         place.chmod(0o755)
     assert code == 1
-    assert "permission denied" in _one_line_error(capsys.readouterr().err)
+    line = _one_line_error(capsys.readouterr().err)
+    assert "choose a folder you may write" in line
     assert os.listdir(place) == []
 
 
@@ -471,8 +472,23 @@ def test_a_directory_where_the_lock_goes_is_one_line(
     if code != 0:  # a lock kept elsewhere would not meet the directory at all
         line = _one_line_error(err)
         assert f"{path}.lock is a directory" in line and "move it away" in line
-    assert _digest(session_file) == before
+        assert _digest(session_file) == before
+    else:
+        assert "Traceback" not in err
     assert os.path.isdir(f"{path}.lock")
+
+
+def test_a_directory_given_as_the_session_is_one_line(
+    tmp_path, texts, monkeypatch, capsys
+):
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("q\n"))
+    code = main(["label", str(texts), "--session", str(folder)])
+    assert code == 2
+    line = _one_line_error(capsys.readouterr().err)
+    assert f"{folder} is a directory, not a session file" in line
+    assert os.listdir(folder) == []
 
 
 @pytest.mark.parametrize(

@@ -47,9 +47,10 @@ def _where(error):
     return os.fspath(name) if name is not None else None
 
 
-def describe(error):
+def describe(error, path=None):
     """One line saying what went wrong and what to do, for an ``OSError`` or an
-    ``sqlite3.Error`` (other errors: their message).
+    ``sqlite3.Error`` (other errors: their message). ``path`` is the session
+    file, named in SQLite's errors (which carry no file name).
 
     Examples
     --------
@@ -62,13 +63,20 @@ def describe(error):
         code = getattr(error, "sqlite_errorcode", None)
         primary = code & 0xFF if isinstance(code, int) else None
         text = str(error)
+        name = os.fspath(path) if path is not None else "the session file"
         if primary == _SQLITE_FULL or "disk is full" in text:
-            return describe(OSError(errno.ENOSPC, text, "the session file"))
-        if primary in (_SQLITE_READONLY, _SQLITE_CANTOPEN) or "readonly" in text:
-            return describe(OSError(errno.EROFS, text, "the session file"))
+            return describe(OSError(errno.ENOSPC, text, name))
+        if primary == _SQLITE_READONLY or "readonly" in text:
+            return describe(OSError(errno.EROFS, text, name))
+        if primary == _SQLITE_CANTOPEN or "unable to open" in text:
+            return (
+                f"cannot create or open {name} ({text}): its folder may be "
+                "read-only or not yours to write; choose a folder you may write "
+                "to, then run the command again"
+            )
         if primary == _SQLITE_IOERR:
-            return describe(OSError(errno.EIO, text, "the session file"))
-        return f"the session file could not be read or written ({text})"
+            return describe(OSError(errno.EIO, text, name))
+        return f"{name} could not be read or written ({text})"
     if not isinstance(error, OSError):
         return str(error)
     where = _where(error)

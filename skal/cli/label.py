@@ -246,6 +246,12 @@ def label_command(args, stdin=None, stdout=None, stderr=None):
     stdin = stdin or sys.stdin
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     notes = []
+    if os.path.isdir(args.session):
+        return _fail(
+            f"{args.session} is a directory, not a session file: give --session "
+            "a file name",
+            stderr,
+        )
     try:
         if os.path.exists(args.session):
             session = LabelingSession.open(
@@ -265,7 +271,7 @@ def label_command(args, stdin=None, stdout=None, stderr=None):
     except SessionError as error:
         return _fail(error, stderr)
     except SYSTEM_ERRORS as error:
-        return _fail(describe(error), stderr, 1)
+        return _fail(describe(error, args.session), stderr, 1)
     try:
         for notice in [*session.notices, *notes]:
             note(notice, stderr)
@@ -275,7 +281,7 @@ def label_command(args, stdin=None, stdout=None, stderr=None):
         return _fail(error, stderr)
     except SYSTEM_ERRORS as error:
         stdout.flush()
-        return _fail(describe(error) + SAVED, stderr, 1)
+        return _fail(describe(error, args.session) + SAVED, stderr, 1)
     finally:
         _close(session)
 
@@ -318,13 +324,13 @@ def status_command(args, stdout=None, stderr=None):
     except SessionError as error:
         return _fail(error, stderr)
     except SYSTEM_ERRORS as error:
-        return _fail(describe(error), stderr, 1)
+        return _fail(describe(error, args.session), stderr, 1)
     try:
         status = session.status()
     except SessionError as error:
         return _fail(error, stderr)
     except SYSTEM_ERRORS as error:
-        return _fail(describe(error), stderr, 1)
+        return _fail(describe(error, args.session), stderr, 1)
     finally:
         _close(session)
     stdout.write(format_status(args.session, status) + "\n")
@@ -421,7 +427,7 @@ def export_command(args, stdout=None, stderr=None):
     except SessionError as error:
         return _fail(error, stderr)
     except SYSTEM_ERRORS as error:
-        return _fail(describe(error), stderr, 1)
+        return _fail(describe(error, args.session), stderr, 1)
     try:
         output = printable(args.output)
         if args.predictions:
@@ -433,7 +439,7 @@ def export_command(args, stdout=None, stderr=None):
     except SessionError as error:
         return _fail(error, stderr)
     except SYSTEM_ERRORS as error:
-        return _fail(describe(error), stderr, 1)
+        return _fail(describe(error, args.session), stderr, 1)
     finally:
         _close(session)
     stdout.flush()

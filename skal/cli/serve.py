@@ -98,7 +98,7 @@ def serve_command(args, stdout=None, stderr=None):
     except SessionError as error:
         return _fail(error, stderr)
     except SYSTEM_ERRORS as error:
-        return _fail(describe(error), stderr, 1)
+        return _fail(describe(error, args.session), stderr, 1)
     annotator = args.annotator or default_annotator()
     opener = open_or_create(args.session, args.data, config, annotator)
     notes = []
@@ -125,7 +125,7 @@ def serve_command(args, stdout=None, stderr=None):
         return _fail(error, stderr)
     except SYSTEM_ERRORS as error:
         sock.close()
-        return _fail(describe(error), stderr, 1)
+        return _fail(describe(error, args.session), stderr, 1)
     try:
         for notice in [*web.session.notices, *notes]:
             note(notice, stderr)
