@@ -13,6 +13,13 @@ common abbreviations from the literature are accepted (``qbc``, ``lc``,
 and by shorter aliases (``KCenterGreedy`` as ``kcenter`` or ``k_center``), so a
 strategy added to the package appears here without a change to this module.
 
+Parameters are an allow-list too: :attr:`EstimatorEntry.params` lists the
+``set_params`` names each estimator may be given, with their types and
+ranges, and :attr:`StrategyEntry.settable` the plain-valued parameters of a
+strategy's constraint table. A session file's stored configuration goes
+through them, so it cannot reach anything that touches the file system or
+loads a pickle (a ``Pipeline``'s ``memory``), nor a callable.
+
 Examples
 --------
 >>> from skal.registry import make_estimator, resolve_strategy
@@ -428,7 +435,7 @@ STRATEGY_ABBREVIATIONS = {
 }
 
 #: Strategies that read the model's predictions as numbers (regression only):
-#: on a classifier they would run, silently ranking rows by class codes.
+#: on a classifier they fail, or would rank rows by class codes.
 REGRESSION_ONLY = (
     "GreedySamplingTarget",
     "ImprovedGreedySampling",
