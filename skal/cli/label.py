@@ -3,7 +3,10 @@
 Each ``add_*_parser(subparsers)`` registers one sub-command on an argparse
 sub-parsers object and sets its ``handler``: ``args.handler(args)`` runs it
 and returns the exit status (0 done, 1 failure, 2 a refusal or a mistake of
-the user, 130 interrupted), with errors as one line on stderr.
+the user, 130 interrupted), with errors as one line on stderr: control
+characters escaped, an error of the file system (a read-only place, a full
+disk, a directory where the lock file goes) told by its number and said with
+what to do (:mod:`skal.cli._failures`), never a traceback.
 
 :func:`add_session_options` declares the options that describe a session
 (the data, the classes, the estimator, the strategy, ...) on a parser; ``skal
@@ -12,6 +15,7 @@ serve`` takes the same ones through ``parents=[session_options_parser()]``.
 
 import argparse
 import os
+import sqlite3
 import sys
 
 from .. import registry
@@ -22,14 +26,24 @@ from ..session import (
     SessionError,
     TerminalLoop,
 )
+from ..utils import printable
 from . import _arguments
+from ._failures import SAVED, describe, fail, note, unreadable_session
+
+#: What the file system and SQLite raise: caught at each command's boundary.
+SYSTEM_ERRORS = (OSError, sqlite3.Error)
 
 
-def _fail(error, stderr=None):
-    stream = stderr or sys.stderr
-    stream.write(f"skal: error: {error}\n")
-    stream.flush()
-    return 2
+def _fail(error, stderr=None, status=2):
+    """One line ``skal: error: ...`` (escaped); returns ``status``."""
+    return fail(error, stderr, status)
+
+
+def _not_a_session(error, path):
+    """A refused file's message, unless SQLite could not read the file
+    because its folder is read-only or its disk full: then say so (the file
+    may be healthy)."""
+    return unreadable_session(path) or str(error)
 
 
 # ------------------------------------------------------------------- label
@@ -181,10 +195,43 @@ def _same(option, value, stored):
 
 
 def _check_same_config(args, config):
-    """Options given again on reopening must agree with the session's."""
+    """Options given again on reopening must agree with the session's.
+
+    A stored strategy (or initial strategy) that cannot run in a session
+    (:meth:`SessionConfig.check_strategies`) is the exception: it must be
+    replaced, by ``--strategy``/``--initial-strategy``, and is replaced in
+    ``config`` for this run. Returns the notes to show.
+    """
+    notes = []
+    replaced = set()
+    for field in ("strategy", "initial_strategy"):
+        stored = getattr(config, field)
+        problem = SessionConfig.strategy_problem(stored)
+        if problem is None:
+            continue
+        value = getattr(args, field)
+        flag = "--" + field.replace("_", "-")
+        if value is None or _same(field, value, stored):
+            raise SessionError(
+                f"this session's {field} {stored!r} cannot run: {problem}; continue "
+                f"the session with {flag} NAME"
+            )
+        setattr(config, field, value)
+        if field == "strategy":
+            config.strategy_params = {}  # they were the old strategy's
+        replaced.add(field)
+        notes.append(
+            f"the session's {field} {stored!r} cannot run; this run uses {value!r} "
+            f"(the session file keeps {stored!r}: give {flag} {value} again next "
+            "time)"
+        )
+    if replaced:
+        config.validate()  # the replacement must be known and able to run
     for option, field in _CONFIG_OPTIONS.items():
         value = getattr(args, option)
         stored = getattr(config, field)
+        if field in replaced:
+            continue
         if value is not None and not _same(option, value, stored):
             flag = "--" + option.replace("_", "-")
             raise SessionError(
@@ -192,37 +239,61 @@ def _check_same_config(args, config):
                 f"{value!r}: leave {flag} out to continue it, or start a new "
                 "session file"
             )
+    return notes
+
+
+def _close(session):
+    """Close ``session``; a failure to clear its holder row (a full disk)
+    changes nothing that matters: the next opening takes the lock over."""
+    try:
+        session.close()
+    except (*SYSTEM_ERRORS, SessionError):
+        pass
 
 
 def label_command(args, stdin=None, stdout=None, stderr=None):
     """Run ``label``; returns the exit status."""
     stdin = stdin or sys.stdin
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    notes = []
+    if os.path.isdir(args.session):
+        return _fail(
+            f"{args.session} is a directory, not a session file: give --session "
+            "a file name",
+            stderr,
+        )
     try:
         if os.path.exists(args.session):
             session = LabelingSession.open(
                 args.session, args.data, annotator=args.annotator
             )
             try:
-                _check_same_config(args, session.config)
-            except SessionError:
-                session.close()
+                notes = _check_same_config(args, session.config)
+            except BaseException:
+                _close(session)
                 raise
         else:
             session = LabelingSession.create(
                 args.session, args.data, _config_from(args), annotator=args.annotator
             )
+    except NotASessionError as error:
+        return _fail(_not_a_session(error, args.session), stderr)
     except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
     try:
-        for notice in session.notices:
-            stderr.write(f"skal: note: {notice}\n")
+        for notice in [*session.notices, *notes]:
+            note(notice, stderr)
         stderr.flush()
         return TerminalLoop(session, stdin, stdout).run()
     except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        stdout.flush()
+        return _fail(describe(error, args.session) + SAVED, stderr, 1)
     finally:
-        session.close()
+        _close(session)
 
 
 # ------------------------------------------------------------------ status
@@ -259,14 +330,20 @@ def status_command(args, stdout=None, stderr=None):
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
         session = _open_readonly(args, stderr)
+    except NotASessionError as error:
+        return _fail(_not_a_session(error, args.session), stderr)
     except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
     try:
         status = session.status()
     except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
     finally:
-        session.close()
+        _close(session)
     stdout.write(format_status(args.session, status) + "\n")
     stdout.flush()
     return 0
@@ -283,16 +360,18 @@ def _open_readonly(args, stderr):
         if args.data is not None or not os.path.isfile(args.session):
             raise
         session = LabelingSession.open(args.session, False, readonly=True)
-        stderr.write(f"skal: note: {error}; pass --data for the model's score\n")
+        note(f"{error}; pass --data for the model's score", stderr)
     for notice in session.notices:
-        stderr.write(f"skal: note: {notice}\n")
+        note(notice, stderr)
     return session
 
 
 def format_status(path, status):
-    """The text ``skal status`` prints."""
+    """The text ``skal status`` prints; every name in it (the path, classes,
+    annotators) with its control characters escaped
+    (:func:`skal.utils.printable`), so a name cannot drive the terminal."""
     rows = status["rows"]
-    lines = [f"session {path}"]
+    lines = [f"session {printable(path)}"]
     of = f" of {rows} rows" if rows is not None else ""
     budget = f", budget {status['budget']}" if status["budget"] else ""
     lines.append(
@@ -300,17 +379,22 @@ def format_status(path, status):
         f"loops {status['loops']}; {status['pending']} questions pending"
     )
     lines.append(
-        "per class: " + ", ".join(f"{c} {n}" for c, n in status["per_class"].items())
+        "per class: "
+        + ", ".join(f"{printable(c)} {n}" for c, n in status["per_class"].items())
     )
     lines.append(
         "per annotator: "
-        + (", ".join(f"{a} {n}" for a, n in status["per_annotator"].items()) or "-")
+        + (
+            ", ".join(f"{printable(a)} {n}" for a, n in status["per_annotator"].items())
+            or "-"
+        )
     )
     estimate = status.get("estimate")
     if estimate is not None:
         lines.append(f"model: {estimate}")
     elif status.get("estimate_note"):
-        lines.append(f"model: no honest estimate yet: {status['estimate_note']}")
+        note = printable(status["estimate_note"])
+        lines.append(f"model: no honest estimate yet: {note}")
     score = status["score"]
     if score is not None:
         lines.append(
@@ -318,7 +402,7 @@ def format_status(path, status):
             f"({score['n']} labels, {score['folds']} folds); reads low, the "
             "actively chosen rows are the hard ones: not the model's accuracy"
         )
-    lines.append(f"stopping: {status['stopping']['message']}")
+    lines.append(f"stopping: {printable(status['stopping']['message'])}")
     return "\n".join(lines)
 
 
@@ -351,18 +435,25 @@ def export_command(args, stdout=None, stderr=None):
     try:
         data = args.data if args.predictions else (args.data or False)
         session = LabelingSession.open(args.session, data, readonly=True)
+    except NotASessionError as error:
+        return _fail(_not_a_session(error, args.session), stderr)
     except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
     try:
+        output = printable(args.output)
         if args.predictions:
             n = session.export_predictions(args.output)
-            stdout.write(f"wrote {args.output}: {n} rows with predictions\n")
+            stdout.write(f"wrote {output}: {n} rows with predictions\n")
         else:
             n = session.export_labels(args.output)
-            stdout.write(f"wrote {args.output}: {n} labels\n")
-    except (SessionError, OSError) as error:
+            stdout.write(f"wrote {output}: {n} labels\n")
+    except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
     finally:
-        session.close()
+        _close(session)
     stdout.flush()
     return 0
