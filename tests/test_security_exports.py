@@ -197,9 +197,7 @@ def test_export_labels_of_untouched_data_is_all_ok(edited, tmp_path):
     assert (report.changed, report.vanished, report.message()) == ((), (), None)
 
 
-def test_export_predictions_does_not_pair_an_old_label_with_new_text(
-    edited, tmp_path
-):
+def test_export_predictions_does_not_pair_an_old_label_with_new_text(edited, tmp_path):
     path, data, labels, order = edited
     out = tmp_path / "predictions.csv"
     with LabelingSession.open(path, data, readonly=True) as s:
