@@ -218,3 +218,41 @@ def test_export_predictions_does_not_pair_an_old_label_with_new_text(edited, tmp
         "from it: changed rows are written without their label (data_status "
         "column: changed)"
     )
+
+
+def test_without_an_id_column_a_changed_row_vanished(tmp_path):
+    """Ids made from the content: the edited row is a new row, its old id (and
+    label) vanished; the new row has no label in the predictions."""
+    data = tmp_path / "texts.csv"
+    texts = [_texts(i) for i in range(12)]
+    write_csv(data, ["text"], [[t] for t in texts])
+    path = tmp_path / "s.db"
+    config = SessionConfig(classes=["pos", "neg"], text_column="text", batch_size=3)
+    with LabelingSession.create(path, data, config, "ann") as s:
+        ids = list(s.dataset.ids)
+        for i in range(4):
+            s.record("answer", ids[i], "pos" if i % 2 else "neg")
+    texts[1] = "good great fine, edited"
+    write_csv(data, ["text"], [[t] for t in texts])
+    with LabelingSession.open(path, data, readonly=True) as s:
+        report = s.export_labels(tmp_path / "labels.csv")
+        new_id = s.dataset.ids[1]
+        predictions = s.export_predictions(tmp_path / "predictions.csv")
+    assert [line[4] for line in read_csv(tmp_path / "labels.csv")[1:]] == [
+        "ok",
+        "vanished",
+        "ok",
+        "ok",
+    ]
+    assert (report.changed, report.vanished) == ((), (ids[1],))
+    lines = read_csv(tmp_path / "predictions.csv")[1:]
+    assert [line[0] for line in lines] == [ids[0], new_id, *ids[2:]]
+    assert [(line[1], line[4]) for line in lines[:4]] == [
+        ("neg", "ok"),
+        ("", ""),
+        ("neg", "ok"),
+        ("pos", "ok"),
+    ]
+    assert predictions.message() == (
+        "1 labeled row vanished from the data since it was labeled: not in this file"
+    )
