@@ -223,12 +223,12 @@ def _data_status(session, labels):
     return status
 
 
-def _report(rows, status, **flags):
+def _report(session, rows, status, **flags):
     return ExportReport(
         rows=rows,
         changed=tuple(row for row, s in status.items() if s == "changed"),
         vanished=tuple(row for row, s in status.items() if s == "vanished"),
-        checked="unchecked" not in status.values(),
+        checked=session.dataset is not None,
         **flags,
     )
 
@@ -268,7 +268,7 @@ def export_labels(session, path, *, raw=False):
         ),
         cell=None if raw else spreadsheet_safe,
     )
-    return _report(len(labels), status)
+    return _report(session, len(labels), status)
 
 
 def export_predictions(session, path, *, raw=False):
@@ -333,4 +333,4 @@ def export_predictions(session, path, *, raw=False):
         lines(),
         cell=None if raw else spreadsheet_safe,
     )
-    return _report(rows, status, predictions=True)
+    return _report(session, rows, status, predictions=True)
