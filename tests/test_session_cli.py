@@ -142,9 +142,14 @@ def test_label_skip_undo_review_quit_reopen_continue_export(tmp_path, capsys):
     out = tmp_path / "labels.csv"
     assert main(["export", "--session", str(session), "--output", str(out)]) == 0
     lines = read_csv(out)
-    assert lines[0] == ["id", "label", "annotator", "time"]
+    assert lines[0] == ["id", "label", "annotator", "time", "data_status"]
+    argv = ["export", "--session", str(session), "--data", str(data)]
+    assert main([*argv, "--output", str(out)]) == 0  # the rows checked
+    assert read_csv(out)[1:] == [[*line[:4], "ok"] for line in lines[1:]]
+    lines = read_csv(out)
     assert [line[:2] for line in lines[1:]] == [[r, v] for r, v in expected.items()]
     assert [line[2] for line in lines[1:]] == ["alice"] * 9 + ["bob"] * 5
+    assert [line[4] for line in lines[1:]] == ["ok"] * 14
 
     capsys.readouterr()
     assert main(["status", "--session", str(session)]) == 0
@@ -179,11 +184,13 @@ def test_label_skip_undo_review_quit_reopen_continue_export(tmp_path, capsys):
     )
     assert code == 0
     lines = read_csv(predictions)
-    assert lines[0] == ["id", "label", "prediction", "confidence"]
+    assert lines[0] == ["id", "label", "prediction", "confidence", "data_status"]
     assert [line[0] for line in lines[1:]] == [f"t{i}" for i in range(40)]
     assert all(
         line[2] in ("pos", "neg") and 0.5 <= float(line[3]) <= 1 for line in lines[1:]
     )
+    assert {line[0]: line[1] for line in lines[1:] if line[1]} == expected
+    assert all(line[4] == ("ok" if line[1] else "") for line in lines[1:])
 
 
 def _readme_commands():
@@ -229,4 +236,5 @@ def test_readme_commands_run_as_written(tmp_path):
         )
         assert done.returncode == 0, done.stderr
     lines = read_csv(Path(tmp_path) / "labels.csv")
-    assert lines[0] == ["id", "label", "annotator", "time"] and len(lines) == 26
+    assert lines[0] == ["id", "label", "annotator", "time", "data_status"]
+    assert len(lines) == 26

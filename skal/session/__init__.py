@@ -23,7 +23,7 @@ the labeling page of :mod:`skal.web`, through the public names below only:
 from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
 from ._replay import SessionState
-from ._report import stopping_verdict
+from ._report import ExportReport, stopping_verdict
 from ._rows import plain_text, rows_at
 from ._session import LabelingSession, Question, default_annotator, load_data
 from ._snapshot import (
@@ -38,6 +38,7 @@ from ._snapshot import (
 from ._terminal import TerminalLoop
 
 __all__ = [
+    "ExportReport",
     "LabelingSession",
     "Question",
     "SessionConfig",

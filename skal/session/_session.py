@@ -569,15 +569,20 @@ class LabelingSession:
         """
         return status(self, cv=cv)
 
-    def export_labels(self, path):
-        """Write ``id,label,annotator,time``, one line per labeled row, in the
-        order they were labeled; returns the number of rows."""
-        return export_labels(self, path)
+    def export_labels(self, path, *, raw=False):
+        """Write ``id,label,annotator,time,data_status``, one line per labeled
+        row in the order labeled (``data_status``: ``ok``, ``changed``,
+        ``vanished`` or ``unchecked`` without the data); cells are
+        spreadsheet-safe unless ``raw``. Returns an
+        :class:`~skal.session.ExportReport`."""
+        return export_labels(self, path, raw=raw)
 
-    def export_predictions(self, path):
-        """Write every row of the data with its label (if any), the model's
-        prediction and its confidence; returns the number of rows."""
-        return export_predictions(self, path)
+    def export_predictions(self, path, *, raw=False):
+        """Write every row of the data with its label (left out if the row
+        changed since), the model's prediction and its confidence; cells are
+        spreadsheet-safe unless ``raw``. Returns an
+        :class:`~skal.session.ExportReport`."""
+        return export_predictions(self, path, raw=raw)
 
 
 def _some(ids, n=5):
