@@ -256,3 +256,29 @@ def test_without_an_id_column_a_changed_row_vanished(tmp_path):
     assert predictions.message() == (
         "1 labeled row vanished from the data since it was labeled: not in this file"
     )
+
+
+def test_cli_export_raw_and_the_summary_line(edited, tmp_path, capsys):
+    path, data, _, _ = edited
+    out = tmp_path / "labels.csv"
+    argv = ["export", "--session", str(path), "--output", str(out)]
+    assert main(argv + ["--data", str(data)]) == 0
+    err = capsys.readouterr().err
+    assert "1 labeled row changed in the data since it was labeled" in err
+    assert main(argv + ["--data", str(data), "--raw"]) == 0
+    assert [line[4] for line in read_csv(out)[1:]].count("changed") == 1
+
+
+def test_export_escapes_control_characters_in_names(tmp_path):
+    """Finding 9 in the export: ``cat labels.csv`` must not drive the
+    terminal; ``raw=True`` keeps the bytes."""
+    data = tmp_path / "texts.csv"
+    write_csv(data, ["id", "text"], [[f"t{i}", _texts(i)] for i in range(6)])
+    path = tmp_path / "s.db"
+    with LabelingSession.create(path, data, _config(["pos", "neg"]), "ann") as s:
+        s.record("answer", "t0", "pos", annotator="eve\x1b]0;owned\x07")
+        safe, raw = tmp_path / "safe.csv", tmp_path / "raw.csv"
+        s.export_labels(safe)
+        s.export_labels(raw, raw=True)
+    assert read_csv(safe)[1][2] == "eve\\x1b]0;owned\\x07"
+    assert read_csv(raw)[1][2] == "eve\x1b]0;owned\x07"

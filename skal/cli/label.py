@@ -349,7 +349,7 @@ def status_command(args, stdout=None, stderr=None):
     return 0
 
 
-def _open_readonly(args, stderr):
+def _open_readonly(args, stderr, needs="for the model's score"):
     """The session, read-only; without the model's score if its data file
     is gone and none was given (answers and loops need no data)."""
     try:
@@ -360,7 +360,7 @@ def _open_readonly(args, stderr):
         if args.data is not None or not os.path.isfile(args.session):
             raise
         session = LabelingSession.open(args.session, False, readonly=True)
-        note(f"{error}; pass --data for the model's score", stderr)
+        note(f"{error}; pass --data {needs}", stderr)
     for notice in session.notices:
         note(notice, stderr)
     return session
@@ -425,6 +425,13 @@ def add_export_parser(subparsers):
         action="store_true",
         help="every row with the model's prediction and confidence",
     )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="write every cell as it is (by default a cell a spreadsheet would "
+        "read as a formula, starting with =, +, -, @, gets a leading ', and "
+        "control characters are written as escapes)",
+    )
     parser.set_defaults(handler=export_command)
     return parser
 
@@ -433,8 +440,10 @@ def export_command(args, stdout=None, stderr=None):
     """Run ``export``; returns the exit status."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
-        data = args.data if args.predictions else (args.data or False)
-        session = LabelingSession.open(args.session, data, readonly=True)
+        if args.predictions:
+            session = LabelingSession.open(args.session, args.data, readonly=True)
+        else:  # with the data if it can be read: the labeled rows are checked
+            session = _open_readonly(args, stderr, needs="to check the labeled rows")
     except NotASessionError as error:
         return _fail(_not_a_session(error, args.session), stderr)
     except SessionError as error:
@@ -444,11 +453,16 @@ def export_command(args, stdout=None, stderr=None):
     try:
         output = printable(args.output)
         if args.predictions:
-            n = session.export_predictions(args.output)
-            stdout.write(f"wrote {output}: {n} rows with predictions\n")
+            report = session.export_predictions(args.output, raw=args.raw)
+            stdout.write(f"wrote {output}: {report.rows} rows with predictions\n")
+            estimate = session.status()["estimate"]
+            if estimate is not None:  # what the predictions are worth
+                stdout.write(f"model: {estimate}\n")
         else:
-            n = session.export_labels(args.output)
-            stdout.write(f"wrote {output}: {n} labels\n")
+            report = session.export_labels(args.output, raw=args.raw)
+            stdout.write(f"wrote {output}: {report.rows} labels\n")
+        if report.message() is not None:
+            note(report.message(), stderr)
     except SessionError as error:
         return _fail(error, stderr)
     except SYSTEM_ERRORS as error:

@@ -6,7 +6,7 @@ configuration) and writes nothing to the journal.
 
 from dataclasses import dataclass
 
-from ..utils import one_blas_thread, spreadsheet_safe, write_csv
+from ..utils import one_blas_thread, printable, spreadsheet_safe, write_csv
 from ._errors import SessionError
 from ._snapshot import cv_score, estimate_blocker, honest_estimate
 
@@ -249,6 +249,12 @@ def _report(session, rows, status, **flags):
     )
 
 
+def _safe_cell(value):
+    """A cell safe to open: no control character a terminal acts on (``cat``
+    of the file), nothing a spreadsheet reads as a formula."""
+    return spreadsheet_safe(printable(value))
+
+
 def export_labels(session, path, *, raw=False):
     """Write the labels: one line per labeled row, in the order labeled.
 
@@ -265,7 +271,8 @@ def export_labels(session, path, *, raw=False):
         Write ids, labels and annotator names as they are. By default a cell
         a spreadsheet would read as a formula (one starting with ``=``,
         ``+``, ``-``, ``@``, tab or carriage return, but not a plain number)
-        gets a leading apostrophe (:func:`skal.utils.spreadsheet_safe`).
+        gets a leading apostrophe (:func:`skal.utils.spreadsheet_safe`), and
+        control characters are written as escapes (:func:`skal.utils.printable`).
 
     Returns
     -------
@@ -282,7 +289,7 @@ def export_labels(session, path, *, raw=False):
             [row, event["label"], event["annotator"], event["time"], status[row]]
             for row, event in labels.items()
         ),
-        cell=None if raw else spreadsheet_safe,
+        cell=None if raw else _safe_cell,
     )
     return _report(session, len(labels), status)
 
@@ -347,6 +354,6 @@ def export_predictions(session, path, *, raw=False):
         path,
         ["id", "label", "prediction", "confidence", "data_status"],
         lines(),
-        cell=None if raw else spreadsheet_safe,
+        cell=None if raw else _safe_cell,
     )
     return _report(session, rows, status, predictions=True)
