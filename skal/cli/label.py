@@ -315,7 +315,7 @@ def add_status_parser(subparsers):
         description=(
             "Show a session's answers per class and per annotator, loops, "
             "skipped rows, the model's accuracy estimated on random audit rows "
-            "(95%% interval, and what it rests on) and whether predictions have "
+            "(95% interval, and what it rests on) and whether predictions have "
             "stopped changing. "
             "Opens the file read-only: it works while someone labels."
         ),
@@ -366,6 +366,11 @@ def _open_readonly(args, stderr, needs="for the model's score"):
     return session
 
 
+def _count(n, noun):
+    """``"1 question"``, ``"2 questions"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def format_status(path, status):
     """The text ``skal status`` prints; every name in it (the path, classes,
     annotators) with its control characters escaped
@@ -376,7 +381,8 @@ def format_status(path, status):
     budget = f", budget {status['budget']}" if status["budget"] else ""
     lines.append(
         f"labeled {status['labeled']}{of}{budget}; skipped {status['skipped']}; "
-        f"loops {status['loops']}; {status['pending']} questions pending"
+        f"loops {status['loops']}; {_count(status['pending'], 'question')} "
+        "pending in the current batch"
     )
     lines.append(
         "per class: "
