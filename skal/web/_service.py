@@ -103,18 +103,28 @@ class WebSession:
         self._writer = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="skal-writer"
         )
+        opened = self._writer.submit(opener)
         try:
-            self.session = self._writer.submit(opener).result()
-        except BaseException:
+            self.session = opened.result()
+        except BaseException:  # a failure, or Ctrl-C / SIGTERM while opening
+            self._writer.submit(_close_if_opened, opened)  # after the opener
             self._writer.shutdown(wait=True)
             raise
+        self._closed = False
+        self._log = None
+        self._retrainer = None
+        try:
+            self._start(lease_seconds, background, log_path, data)
+        except BaseException:  # Ctrl-C / SIGTERM while starting: clean up
+            self.close()
+            raise
+
+    def _start(self, lease_seconds, background, log_path, data):
         self.config = self.session.config
         self.leases = Leases(lease_seconds)
         self.curve = []  # learning-curve points: dicts n, accuracy, low, high
         self.stopping = None
         self._log_path = log_path or self.session.journal.path + ".web.jsonl"
-        self._log = None
-        self._closed = False
         self._drawn_at = -1  # events in the snapshot of the latest draw
         self._retrainer = Retrainer(
             self._snapshot,
@@ -143,7 +153,8 @@ class WebSession:
         if self._closed:
             return
         self._closed = True
-        self._retrainer.stop()
+        if self._retrainer is not None:
+            self._retrainer.stop()
         try:
             self.call(self.session.close)
             if self._log is not None:
@@ -413,6 +424,13 @@ class WebSession:
         if self.session.loop != n_before:
             return  # another batch came first
         self.session.record_batch(batch)
+
+
+def _close_if_opened(future):
+    """Close the session ``future`` opened, if it did (on the writer thread,
+    where its journal's connection lives)."""
+    if not future.cancelled() and future.exception() is None:
+        future.result().close()
 
 
 def _event_json(event):
