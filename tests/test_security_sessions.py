@@ -173,3 +173,182 @@ def test_no_process_outlives_a_killed_server(tmp_path, sig, moment):
             db = sqlite3.connect(f"file:{tmp_path / 's.db'}?mode=ro", uri=True)
             assert db.execute("SELECT count(*) FROM holder").fetchone() == (0,)
             db.close()
+
+
+# -------------------------------------- finding 5: damaged sessions written to
+@pytest.fixture
+def session(tmp_path):
+    """A session of two batches: answers, a skip, a relabel and an undo."""
+    data = tmp_path / "texts.csv"
+    truth = _texts(data)
+    path = tmp_path / "s.db"
+    with LabelingSession.create(path, data, _config(batch_size=3), "ann") as s:
+        s.advance()
+        while s.question() is not None:
+            s.answer(truth[s.question().row_id])
+        s.advance()
+        s.skip()
+        s.answer(truth[s.question().row_id])
+        s.relabel(s.state.latest()["row_id"], "pos")
+        s.undo()
+    return path
+
+
+def _edit(path, *statements):
+    """Change a session file behind skal's back (as a damaged disk or a
+    hand-made file would), leaving it checkpointed, in WAL mode."""
+    db = sqlite3.connect(path)
+    for statement in statements:
+        db.execute(statement)
+    db.commit()
+    db.close()
+
+
+def _flip_200_bytes(path):
+    """200 bytes flipped inside the journal's records (the random states of
+    the batches): the pages stay well formed, so SQLite's checks pass."""
+    data = bytearray(open(path, "rb").read())
+    page = int.from_bytes(data[16:18], "big")
+    spans = []
+    start = data.find(b'["MT19937", [')
+    while start != -1:
+        end = data.find(b"]", start + 13)
+        if end == -1:
+            break
+        # not the 4 bytes at the top of an overflow page: the next page's number
+        spans.extend(p for p in range(start + 13, end) if p % page >= 4)
+        start = data.find(b'["MT19937", [', end)
+    rng = random.Random(20)
+    for position in rng.sample(spans, 200):
+        data[position] ^= rng.randrange(1, 256)
+    open(path, "wb").write(bytes(data))
+
+
+def _first_answers(path):
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    rows = db.execute(
+        "SELECT id, row_id FROM events WHERE kind = 'answer' ORDER BY id"
+    ).fetchall()
+    db.close()
+    return rows
+
+
+def _wrong_undo(path):
+    (first, row), (second, _) = _first_answers(path)[:2]
+    _edit(
+        path,
+        "INSERT INTO events (kind, row_id, label, content, annotator, time, loop,"
+        f" replaces) VALUES ('undo', '{row}', NULL, NULL, 'ann', 'now', 2, {first})",
+    )
+
+
+def _relabel_of_nothing(path):
+    _edit(
+        path,
+        "INSERT INTO events (kind, row_id, label, content, annotator, time, loop,"
+        " replaces) VALUES ('relabel', 't39', 'pos', NULL, 'ann', 'now', 2, 1)",
+    )
+
+
+DAMAGE = {
+    # name: (damage, what the one-line error names)
+    "200-bytes-flipped": (_flip_200_bytes, "batch 1: rng_"),
+    "undo-of-the-wrong-event": (_wrong_undo, "undoes event"),
+    "relabel-of-a-row-without-label": (_relabel_of_nothing, "relabels a row"),
+    "row_ids-not-json": (
+        lambda p: _edit(p, "UPDATE batches SET row_ids = '[t1, t2' WHERE loop = 2"),
+        "batch 2: row_ids is not JSON",
+    ),
+    "guesses-of-the-wrong-shape": (
+        lambda p: _edit(p, """UPDATE batches SET guesses = '[["pos"]]'"""),
+        "batch 1: guesses",
+    ),
+    "guess-not-a-probability": (
+        lambda p: _edit(
+            p,
+            """UPDATE batches SET guesses = '[["pos", 7], ["neg", 1], ["pos", 1]]'
+            WHERE loop = 2""",
+        ),
+        "batch 2: guess",
+    ),
+    "label-not-a-class": (
+        lambda p: _edit(p, "UPDATE events SET label = 'maybe' WHERE id = 2"),
+        "event 2: 'maybe' is not one of the classes",
+    ),
+    "text-not-utf8": (
+        lambda p: _edit(p, "UPDATE events SET annotator = CAST(X'FFFE41' AS TEXT)"),
+        "event 1: annotator is not UTF-8 text",
+    ),
+    "batches-out-of-order": (
+        lambda p: _edit(p, "UPDATE batches SET loop = 7 WHERE loop = 2"),
+        "batch 7 comes where batch 2 should",
+    ),
+    "random-state-cut": (
+        lambda p: _edit(
+            p, """UPDATE batches SET rng_after = '["MT19937", [1, 2], 0, 0, 0.0]'"""
+        ),
+        "rng_after is not a random generator's state",
+    ),
+    "a-trigger": (
+        lambda p: _edit(
+            p,
+            "CREATE TRIGGER t AFTER INSERT ON events BEGIN DELETE FROM events; END",
+        ),
+        "schema is not skal's",
+    ),
+    "holder-of-the-wrong-types": (
+        lambda p: _edit(p, "INSERT INTO holder VALUES (1, 'h', 'not a pid', 'x')"),
+        "holder row",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_damaged_sessions_are_refused_in_one_line_and_left_unchanged(
+    tmp_path, session, damage, capsys, monkeypatch
+):
+    make, named = DAMAGE[damage]
+    make(session)
+    if damage == "200-bytes-flipped":  # SQLite's own check finds nothing
+        db = sqlite3.connect(f"file:{session}?mode=ro", uri=True)
+        assert db.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+        db.close()
+    before = _digest(session)
+    names = sorted(os.listdir(tmp_path))
+    for readonly in (False, True):
+        with pytest.raises(NotASessionError, match="damaged") as refused:
+            LabelingSession.open(session, readonly=readonly)
+        message = str(refused.value)
+        assert named in message and "\n" not in message, message
+    import io
+
+    import skal.cli.serve
+
+    served = []
+    monkeypatch.setattr(skal.cli.serve, "_run", lambda app, sock: served.append(1))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1\n1\nq\n"))
+    data = str(tmp_path / "texts.csv")
+    for command in (
+        ["label", data, "--session", str(session)],
+        ["serve", "--session", str(session)],
+        ["status", "--session", str(session)],
+        ["export", "--session", str(session), "--output", str(tmp_path / "o.csv")],
+        ["export", "--session", str(session), "--output", str(tmp_path / "o.csv")]
+        + ["--predictions"],
+    ):
+        assert main(command) == 2, command
+        err = capsys.readouterr().err
+        assert len(err.splitlines()) == 1 and err.startswith("skal: error:"), err
+        assert "damaged" in err and named in err, err
+    assert not served
+    assert _digest(session) == before  # byte for byte: no holder row, nothing
+    assert sorted(os.listdir(tmp_path)) == names
+
+
+def test_a_sound_session_passes_the_checks_and_replays_as_it_was(session):
+    with LabelingSession.open(session, readonly=True) as s:
+        labels = {row: e["label"] for row, e in s.state.labels().items()}
+        assert len(s.state.batches) == 2 and len(s.state.events) == 7
+        assert len(labels) == 4  # the relabel was undone, the answer stands
+    with LabelingSession.open(session) as s:  # ... and it opens to label
+        assert {row: e["label"] for row, e in s.state.labels().items()} == labels
