@@ -12,7 +12,6 @@
 """
 
 import hashlib
-import json
 import os
 import random
 import signal
@@ -352,3 +351,172 @@ def test_a_sound_session_passes_the_checks_and_replays_as_it_was(session):
         assert len(labels) == 4  # the relabel was undone, the answer stands
     with LabelingSession.open(session) as s:  # ... and it opens to label
         assert {row: e["label"] for row, e in s.state.labels().items()} == labels
+
+
+# ---------------------------------------------- finding 6: serve and --budget
+TOKEN = "t0k3n-secret"
+
+
+def _budget_web(tmp_path, budget, batch_size=10):
+    pytest.importorskip("starlette")
+    pytest.importorskip("httpx")
+    from _web_helpers import make_client
+
+    from skal.web._service import WebSession, open_or_create
+
+    data = tmp_path / "texts.csv"
+    truth = _texts(data)
+    config = _config(batch_size=batch_size, budget=budget)
+    web = WebSession(
+        open_or_create(str(tmp_path / "s.db"), str(data), config, "tester"),
+        background=False,
+    )
+    web.retrain_now()
+    return web, make_client(web, TOKEN), truth
+
+
+def _post(client, url, body):
+    from _web_helpers import auth
+
+    return client.post(url, json=body, headers=auth(TOKEN))
+
+
+def _labels_in_journal(path):
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return db.execute(
+            "SELECT count(*) FROM events WHERE kind = 'answer'"
+        ).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_serve_takes_no_more_answers_than_the_budget_from_twelve_annotators(
+    tmp_path,
+):
+    web, client, truth = _budget_web(tmp_path, budget=5)
+    try:
+        names = [f"ann{i}" for i in range(12)]
+        rows = {}
+        for name in names:  # everyone opens the page before anyone answers
+            reply = _post(client, "/api/next", {"annotator": name}).json()
+            rows[name] = reply["row"]
+        leased = [name for name in names if rows[name] is not None]
+        assert len(leased) == 5  # a lease holds a place for its answer
+        codes = []
+
+        def answer(name):
+            row = rows[name]
+            for _ in range(3):  # then each keeps answering what it is given
+                if row is None:
+                    row = _post(client, "/api/next", {"annotator": name}).json()["row"]
+                    if row is None:
+                        return
+                reply = _post(
+                    client,
+                    "/api/answer",
+                    {
+                        "annotator": name,
+                        "row_id": row["row_id"],
+                        "lease": row["lease"],
+                        "label": truth[row["row_id"]],
+                    },
+                )
+                codes.append(reply.status_code)
+                if reply.status_code != 200:
+                    return
+                row = reply.json()["row"]
+
+        threads = [threading.Thread(target=answer, args=(n,)) for n in names]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert codes.count(200) == 5
+        assert _labels_in_journal(tmp_path / "s.db") == 5
+        progress = _post(client, "/api/next", {"annotator": "late"}).json()
+        assert progress["row"] is None
+        assert progress["progress"]["labeled"] == 5
+        assert progress["progress"]["finished"] == "the budget of 5 labels is reached"
+    finally:
+        client.close()
+        web.close()
+
+
+def test_serve_refuses_an_answer_past_the_budget_with_a_409(tmp_path):
+    web, client, truth = _budget_web(tmp_path, budget=2)
+    try:
+        first = _post(client, "/api/next", {"annotator": "ann"}).json()["row"]
+        second = _post(client, "/api/next", {"annotator": "bob"}).json()["row"]
+        assert _post(client, "/api/next", {"annotator": "cy"}).json()["row"] is None
+        # bob skips: a skip is no label, so he keeps his place for another row
+        reply = _post(
+            client,
+            "/api/skip",
+            {"annotator": "bob", "row_id": second["row_id"], "lease": second["lease"]},
+        )
+        assert reply.status_code == 200
+        web.retrain_now()  # the batch had two rows (the budget's): one more
+        third = _post(client, "/api/next", {"annotator": "bob"}).json()["row"]
+        assert third is not None and third["row_id"] != second["row_id"]
+        assert _post(client, "/api/next", {"annotator": "cy"}).json()["row"] is None
+        for name, row in (("ann", first), ("bob", third)):
+            reply = _post(
+                client,
+                "/api/answer",
+                {
+                    "annotator": name,
+                    "row_id": row["row_id"],
+                    "lease": row["lease"],
+                    "label": "pos",
+                },
+            )
+            assert reply.status_code == 200
+        # a lease out past the budget (as an older server handed out) is
+        # answered in vain: 409, nothing saved
+        pending = web.call(lambda: web.session.pending())
+        stray = web.call(web.leases.grant, pending[0], "eve")
+        reply = _post(
+            client,
+            "/api/answer",
+            {
+                "annotator": "eve",
+                "row_id": stray.row_id,
+                "lease": stray.nonce,
+                "label": "pos",
+            },
+        )
+        assert reply.status_code == 409
+        assert "budget of 2 labels is reached" in reply.json()["error"]
+        assert _labels_in_journal(tmp_path / "s.db") == 2
+    finally:
+        client.close()
+        web.close()
+
+
+def test_label_stops_asking_once_a_journal_holds_the_budget(
+    tmp_path, capsys, monkeypatch
+):
+    """A journal holding more labels than its budget (written by a server
+    that did not count): ``skal label`` says the budget is reached and asks
+    nothing."""
+    import io
+
+    data = tmp_path / "texts.csv"
+    truth = _texts(data)
+    path = tmp_path / "s.db"
+    with LabelingSession.create(path, data, _config(batch_size=4), "ann") as s:
+        for _ in range(2):
+            s.advance()
+            while s.question() is not None:
+                s.answer(truth[s.question().row_id])
+        s.advance()  # a batch of 4 questions pending
+    _edit(path, "UPDATE config SET json = json_set(json, '$.budget', 5)")
+    before = _labels_in_journal(path)
+    assert before == 8
+    monkeypatch.setattr(sys, "stdin", io.StringIO("1\n1\n1\n1\nq\n"))
+    assert main(["label", str(data), "--session", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "done: the budget of 5 labels is reached; 8 labels saved" in out
+    assert "\nrow " not in out  # not one question asked
+    assert _labels_in_journal(path) == before

@@ -164,8 +164,9 @@ class SessionState:
         batches = list(batches)
         for i, batch in enumerate(batches):
             self.add_batch(batch, full=i == len(batches) - 1)
-        for event in events:
-            self.apply(event)
+        for event in events:  # the batches are all known: loops are checked
+            self._check(event, n_batches=len(self.batches))
+            self._fold(event)
 
     # -------------------------------------------------------------- folding
     def apply(self, event):
@@ -177,6 +178,9 @@ class SessionState:
             The event contradicts the state (nothing was changed).
         """
         self._check(event)
+        self._fold(event)
+
+    def _fold(self, event):
         self.events[event["id"]] = event
         row = event["row_id"]
         if event["kind"] == "undo":
@@ -193,8 +197,9 @@ class SessionState:
         self._in_effect.append(event["id"])
         self._undone.pop(row, None)
 
-    def _check(self, event):
-        """Refuse an event that does not follow from the state."""
+    def _check(self, event, n_batches=None):
+        """Refuse an event that does not follow from the state (and names a
+        batch after the ``n_batches`` of the journal, if given)."""
         number = event.get("id")
         where = f"event {_short(number)}"
         if not _is_int(number) or (self.events and number <= self.latest()["id"]):
@@ -211,10 +216,11 @@ class SessionState:
         if content is not None and type(content) is not str:
             raise JournalError(f"{where}: its content digest is not text")
         loop = event.get("loop")
-        if not _is_int(loop) or not 0 <= loop <= len(self.batches):
+        if not _is_int(loop) or loop < 0:
+            raise JournalError(f"{where}: its batch number is not a number")
+        if n_batches is not None and loop > n_batches:
             raise JournalError(
-                f"{where} names batch {_short(loop)}, but the journal has "
-                f"{len(self.batches)}"
+                f"{where} names batch {loop}, but the journal has {n_batches}"
             )
         replaces = event.get("replaces")
         if kind in ("answer", "skip") and replaces is not None:

@@ -293,14 +293,23 @@ class LabelingSession:
     def n_labeled(self):
         return sum(self.state.label_counts().values())
 
+    def budget_left(self):
+        """Labels still to collect before the budget is reached (0 once it
+        is, and if more were collected), or ``None`` without a budget."""
+        budget = self.config.budget
+        return None if budget is None else max(0, budget - self.n_labeled())
+
     def finished(self):
         """Why no more questions can come (budget reached, every row labeled or
-        skipped), or ``None``."""
+        skipped), or ``None``.
+
+        The budget ends the session even with questions of the current
+        batch unanswered (a journal written by several annotators at once
+        may hold more labels than the budget: no more are asked)."""
+        if self.budget_left() == 0:
+            return f"the budget of {self.config.budget} labels is reached"
         if self.pending():
             return None
-        budget = self.config.budget
-        if budget is not None and self.n_labeled() >= budget:
-            return f"the budget of {budget} labels is reached"
         if not self._pool_size():
             return "every row is labeled or skipped"
         return None
@@ -310,9 +319,9 @@ class LabelingSession:
 
     def question(self):
         """The next :class:`Question`, or ``None`` when the batch is done
-        (call :meth:`advance`)."""
+        (call :meth:`advance`) or the budget is reached."""
         pending = self.pending()
-        if not pending:
+        if not pending or self.budget_left() == 0:
             return None
         row = pending[0]
         guess = confidence = None
@@ -360,7 +369,18 @@ class LabelingSession:
         -------
         event : dict
             The journaled event.
+
+        Raises
+        ------
+        SessionError
+            An answer once the budget is reached (skips, relabels and undos
+            do not add labels: they are always taken).
         """
+        if kind == "answer" and self.budget_left() == 0:
+            raise SessionError(
+                f"the budget of {self.config.budget} labels is reached; the "
+                "answer was not saved"
+            )
         position = self.dataset.position[row]
         event = self.journal.add_event(
             kind,
