@@ -399,6 +399,7 @@ def test_serve_takes_no_more_answers_than_the_budget_from_twelve_annotators(
         names = [f"ann{i}" for i in range(12)]
         rows = {}
         for name in names:  # everyone opens the page before anyone answers
+            web.retrain_now()  # as the retrainer does when the queue runs dry
             reply = _post(client, "/api/next", {"annotator": name}).json()
             rows[name] = reply["row"]
         leased = [name for name in names if rows[name] is not None]
@@ -409,6 +410,7 @@ def test_serve_takes_no_more_answers_than_the_budget_from_twelve_annotators(
             row = rows[name]
             for _ in range(3):  # then each keeps answering what it is given
                 if row is None:
+                    web.retrain_now()
                     row = _post(client, "/api/next", {"annotator": name}).json()["row"]
                     if row is None:
                         return
