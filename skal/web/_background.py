@@ -205,6 +205,8 @@ class Retrainer:
                 self._stop.wait(1.0)  # do not spin on a persistent failure
 
     def _worker(self):
+        # created on the retrainer thread, which lives as long as the server:
+        # PR_SET_PDEATHSIG fires when the thread that started the worker ends
         if self._pool is None:
             import concurrent.futures
             import multiprocessing
