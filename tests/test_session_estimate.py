@@ -142,3 +142,48 @@ def test_blockers_name_what_is_missing(tmp_path, digits):
         assert score["n"] == 5  # d1's single label is left out
     finally:
         session.close()
+
+
+def test_a_session_from_before_audit_rows_opens_and_goes_on(tmp_path, digits):
+    """A file written before audit rows existed (no ``batches.audit_ids``,
+    no ``audit`` in its configuration) passes the checks and asks as before."""
+    import json
+    import sqlite3
+
+    X, y = digits
+    session = _session(tmp_path, X[:200], 3, audit=0.0, batch_size=5)
+    truth = {f"r{i}": f"d{c}" for i, c in enumerate(y[:200])}
+    _label(session, truth, 5)
+    session.close()
+    path = str(tmp_path / "s3.db")
+    db = sqlite3.connect(path)
+    from skal.session._journal import _SCHEMA
+
+    start = _SCHEMA.index("CREATE TABLE batches")
+    old_sql = _SCHEMA[start : _SCHEMA.index(";", start)].replace(
+        ",\n    audit_ids TEXT", ""
+    )
+    assert "audit_ids" not in old_sql
+    columns = (
+        "loop, strategy, row_ids, guesses, n_labels, labels_digest, "
+        "rng_before, rng_after, stop_set, time"
+    )
+    db.execute("ALTER TABLE batches RENAME TO batches_now")
+    db.execute(old_sql)
+    db.execute(f"INSERT INTO batches SELECT {columns} FROM batches_now")
+    db.execute("DROP TABLE batches_now")
+    (stored,) = db.execute("SELECT json FROM config").fetchone()
+    config = json.loads(stored)
+    del config["audit"]
+    db.execute("UPDATE config SET json = ?", (json.dumps(config, sort_keys=True),))
+    db.commit()
+    db.close()
+    again = LabelingSession.open(path, str(tmp_path / "data3.csv"))
+    try:
+        assert again.config.audit == 0.0
+        _label(again, truth, 10)
+        assert again.n_labeled() == 10
+        assert all(not batch.get("audit_ids") for batch in again.state.batches)
+        assert "--audit 0" in again.status()["estimate_note"]
+    finally:
+        again.close()

@@ -234,7 +234,14 @@ def test_status_says_when_predictions_have_been_stable(tmp_path, texts):
         verdict = s.status(cv=False)["stopping"]
         assert not verdict["stop"] and "keep labeling" in verdict["message"]
         for loop in range(2, 6):
-            fake = dict(batch, loop=loop, row_ids=[], guesses=[])
+            fake = dict(
+                batch,
+                loop=loop,
+                row_ids=[],
+                audit_ids=[],
+                guesses=[],
+                rng_before=batch["rng_after"],
+            )
             fake["stop_set"] = {"ids": "x", "predictions": ["pos", "neg"] * 5}
             s.journal.add_batch(fake)
             s.state.add_batch(fake)

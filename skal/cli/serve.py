@@ -6,9 +6,12 @@ as an argparse parent; DATA.csv is optional when the session exists) and
 :mod:`skal.web`'s.
 """
 
+import contextlib
 import os
+import signal
 import socket
 import sys
+import threading
 
 from ..session import NotASessionError, SessionError, default_annotator
 from ._failures import describe, note
@@ -69,7 +72,16 @@ def add_serve_parser(subparsers):
 
 
 def serve_command(args, stdout=None, stderr=None):
-    """Run ``serve``; returns the exit status."""
+    """Run ``serve``; returns the exit status (SIGTERM stops it as Ctrl-C
+    does: the session is closed, the retraining worker ends, 130)."""
+    with _terminate_as_interrupt():
+        try:
+            return _serve(args, stdout, stderr)
+        except KeyboardInterrupt:  # while starting: the session is closed
+            return 130
+
+
+def _serve(args, stdout=None, stderr=None):
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
         import starlette  # noqa: F401
@@ -183,6 +195,26 @@ def _bind(host, port):
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM raises ``KeyboardInterrupt`` (in the main thread), so ``kill``
+    runs the cleanup Ctrl-C runs, at any moment: during start-up too, and
+    after uvicorn's own graceful shutdown, which re-raises the signal it
+    caught with the handler it found (this one)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread (tests call in)
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run(app, sock):

@@ -9,9 +9,136 @@ Each row keeps a stack of the events in effect for it (answers, relabels,
 skips); the session keeps the global order of those events so that ``undo``
 takes back the latest one still in effect, and a second ``undo`` the one
 before it.
+
+Every event and batch is checked as it is folded in, so a journal that
+contradicts itself (an undo that takes back another event than the latest in
+effect, a relabel of a row without a label, a label that is not a class, a
+batch whose fields have the wrong shape or whose random state does not
+follow the previous batch's) is refused at replay -- before the session
+writes anything -- with a :class:`JournalError` naming the event or batch,
+rather than failing later, at some question.
 """
 
 from collections import Counter
+
+_KINDS = ("answer", "skip", "relabel", "undo")
+#: Words of a Mersenne Twister state (``RandomState.get_state()``).
+_MT_WORDS = 624
+
+
+class JournalError(ValueError):
+    """The journal contradicts itself; the message names the event or batch
+    (one line)."""
+
+
+def _short(value, width=40):
+    """``repr(value)`` cut to ``width`` characters: one line, escaped."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _is_int(value):
+    return type(value) is int
+
+
+def _is_number(value):
+    return type(value) in (int, float)
+
+
+def _check_generator(where, state, full):
+    """A ``RandomState`` state as JSON: ``[name, keys, pos, has_gauss,
+    cached]``; the 624 words are checked one by one only if ``full`` (the
+    state a draw starts from), their count always."""
+    if not (
+        isinstance(state, list)
+        and len(state) == 5
+        and state[0] == "MT19937"
+        and isinstance(state[1], list)
+        and len(state[1]) == _MT_WORDS
+        and _is_int(state[2])
+        and 0 <= state[2] <= _MT_WORDS
+        and state[3] in (0, 1)
+        and _is_number(state[4])
+    ):
+        raise JournalError(f"{where} is not a random generator's state")
+    if full and not all(_is_int(k) and 0 <= k < 2**32 for k in state[1]):
+        raise JournalError(f"{where} is not a random generator's state")
+
+
+def check_batch(batch, number, previous=None, full=True):
+    """Refuse (:class:`JournalError`) a batch whose fields do not have the
+    shapes the session writes.
+
+    Parameters
+    ----------
+    batch : dict
+        The journal's fields, JSON ones decoded.
+    number : int
+        The number it must carry (1 for the first).
+    previous : dict, optional
+        The batch before it: its random state after the draw is the one this
+        batch was drawn from.
+    full : bool, default=True
+        Check every word of the random state after the draw (the state the
+        next draw starts from); only their count otherwise.
+    """
+    loop = batch.get("loop")
+    where = f"batch {_short(loop)}"
+    if loop != number or not _is_int(loop):
+        raise JournalError(f"{where} comes where batch {number} should")
+    rows = batch.get("row_ids")
+    if not (
+        isinstance(rows, list)
+        and all(type(row) is str for row in rows)
+        and len(set(rows)) == len(rows)
+    ):
+        raise JournalError(f"{where}: row_ids is not a list of distinct row ids")
+    audit = batch.get("audit_ids")  # None in a file from before audit rows
+    if audit is not None and not (
+        isinstance(audit, list)
+        and all(type(row) is str for row in audit)
+        and set(audit) <= set(rows)
+    ):
+        raise JournalError(f"{where}: audit_ids is not a list of the batch's rows")
+    guesses = batch.get("guesses")
+    if not isinstance(guesses, list) or (guesses and len(guesses) != len(rows)):
+        raise JournalError(f"{where}: guesses is not one guess per row")
+    for guess in guesses:
+        if not (
+            isinstance(guess, list)
+            and len(guess) == 2
+            and type(guess[0]) is str
+            and _is_number(guess[1])
+            and 0 <= guess[1] <= 1
+        ):
+            raise JournalError(
+                f"{where}: guess {_short(guess)} is not [label, probability]"
+            )
+    if type(batch.get("strategy")) is not str:
+        raise JournalError(f"{where}: strategy is not a name")
+    n_labels = batch.get("n_labels")
+    if (
+        not _is_int(n_labels)
+        or n_labels < 0
+        or type(batch.get("labels_digest")) is not str
+    ):
+        raise JournalError(f"{where}: n_labels or labels_digest is not a count/digest")
+    _check_generator(f"{where}: rng_before", batch.get("rng_before"), False)
+    _check_generator(f"{where}: rng_after", batch.get("rng_after"), full)
+    if previous is not None and batch["rng_before"] != previous["rng_after"]:
+        raise JournalError(
+            f"{where} was not drawn from the random state batch {previous['loop']} left"
+        )
+    stop_set = batch.get("stop_set")
+    if stop_set is not None and not (
+        isinstance(stop_set, dict)
+        and type(stop_set.get("ids")) is str
+        and isinstance(stop_set.get("predictions"), list)
+        and set(map(type, stop_set["predictions"])) <= {str}
+    ):
+        raise JournalError(f"{where}: stop_set is not a set of predictions")
+    if "time" in batch and type(batch["time"]) is not str:
+        raise JournalError(f"{where}: time is not a time")
 
 
 class SessionState:
@@ -23,32 +150,48 @@ class SessionState:
         The journal's events, oldest first.
     batches : list of dict
         The journal's batches, oldest first.
+    classes : sequence of str, optional
+        The session's classes: every label must be one of them.
+
+    Raises
+    ------
+    JournalError
+        An event or batch contradicts the journal before it (the message
+        names it).
     """
 
-    def __init__(self, events=(), batches=()):
+    def __init__(self, events=(), batches=(), classes=None):
         self.events = {}
         self._stacks = {}
         self._in_effect = []
         self._undone = {}  # row id -> id of the undo that reopened it
         self._counts = Counter()  # class -> rows whose current label it is
+        self._classes = None if classes is None else frozenset(classes)
         self.batches = []
-        for batch in batches:
-            self.add_batch(batch)
-        for event in events:
-            self.apply(event)
+        batches = list(batches)
+        for i, batch in enumerate(batches):
+            self.add_batch(batch, full=i == len(batches) - 1)
+        for event in events:  # the batches are all known: loops are checked
+            self._check(event, n_batches=len(self.batches))
+            self._fold(event)
 
     # -------------------------------------------------------------- folding
     def apply(self, event):
-        """Fold one event (a dict with the journal's fields) into the state."""
+        """Fold one event (a dict with the journal's fields) into the state.
+
+        Raises
+        ------
+        JournalError
+            The event contradicts the state (nothing was changed).
+        """
+        self._check(event)
+        self._fold(event)
+
+    def _fold(self, event):
         self.events[event["id"]] = event
         row = event["row_id"]
         if event["kind"] == "undo":
-            undone = self._in_effect.pop()
-            if undone != event["replaces"]:  # pragma: no cover - journal invariant
-                raise ValueError(
-                    f"journal event {event['id']} undoes {event['replaces']}, but "
-                    f"the latest event in effect is {undone}"
-                )
+            self._in_effect.pop()
             self._count(self._stacks[row][-1], -1)
             self._stacks[row].pop()
             self._count(self.current(row), +1)
@@ -61,14 +204,82 @@ class SessionState:
         self._in_effect.append(event["id"])
         self._undone.pop(row, None)
 
+    def _check(self, event, n_batches=None):
+        """Refuse an event that does not follow from the state (and names a
+        batch after the ``n_batches`` of the journal, if given)."""
+        number = event.get("id")
+        where = f"event {_short(number)}"
+        if not _is_int(number) or (self.events and number <= self.latest()["id"]):
+            raise JournalError(f"{where} is out of order")
+        kind, row, label = event.get("kind"), event.get("row_id"), event.get("label")
+        if kind not in _KINDS:
+            raise JournalError(f"{where}: {_short(kind)} is not a kind of event")
+        if type(row) is not str:
+            raise JournalError(f"{where}: its row id is not text")
+        for field in ("annotator", "time"):
+            if type(event.get(field)) is not str:
+                raise JournalError(f"{where}: its {field} is not text")
+        content = event.get("content")
+        if content is not None and type(content) is not str:
+            raise JournalError(f"{where}: its content digest is not text")
+        loop = event.get("loop")
+        if not _is_int(loop) or loop < 0:
+            raise JournalError(f"{where}: its batch number is not a number")
+        if n_batches is not None and loop > n_batches:
+            raise JournalError(
+                f"{where} names batch {loop}, but the journal has {n_batches}"
+            )
+        replaces = event.get("replaces")
+        if kind in ("answer", "skip") and replaces is not None:
+            raise JournalError(f"{where}: an {kind} replaces nothing")
+        if kind == "skip" and label is not None:
+            raise JournalError(f"{where}: a skip has no label")
+        if kind in ("answer", "relabel") and not (
+            type(label) is str and (self._classes is None or label in self._classes)
+        ):
+            raise JournalError(f"{where}: {_short(label)} is not one of the classes")
+        if kind == "relabel":
+            current = self.current(row)
+            if current is None or current["kind"] == "skip":
+                raise JournalError(f"{where} relabels a row without a label")
+            if replaces != current["id"]:
+                raise JournalError(
+                    f"{where} replaces event {_short(replaces)}, but the row's "
+                    f"label is event {current['id']}'s"
+                )
+        if kind == "undo":
+            last = self.last_in_effect()
+            if last is None:
+                raise JournalError(f"{where} is an undo with nothing in effect to undo")
+            if replaces != last["id"] or row != last["row_id"]:
+                raise JournalError(
+                    f"{where} undoes event {_short(replaces)}, but the latest "
+                    f"event in effect is {last['id']}"
+                )
+            below = self.below(row)
+            if label != (None if below is None else below["label"]):
+                raise JournalError(
+                    f"{where} restores label {_short(label)}, but the label "
+                    "below the one it undoes is another"
+                )
+
     def _count(self, event, step):
         if event is not None and event["kind"] != "skip":
             self._counts[event["label"]] += step
             if not self._counts[event["label"]]:
                 del self._counts[event["label"]]
 
-    def add_batch(self, batch):
-        """Record a batch the learner chose (a dict of the journal's fields)."""
+    def add_batch(self, batch, full=True):
+        """Record a batch the learner chose (a dict of the journal's fields).
+
+        Raises
+        ------
+        JournalError
+            The batch is not the next one or its fields have the wrong
+            shapes (see :func:`check_batch`; nothing was changed).
+        """
+        previous = self.batches[-1] if self.batches else None
+        check_batch(batch, len(self.batches) + 1, previous, full=full)
         self.batches.append(batch)
 
     # ------------------------------------------------------------- reading

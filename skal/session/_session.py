@@ -25,10 +25,10 @@ import os
 from dataclasses import dataclass
 
 from ._config import SessionConfig
-from ._errors import SessionError, SessionLockedError
-from ._journal import Journal
+from ._errors import NotASessionError, SessionError, SessionLockedError
+from ._journal import Journal, check_header
 from ._lock import SessionLock
-from ._replay import SessionState
+from ._replay import JournalError, SessionState
 from ._report import export_labels, export_predictions, status
 from ._rows import load_csv, plain_text
 from ._snapshot import (
@@ -109,6 +109,8 @@ class LabelingSession:
         The CSV's rows; ``None`` for a read-only session without data.
     annotator : str
     lock : SessionLock or None
+    state : SessionState, optional
+        The journal replayed (replayed here if not given).
 
     Attributes
     ----------
@@ -120,14 +122,14 @@ class LabelingSession:
         killed process, answered rows missing or changed in the data.
     """
 
-    def __init__(self, journal, config, dataset, annotator, lock=None):
+    def __init__(self, journal, config, dataset, annotator, lock=None, state=None):
         self.journal = journal
         self.config = config
         self.dataset = dataset
         self.annotator = annotator
         self._lock = lock
         self.notices = []
-        self.state = SessionState(journal.events(), journal.batches())
+        self.state = _replay(journal, config) if state is None else state
         self._untrusted = frozenset()
         if dataset is not None:
             self._match_data()
@@ -186,30 +188,45 @@ class LabelingSession:
         SessionLockedError
             Someone is labeling in this session.
         """
-        if readonly:
-            journal = Journal.open(path, readonly=True)
-            lock = None
-        else:
-            # refuse a file that is not a session before a lock file appears
-            Journal.open(path, readonly=True).close()
-            lock = _take_lock(path)
-            try:
-                journal = Journal.open(path, readonly=False)
-            except BaseException:
-                lock.release()
-                raise
+        lock = None
+        if not readonly:
+            if not os.path.isfile(path):
+                raise SessionError(f"{path}: no such session file")
+            check_header(path)  # not a session: refused before it is opened to write
+            lock = _take_lock(path)  # nobody writes while it is checked
+        journal = None
         try:
-            config = SessionConfig.from_json(journal.config_json())
+            # everything is checked before anything is written: the header,
+            # the schema, the integrity, the configuration, and a replay of
+            # the whole journal (which refuses one that contradicts itself)
+            journal = Journal.open(path, readonly=True)
+            try:
+                config = SessionConfig.from_json(journal.config_json())
+                state = _replay(journal, config)
+            except BaseException:
+                journal.discard()  # refused: leave no -wal/-shm of this read
+                raise
+            if not readonly:
+                journal.close()
+                journal = Journal.open(path, readonly=False, checked=True)
             dataset = None
             if data is not False:
                 dataset = load_data(data or config.data, config)
             previous = None if readonly else journal.set_holder()
         except BaseException:
-            journal.close()
+            if journal is not None:
+                journal.close()
             if lock is not None:
                 lock.release()
             raise
-        session = cls(journal, config, dataset, annotator or default_annotator(), lock)
+        session = cls(
+            journal,
+            config,
+            dataset,
+            annotator or default_annotator(),
+            lock,
+            state=state,
+        )
         if previous is not None:
             host, pid, since = previous
             session.notices.insert(
@@ -276,14 +293,23 @@ class LabelingSession:
     def n_labeled(self):
         return sum(self.state.label_counts().values())
 
+    def budget_left(self):
+        """Labels still to collect before the budget is reached (0 once it
+        is, and if more were collected), or ``None`` without a budget."""
+        budget = self.config.budget
+        return None if budget is None else max(0, budget - self.n_labeled())
+
     def finished(self):
         """Why no more questions can come (budget reached, every row labeled or
-        skipped), or ``None``."""
+        skipped), or ``None``.
+
+        The budget ends the session even with questions of the current
+        batch unanswered (a journal written by several annotators at once
+        may hold more labels than the budget: no more are asked)."""
+        if self.budget_left() == 0:
+            return f"the budget of {self.config.budget} labels is reached"
         if self.pending():
             return None
-        budget = self.config.budget
-        if budget is not None and self.n_labeled() >= budget:
-            return f"the budget of {budget} labels is reached"
         if not self._pool_size():
             return "every row is labeled or skipped"
         return None
@@ -293,9 +319,9 @@ class LabelingSession:
 
     def question(self):
         """The next :class:`Question`, or ``None`` when the batch is done
-        (call :meth:`advance`)."""
+        (call :meth:`advance`) or the budget is reached."""
         pending = self.pending()
-        if not pending:
+        if not pending or self.budget_left() == 0:
             return None
         row = pending[0]
         guess = confidence = None
@@ -343,7 +369,18 @@ class LabelingSession:
         -------
         event : dict
             The journaled event.
+
+        Raises
+        ------
+        SessionError
+            An answer once the budget is reached (skips, relabels and undos
+            do not add labels: they are always taken).
         """
+        if kind == "answer" and self.budget_left() == 0:
+            raise SessionError(
+                f"the budget of {self.config.budget} labels is reached; the "
+                "answer was not saved"
+            )
         position = self.dataset.position[row]
         event = self.journal.add_event(
             kind,
@@ -589,6 +626,17 @@ def _some(ids, n=5):
     """The first ``n`` ids as printable text."""
     shown = ", ".join(plain_text(row) for row in ids[:n])
     return shown + (", ..." if len(ids) > n else "")
+
+
+def _replay(journal, config):
+    """The journal's state, replayed with every event and batch checked; a
+    :class:`NotASessionError` naming the first one that contradicts it."""
+    try:
+        return SessionState(journal.events(), journal.batches(), config.classes)
+    except JournalError as error:
+        raise NotASessionError(
+            f"{journal.path} is a damaged skal session ({error}); left unchanged"
+        ) from None
 
 
 def _take_lock(path):

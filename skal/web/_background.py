@@ -14,6 +14,8 @@ and rows keep being handed out from the previous batches.
 """
 
 import os
+import signal
+import sys
 import threading
 import time
 import warnings
@@ -79,23 +81,51 @@ def curve_point(snapshot, dataset):
 # ------------------------------------------------------ the worker process
 _WORKER = {}
 
+#: ``prctl`` option: the signal a process gets when its parent ends (Linux).
+_PR_SET_PDEATHSIG = 1
 
-def _start_worker(config_json, data):
-    """Initializer of the retraining process: load the data once, give way
-    to the server (a lower scheduling priority), and end when the server
-    does, however it ends."""
+
+def _die_with_parent():
+    """Ask Linux to SIGKILL this process when its parent thread ends (however
+    it ends: SIGKILL included); ``False`` where there is no ``prctl``."""
+    if not sys.platform.startswith("linux"):
+        return False
     try:
-        os.nice(10)
-    except (AttributeError, OSError):  # pragma: no cover - not POSIX
-        pass
-    parent = os.getppid()
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+        return False
+
+
+def _start_worker(config_json, data, server_pid):
+    """Initializer of the retraining process: end with the server, give way
+    to it (a lower scheduling priority), and load the data once.
+
+    The server's pid comes from the server itself: a worker that read its
+    parent's pid on its own, after its slow start, read that of whoever
+    adopted it if the server had died meanwhile, and waited for that one
+    forever. On Linux the kernel kills the worker when the server's thread
+    that started it ends (``PR_SET_PDEATHSIG``); everywhere a watchdog thread
+    checks the parent's pid twice a second. Both are armed before anything
+    slow, and the parent is checked once more after arming, so no moment is
+    left in which the server can die unnoticed.
+    """
+    _die_with_parent()
+    if os.getppid() != server_pid:  # the server is gone already
+        os._exit(0)
 
     def leave_with_the_server():  # a server killed by SIGKILL leaves no orphan
-        while os.getppid() == parent:
+        while os.getppid() == server_pid:
             time.sleep(0.5)
         os._exit(0)
 
     threading.Thread(target=leave_with_the_server, daemon=True).start()
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):  # pragma: no cover - not POSIX
+        pass
     _WORKER["dataset"] = load_data(data, SessionConfig.from_json(config_json))
 
 
@@ -187,6 +217,8 @@ class Retrainer:
                 self._stop.wait(1.0)  # do not spin on a persistent failure
 
     def _worker(self):
+        # created on the retrainer thread, which lives as long as the server:
+        # PR_SET_PDEATHSIG fires when the thread that started the worker ends
         if self._pool is None:
             import concurrent.futures
             import multiprocessing
@@ -195,7 +227,7 @@ class Retrainer:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self._config.to_json(), self._data),
+                initargs=(self._config.to_json(), self._data, os.getpid()),
             )
         return self._pool
 

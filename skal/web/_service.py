@@ -8,6 +8,14 @@ acknowledged and before the next row is handed out. Rows are handed out
 under leases (:mod:`skal.web._leases`); retraining runs on another thread
 (:mod:`skal.web._background`). The session is used through the public API
 of :mod:`skal.session` only.
+
+The budget (``--budget``) holds exactly, however many annotators answer at
+once: each lease holds a place for its answer, so no row is leased while the
+labels plus the rows on someone's screen already reach the budget, and an
+answer past it is refused (409; the session refuses it too). Every lease
+handed out can therefore be answered; an annotator who finds no place left
+waits (the page polls) until a lease expires or ends in a skip, or is told
+the budget is reached.
 """
 
 import concurrent.futures
@@ -103,18 +111,28 @@ class WebSession:
         self._writer = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="skal-writer"
         )
+        opened = self._writer.submit(opener)
         try:
-            self.session = self._writer.submit(opener).result()
-        except BaseException:
+            self.session = opened.result()
+        except BaseException:  # a failure, or Ctrl-C / SIGTERM while opening
+            self._writer.submit(_close_if_opened, opened)  # after the opener
             self._writer.shutdown(wait=True)
             raise
+        self._closed = False
+        self._log = None
+        self._retrainer = None
+        try:
+            self._start(lease_seconds, background, log_path, data)
+        except BaseException:  # Ctrl-C / SIGTERM while starting: clean up
+            self.close()
+            raise
+
+    def _start(self, lease_seconds, background, log_path, data):
         self.config = self.session.config
         self.leases = Leases(lease_seconds)
         self.curve = []  # learning-curve points: dicts n, accuracy, low, high
         self.stopping = None
         self._log_path = log_path or self.session.journal.path + ".web.jsonl"
-        self._log = None
-        self._closed = False
         self._drawn_at = -1  # events in the snapshot of the latest draw
         self._retrainer = Retrainer(
             self._snapshot,
@@ -143,7 +161,8 @@ class WebSession:
         if self._closed:
             return
         self._closed = True
-        self._retrainer.stop()
+        if self._retrainer is not None:
+            self._retrainer.stop()
         try:
             self.call(self.session.close)
             if self._log is not None:
@@ -209,13 +228,27 @@ class WebSession:
             out["guess"], out["confidence"] = batch["guesses"][index]
         return out
 
+    def _room(self):
+        """Whether one more row may be leased: without a budget, always;
+        with one, while the labels plus the rows on someone's screen are
+        fewer than the budget (each lease holds a place for its answer)."""
+        left = self.session.budget_left()
+        if left is None:
+            return True
+        state = self.session.state
+        out = sum(1 for row in self.leases.leased_rows() if state.current(row) is None)
+        return out < left
+
     def _next(self, annotator, show_guess):
         """Lease the next row to ``annotator`` (writer thread); the row it
-        already holds, if it still needs an answer (a reloaded page)."""
+        already holds, if it still needs an answer (a reloaded page). No new
+        lease once the budget is reached or held by the leases out."""
         session = self.session
         lease = self.leases.held_by(annotator)
         if lease is not None and session.state.current(lease.row_id) is None:
             return self._payload(lease, show_guess)
+        if not self._room():
+            return None  # the budget is met, or will be by the rows out
         leased = self.leases.leased_rows()
         for row in self._queue():
             if row not in leased:
@@ -266,7 +299,11 @@ class WebSession:
         if session.state.current(row_id) is not None:
             self.leases.release(row_id)
             raise WebError(409, "this row is answered already")
-        event = session.record(kind, row_id, label, annotator=annotator)
+        try:
+            event = session.record(kind, row_id, label, annotator=annotator)
+        except SessionError as error:  # the budget is reached
+            self.leases.release(row_id)
+            raise WebError(409, str(error)) from None
         self.leases.release(row_id)
         batch, _ = self._chooser(row_id)
         self._note(
@@ -296,7 +333,8 @@ class WebSession:
         row = last["row_id"]
         if session.state.current(row) is None:  # reopened: it comes back to you
             self.leases.release_annotator(annotator)
-            self.leases.grant(row, annotator)
+            if self._room():
+                self.leases.grant(row, annotator)
         self._retrainer.poke()
         return self._reply(
             annotator, show_guess, undone=_event_json(last), saved=_event_json(event)
@@ -415,6 +453,13 @@ class WebSession:
         if self.session.loop != n_before:
             return  # another batch came first
         self.session.record_batch(batch)
+
+
+def _close_if_opened(future):
+    """Close the session ``future`` opened, if it did (on the writer thread,
+    where its journal's connection lives)."""
+    if not future.cancelled() and future.exception() is None:
+        future.result().close()
 
 
 def _event_json(event):
