@@ -15,7 +15,8 @@ will meet. Two routes give estimates that are unbiased, with an interval:
   ones -- every labeled row can enter the estimate, each weighted by how likely
   it was to be picked. The LURE estimator of Farquhar et al. [1]_ is unbiased
   for the mean of a per-row quantity over the pool; Kossen et al. [2]_ use the
-  same weights to evaluate a model with few test labels.
+  same weights to evaluate a model with few test labels, as Sawade et al.
+  [4]_ did for risk estimation from actively drawn test rows.
 
 Every estimate is an :class:`Estimate`: the value, its interval, how many rows
 it rests on and what they are, so a status line can say all of it.
