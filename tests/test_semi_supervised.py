@@ -340,13 +340,37 @@ def test_consistency_scores_the_boundary_rows_only():
     # from the boundary never flips; one on it flips about half the time
     labeled_X = np.array([[-1.0, -1.0], [1.0, 1.0]])
     X = np.array([[10.0, 0.0], [-10.0, 0.0], [0.0, 3.0], [1e-6, -3.0]])
-    strategy = ConsistencySampling(n_perturbations=50, noise=0.1)
+    strategy = ConsistencySampling(n_perturbations=50, noise=0.1, measure="variance")
     scores = strategy.score_pool(_context(X, Step().fit(X, None), labeled_X))
     assert scores[0] == scores[1] == 0.0
     # K draws of a fair coin: var of P(class) is p(1 - p) per class, two classes
     assert np.all((scores[2:] > 0.3) & (scores[2:] <= 0.5))
     picks = strategy.select(_context(X, Step().fit(X, None), labeled_X), 2)
     assert set(picks.tolist()) == {2, 3}
+    # flips: row 2 (class 0) flips when the noise is positive, row 3 (class 1)
+    # when it is negative: about half the draws; far rows: their margin only,
+    # 1 - |1 - 0| = 0, over 2K
+    flips = ConsistencySampling(n_perturbations=50, noise=0.1)
+    scores = flips.score_pool(_context(X, Step().fit(X, None), labeled_X))
+    assert scores[0] == scores[1] == 0.0
+    assert np.all((scores[2:] > 0.3) & (scores[2:] < 0.7))
+
+
+def test_flips_need_a_classifier():
+    from skal.strategies import ConsistencySampling
+
+    X = np.arange(20.0).reshape(-1, 1)
+    model = LinearRegression().fit(X, X.ravel())
+    context = _context(X, model, X, is_classifier=False)
+    with pytest.raises(ValueError, match="measure='variance'"):
+        ConsistencySampling().score_pool(context)
+    strategy = ConsistencySampling(n_perturbations=200, measure="variance")
+    scores = strategy.score_pool(context)
+    # a line of slope 1: the variance is that of the noise, (0.3 std(X))^2,
+    # times (K - 1) / K for the variance of K draws
+    expected = (0.3 * X.std()) ** 2 * 199 / 200
+    assert abs(scores.mean() / expected - 1) < 0.05
+    assert np.all(np.abs(scores / expected - 1) < 0.4)
 
 
 def test_consistency_is_seeded_and_n_jobs_free():
