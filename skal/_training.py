@@ -202,7 +202,8 @@ class Trainer:
             return estimator.fit(X, y), how
         if self.takes_unlabeled:
             check_semi_supervised_labels(y)
-            y_pool = np.full(n_pool, UNLABELED, dtype=np.result_type(y, UNLABELED))
+            # a signed type holds -1 (np.uint8 labels become np.int16)
+            y_pool = np.full(n_pool, UNLABELED, dtype=np.result_type(y, np.int8))
             y_fit = np.concatenate([np.asarray(y, dtype=y_pool.dtype), y_pool])
             self.extra_rows = (n_pool, 0)
             return estimator.fit(concat_rows([X, X_pool]), y_fit), how

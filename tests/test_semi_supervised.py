@@ -164,6 +164,12 @@ def test_text_labels_are_refused_with_the_remedy(data):
     _fits({"estimator": LogisticRegression()}, X, words)
 
 
+def test_unsigned_labels_get_a_signed_marker(data):
+    X, y = data
+    _, fits = _fits({"estimator": Counting()}, X, y.astype(np.uint8))
+    assert fits == [(60, 50, 6), (60, 40, 6), (60, 30, 6)]
+
+
 def test_minus_one_as_a_class_is_refused(data):
     X, y = data
     y = np.where(y == 0, -1, 1)
