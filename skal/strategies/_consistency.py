@@ -22,7 +22,8 @@ class ConsistencySampling(RankingStrategy):
     model labels the same way whatever the small noise lies in a region it has
     learned (or propagated labels into, with a semi-supervised model or
     ``pseudo_labels``); a row whose prediction moves with the noise lies on a
-    boundary the labels do not pin down yet. Two measures:
+    boundary the labels do not pin down yet (the consistency that
+    semi-supervised training such as FixMatch [2]_ enforces). Two measures:
 
     * ``"variance"``: the *inconsistency* of Gao et al. [1]_, the variance of
       the predicted probability of each class across the perturbations,
