@@ -73,6 +73,7 @@ OPTIONAL_PAGES = [
     "stream",
     "labeling",
     "honest_estimates",
+    "semi_supervised",
     "web",
     "errors",
 ]

@@ -39,7 +39,7 @@ from ._learner_base import KeepProgress, LearnerBase, all_or_nothing
 from ._loop_record import LoopRecord
 from ._query import QueriedRows, QueryRecord, query_record_of
 from ._relabeling import Relabeling
-from ._training import Trainer, warm_start_params
+from ._training import Trainer, takes_unlabeled, warm_start_params
 from .label_quality import LabelReview
 from .oracles import Answers, SimulatedOracle, as_oracle
 from .schedules import batch_size_at, check_batch_size
@@ -85,12 +85,15 @@ STRATEGY = InstanceOf(QueryStrategy, "a strategy from skal.strategies")
 
 class Trained(NamedTuple):
     """What TRAIN returns: the model (``None``: none yet), how it learned
-    (``None``: it did not), the classes known and the seconds it took."""
+    (``None``: it did not), the classes known, the seconds it took, and the
+    unlabeled and pseudo-labeled rows the fit received."""
 
     model: Any
     refit: str | None
     classes: Any
     seconds: float
+    n_unlabeled: int = 0
+    n_pseudo: int = 0
 
 
 class Verdict(NamedTuple):
@@ -248,6 +251,34 @@ class ActiveLearner(
         ``partial_fit`` call). ``None`` takes the labels known at ``fit``; a
         later label of a class outside them then raises a ``ValueError``.
 
+    unlabeled : "auto", "none" or int, default="auto"
+        Unlabeled rows given to an estimator that learns from them. With
+        ``"auto"``, when the estimator (or the last step of a ``Pipeline``,
+        after any frozen prefix) is one of scikit-learn's semi-supervised
+        estimators (``SelfTrainingClassifier``, ``LabelSpreading``,
+        ``LabelPropagation``) or has an attribute ``skal_takes_unlabeled =
+        True``, every fit under ``refit="full"`` or ``"warm_start"`` receives
+        the rows of ``fit``'s ``X`` that are not labeled, labeled ``-1``
+        (scikit-learn's convention; the labels must then be numbers other than
+        ``-1``: encode text labels with a ``LabelEncoder``). ``partial_fit``
+        updates receive none (they learn the new labels only). ``"none"``:
+        never. An int: at most that many, drawn afresh for each fit with
+        ``random_state`` (for large pools). The same int caps the rows
+        ``pseudo_labels`` considers. Other estimators draw nothing, so their
+        queries do not depend on this parameter.
+
+    pseudo_labels : float, callable or None, default=None
+        Self-training for any classifier with ``predict_proba``: after each
+        full or warm-start fit, the unlabeled rows whose top predicted
+        probability reaches this threshold are labeled with the prediction and
+        the model is fitted again with them (one round per training). A
+        callable ``threshold(n_labeled) -> float`` is a schedule. Pseudo-labels
+        live only in that fit: they never enter the labeled set,
+        :meth:`get_labeled_data`, ``labeled_indices_`` or a session journal;
+        ``history_`` counts them (``n_pseudo``). ``None``: off. Not with an
+        estimator that takes unlabeled rows itself, nor with
+        ``refit="partial"``.
+
     chunk_size : int or None, default=None
         Pool rows scored at once; bounds the memory of a query. ``None`` sizes
         chunks to ``working_memory / 64`` bytes of rows (scikit-learn's
@@ -317,6 +348,9 @@ class ActiveLearner(
         * ``refit``: how the model learned them, ``"full"``, ``"partial"``,
           ``"warm_start"``, or ``None`` without a new model; ``model_trained``:
           whether it did;
+        * ``n_unlabeled`` and ``n_pseudo``: unlabeled rows (marked ``-1``)
+          and pseudo-labeled rows the training received besides the labeled
+          ones (see ``unlabeled`` and ``pseudo_labels``);
         * ``query_seconds``, ``fit_seconds``, ``stop_seconds``,
           ``embed_seconds``: time in the strategy, the training and the
           stopping criterion; time in a frozen prefix's ``transform`` since
@@ -430,6 +464,8 @@ class ActiveLearner(
         audit=0.0,
         missing_label="auto",
         classes=None,
+        unlabeled="auto",
+        pseudo_labels=None,
         chunk_size=None,
         cache_dir=None,
         n_jobs=None,
@@ -451,6 +487,8 @@ class ActiveLearner(
         self.audit = audit
         self.missing_label = missing_label
         self.classes = classes
+        self.unlabeled = unlabeled
+        self.pseudo_labels = pseudo_labels
         self.chunk_size = chunk_size
         self.cache_dir = cache_dir
         self.n_jobs = n_jobs
@@ -482,6 +520,12 @@ class ActiveLearner(
         ],
         "review": [None, InstanceOf(LabelReview, "a skal.label_quality.LabelReview")],
         "audit": [Interval(Real, 0, 1, "left")],
+        "unlabeled": [Options(("auto", "none")), Interval(Integral, 1)],
+        "pseudo_labels": [
+            None,
+            Interval(Real, 0, 1, "right"),
+            Predicate(callable, "a callable n_labeled -> threshold"),
+        ],
         "chunk_size": [None, Interval(Integral, 1)],
     }
 
@@ -504,6 +548,38 @@ class ActiveLearner(
                 "refit='warm_start' needs an estimator with a warm_start "
                 f"parameter; {type(self.estimator).__name__} has none."
             )
+        if self.pseudo_labels is not None:
+            if self._takes_unlabeled() or self.unlabeled == "none":
+                raise ValueError(
+                    "pseudo_labels needs the unlabeled rows for itself: not with "
+                    "unlabeled='none', nor with an estimator that takes them."
+                )
+            if not self._is_classifier() or not hasattr(trained, "predict_proba"):
+                raise ValueError(
+                    "pseudo_labels needs a classifier with predict_proba; "
+                    f"{type(self.estimator).__name__} is not one."
+                )
+            if mode == "partial":
+                raise ValueError(
+                    "pseudo_labels needs refit='full' or 'warm_start': partial_fit "
+                    "updates learn the new labels only."
+                )
+
+    def _takes_unlabeled(self):
+        """Whether every full fit receives the unlabeled rows (``unlabeled``)."""
+        return self.unlabeled != "none" and takes_unlabeled(self._trained_part())
+
+    def _unlabeled_rows(self, labeled, rng=None):
+        """Rows of ``fit``'s ``X`` outside ``labeled``; at most ``unlabeled``
+        of them, drawn at random by ``rng`` (default: the learner's generator,
+        only then drawn from)."""
+        outside = np.ones(n_rows(self._X), dtype=bool)
+        outside[labeled.pool_indices] = False
+        rows = np.flatnonzero(outside)
+        if isinstance(self.unlabeled, Integral) and rows.size > self.unlabeled:
+            rng = self._rng if rng is None else rng
+            rows = np.sort(rng.choice(rows, self.unlabeled, replace=False))
+        return take_rows(self._X, rows)
 
     def _refit_mode(self):
         if self.refit == "auto":
@@ -1100,9 +1176,11 @@ class ActiveLearner(
         n_new = 0 if y_new is None else len(y_new)
         classes = self._grown_classes(y_new, mode) if n_new else self._classes
         model, refit = self._tail_model, None  # all abstained: nothing to learn
+        extra_rows = (0, 0)
         if n_new or fresh:
             previous = None if fresh else self._tail_model
-            model, refit = self._trainer(mode).train(
+            trainer = self._trainer(mode)
+            model, refit = trainer.train(
                 previous,
                 self._n_trainings(),
                 self._labeled,
@@ -1111,7 +1189,9 @@ class ActiveLearner(
                 y_new,
                 classes,
             )
-        return Trained(model, refit, classes, self._seconds_since(clock))
+            extra_rows = trainer.extra_rows
+        seconds = self._seconds_since(clock)
+        return Trained(model, refit, classes, seconds, *extra_rows)
 
     def _stop_check(self, model, labeled, record):
         """The criterion's :class:`Verdict` on a new ``model`` trained on
@@ -1155,6 +1235,8 @@ class ActiveLearner(
             n_new=labeled.n_labeled - n_before,
             n_labeled=labeled.n_labeled,
             refit=trained.refit,
+            n_unlabeled=trained.n_unlabeled,
+            n_pseudo=trained.n_pseudo,
             fit_seconds=trained.seconds,
             stop_seconds=verdict.seconds,
             embed_seconds=embed_seconds,
@@ -1203,7 +1285,7 @@ class ActiveLearner(
             )
         return "a classifier needs labels of at least two classes"
 
-    def _trainer(self, mode):
+    def _trainer(self, mode, unlabeled=None):
         return Trainer(
             estimator=self._frozen.tail,
             mode=mode,
@@ -1212,6 +1294,9 @@ class ActiveLearner(
             partial_epochs=self.partial_epochs,
             replay=self.replay,
             random_state=self._rng,
+            unlabeled=unlabeled or self._unlabeled_rows,
+            takes_unlabeled=self._takes_unlabeled(),
+            pseudo_labels=self.pseudo_labels,
         )
 
     @available_if(estimator_has("partial_fit"))
@@ -1343,7 +1428,13 @@ class ActiveLearner(
             take_rows(X_all, np.flatnonzero(~is_audit)), y_all[~is_audit]
         )
         X_train, y_train = without.data()
-        model, _ = self._trainer("full").train(
+        # the pool's unlabeled rows, not the audit rows (scored below), drawn
+        # by a copy of the generator: an estimate changes no later query
+        rng = copy.deepcopy(self._rng)
+        trainer = self._trainer(
+            "full", lambda _: self._unlabeled_rows(self._labeled, rng)
+        )
+        model, _ = trainer.train(
             None, 0, without, without, X_train, y_train, self._classes
         )
         if model is None:

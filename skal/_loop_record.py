@@ -43,8 +43,8 @@ class LoopRecord:
         For each audit row of the record (:meth:`audit_rows`), whether the
         model *before* the record (which never saw it) predicted its label;
         ``None`` when there was no model or it is not a classifier.
-    n_new, n_labeled, refit, fit_seconds, stop_seconds, embed_seconds, \
-stop_reason
+    n_new, n_labeled, refit, n_unlabeled, n_pseudo, fit_seconds, \
+stop_seconds, embed_seconds, stop_reason
         What the commit step found.
     """
 
@@ -58,6 +58,8 @@ stop_reason
     n_new: int = 0
     n_labeled: int = 0
     refit: str | None = None
+    n_unlabeled: int = 0
+    n_pseudo: int = 0
     fit_seconds: float = 0.0
     stop_seconds: float = 0.0
     embed_seconds: float = 0.0
@@ -83,6 +85,8 @@ stop_reason
             "strategy": self.kind if query is None else query.strategy,
             "batch_size": None if query is None else query.n_asked,
             "refit": self.refit,
+            "n_unlabeled": int(self.n_unlabeled),
+            "n_pseudo": int(self.n_pseudo),
             "query_seconds": 0.0 if query is None else query.seconds,
             "fit_seconds": self.fit_seconds,
             "stop_seconds": self.stop_seconds,

@@ -1,20 +1,80 @@
-"""TRAIN: how the model learns new labels, one refit mode at a time."""
+"""TRAIN: how the model learns new labels, one refit mode at a time.
+
+Under ``refit="full"`` and ``"warm_start"`` the pool's unlabeled rows can join
+a fit: marked ``-1`` for an estimator that learns from them (scikit-learn's
+semi-supervised convention, :func:`takes_unlabeled`), or labeled by the model's
+own confident predictions (pseudo-labels, thresholded self-training). Neither
+ever enters the labeled set: they exist only in the arrays of one ``fit`` call.
+"""
 
 import copy
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.semi_supervised import (
+    LabelPropagation,
+    LabelSpreading,
+    SelfTrainingClassifier,
+)
 
 from .utils._multilabel import trainable_multilabel
-from .utils._rows import concat_rows, take_rows
+from .utils._rows import concat_rows, n_rows, take_rows
 from .utils._validation import resolve_size
 
 #: ``partial_epochs="auto"``: passes over the new rows per update.
 AUTO_EPOCHS = 10
 #: ``replay="auto"``: earlier rows replayed per new row in each pass.
 AUTO_REPLAY_PER_ROW = 10
+
+
+#: scikit-learn's estimators that learn from rows labeled ``-1``.
+SEMI_SUPERVISED = (SelfTrainingClassifier, LabelSpreading, LabelPropagation)
+#: The label marking an unlabeled row in a fit (scikit-learn's convention).
+UNLABELED = -1
+
+
+def takes_unlabeled(estimator):
+    """Whether ``estimator`` learns from unlabeled rows marked ``-1``.
+
+    True for scikit-learn's semi-supervised estimators
+    (:data:`SEMI_SUPERVISED`), for a ``Pipeline`` ending in one, and for any
+    estimator (or last step) with a ``skal_takes_unlabeled = True`` attribute.
+    """
+    final = estimator[-1] if isinstance(estimator, Pipeline) else estimator
+    return any(
+        isinstance(part, SEMI_SUPERVISED)
+        or getattr(part, "skal_takes_unlabeled", False) is True
+        for part in (estimator, final)
+    )
+
+
+def check_semi_supervised_labels(y):
+    """Refuse labels that the ``-1`` marker cannot join: more than one
+    column, text or booleans, or ``-1`` itself used as a label."""
+    y = np.asarray(y)
+    numeric = y.dtype.kind in "iuf" or (
+        y.dtype.kind == "O"
+        and all(isinstance(v, Real) and not isinstance(v, bool) for v in y.flat)
+    )
+    if y.ndim != 1 or not numeric:
+        raise ValueError(
+            "A semi-supervised estimator receives the pool's unlabeled rows "
+            f"marked {UNLABELED}, which needs single-column numeric labels; got "
+            f"labels of shape {y.shape} and dtype {y.dtype}. Encode the labels "
+            "as integers (sklearn.preprocessing.LabelEncoder) or pass "
+            "unlabeled='none'."
+        )
+    if np.any(y == UNLABELED):
+        raise ValueError(
+            f"{UNLABELED} is one of the labels, but it marks the unlabeled rows "
+            "given to a semi-supervised estimator: relabel that class or pass "
+            "unlabeled='none'."
+        )
 
 
 def warm_start_params(estimator):
@@ -46,6 +106,23 @@ class Trainer:
         ``"auto"``: :data:`AUTO_REPLAY_PER_ROW` per new row).
     random_state : numpy.random.RandomState
         Draws the replayed rows.
+    unlabeled : callable or None, default=None
+        ``unlabeled(labeled) -> X_rows``: the pool rows outside the labeled set
+        ``labeled`` that a full or warm-start fit may use (``None``: none).
+        Called only when ``takes_unlabeled`` or ``pseudo_labels`` is set.
+    takes_unlabeled : bool, default=False
+        Join those rows, labeled ``-1``, to every full or warm-start fit.
+    pseudo_labels : float, callable or None, default=None
+        Self-training: after the fit on the labeled rows, fit again with the
+        unlabeled rows whose top predicted probability reaches the threshold,
+        labeled with the prediction. A callable gives the threshold from the
+        number of labeled rows (a schedule).
+
+    Attributes
+    ----------
+    extra_rows : tuple of (int, int)
+        The unlabeled rows and the pseudo-labeled rows the latest fit received
+        besides the labeled ones.
     """
 
     estimator: Any
@@ -55,6 +132,10 @@ class Trainer:
     partial_epochs: int
     replay: Any
     random_state: np.random.RandomState
+    unlabeled: Callable | None = None
+    takes_unlabeled: bool = False
+    pseudo_labels: Any = None
+    extra_rows: tuple = field(default=(0, 0), init=False)
 
     def trainable(self, y_all, classes):
         """Whether a model can be trained on ``y_all`` (a classifier needs two
@@ -90,7 +171,8 @@ class Trainer:
         if self.mode == "warm_start" and not fresh:
             known = getattr(previous, "classes_", None)
             if known is None or np.array_equal(known, np.unique(y_all)):
-                return copy.deepcopy(previous).fit(X_all, y_all), "warm_start"
+                model = copy.deepcopy(previous)
+                return self.fit(model, X_all, y_all, labeled, "warm_start")
         if not self.trainable(y_all, classes):
             return None, None
         if self.mode == "partial" and (
@@ -108,7 +190,51 @@ class Trainer:
         estimator = clone(self.estimator)
         if self.mode == "warm_start":
             estimator.set_params(**dict.fromkeys(warm_start_params(estimator), True))
-        return estimator.fit(X_all, y_all), "full"
+        return self.fit(estimator, X_all, y_all, labeled, "full")
+
+    def fit(self, estimator, X, y, labeled, how):
+        """``estimator`` fitted on the labeled rows ``X, y``, joined by the
+        unlabeled rows (marked ``-1``) or by pseudo-labeled ones."""
+        wanted = self.takes_unlabeled or self.pseudo_labels is not None
+        X_pool = self.unlabeled(labeled) if wanted and self.unlabeled else None
+        n_pool = 0 if X_pool is None else n_rows(X_pool)
+        if n_pool == 0:
+            return estimator.fit(X, y), how
+        if self.takes_unlabeled:
+            check_semi_supervised_labels(y)
+            # a signed type holds -1 (np.uint8 labels become np.int16)
+            y_pool = np.full(n_pool, UNLABELED, dtype=np.result_type(y, np.int8))
+            y_fit = np.concatenate([np.asarray(y, dtype=y_pool.dtype), y_pool])
+            self.extra_rows = (n_pool, 0)
+            return estimator.fit(concat_rows([X, X_pool]), y_fit), how
+        if np.ndim(y) != 1:
+            raise ValueError(
+                "pseudo_labels needs single-label classification; got labels "
+                f"of shape {np.shape(y)}."
+            )
+        model = estimator.fit(X, y)
+        threshold = self.threshold(len(y))
+        proba = model.predict_proba(X_pool)
+        confident = np.flatnonzero(proba.max(axis=1) >= threshold)
+        if confident.size == 0:
+            return model, how
+        y_pseudo = np.asarray(model.classes_)[np.argmax(proba[confident], axis=1)]
+        X_fit = concat_rows([X, take_rows(X_pool, confident)])
+        y_fit = np.concatenate([np.asarray(y), y_pseudo.astype(np.asarray(y).dtype)])
+        self.extra_rows = (0, confident.size)
+        return model.fit(X_fit, y_fit), how
+
+    def threshold(self, n_labeled):
+        """The pseudo-label threshold with ``n_labeled`` labeled rows."""
+        value = self.pseudo_labels
+        if callable(value):
+            value = value(n_labeled)
+        if not isinstance(value, Real) or not 0 < value <= 1:
+            raise ValueError(
+                f"pseudo_labels gave the threshold {value!r} at {n_labeled} "
+                "labeled rows; a threshold is a probability in (0, 1]."
+            )
+        return value
 
     def partial_update(self, estimator, X_new, y_new, X_old, y_old, classes):
         """One ``partial_fit`` call over ``partial_epochs`` copies of the new rows,

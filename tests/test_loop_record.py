@@ -167,6 +167,8 @@ KEYS = [
     "strategy",
     "batch_size",
     "refit",
+    "n_unlabeled",
+    "n_pseudo",
     "query_seconds",
     "fit_seconds",
     "stop_seconds",

@@ -5,6 +5,7 @@ from ._bandit import ActiveLearningByLearning
 from ._base import QueryContext, QueryStrategy, RankingStrategy, top_k
 from ._cluster_margin import ClusterMargin, TwoStepKMeans
 from ._committee import QueryByCommittee
+from ._consistency import ConsistencySampling
 from ._density import InformationDensity
 from ._expected_error import ExpectedErrorReduction
 from ._history import LoopVarianceSampling, PredictionChangeSampling
@@ -57,6 +58,7 @@ __all__ = [
     "ActiveLearningByLearning",
     "PredictionChangeSampling",
     "LoopVarianceSampling",
+    "ConsistencySampling",
     "SubSampling",
     "MultiLabelUncertainty",
     "BinMin",
