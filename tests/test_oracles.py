@@ -296,7 +296,9 @@ def test_label_scores_by_hand():
 
     proba = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
     given = np.array([1, 2])
-    np.testing.assert_allclose(label_scores(proba, given), [0.2, 0.6])
+    np.testing.assert_allclose(
+        label_scores(proba, given, "self_confidence"), [0.2, 0.6]
+    )
     np.testing.assert_allclose(
         label_scores(proba, given, "normalized_margin"), [0.2 - 0.7, 0.6 - 0.3]
     )
@@ -322,7 +324,14 @@ def test_review_sends_suspicious_labels_to_a_second_oracle():
             random_state=0,
         ).fit(X, y)
 
-    reviewed = run(LabelReview(SimulatedOracle(name="expert"), every=2, n_rows=8))
+    reviewed = run(
+        LabelReview(
+            SimulatedOracle(name="expert"),
+            every=2,
+            n_rows=8,
+            method="self_confidence",
+        )
+    )
     plain = run(None)
     reviews = [r for r in reviewed.history_ if r["kind"] == "review"]
     assert len(reviews) == 4  # loops 2, 4, 6, 8
