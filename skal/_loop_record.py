@@ -39,6 +39,10 @@ class LoopRecord:
         Rows of ``fit``'s ``X`` the oracle abstained on.
     extra : dict
         Keys of a ``"relabel"`` or ``"review"`` record only.
+    audit_correct : ndarray of bool or None
+        For each audit row of the record (:meth:`audit_rows`), whether the
+        model *before* the record (which never saw it) predicted its label;
+        ``None`` when there was no model or it is not a classifier.
     n_new, n_labeled, refit, fit_seconds, stop_seconds, embed_seconds, \
 stop_reason
         What the commit step found.
@@ -50,6 +54,7 @@ stop_reason
     answers: Answers | None = None
     abstained: Any = ()
     extra: dict = field(default_factory=dict)
+    audit_correct: Any = None
     n_new: int = 0
     n_labeled: int = 0
     refit: str | None = None
@@ -57,6 +62,13 @@ stop_reason
     stop_seconds: float = 0.0
     embed_seconds: float = 0.0
     stop_reason: str | None = None
+
+    def audit_rows(self):
+        """Rows of ``indices`` that its query drew as random audit rows."""
+        if self.query is None or not self.query.audit or self.indices is None:
+            return np.empty(0, dtype=np.intp)
+        indices = np.asarray(self.indices, dtype=np.intp)
+        return indices[np.isin(indices, self.query.audit)]
 
     def as_dict(self, position):
         """The ``history_`` record, at ``position`` in ``history_``."""
@@ -80,5 +92,9 @@ stop_reason
             "answered_by": {} if answers is None else answers.counts(),
             "cost": 0.0 if answers is None else answers.total_cost(),
             "abstained": np.array(self.abstained, dtype=np.intp),
+            "audit": self.audit_rows(),
+            "audit_correct": None
+            if self.audit_correct is None
+            else np.array(self.audit_correct, dtype=bool),
             **self.extra,
         }

@@ -25,6 +25,9 @@ class QueryRecord:
         Time the strategy took.
     initial : bool
         ``True`` for the initial set (it does not count as a loop).
+    audit : tuple of int
+        Rows of the query drawn uniformly at random from the pool as audit
+        rows (``ActiveLearner``'s ``audit``), not by the strategy.
     """
 
     query_id: int | None
@@ -32,6 +35,7 @@ class QueryRecord:
     n_asked: int
     seconds: float
     initial: bool = False
+    audit: tuple = ()
 
 
 class QueriedRows(np.ndarray):

@@ -516,3 +516,14 @@ def test_benchmark_stream(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:3] == ["rule", "prequential", "accuracy"]
     assert [line.split()[0] for line in lines[1:3]] == ["random", "variable"]
+
+
+def test_the_bundled_multilabel_set_loads_by_name():
+    from skal.cli.benchmark import load_dataset
+    from skal.datasets import load_digits_attributes
+
+    X, y, name = load_dataset("digits_attributes")
+    X_ref, y_ref = load_digits_attributes()
+    assert name == "digits_attributes"
+    np.testing.assert_array_equal(X, X_ref)
+    np.testing.assert_array_equal(y, y_ref)

@@ -81,9 +81,11 @@ def _imported_modules(name):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             (target,) = _imported_modules_of(node, name)
-            found.add(target)
-            for alias in node.names:  # ``from . import module``
-                found.add(f"{target}.{alias.name}")
+            submodules = {f"{target}.{alias.name}" for alias in node.names}
+            submodules &= MODULES.keys()
+            found |= submodules  # ``from . import module``: the module only
+            if len(submodules) < len(node.names):
+                found.add(target)
     return {module for module in found if module in MODULES and module != name}
 
 

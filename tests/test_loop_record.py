@@ -176,6 +176,8 @@ KEYS = [
     "answered_by",
     "cost",
     "abstained",
+    "audit",
+    "audit_correct",
 ]
 EXTRA = {
     "relabel": ["ids", "old_labels", "new_labels"],

@@ -5,8 +5,8 @@ import random
 import pytest
 from _session_helpers import read_csv, write_csv
 
-from skal.session import LabelingSession, SessionConfig, SessionError
-from skal.session._rows import load_csv, plain_text
+from skal.session import LabelingSession, SessionConfig, SessionError, plain_text
+from skal.session._rows import load_csv
 
 WORDS = {
     "pos": "good great fine lovely superb nice".split(),
@@ -120,7 +120,8 @@ def test_a_changed_row_is_reported_not_trained_on(tmp_path, id_column, capsys):
         assert any(kind in notice for notice in s.notices)
         assert answered.row_id in s.notices[0]
         assert answered.row_id not in s.pending()
-        assert answered.row_id not in [row for row, _ in s._usable_labels()]
+        assert answered.row_id in s.untrusted
+        assert answered.row_id not in [row for row, _ in s.training_snapshot().labels]
 
 
 def test_hostile_content_is_shown_as_text(tmp_path):

@@ -368,3 +368,40 @@ def test_rows_of_named_columns_come_as_a_table(tmp_path):
     finally:
         client.close()
         web.close()
+
+
+def test_undo_of_an_answer_whose_row_left_the_data_is_refused(tmp_path):
+    """The session's undo rule, which the page now uses: a row no longer in
+    the data cannot be asked again, so its answer is not taken back (409, and
+    the journal is unchanged; this was a server error before)."""
+    from _session_helpers import read_csv, write_csv
+    from _web_helpers import journal_digest
+
+    from skal.web._service import WebSession, open_or_create
+
+    web, truth, path = make_web(tmp_path)
+    client = make_client(web, TOKEN)
+    try:
+        row = _next(client, "ann")["row"]
+        _answer(client, "ann", row, truth[row["row_id"]])
+    finally:
+        client.close()
+        web.close()
+    data = tmp_path / "texts.csv"
+    rows = read_csv(data)
+    write_csv(data, rows[0], [r for r in rows[1:] if r[0] != row["row_id"]])
+    again = WebSession(
+        open_or_create(str(path), str(data), None, "ann"), background=False
+    )
+    client = make_client(again, TOKEN)
+    try:
+        before = journal_digest(path)
+        reply = _post(client, "/api/undo", {"annotator": "ann"})
+        assert reply.status_code == 409
+        assert (
+            reply.json()["error"] == f"row {row['row_id']} is not in the data any more"
+        )
+        assert journal_digest(path) == before
+    finally:
+        client.close()
+        again.close()

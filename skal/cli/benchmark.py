@@ -137,7 +137,7 @@ def load_dataset(name, target=None):
                 n_samples=1000, n_features=20, n_classes=6, n_labels=2, random_state=0
             )
             return X, y, "multilabel (make_multilabel_classification)"
-        from .datasets import load_digits_attributes
+        from ..datasets import load_digits_attributes
 
         X, y = load_digits_attributes()
         return X, y, name

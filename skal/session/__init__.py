@@ -5,21 +5,53 @@ JSON data) and a journal (an SQLite file, the source of truth) together:
 every answer is committed before the next question, reopening replays the
 journal, and only one process labels a session at a time. The ``label``,
 ``status`` and ``export`` sub-commands of ``skal`` (:mod:`skal.cli.label`)
-are built on it; :class:`TerminalLoop` is the terminal labeling loop.
+are built on it; :class:`TerminalLoop` is the terminal labeling loop. So is
+the labeling page of :mod:`skal.web`, through the public names below only:
+
+* :meth:`LabelingSession.training_snapshot` takes a
+  :class:`TrainingSnapshot` (plain data) that :func:`draw_batch`,
+  :func:`fit_learner`, :func:`cv_score` and :func:`suspicious_rows` compute
+  on -- in another thread or process, with the rows read by
+  :func:`load_data` -- and :meth:`LabelingSession.record_batch` journals a
+  batch drawn that way;
+* :func:`stopping_verdict` says whether the predictions have stabilized;
+* :class:`SessionState` is the replayed state (``LabelingSession.state``);
+* :func:`plain_text`, :func:`rows_at` and :func:`default_annotator` are the
+  small helpers a front end needs.
 """
 
 from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
-from ._session import LabelingSession, Question, default_annotator
+from ._replay import SessionState
+from ._report import stopping_verdict
+from ._rows import plain_text, rows_at
+from ._session import LabelingSession, Question, default_annotator, load_data
+from ._snapshot import (
+    TrainingSnapshot,
+    cv_score,
+    draw_batch,
+    fit_learner,
+    suspicious_rows,
+)
 from ._terminal import TerminalLoop
 
 __all__ = [
     "LabelingSession",
     "Question",
     "SessionConfig",
+    "SessionState",
+    "TrainingSnapshot",
+    "TerminalLoop",
     "SessionError",
     "NotASessionError",
     "SessionLockedError",
-    "TerminalLoop",
+    "cv_score",
     "default_annotator",
+    "draw_batch",
+    "fit_learner",
+    "load_data",
+    "plain_text",
+    "rows_at",
+    "stopping_verdict",
+    "suspicious_rows",
 ]

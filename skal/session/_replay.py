@@ -82,6 +82,11 @@ class SessionState:
         stack = self._stacks.get(row_id, ())
         return stack[-2] if len(stack) > 1 else None
 
+    def latest(self):
+        """The latest event journaled (of any kind, an ``undo`` included), or
+        None."""
+        return next(reversed(self.events.values()), None)
+
     def last_in_effect(self):
         """The latest event an ``undo`` would take back, or None."""
         return self.events[self._in_effect[-1]] if self._in_effect else None

@@ -5,11 +5,10 @@ configuration) and writes nothing to the journal.
 """
 
 import csv
-import math
-import warnings
 
+from ..utils import one_blas_thread
 from ._errors import SessionError
-from ._session import _one_blas_thread
+from ._snapshot import cv_score
 
 #: Stabilizing predictions: mean Cohen's kappa over this many model changes ...
 STABLE_WINDOW = 3
@@ -51,45 +50,47 @@ def status(session, cv=True):
         "rows": None if session.dataset is None else len(session.dataset),
         "budget": session.config.budget,
         "score": None,
-        "stopping": _stopping_verdict(session),
+        "stopping": stopping_verdict(b["stop_set"] for b in session.state.batches),
     }
     if cv and session.dataset is not None:
-        with _one_blas_thread():
-            status["score"] = _cv_score(session)
+        status["score"] = cv_score(session.training_snapshot(), session.dataset)
     return status
 
 
-def _cv_score(session):
-    """Out-of-fold accuracy over the labels, with a 95% Wilson interval."""
-    import numpy as np
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+def stopping_verdict(stop_sets):
+    """Whether to stop labeling: stabilizing predictions.
 
-    labeled, X, y, k = session._cross_validation_set()
-    if labeled is None:
-        return None
-    folds = StratifiedKFold(k, shuffle=True, random_state=session.config.random_state)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        predicted = cross_val_predict(session.config.make_estimator(), X, y, cv=folds)
-    n = len(y)
-    p = float(np.mean(predicted == y))
-    z = 1.959964
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return {
-        "accuracy": p,
-        "low": max(0.0, centre - half),
-        "high": min(1.0, centre + half),
-        "folds": k,
-        "n": n,
-    }
+    The predictions of successive models on a fixed set of rows (the stop
+    set, journaled with each batch) are compared; when the mean Cohen's kappa
+    of the last :data:`STABLE_WINDOW` changes reaches :data:`STABLE_KAPPA`,
+    more labels barely change the model (Bloodgood & Vijay-Shanker, 2009).
 
+    Parameters
+    ----------
+    stop_sets : iterable of (dict or None)
+        The ``stop_set`` of each batch, oldest first (``None`` for a batch
+        drawn without a model); a :class:`~skal.session.TrainingSnapshot`'s
+        ``stop_sets``.
 
-def _stopping_verdict(session):
-    """Stabilizing predictions over the journaled stop-set predictions."""
+    Returns
+    -------
+    verdict : dict
+        ``stop`` (bool), ``kappas`` (one per pair of successive models) and
+        ``message`` (one line, for a person).
+
+    Examples
+    --------
+    >>> from skal.session import stopping_verdict
+    >>> same = {"ids": "a", "predictions": ["x", "y", "x", "y"]}
+    >>> verdict = stopping_verdict([None, same, same, same, same])
+    >>> verdict["stop"], verdict["kappas"]
+    (True, [1.0, 1.0, 1.0])
+    >>> stopping_verdict([same, same])["message"]
+    'keep labeling: 2 models so far, the stability check needs 4'
+    """
     from ..stopping import cohen_kappa
 
-    sets = [b["stop_set"] for b in session.state.batches if b["stop_set"]]
+    sets = [s for s in stop_sets if s]
     kappas = []
     for a, b in zip(sets, sets[1:]):
         if a["ids"] == b["ids"]:
@@ -134,7 +135,7 @@ def export_predictions(session, path):
 
     if session.dataset is None:
         raise SessionError("--predictions needs the data file")
-    with _one_blas_thread():
+    with one_blas_thread():
         learner = session.fitted_model()
         if learner is None:
             raise SessionError(

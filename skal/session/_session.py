@@ -4,12 +4,16 @@ The journal is the source of truth; everything else is derived from it.
 
 * Within a batch, an answer is one committed journal row and nothing else: no
   model is trained, so the next question follows at once.
-* Between batches, :meth:`LabelingSession.advance` rebuilds a learner from the
-  journal (a fresh :class:`~skal.ActiveLearner` fitted on every current label,
-  rows in a canonical order, the random generator set to the state journaled
-  after the previous draw), asks it for the next batch and journals the batch
-  (row ids in order, the label count and digest of the model that chose it,
-  the generator's state before and after) before its first question is shown.
+* Between batches, :meth:`LabelingSession.advance` takes a
+  :class:`~skal.session.TrainingSnapshot` of the journal's state, rebuilds a
+  learner from it (:func:`~skal.session.draw_batch`: a fresh
+  :class:`~skal.ActiveLearner` fitted on every current label, rows in a
+  canonical order, the random generator set to the state journaled after the
+  previous draw), asks it for the next batch and journals the batch (row ids
+  in order, the label count and digest of the model that chose it, the
+  generator's state before and after) before its first question is shown.
+  Another process holding the same data draws the same batch from the same
+  snapshot (the web page retrains that way, off its server).
 * Reopening replays the events (no model is trained to show the pending
   questions); the next batch is drawn by the same code from the same journal,
   so a session that was killed asks what a session that never stopped would
@@ -17,11 +21,7 @@ The journal is the source of truth; everything else is derived from it.
 """
 
 import getpass
-import hashlib
-import heapq
-import json
 import os
-import warnings
 from dataclasses import dataclass
 
 from ._config import SessionConfig
@@ -29,10 +29,16 @@ from ._errors import SessionError, SessionLockedError
 from ._journal import Journal
 from ._lock import SessionLock
 from ._replay import SessionState
-from ._rows import load_csv, plain_text, rows_at
-
-#: Rows whose predictions are compared from one model to the next (stop set).
-STOP_SET_SIZE = 1000
+from ._report import export_labels, export_predictions, status
+from ._rows import load_csv, plain_text
+from ._snapshot import (
+    TrainingSnapshot,
+    _rng_to_json,
+    draw_batch,
+    fit_learner,
+    stop_set_ids,
+    suspicious_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -67,16 +73,26 @@ def default_annotator():
         return "annotator"
 
 
-def _rng_to_json(state):
-    name, keys, pos, has_gauss, cached = state
-    return [name, [int(k) for k in keys], int(pos), int(has_gauss), float(cached)]
+def load_data(path, config):
+    """The CSV file at ``path`` as ``config`` reads it: a :class:`Dataset`.
 
+    Parameters
+    ----------
+    path : str
+    config : SessionConfig
+        Its ``text_column``, ``columns`` and ``id_column`` say what to read.
 
-def _rng_from_json(data):
-    import numpy as np
-
-    name, keys, pos, has_gauss, cached = data
-    return (name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached)
+    Returns
+    -------
+    dataset : Dataset
+        The rows (``ids``, ``X``, ``position``, ...).
+    """
+    return load_csv(
+        path,
+        text_column=config.text_column,
+        columns=config.columns,
+        id_column=config.id_column,
+    )
 
 
 class LabelingSession:
@@ -96,6 +112,9 @@ class LabelingSession:
 
     Attributes
     ----------
+    state : SessionState
+        The labels, skips and batches, replayed from the journal (read it;
+        it changes only through this session's methods).
     notices : list of str
         What the user should be told about opening: a lock taken over from a
         killed process, answered rows missing or changed in the data.
@@ -109,7 +128,7 @@ class LabelingSession:
         self._lock = lock
         self.notices = []
         self.state = SessionState(journal.events(), journal.batches())
-        self._untrusted = set()
+        self._untrusted = frozenset()
         if dataset is not None:
             self._match_data()
         self._stop_ids = None
@@ -131,7 +150,7 @@ class LabelingSession:
         """
         from .. import __version__
 
-        dataset = _load(data, config)
+        dataset = load_data(data, config)
         config.data = os.path.abspath(data)
         lock = _take_lock(path)
         try:
@@ -183,7 +202,7 @@ class LabelingSession:
             config = SessionConfig.from_json(journal.config_json())
             dataset = None
             if data is not False:
-                dataset = _load(data or config.data, config)
+                dataset = load_data(data or config.data, config)
             previous = None if readonly else journal.set_holder()
         except BaseException:
             journal.close()
@@ -223,7 +242,7 @@ class LabelingSession:
         for row in self.state.asked():
             answered.setdefault(row, None)
         missing, changed = self.dataset.check_answers(answered)
-        self._untrusted = set(missing) | set(changed)
+        self._untrusted = frozenset(missing) | frozenset(changed)
         if changed:
             self.notices.append(
                 f"{len(changed)} answered rows changed in the data since they were "
@@ -236,6 +255,13 @@ class LabelingSession:
                 f"or their content changed; ids: {_some(missing)}); their answers "
                 "are kept in the journal but not used to train, nor asked again"
             )
+
+    @property
+    def untrusted(self):
+        """Ids of answered (or asked) rows missing from the data or changed in
+        it since: their answers stay in the journal but are not trained on,
+        and they are not asked again (a frozenset)."""
+        return self._untrusted
 
     # ---------------------------------------------------------- questions
     @property
@@ -331,95 +357,139 @@ class LabelingSession:
         self.state.apply(event)  # only once the journal has it
         return event
 
-    def _record(self, kind, row, label, replaces=None):
-        return self.record(kind, row, label, replaces=replaces)
-
     def answer(self, label):
         """Label the current question's row; committed when this returns."""
         pending = self.pending()
         if not pending:
             raise SessionError("no question is pending")
-        return self._record("answer", pending[0], self.check_label(label))
+        return self.record("answer", pending[0], self.check_label(label))
 
     def skip(self):
         """Set the current question's row aside: it is not asked again."""
         pending = self.pending()
         if not pending:
             raise SessionError("no question is pending")
-        return self._record("skip", pending[0], None)
+        return self.record("skip", pending[0], None)
 
-    def undo(self):
+    def undo(self, annotator=None, *, only_own=False):
         """Take back the latest answer, relabel or skip still in effect.
+
+        Parameters
+        ----------
+        annotator : str or None, default=None
+            Who takes it back (the undo is journaled in their name); ``None``
+            is the session's annotator.
+        only_own : bool, default=False
+            Take back only ``annotator``'s own answer: refuse when the latest
+            event in effect is someone else's (several people label the
+            session; they change each other's labels with :meth:`relabel`).
 
         Returns
         -------
         event : dict or None
             The event taken back (its row is asked next), or ``None`` if there
             is nothing to undo.
+
+        Raises
+        ------
+        SessionError
+            The latest event is someone else's (``only_own``), or its row is
+            not in the data any more.
         """
         last = self.state.last_in_effect()
         if last is None:
             return None
+        who = self.annotator if annotator is None else annotator
+        if only_own and last["annotator"] != who:
+            raise SessionError(
+                "the latest answer is someone else's: undo takes back only your "
+                "own latest answer; use the review page to change a label"
+            )
         row = last["row_id"]
         restored = self.state.below(row)
         label = None if restored is None else restored["label"]
         if row not in self.dataset.position:
             raise SessionError(f"row {row} is not in the data any more")
-        self._record("undo", row, label, replaces=last["id"])
+        self.record("undo", row, label, annotator=annotator, replaces=last["id"])
         return last
 
-    def relabel(self, row_id, label):
-        """Change the label of an answered row (the old answer is kept)."""
+    def relabel(self, row_id, label, *, annotator=None):
+        """Change the label of an answered row (the old answer is kept).
+
+        Parameters
+        ----------
+        row_id : str
+        label : str
+            A class name, or its number from 1.
+        annotator : str or None, default=None
+            Who changes it; ``None`` is the session's annotator.
+
+        Returns
+        -------
+        event : dict
+            The journaled relabel.
+        """
         current = self.state.current(row_id)
         if current is None or current["kind"] == "skip":
             raise SessionError(f"row {row_id} has no label to change")
         if row_id not in self.dataset.position:
             raise SessionError(f"row {row_id} is not in the data any more")
-        return self._record(
-            "relabel", row_id, self.check_label(label), replaces=current["id"]
+        return self.record(
+            "relabel",
+            row_id,
+            self.check_label(label),
+            annotator=annotator,
+            replaces=current["id"],
         )
 
     # ---------------------------------------------------------- the model
-    def _training_set(self):
-        """Rows the learner sees, in a canonical order (sorted ids, so a
-        re-ordered file gives the same learner), and their labels."""
+    def training_snapshot(self, exclude=(), *, state=None):
+        """What training needs to know about the session now, as plain data.
+
+        Parameters
+        ----------
+        exclude : iterable of str, default=()
+            Unlabeled rows the next batch must not ask about (rows already on
+            someone's screen, say).
+        state : SessionState, optional
+            Another state of this session's journal (a prefix of its events,
+            replayed) to take the labels from instead of the current one.
+
+        Returns
+        -------
+        snapshot : TrainingSnapshot
+            Immutable; see :func:`~skal.session.draw_batch`,
+            :func:`~skal.session.fit_learner`, :func:`~skal.session.cv_score`
+            and :func:`~skal.session.suspicious_rows` for what computes on it.
+        """
         import numpy as np
 
-        skipped = set(self.state.skipped())
-        labels = self.state.labels()
-        ids = sorted(
-            row
-            for row in self.dataset.ids
-            if row not in skipped and row not in self._untrusted
+        state = self.state if state is None else state
+        labels = state.labels()
+        batches = state.batches
+        if batches:
+            rng_state = batches[-1]["rng_after"]
+        else:
+            rng_state = _rng_to_json(
+                np.random.RandomState(self.config.random_state).get_state()
+            )
+        untrusted = self._untrusted
+        return TrainingSnapshot(
+            config=self.config,
+            labels=tuple(
+                (row, labels[row]["label"])
+                for row in sorted(labels)
+                if row not in untrusted
+            ),
+            left_out=frozenset(state.skipped())
+            | untrusted
+            | frozenset(row for row in exclude if row not in labels),
+            n_labeled=len(labels),
+            n_decided=state.n_decided(),
+            n_batches=len(batches),
+            rng_state=rng_state,
+            stop_sets=tuple(batch["stop_set"] for batch in batches),
         )
-        positions = np.fromiter(
-            (self.dataset.position[row] for row in ids), dtype=np.intp, count=len(ids)
-        )
-        X = rows_at(self.dataset.X, positions)
-        y = np.full(len(ids), None, dtype=object)
-        for i, row in enumerate(ids):
-            event = labels.get(row)
-            if event is not None:
-                y[i] = event["label"]
-        return ids, X, y
-
-    def _learner(self, ids, X, y, random_state=None, initial=None):
-        from .. import ActiveLearner
-
-        known = y[y != None]  # noqa: E711 (elementwise)
-        if initial is None:
-            initial = len(set(known.tolist())) < 2
-        learner = ActiveLearner(
-            self.config.make_estimator(),
-            self.config.make_strategy(initial=initial),
-            batch_size=self.config.batch_size,
-            missing_label=None,
-            random_state=random_state,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            learner.fit(X, y)
-        return learner, initial
 
     def advance(self):
         """Train on every current label and journal the next batch.
@@ -430,94 +500,39 @@ class LabelingSession:
             The batch journaled, or ``None`` if :meth:`finished` says why
             there is none.
         """
-        with _one_blas_thread():
-            return self._advance()
-
-    def _advance(self):
-        import numpy as np
-
         if self.pending():
             raise SessionError("the current batch still has questions")
-        if self.finished():
-            return None
-        ids, X, y = self._training_set()
-        labeled = [(row, label) for row, label in zip(ids, y) if label is not None]
-        pool = len(ids) - len(labeled)
-        n = min(self.config.batch_size, pool)
-        if self.config.budget is not None:
-            n = min(n, self.config.budget - self.n_labeled())
-        if n <= 0:
-            return None
-        if self.state.batches:
-            before = self.state.batches[-1]["rng_after"]
-        else:
-            before = _rng_to_json(
-                np.random.RandomState(self.config.random_state).get_state()
-            )
-        # every random draw of the fit and the query comes from the journaled
-        # state, so the batch is a function of the journal alone
-        rng = np.random.RandomState()
-        rng.set_state(_rng_from_json(before))
-        learner, initial = self._learner(ids, X, y, random_state=rng)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            picked = learner.query(n_instances=n)
-        after = _rng_to_json(rng.get_state())
-        guesses = []
-        stop_set = None
-        if learner.estimator_ is not None:
-            proba = learner.predict_proba(rows_at(X, np.asarray(picked)))
-            classes = learner.classes_
-            guesses = [
-                [str(classes[k]), round(float(p[k]), 4)]
-                for p, k in zip(proba, proba.argmax(axis=1))
-            ]
-            stop_set = self._stop_set_predictions(learner)
-        batch = {
-            "loop": self.loop + 1,
-            "strategy": (
-                self.config.initial_strategy if initial else self.config.strategy
-            ),
-            "row_ids": [ids[i] for i in picked],
-            "guesses": guesses,
-            "n_labels": len(labeled),
-            "labels_digest": hashlib.sha256(
-                json.dumps(labeled, separators=(",", ":")).encode()
-            ).hexdigest(),
-            "rng_before": before,
-            "rng_after": after,
-            "stop_set": stop_set,
-        }
-        self.journal.add_batch(batch)
-        self.state.add_batch(batch)
+        if self._stop_ids is None:
+            self._stop_ids = stop_set_ids(self.dataset, self.config)
+        batch = draw_batch(
+            self.training_snapshot(), self.dataset, stop_ids=self._stop_ids
+        )
+        if batch is not None:
+            self.record_batch(batch)
         return batch
 
-    def _stop_set_predictions(self, learner):
-        """Predictions on a fixed set of rows (the stop set), for the
-        stabilizing-predictions verdict of :meth:`status`."""
-        import numpy as np
+    def record_batch(self, batch):
+        """Journal a batch drawn from this session's latest snapshot (by
+        :func:`~skal.session.draw_batch`, perhaps in another process); its
+        rows are asked next. Committed on return.
 
-        if self._stop_ids is None:  # a fixed, pseudo-random set of rows
-            ids = self.dataset.ids
-            if self.config.id_column is None:  # ids are content hashes already
-                self._stop_ids = sorted(ids)[:STOP_SET_SIZE]
-            else:
-                self._stop_ids = heapq.nsmallest(
-                    STOP_SET_SIZE,
-                    ids,
-                    key=lambda row: hashlib.blake2b(row.encode()).digest(),
-                )
-        positions = [self.dataset.position[row] for row in self._stop_ids]
-        predicted = learner.predict(rows_at(self.dataset.X, np.asarray(positions)))
-        digest = hashlib.sha256("\n".join(self._stop_ids).encode()).hexdigest()
-        return {"ids": digest[:16], "predictions": [str(p) for p in predicted]}
+        Raises
+        ------
+        SessionError
+            Another batch was journaled since the snapshot was taken.
+        """
+        if batch["loop"] != self.loop + 1:
+            raise SessionError(
+                f"batch {batch['loop']} was drawn from an older state of the "
+                f"session, which has {self.loop} batches now"
+            )
+        self.journal.add_batch(batch)
+        self.state.add_batch(batch)
 
     def fitted_model(self):
         """A learner trained on every current label (``None`` without two
         classes)."""
-        ids, X, y = self._training_set()
-        learner, initial = self._learner(ids, X, y, random_state=0, initial=False)
-        return learner if learner.estimator_ is not None else None
+        return fit_learner(self.training_snapshot(), self.dataset)
 
     def suspicious(self, n=5):
         """The ``n`` labels most likely wrong, by cross-validated self-confidence.
@@ -526,74 +541,36 @@ class LabelingSession:
         -------
         rows : list of (row_id, label, score)
         """
-        from ._review import rank_suspicious
-
-        labeled, X, y, folds = self._cross_validation_set()
-        if labeled is None:
-            raise SessionError(
-                "review needs at least two labels of each of two classes"
-            )
-        with warnings.catch_warnings(), _one_blas_thread():
-            warnings.simplefilter("ignore")
-            order, scores = rank_suspicious(
-                self.config.make_estimator(),
-                X,
-                y,
-                cv=folds,
-                random_state=self.config.random_state,
-            )
-        return [
-            (labeled[i][0], labeled[i][1], float(s))
-            for i, s in zip(order[:n], scores[:n])
-        ]
-
-    def _cross_validation_set(self):
-        """``(labeled, X, y, folds)`` of the usable labels, ``folds`` at most 5
-        and at most the smallest class count; all ``None`` without two labels
-        of each of two classes."""
-        import numpy as np
-
-        labeled = self._usable_labels()
-        counts = {}
-        for _, label in labeled:
-            counts[label] = counts.get(label, 0) + 1
-        if len(counts) < 2 or min(counts.values()) < 2:
-            return None, None, None, None
-        positions = np.asarray([self.dataset.position[row] for row, _ in labeled])
-        X = rows_at(self.dataset.X, positions)
-        y = np.asarray([label for _, label in labeled], dtype=object).astype(str)
-        return labeled, X, y, min(5, min(counts.values()))
-
-    def _usable_labels(self):
-        """``(row_id, label)`` of current labels whose row is in the data,
-        unchanged, in canonical order."""
-        labels = self.state.labels()
-        return [
-            (row, labels[row]["label"])
-            for row in sorted(labels)
-            if row not in self._untrusted and row in self.dataset.position
-        ]
+        return suspicious_rows(self.training_snapshot(), self.dataset, n)
 
     # ----------------------------------------------------------- reporting
     def status(self, cv=True):
         """Counts, the model's cross-validated accuracy and the stopping
-        verdict, as a dict (see :func:`skal.session._report.status`)."""
-        from ._report import status
+        verdict, as a dict.
 
+        Parameters
+        ----------
+        cv : bool, default=True
+            Compute the cross-validated accuracy (needs the data file).
+
+        Returns
+        -------
+        status : dict
+            ``labeled``, ``per_class``, ``per_annotator``, ``loops``,
+            ``skipped``, ``events``, ``pending``, ``rows``, ``budget``,
+            ``score`` (``None`` or :func:`~skal.session.cv_score`'s dict) and
+            ``stopping`` (:func:`~skal.session.stopping_verdict`'s dict).
+        """
         return status(self, cv=cv)
 
     def export_labels(self, path):
         """Write ``id,label,annotator,time``, one line per labeled row, in the
         order they were labeled; returns the number of rows."""
-        from ._report import export_labels
-
         return export_labels(self, path)
 
     def export_predictions(self, path):
         """Write every row of the data with its label (if any), the model's
         prediction and its confidence; returns the number of rows."""
-        from ._report import export_predictions
-
         return export_predictions(self, path)
 
 
@@ -601,24 +578,6 @@ def _some(ids, n=5):
     """The first ``n`` ids as printable text."""
     shown = ", ".join(plain_text(row) for row in ids[:n])
     return shown + (", ..." if len(ids) > n else "")
-
-
-def _one_blas_thread():
-    """BLAS on one thread while the session trains: its models are small, and
-    on a shared machine BLAS threads waiting for cores made a 10,000-label
-    retraining five times slower (0.9 s -> 5 s, benchmarks/bench_session.py)."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-def _load(data, config):
-    return load_csv(
-        data,
-        text_column=config.text_column,
-        columns=config.columns,
-        id_column=config.id_column,
-    )
 
 
 def _take_lock(path):

@@ -83,6 +83,11 @@ class QueryContext:
         and :meth:`predict`), shared by the stopping check after a training
         and the next query, so the pool is scored once per model. ``None``
         computes every time.
+    audit_indices : ndarray of int
+        Rows of ``X`` labeled as random audit rows so far (``ActiveLearner``'s
+        ``audit``), the rows being committed included: rows drawn uniformly at
+        random from the pool, on which a model trained without them can be
+        scored honestly. Empty without audits.
 
     Notes
     -----
@@ -113,6 +118,9 @@ class QueryContext:
     n_jobs: Any = None
     chunk_size: int | None = DEFAULT_CHUNK_SIZE
     outputs: Any = field(default=None, repr=False, compare=False)
+    audit_indices: np.ndarray = field(
+        default_factory=lambda: np.empty(0, dtype=np.intp)
+    )
 
     def __post_init__(self):
         if self.chunk_size is None:

@@ -1,5 +1,6 @@
 """Helpers shared by the learner and the strategies."""
 
+from ._chunking import one_blas_thread
 from ._csv import CsvError, CsvTable, read_csv, sniff_delimiter, write_csv
 from ._text import printable, spreadsheet_safe
 from ._uncertainty import MEASURES, UNCERTAINTY, entropy, least_confident, margin
@@ -17,4 +18,5 @@ __all__ = [
     "least_confident",
     "margin",
     "entropy",
+    "one_blas_thread",
 ]

@@ -1,14 +1,16 @@
 """Retraining in the background: the page never waits for the model.
 
 The web session's writer thread owns the session and its journal. When
-answers have come in, the :class:`Retrainer` thread asks it for a snapshot
-(the events and batches so far), rebuilds a :class:`DraftSession` from that
-snapshot -- the same :meth:`~skal.session.LabelingSession.advance` code, on a
-copy of the state, writing to no file -- in a worker process, trains, draws
-the next batch, and hands the batch back to the writer thread, which
-journals it (with the label count and digest of the model that chose it).
-Meanwhile answers keep being committed and rows keep being handed out from
-the previous batches.
+answers have come in, the :class:`Retrainer` thread asks it for a
+:class:`~skal.session.TrainingSnapshot` (the labels, the rows left out, the
+random generator's state: plain data, taken by
+:meth:`~skal.session.LabelingSession.training_snapshot`), has a worker
+process draw the next batch from it with the session's own code
+(:func:`~skal.session.draw_batch`, writing to no file), and hands the batch
+back to the writer thread, which journals it
+(:meth:`~skal.session.LabelingSession.record_batch`, with the label count and
+digest of the model that chose it). Meanwhile answers keep being committed
+and rows keep being handed out from the previous batches.
 """
 
 import os
@@ -16,84 +18,23 @@ import threading
 import time
 import warnings
 
-from ..session import LabelingSession
+from ..session import (
+    SessionConfig,
+    cv_score,
+    draw_batch,
+    load_data,
+    stopping_verdict,
+)
 
 
-class _SnapshotJournal:
-    """The events and batches of a session at one moment, read-only; a batch
-    drawn from them is kept in :attr:`added` instead of being written."""
-
-    readonly = True
-
-    def __init__(self, events, batches):
-        self._events = events
-        self._batches = batches
-        self.added = []
-
-    def events(self):
-        return self._events
-
-    def batches(self):
-        return self._batches
-
-    def add_batch(self, batch):
-        self.added.append(batch)
-
-
-class DraftSession(LabelingSession):
-    """A session's state at one moment, to train on without its journal.
-
-    Built from a snapshot of the events and batches; :meth:`advance` draws
-    the batch that the session would draw now (the same code), leaving out
-    the rows in ``exclude`` (rows on someone's screen) and the rows still
-    pending, and writes nothing.
-
-    Parameters
-    ----------
-    config : SessionConfig
-    dataset : Dataset
-    events, batches : list of dict
-        The session's events and batches, oldest first.
-    exclude : set of str, optional
-        Rows not to ask about in the next batch.
-    """
-
-    def __init__(self, config, dataset, events, batches, exclude=()):
-        super().__init__(_SnapshotJournal(events, batches), config, dataset, "draft")
-        self._exclude = set(exclude)
-
-    def pending(self):
-        # the web session hands out pending rows while the next batch is drawn
-        return []
-
-    def _training_set(self):
-        ids, X, y = super()._training_set()
-        if not self._exclude:
-            return ids, X, y
-        import numpy as np
-
-        from ..session._rows import rows_at
-
-        keep = [
-            i
-            for i, row in enumerate(ids)
-            if row not in self._exclude or y[i] is not None
-        ]
-        at = np.asarray(keep, dtype=np.intp)
-        return [ids[i] for i in keep], rows_at(X, at), y[at]
-
-
-def draw(config, dataset, events, batches, exclude):
+def draw(snapshot, dataset):
     """Train on a snapshot and draw the next batch; writes nothing.
 
     Parameters
     ----------
-    config : SessionConfig
+    snapshot : TrainingSnapshot
+        Taken with the rows on someone's screen excluded.
     dataset : Dataset
-    events, batches : list of dict
-        The session's events and batches, oldest first.
-    exclude : set of str
-        Rows on someone's screen, not to be drawn.
 
     Returns
     -------
@@ -102,26 +43,22 @@ def draw(config, dataset, events, batches, exclude):
     stopping : dict
         The stopping verdict including the new batch's predictions.
     """
-    from ..session._report import _stopping_verdict
-
-    draft = DraftSession(config, dataset, events, batches, exclude)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        batch = draft.advance()  # one BLAS thread inside
-    return batch, _stopping_verdict(draft)
+        batch = draw_batch(snapshot, dataset)  # one BLAS thread inside
+    stop_sets = snapshot.stop_sets
+    if batch is not None:
+        stop_sets = (*stop_sets, batch["stop_set"])
+    return batch, stopping_verdict(stop_sets)
 
 
-def curve_point(config, dataset, events, batches):
+def curve_point(snapshot, dataset):
     """A point of the learning curve: the cross-validated accuracy of the
     labels in a snapshot (``n``, ``accuracy``, ``low``, ``high``), or
     ``None`` without two labels of each of two classes."""
-    from ..session._report import _cv_score
-    from ..session._session import _one_blas_thread
-
-    draft = DraftSession(config, dataset, events, batches)
-    with warnings.catch_warnings(), _one_blas_thread():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        score = _cv_score(draft)
+        score = cv_score(snapshot, dataset)
     if score is None:
         return None
     return {k: score[k] for k in ("n", "accuracy", "low", "high")}
@@ -135,9 +72,6 @@ def _start_worker(config_json, data):
     """Initializer of the retraining process: load the data once, give way
     to the server (a lower scheduling priority), and end when the server
     does, however it ends."""
-    from ..session import SessionConfig
-    from ..session._session import _load
-
     try:
         os.nice(10)
     except (AttributeError, OSError):  # pragma: no cover - not POSIX
@@ -150,13 +84,11 @@ def _start_worker(config_json, data):
         os._exit(0)
 
     threading.Thread(target=leave_with_the_server, daemon=True).start()
-    config = SessionConfig.from_json(config_json)
-    _WORKER["config"] = config
-    _WORKER["dataset"] = _load(data, config)
+    _WORKER["dataset"] = load_data(data, SessionConfig.from_json(config_json))
 
 
-def _in_worker(fn, *args):
-    return fn(_WORKER["config"], _WORKER["dataset"], *args)
+def _in_worker(fn, snapshot):
+    return fn(snapshot, _WORKER["dataset"])
 
 
 class Retrainer:
@@ -170,10 +102,10 @@ class Retrainer:
     Parameters
     ----------
     snapshot : callable
-        ``snapshot() -> (events, batches, exclude, curve_cuts) or None``;
-        ``None`` when no new batch is due; ``curve_cuts`` are the lengths of
-        the prefixes of ``events`` to compute learning-curve points for.
-        Runs on the writer thread.
+        ``snapshot() -> (snapshot, curve_snapshots) or None``: the
+        :class:`~skal.session.TrainingSnapshot` to draw the next batch from
+        (``None`` when no new batch is due) and the snapshots to compute
+        learning-curve points for, oldest first. Runs on the writer thread.
     deliver : callable
         ``deliver(batch, n_batches_before, stopping)`` journals the batch (on
         the writer thread) unless another batch came first.
@@ -181,7 +113,9 @@ class Retrainer:
         ``on_curve(point)`` with a new learning-curve point, computed after
         the batch is delivered (it never delays a batch).
     config : SessionConfig
+        How the worker process reads the data.
     dataset : Dataset
+        The data, for ``process=False``.
     data : str
         The CSV file (the worker process reads it once).
     process : bool, default=True
@@ -253,28 +187,28 @@ class Retrainer:
             )
         return self._pool
 
-    def _compute(self, fn, *args):
+    def _compute(self, fn, snapshot):
         if self._process:
-            return self._worker().submit(_in_worker, fn, *args).result()
-        return fn(self._config, self._dataset, *args)
+            return self._worker().submit(_in_worker, fn, snapshot).result()
+        return fn(snapshot, self._dataset)
 
     def round(self):
         """One retraining, if one is due (on the calling thread, waiting)."""
         snap = self._snapshot()
         if snap is None:
             return
-        events, batches, exclude, curve_cuts = snap
+        snapshot, curve_snapshots = snap
         self.busy = True
         start = time.perf_counter()
         try:
-            batch, stopping = self._compute(draw, events, batches, exclude)
-            self._deliver(batch, len(batches), stopping)
+            batch, stopping = self._compute(draw, snapshot)
+            self._deliver(batch, snapshot.n_batches, stopping)
             self.rounds += 1
             self.last_seconds = time.perf_counter() - start
             self.last_error = None
-            for cut in curve_cuts:  # oldest first, after the batch is out
+            for point in curve_snapshots:  # oldest first, after the batch is out
                 if self._stop.is_set():
                     return
-                self._on_curve(self._compute(curve_point, events[:cut], batches))
+                self._on_curve(self._compute(curve_point, point))
         finally:
             self.busy = False

@@ -6,7 +6,8 @@ runs on one thread, one call at a time: answers from several annotators are
 serialized into the one journal, each committed before its answer is
 acknowledged and before the next row is handed out. Rows are handed out
 under leases (:mod:`skal.web._leases`); retraining runs on another thread
-(:mod:`skal.web._background`).
+(:mod:`skal.web._background`). The session is used through the public API
+of :mod:`skal.session` only.
 """
 
 import concurrent.futures
@@ -15,8 +16,13 @@ import math
 import os
 import re
 
-from ..session import LabelingSession, SessionError
-from ..session._rows import plain_text
+from ..session import (
+    LabelingSession,
+    SessionError,
+    SessionState,
+    plain_text,
+    suspicious_rows,
+)
 from ._background import Retrainer
 from ._leases import LEASE_SECONDS, Leases
 
@@ -145,12 +151,6 @@ class WebSession:
         finally:
             self._writer.shutdown(wait=True)
 
-    def _record(self, kind, row, label, annotator, replaces=None):
-        """Journal one event in ``annotator``'s name (writer thread)."""
-        return self.session.record(
-            kind, row, label, annotator=annotator, replaces=replaces
-        )
-
     def _note(self, record):
         """Append one line to the web log (the guess-shown choices)."""
         if self._log is None:
@@ -167,7 +167,7 @@ class WebSession:
         session = self.session
         yield from session.pending()
         state = session.state
-        untrusted = session._untrusted
+        untrusted = session.untrusted
         for batch in reversed(state.batches[-1 - FALLBACK_BATCHES : -1]):
             for row in batch["row_ids"]:
                 if state.current(row) is None and row not in untrusted:
@@ -246,23 +246,13 @@ class WebSession:
         return {"row": row, "progress": progress, **extra}
 
     # ------------------------------------------------------------- actions
-    def next_row(self, annotator, show_guess=False):
-        """The row ``annotator`` should label now, leased to them."""
-        return self.call(self._reply, annotator, show_guess)
-
-    def answer(self, annotator, row_id, nonce, label, show_guess=False):
-        """Journal ``annotator``'s answer for the row leased to them, then
-        lease the next row; 409 if the lease is not theirs (or is spent)."""
-        return self.call(
-            self._answer, "answer", annotator, row_id, nonce, label, show_guess
-        )
-
-    def skip(self, annotator, row_id, nonce, show_guess=False):
-        return self.call(
-            self._answer, "skip", annotator, row_id, nonce, None, show_guess
-        )
-
+    # The routes of skal.web._app run ``_reply`` (the next row), ``_answer``,
+    # ``_undo`` and ``_relabel`` on the writer thread (``submit``); each
+    # returns the JSON reply.
     def _answer(self, kind, annotator, row_id, nonce, label, show_guess):
+        """Journal ``annotator``'s answer (or skip: ``label`` is ``None``) for
+        the row leased to them, then lease the next row; 409 if the lease is
+        not theirs (or is spent)."""
         session = self.session
         if kind == "answer":
             if not isinstance(label, str) or label not in self.config.classes:
@@ -276,7 +266,7 @@ class WebSession:
         if session.state.current(row_id) is not None:
             self.leases.release(row_id)
             raise WebError(409, "this row is answered already")
-        event = self._record(kind, row_id, label, annotator)
+        event = session.record(kind, row_id, label, annotator=annotator)
         self.leases.release(row_id)
         batch, _ = self._chooser(row_id)
         self._note(
@@ -292,26 +282,18 @@ class WebSession:
         self._retrainer.poke()
         return self._reply(annotator, show_guess, saved=_event_json(event))
 
-    def undo(self, annotator, show_guess=False):
+    def _undo(self, annotator, show_guess):
         """Take back ``annotator``'s latest answer if it is the latest in the
         journal (409 otherwise: someone answered since; use review)."""
-        return self.call(self._undo, annotator, show_guess)
-
-    def _undo(self, annotator, show_guess):
         session = self.session
-        last = session.state.last_in_effect()
+        try:
+            last = session.undo(annotator, only_own=True)
+        except SessionError as error:
+            raise WebError(409, str(error)) from None
         if last is None:
             raise WebError(409, "nothing to undo")
-        if last["annotator"] != annotator:
-            raise WebError(
-                409,
-                "the latest answer is someone else's: undo takes back only your "
-                "own latest answer; use the review page to change a label",
-            )
+        event = session.state.latest()  # the undo just journaled
         row = last["row_id"]
-        restored = session.state.below(row)
-        label = None if restored is None else restored["label"]
-        event = self._record("undo", row, label, annotator, replaces=last["id"])
         if session.state.current(row) is None:  # reopened: it comes back to you
             self.leases.release_annotator(annotator)
             self.leases.grant(row, annotator)
@@ -320,20 +302,13 @@ class WebSession:
             annotator, show_guess, undone=_event_json(last), saved=_event_json(event)
         )
 
-    def relabel(self, annotator, row_id, label):
-        """Change an answered row's label (the review view)."""
-        return self.call(self._relabel, annotator, row_id, label)
-
     def _relabel(self, annotator, row_id, label):
+        """Change an answered row's label (the review view)."""
         session = self.session
         if not isinstance(row_id, str) or row_id not in session.dataset.position:
             raise WebError(404, "no such row")
         try:
-            label = session.check_label(label)
-            current = session.state.current(row_id)
-            if current is None or current["kind"] == "skip":
-                raise SessionError(f"row {row_id} has no label to change")
-            event = self._record("relabel", row_id, label, annotator, current["id"])
+            event = session.relabel(row_id, label, annotator=annotator)
         except SessionError as error:
             raise WebError(409, str(error)) from None
         self._retrainer.poke()
@@ -344,26 +319,13 @@ class WebSession:
         (for a ``background=False`` session)."""
         self._retrainer.round()
 
-    def draft(self):
-        """A :class:`~skal.web._background.DraftSession` of the state now,
-        to compute on off the writer thread."""
-        from ._background import DraftSession
-
-        def snap():
-            session = self.session
-            return (
-                list(session.state.events.values()),
-                list(session.state.batches),
-            )
-
-        events, batches = self.call(snap)
-        return DraftSession(self.config, self.session.dataset, events, batches)
-
     def review(self, n=REVIEW_SIZE):
-        """The ``n`` most suspicious labels (computed off the writer thread)."""
-        draft = self.draft()
+        """The ``n`` most suspicious labels (computed off the writer thread,
+        on a snapshot of the labels)."""
+        snapshot = self.call(self.session.training_snapshot)
+        dataset = self.session.dataset  # read-only once loaded
         try:
-            rows = draft.suspicious(n)
+            rows = suspicious_rows(snapshot, dataset, n)
         except SessionError as error:
             raise WebError(409, str(error)) from None
         return [
@@ -371,7 +333,7 @@ class WebSession:
                 "row_id": row,
                 "label": label,
                 "suspicion": round(score, 4),
-                "text": display_text(draft.dataset.render(row, 2000), 2000),
+                "text": display_text(dataset.render(row, 2000), 2000),
             }
             for row, label, score in rows
         ]
@@ -409,34 +371,30 @@ class WebSession:
         if not due:
             return None
         self._drawn_at = n_events
-        events = list(session.state.events.values())
-        return (
-            events,
-            list(session.state.batches),
-            self.leases.leased_rows() | set(self._queue()),
-            self._curve_cuts(events),
+        snapshot = session.training_snapshot(
+            exclude=self.leases.leased_rows() | set(self._queue())
         )
+        return snapshot, self._curve_snapshots(snapshot)
 
-    def _curve_cuts(self, events):
-        """Prefixes of ``events`` (lengths) to compute learning-curve points
-        for: the whole journal when the labels grew enough since the last
-        point; on the first point of a reopened session, also the moments the
-        labels first reached 10, 20, 40, ... (the curve so far, replayed)."""
-        from ..session._replay import SessionState
-
-        n = self.session.n_labeled()
+    def _curve_snapshots(self, snapshot):
+        """Snapshots to compute learning-curve points for: ``snapshot`` (the
+        journal now) when the labels grew enough since the last point; on the
+        first point of a reopened session, also the moments the labels first
+        reached 10, 20, 40, ... (the curve so far, replayed)."""
+        session = self.session
+        n = session.n_labeled()
         last = self.curve[-1]["n"] if self.curve else 0
         if n < max(4, last + max(CURVE_MIN_STEP, math.ceil(last * CURVE_GROWTH))):
             return []
-        cuts = []
+        earlier = []
         if not self.curve:
             state, goal = SessionState(), 10
-            for i, event in enumerate(events, start=1):
+            for event in session.state.events.values():
                 state.apply(event)
                 if goal < n and sum(state.label_counts().values()) >= goal:
-                    cuts.append(i)
+                    earlier.append(session.training_snapshot(state=state))
                     goal *= 2
-        return [*cuts, len(events)]
+        return [*earlier, snapshot]
 
     def _queue_unleased(self):
         leased = self.leases.leased_rows()
@@ -452,11 +410,9 @@ class WebSession:
             self.call(self._journal_batch, batch, n_before)
 
     def _journal_batch(self, batch, n_before):
-        session = self.session
-        if len(session.state.batches) != n_before:
+        if self.session.loop != n_before:
             return  # another batch came first
-        session.journal.add_batch(batch)
-        session.state.add_batch(batch)
+        self.session.record_batch(batch)
 
 
 def _event_json(event):

@@ -1,0 +1,365 @@
+"""Training from a snapshot of a session: plain data in, a model or a batch out.
+
+A :class:`TrainingSnapshot` is what training needs to know about a session at
+one moment -- its current labels, the rows left out, the random generator's
+journaled state, the stop-set predictions of its batches -- as plain data,
+taken by :meth:`LabelingSession.training_snapshot
+<skal.session.LabelingSession.training_snapshot>`. The functions here compute
+from a snapshot and the session's data and write nothing, so they run wherever
+the data is: in the session itself (``advance``, ``status``, ``suspicious``),
+on another thread, or in another process that loaded the same CSV file (the
+web page retrains in one, :mod:`skal.web`). A batch they draw is journaled by
+:meth:`LabelingSession.record_batch <skal.session.LabelingSession.record_batch>`.
+
+Every function here runs BLAS on one thread: the session's models are small,
+and on a shared machine BLAS threads waiting for cores made a 10,000-label
+retraining five times slower (0.9 s -> 5 s, ``benchmarks/bench_session.py``).
+"""
+
+import hashlib
+import heapq
+import json
+import math
+import warnings
+from dataclasses import dataclass
+
+from ..utils import one_blas_thread
+from ._errors import SessionError
+from ._rows import rows_at
+
+#: Rows whose predictions are compared from one model to the next (stop set).
+STOP_SET_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class TrainingSnapshot:
+    """A session's training state at one moment, as plain data.
+
+    Take one with :meth:`LabelingSession.training_snapshot
+    <skal.session.LabelingSession.training_snapshot>`; it holds no data rows
+    (the functions that use it take the session's :class:`Dataset` too), and
+    pickles small enough to send to another process at every retraining.
+
+    Attributes
+    ----------
+    config : SessionConfig
+        The session's configuration (read, never modified).
+    labels : tuple of (str, str)
+        ``(row_id, label)`` of the current labels that may be trained on
+        (answers whose row is unchanged in the data), sorted by row id.
+    left_out : frozenset of str
+        Rows neither trained on nor asked: skipped rows, rows whose answers
+        are not trusted (:attr:`LabelingSession.untrusted
+        <skal.session.LabelingSession.untrusted>`), and the unlabeled rows the
+        snapshot was asked to exclude.
+    n_labeled : int
+        Every current label, trusted or not: what the budget counts.
+    n_decided : int
+        Rows with an answer or a skip in effect.
+    n_batches : int
+        Batches journaled so far; the next one is number ``n_batches + 1``.
+    rng_state : list
+        The random generator's state the next batch is drawn from (JSON): the
+        state journaled after the previous draw, or the seed's.
+    stop_sets : tuple of (dict or None)
+        Each batch's predictions on the stop set, oldest first (see
+        :func:`~skal.session.stopping_verdict`).
+
+    Examples
+    --------
+    >>> from skal.session import SessionConfig, TrainingSnapshot
+    >>> snapshot = TrainingSnapshot(
+    ...     config=SessionConfig(classes=["a", "b"], text_column="text"),
+    ...     labels=(("r1", "a"), ("r2", "b")),
+    ...     left_out=frozenset({"r3"}),
+    ...     n_labeled=2,
+    ...     n_decided=3,
+    ...     n_batches=1,
+    ...     rng_state=None,
+    ...     stop_sets=(None,),
+    ... )
+    >>> dict(snapshot.labels)["r2"]
+    'b'
+    """
+
+    config: object
+    labels: tuple
+    left_out: frozenset
+    n_labeled: int
+    n_decided: int
+    n_batches: int
+    rng_state: list
+    stop_sets: tuple
+
+
+def _rng_to_json(state):
+    """A ``RandomState.get_state()`` tuple as plain JSON data."""
+    name, keys, pos, has_gauss, cached = state
+    return [name, [int(k) for k in keys], int(pos), int(has_gauss), float(cached)]
+
+
+def _rng_from_json(data):
+    import numpy as np
+
+    name, keys, pos, has_gauss, cached = data
+    return (name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached)
+
+
+def _training_set(snapshot, dataset):
+    """Rows the learner sees, in a canonical order (sorted ids, so a
+    re-ordered file gives the same learner), and their labels (``None`` for
+    the pool)."""
+    import numpy as np
+
+    left_out = snapshot.left_out
+    labels = dict(snapshot.labels)
+    ids = sorted(row for row in dataset.ids if row not in left_out)
+    positions = np.fromiter(
+        (dataset.position[row] for row in ids), dtype=np.intp, count=len(ids)
+    )
+    X = rows_at(dataset.X, positions)
+    y = np.full(len(ids), None, dtype=object)
+    for i, row in enumerate(ids):
+        label = labels.get(row)
+        if label is not None:
+            y[i] = label
+    return ids, X, y
+
+
+def _fit(config, X, y, random_state=None, initial=None):
+    """An :class:`~skal.ActiveLearner` fitted on ``X, y`` (``None`` labels
+    are the pool), and whether it uses the initial (cold-start) strategy."""
+    from .. import ActiveLearner
+
+    known = y[y != None]  # noqa: E711 (elementwise)
+    if initial is None:
+        initial = len(set(known.tolist())) < 2
+    learner = ActiveLearner(
+        config.make_estimator(),
+        config.make_strategy(initial=initial),
+        batch_size=config.batch_size,
+        missing_label=None,
+        random_state=random_state,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        learner.fit(X, y)
+    return learner, initial
+
+
+def fit_learner(snapshot, dataset):
+    """A learner trained on every label of ``snapshot``.
+
+    Parameters
+    ----------
+    snapshot : TrainingSnapshot
+    dataset : Dataset
+        The session's data (the rows the snapshot's ids name).
+
+    Returns
+    -------
+    learner : ActiveLearner or None
+        Fitted with ``random_state=0`` and the configuration's strategy;
+        ``None`` without labels of two classes.
+    """
+    ids, X, y = _training_set(snapshot, dataset)
+    with one_blas_thread():
+        learner, _ = _fit(snapshot.config, X, y, random_state=0, initial=False)
+    return learner if learner.estimator_ is not None else None
+
+
+def draw_batch(snapshot, dataset, *, stop_ids=None):
+    """Train on ``snapshot``'s labels and choose the next batch; writes nothing.
+
+    The learner is a fresh :class:`~skal.ActiveLearner` fitted on every label,
+    rows in a canonical order, every random draw coming from the snapshot's
+    journaled generator state: the batch is a function of the snapshot and
+    the data alone, whichever process draws it.
+
+    Parameters
+    ----------
+    snapshot : TrainingSnapshot
+    dataset : Dataset
+        The session's data.
+    stop_ids : list of str, optional
+        The stop set's row ids, if the caller keeps them (computed otherwise).
+
+    Returns
+    -------
+    batch : dict or None
+        The batch to journal (``loop``, ``strategy``, ``row_ids``, ``guesses``,
+        ``n_labels`` and ``labels_digest`` of the model that chose it,
+        ``rng_before``, ``rng_after``, ``stop_set``), or ``None`` when no row
+        is left to ask or the budget is reached.
+    """
+    import numpy as np
+
+    config = snapshot.config
+    budget = config.budget
+    if budget is not None and snapshot.n_labeled >= budget:
+        return None
+    if not len(dataset) - snapshot.n_decided:
+        return None
+    ids, X, y = _training_set(snapshot, dataset)
+    labeled = [(row, label) for row, label in zip(ids, y) if label is not None]
+    n = min(config.batch_size, len(ids) - len(labeled))
+    if budget is not None:
+        n = min(n, budget - snapshot.n_labeled)
+    if n <= 0:
+        return None
+    # every random draw of the fit and the query comes from the journaled
+    # state, so the batch is a function of the snapshot and the data alone
+    rng = np.random.RandomState()
+    rng.set_state(_rng_from_json(snapshot.rng_state))
+    with one_blas_thread():
+        learner, initial = _fit(config, X, y, random_state=rng)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            picked = learner.query(n_instances=n)
+        after = _rng_to_json(rng.get_state())
+        guesses = []
+        stop_set = None
+        if learner.estimator_ is not None:
+            proba = learner.predict_proba(rows_at(X, np.asarray(picked)))
+            classes = learner.classes_
+            guesses = [
+                [str(classes[k]), round(float(p[k]), 4)]
+                for p, k in zip(proba, proba.argmax(axis=1))
+            ]
+            if stop_ids is None:
+                stop_ids = stop_set_ids(dataset, config)
+            stop_set = _stop_set_predictions(learner, dataset, stop_ids)
+    return {
+        "loop": snapshot.n_batches + 1,
+        "strategy": config.initial_strategy if initial else config.strategy,
+        "row_ids": [ids[i] for i in picked],
+        "guesses": guesses,
+        "n_labels": len(labeled),
+        "labels_digest": hashlib.sha256(
+            json.dumps(labeled, separators=(",", ":")).encode()
+        ).hexdigest(),
+        "rng_before": snapshot.rng_state,
+        "rng_after": after,
+        "stop_set": stop_set,
+    }
+
+
+def stop_set_ids(dataset, config):
+    """The stop set: a fixed, pseudo-random set of at most
+    :data:`STOP_SET_SIZE` row ids whose predictions are compared from one
+    model to the next (the stabilizing-predictions verdict)."""
+    ids = dataset.ids
+    if config.id_column is None:  # ids are content hashes already
+        return sorted(ids)[:STOP_SET_SIZE]
+    return heapq.nsmallest(
+        STOP_SET_SIZE, ids, key=lambda row: hashlib.blake2b(row.encode()).digest()
+    )
+
+
+def _stop_set_predictions(learner, dataset, stop_ids):
+    import numpy as np
+
+    positions = [dataset.position[row] for row in stop_ids]
+    predicted = learner.predict(rows_at(dataset.X, np.asarray(positions)))
+    digest = hashlib.sha256("\n".join(stop_ids).encode()).hexdigest()
+    return {"ids": digest[:16], "predictions": [str(p) for p in predicted]}
+
+
+def _cross_validation_set(snapshot, dataset):
+    """``(labeled, X, y, folds)`` of the snapshot's labels whose row is in the
+    data, ``folds`` at most 5 and at most the smallest class count; all
+    ``None`` without two labels of each of two classes."""
+    import numpy as np
+
+    labeled = [
+        (row, label) for row, label in snapshot.labels if row in dataset.position
+    ]
+    counts = {}
+    for _, label in labeled:
+        counts[label] = counts.get(label, 0) + 1
+    if len(counts) < 2 or min(counts.values()) < 2:
+        return None, None, None, None
+    positions = np.asarray([dataset.position[row] for row, _ in labeled])
+    X = rows_at(dataset.X, positions)
+    y = np.asarray([label for _, label in labeled], dtype=object).astype(str)
+    return labeled, X, y, min(5, min(counts.values()))
+
+
+def cv_score(snapshot, dataset):
+    """Out-of-fold accuracy over the snapshot's labels, with a 95% Wilson
+    interval.
+
+    Parameters
+    ----------
+    snapshot : TrainingSnapshot
+    dataset : Dataset
+
+    Returns
+    -------
+    score : dict or None
+        ``accuracy``, ``low``, ``high`` (the interval), ``folds`` (stratified,
+        at most 5) and ``n`` (labels); ``None`` without two labels of each of
+        two classes.
+    """
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    labeled, X, y, k = _cross_validation_set(snapshot, dataset)
+    if labeled is None:
+        return None
+    config = snapshot.config
+    folds = StratifiedKFold(k, shuffle=True, random_state=config.random_state)
+    with warnings.catch_warnings(), one_blas_thread():
+        warnings.simplefilter("ignore")
+        predicted = cross_val_predict(config.make_estimator(), X, y, cv=folds)
+    n = len(y)
+    p = float(np.mean(predicted == y))
+    z = 1.959964
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return {
+        "accuracy": p,
+        "low": max(0.0, centre - half),
+        "high": min(1.0, centre + half),
+        "folds": k,
+        "n": n,
+    }
+
+
+def suspicious_rows(snapshot, dataset, n=5):
+    """The ``n`` labels most likely wrong, by cross-validated self-confidence.
+
+    Parameters
+    ----------
+    snapshot : TrainingSnapshot
+    dataset : Dataset
+    n : int, default=5
+
+    Returns
+    -------
+    rows : list of (row_id, label, score)
+        Most suspicious first; ``score`` is ``1 - p(given label)``.
+
+    Raises
+    ------
+    SessionError
+        Without two labels of each of two classes.
+    """
+    from ._review import rank_suspicious
+
+    labeled, X, y, folds = _cross_validation_set(snapshot, dataset)
+    if labeled is None:
+        raise SessionError("review needs at least two labels of each of two classes")
+    config = snapshot.config
+    with warnings.catch_warnings(), one_blas_thread():
+        warnings.simplefilter("ignore")
+        order, scores = rank_suspicious(
+            config.make_estimator(),
+            X,
+            y,
+            cv=folds,
+            random_state=config.random_state,
+        )
+    return [
+        (labeled[i][0], labeled[i][1], float(s)) for i, s in zip(order[:n], scores[:n])
+    ]
