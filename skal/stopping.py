@@ -595,16 +595,18 @@ class AuditPlateau(StoppingCriterion):
     that earlier check, which neither model trained on): :math:`b` rows the
     new model gets right and the old one wrong, :math:`c` the reverse, and
     the gain :math:`(b - c) / n` gets the paired interval of
-    :func:`paired_gain_interval`. Learning stops when its upper end is below
-    ``min_gain``: the accuracy gained over the last ``window`` loops is, with
-    the given confidence, less than ``min_gain``.
+    :func:`paired_gain_interval`. Learning stops when the whole interval lies
+    within ``(-min_gain, min_gain)``: the accuracy gained over the last
+    ``window`` loops is, with the given confidence, less than ``min_gain``,
+    and the model is not losing that much either (a model that just lost
+    accuracy on the audits is still moving, not on a plateau).
 
     Parameters
     ----------
     min_gain : float, default=0.02
         The smallest gain in accuracy over ``window`` loops worth labeling
-        for, in (0, 1). The upper end of the interval can only fall below it
-        with enough audits: when the two models never disagree it is about
+        for, in (0, 1). The interval can only fit within ``+-min_gain`` with
+        enough audits: when the two models never disagree it is about
         :math:`1.96 / (n + 2)` (:math:`n` audit rows), so 0.02 needs about 100
         audit rows and 0.01 about 200 (see Notes).
     window : int, default=3
@@ -742,12 +744,12 @@ class AuditPlateau(StoppingCriterion):
         c = int(np.sum(old_right & ~new_right))
         gain, low, high = paired_gain_interval(b, c, len(both), self.confidence)
         self.gains_.append((gain, low, high, len(both)))
-        if len(both) >= int(self.min_audits) and high < min_gain:
+        if len(both) >= int(self.min_audits) and -min_gain < low and high < min_gain:
             return (
                 f"AuditPlateau: accuracy gained over the last {window} loops on "
                 f"{len(both)} random audit rows is {gain:+.3f}, "
                 f"{self.confidence:.0%} interval [{low:+.4f}, {high:+.4f}], "
-                f"below {min_gain}"
+                f"within +-{min_gain}"
             )
         return None
 

@@ -73,6 +73,21 @@ def test_audit_plateau_by_hand():
         assert loose.check(context(X, y, rows, [2])) is None
 
 
+def test_a_loss_is_not_a_plateau():
+    """The audit row x=4 (class 1) is right while x=5 is its nearest labeled
+    row, wrong once x=4.2 (class 0) is labeled: b = 0, c = 1, interval
+    [-1, 0.51]; its upper end is below 0.7 but the model is moving."""
+    X = np.array([[0.0], [10.0], [4.0], [5.0], [4.2]])
+    y = np.array([0, 1, 1, 1, 0])
+    criterion = AuditPlateau(min_gain=0.7, window=1, min_audits=1)
+    assert criterion.check(context(X, y, [0, 1, 3, 2], [2])) is None
+    assert criterion.check(context(X, y, [0, 1, 3, 2, 4], [2])) is None
+    gain, low, high, n = criterion.gains_[-1]
+    assert (gain, low, n) == (-1.0, -1.0, 1)
+    assert high == pytest.approx(-1 / 3 + 1.959964 * np.sqrt(2 - 1 / 3) / 3)
+    assert high < 0.7
+
+
 def test_no_audits_no_stop_and_no_fit():
     X = np.array([[0.0], [10.0], [4.0]])
     y = np.array([0, 1, 1])
