@@ -126,7 +126,8 @@ def rule_disagree(proba, g):
 
 def rule_top(n):
     def flag(proba, g):
-        order = np.argsort(label_scores(proba, g), kind="stable")[:n]
+        quality = label_scores(proba, g, "self_confidence")
+        order = np.argsort(quality, kind="stable")[:n]
         out = np.zeros(len(g), bool)
         out[order] = True
         return out
