@@ -46,6 +46,19 @@ def test_a_hard_correct_row_is_not_flagged_a_confidently_wrong_one_is():
     assert ranked[:2].tolist() == [81, 80]
 
 
+def test_nothing_flagged_on_clean_labels_but_the_old_methods_rank_every_row():
+    X, y = two_blobs_with_a_hard_row_and_a_wrong_one()
+    X, y = X[:81], y[:81]  # without the wrong row
+    indices, scores = suspicious_labels(LogisticRegression(), X, y, random_state=0)
+    assert indices.size == 0 and scores.size == 0 and indices.dtype == np.intp
+    for method in ("self_confidence", "normalized_margin"):
+        ranked, _ = suspicious_labels(
+            LogisticRegression(), X, y, method=method, random_state=0
+        )
+        assert sorted(ranked.tolist()) == list(range(81))
+        assert ranked[0] == 80  # the hard row still tops their ranking
+
+
 def test_odds_scores_by_hand():
     proba = np.array([[0.05, 0.6, 0.35], [0.5, 0.3, 0.2], [0.0, 1.0, 0.0]])
     given = np.array([0, 0, 0])
