@@ -595,7 +595,10 @@ class AuditPlateau(StoppingCriterion):
     that earlier check, which neither model trained on): :math:`b` rows the
     new model gets right and the old one wrong, :math:`c` the reverse, and
     the gain :math:`(b - c) / n` gets the paired interval of
-    :func:`paired_gain_interval`. Learning stops when the whole interval lies
+    :func:`paired_gain_interval` (Agresti and Min [1]_). Stopping on the
+    convergence of an estimate of performance is the idea of Laws and
+    Schütze's gradient criterion [2]_, here on an estimate that is not biased
+    by the selection. Learning stops when the whole interval lies
     within ``(-min_gain, min_gain)``: the accuracy gained over the last
     ``window`` loops is, with the given confidence, less than ``min_gain``,
     and the model is not losing that much either (a model that just lost
@@ -662,8 +665,7 @@ class AuditPlateau(StoppingCriterion):
        comparing matched proportions". Statistics in Medicine 24(5),
        pp. 729-740, 2005.
     .. [2] F. Laws and H. Schütze. "Stopping Criteria for Active Learning of
-       Named Entity Recognition". COLING 2008 (stopping on the convergence of
-       an estimate of performance).
+       Named Entity Recognition". COLING 2008.
 
     Examples
     --------
