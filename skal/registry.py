@@ -13,6 +13,13 @@ common abbreviations from the literature are accepted (``qbc``, ``lc``,
 and by shorter aliases (``KCenterGreedy`` as ``kcenter`` or ``k_center``), so a
 strategy added to the package appears here without a change to this module.
 
+Parameters are an allow-list too: :attr:`EstimatorEntry.params` lists the
+``set_params`` names each estimator may be given, with their types and
+ranges, and :attr:`StrategyEntry.settable` the plain-valued parameters of a
+strategy's constraint table. A session file's stored configuration goes
+through them, so it cannot reach anything that touches the file system or
+loads a pickle (a ``Pipeline``'s ``memory``), nor a callable.
+
 Examples
 --------
 >>> from skal.registry import make_estimator, resolve_strategy
@@ -29,15 +36,27 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from numbers import Integral, Real
+
+from .utils._validation import (
+    InstanceOf,
+    Interval,
+    Options,
+    Predicate,
+    check_value,
+    parameter_constraints,
+)
 
 __all__ = [
     "ESTIMATORS",
     "ESTIMATOR_ALIASES",
     "STRATEGY_ABBREVIATIONS",
     "REGRESSION_ONLY",
+    "MULTILABEL_ONLY",
     "EstimatorEntry",
     "StrategyEntry",
     "UnknownNameError",
+    "InvalidParameterError",
     "resolve_estimator",
     "make_estimator",
     "resolve_strategy",
@@ -52,6 +71,31 @@ __all__ = [
 
 class UnknownNameError(ValueError):
     """A name no registry knows; the message lists the known ones."""
+
+
+class InvalidParameterError(ValueError):
+    """A parameter the allow-list of a named object does not take, or a value
+    out of its range; the message (one line) names it and what is allowed."""
+
+
+def _check_allowed(what, params, allowed):
+    """``params`` checked against ``allowed`` (name -> list of constraints)."""
+    if not isinstance(params, dict):
+        raise InvalidParameterError(
+            f"{what}: parameters must be a mapping of names to values; got "
+            f"{type(params).__name__}"
+        )
+    for name, value in params.items():
+        if name not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            raise InvalidParameterError(
+                f"{what} takes no parameter {name!r} here; it takes: {known}"
+            )
+        try:
+            check_value(name, value, allowed[name])
+        except (TypeError, ValueError) as error:
+            raise InvalidParameterError(f"{what}: {error}") from None
+    return dict(params)
 
 
 # ----------------------------------------------------------------- estimators
@@ -105,6 +149,84 @@ def _complement_nb():
     return ComplementNB()
 
 
+# The parameters a name's estimator may be given (``set_params`` names), with
+# their types and ranges: an allow-list, so a configuration read from a file
+# cannot reach anything that touches the file system or loads a pickle (a
+# ``Pipeline``'s ``memory``, a vectorizer's ``input="filename"``), run code (a
+# callable), or pick a parameter nobody reviewed.
+_BOOL = InstanceOf(bool, "true or false")
+_POSITIVE = Interval(Real, 0, None, closed="neither")
+_SEED = Interval(Integral, 0, 2**32 - 1)
+
+
+def _ngram_range(value):
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and 1 <= value[0] <= value[1] <= 5
+    )
+
+
+def _step(step, table):
+    return {f"{step}__{name}": allowed for name, allowed in table.items()}
+
+
+_SCALER = _step("standardscaler", {"with_mean": [_BOOL], "with_std": [_BOOL]})
+_LOGREG = {
+    "C": [_POSITIVE],
+    "max_iter": [Interval(Integral, 1, 100_000)],
+    "tol": [_POSITIVE],
+    "fit_intercept": [_BOOL],
+    "class_weight": [None, Options(("balanced",))],
+}
+_TFIDF = _step(
+    "tfidfvectorizer",
+    {
+        "lowercase": [_BOOL],
+        "strip_accents": [None, Options(("ascii", "unicode"))],
+        "stop_words": [None, Options(("english",))],
+        "analyzer": [Options(("word", "char", "char_wb"))],
+        "ngram_range": [
+            Predicate(_ngram_range, "a list [low, high] of ints, 1 <= low <= high <= 5")
+        ],
+        "min_df": [Interval(Integral, 1, None), Interval(Real, 0, 1)],
+        "max_df": [Interval(Integral, 1, None), Interval(Real, 0, 1)],
+        "max_features": [None, Interval(Integral, 1, None)],
+        "binary": [_BOOL],
+        "norm": [None, Options(("l1", "l2"))],
+        "use_idf": [_BOOL],
+        "smooth_idf": [_BOOL],
+        "sublinear_tf": [_BOOL],
+    },
+)
+_SVC = {
+    "C": [_POSITIVE],
+    "kernel": [Options(("linear", "poly", "rbf", "sigmoid"))],
+    "degree": [Interval(Integral, 1, 10)],
+    "gamma": [Options(("scale", "auto")), _POSITIVE],
+    "class_weight": [None, Options(("balanced",))],
+}
+_FOREST = {
+    "n_estimators": [Interval(Integral, 1, 10_000)],
+    "criterion": [Options(("gini", "entropy", "log_loss"))],
+    "max_depth": [None, Interval(Integral, 1, None)],
+    "min_samples_split": [Interval(Integral, 2, None)],
+    "min_samples_leaf": [Interval(Integral, 1, None)],
+    "max_features": [None, Options(("sqrt", "log2")), Interval(Integral, 1, None)],
+    "max_leaf_nodes": [None, Interval(Integral, 2, None)],
+    "bootstrap": [_BOOL],
+    "class_weight": [None, Options(("balanced", "balanced_subsample"))],
+    "random_state": [None, _SEED],
+}
+_KNN = {
+    "n_neighbors": [Interval(Integral, 1, 10_000)],
+    "weights": [Options(("uniform", "distance"))],
+    "p": [Interval(Real, 1, None)],
+    "metric": [Options(("minkowski", "euclidean", "manhattan", "cosine"))],
+}
+
+
 @dataclass(frozen=True)
 class EstimatorEntry:
     """One named estimator.
@@ -122,6 +244,12 @@ class EstimatorEntry:
         One line for ``--help``.
     build : callable
         Returns a fresh, unfitted estimator.
+    params : dict
+        The allow-list: the ``set_params`` names the estimator may be given
+        (``logisticregression__C``), each with its allowed values (types and
+        ranges). Nothing else is ever set, so a session file cannot set a
+        ``Pipeline``'s ``memory`` (a folder whose pickles it would load) or a
+        callable.
     """
 
     name: str
@@ -129,10 +257,37 @@ class EstimatorEntry:
     probabilities: bool
     description: str
     build: object = field(repr=False)
+    params: dict = field(default_factory=dict, repr=False)
 
-    def make(self):
-        """A fresh, unfitted estimator."""
-        return self.build()
+    def check_params(self, params):
+        """``params`` if the allow-list takes every one of them.
+
+        Raises
+        ------
+        InvalidParameterError
+            In one line: the parameter at fault and what is allowed.
+        """
+        return _check_allowed(f"estimator {self.name!r}", params, self.params)
+
+    def make(self, **params):
+        """A fresh, unfitted estimator; ``params`` (checked against
+        :attr:`params`) are set on it.
+
+        >>> ESTIMATORS["logreg"].make(logisticregression__C=0.5)[-1].C
+        0.5
+        >>> ESTIMATORS["logreg"].make(memory="cache")
+        Traceback (most recent call last):
+        ...
+        skal.registry.InvalidParameterError: estimator 'logreg' takes no ...
+        """
+        params = self.check_params(params)
+        estimator = self.build()
+        if params:
+            # JSON has no tuples: ``ngram_range`` arrives as a list
+            estimator.set_params(
+                **{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+            )
+        return estimator
 
 
 #: Canonical name -> :class:`EstimatorEntry`.
@@ -145,19 +300,42 @@ ESTIMATORS = {
             True,
             "standardised LogisticRegression",
             lambda: _scaled(_logreg()),
+            {**_SCALER, **_step("logisticregression", _LOGREG)},
         ),
-        EstimatorEntry("svm", "columns", False, "standardised RBF SVC", _svm),
-        EstimatorEntry("rf", "columns", True, "RandomForestClassifier(100 trees)", _rf),
         EstimatorEntry(
-            "knn", "columns", True, "standardised 5-nearest neighbours", _knn
+            "svm",
+            "columns",
+            False,
+            "standardised RBF SVC",
+            _svm,
+            {**_SCALER, **_step("svc", _SVC)},
         ),
-        EstimatorEntry("nb", "columns", True, "GaussianNB", _gaussian_nb),
+        EstimatorEntry(
+            "rf", "columns", True, "RandomForestClassifier(100 trees)", _rf, _FOREST
+        ),
+        EstimatorEntry(
+            "knn",
+            "columns",
+            True,
+            "standardised 5-nearest neighbours",
+            _knn,
+            {**_SCALER, **_step("kneighborsclassifier", _KNN)},
+        ),
+        EstimatorEntry(
+            "nb",
+            "columns",
+            True,
+            "GaussianNB",
+            _gaussian_nb,
+            {"var_smoothing": [_POSITIVE]},
+        ),
         EstimatorEntry(
             "tfidf-logreg",
             "text",
             True,
             "TF-IDF then LogisticRegression",
             lambda: _tfidf(_logreg()),
+            {**_TFIDF, **_step("logisticregression", _LOGREG)},
         ),
         EstimatorEntry(
             "tfidf-nb",
@@ -165,6 +343,17 @@ ESTIMATORS = {
             True,
             "TF-IDF then ComplementNB",
             lambda: _tfidf(_complement_nb()),
+            {
+                **_TFIDF,
+                **_step(
+                    "complementnb",
+                    {
+                        "alpha": [Interval(Real, 0, None)],
+                        "fit_prior": [_BOOL],
+                        "norm": [_BOOL],
+                    },
+                ),
+            },
         ),
     )
 }
@@ -246,11 +435,21 @@ STRATEGY_ABBREVIATIONS = {
 }
 
 #: Strategies that read the model's predictions as numbers (regression only):
-#: on a classifier they would run, silently ranking rows by class codes.
+#: on a classifier they fail, or would rank rows by class codes.
 REGRESSION_ONLY = (
     "GreedySamplingTarget",
     "ImprovedGreedySampling",
     "PredictiveStdSampling",
+)
+
+#: Strategies for multi-label classification only (a label-indicator ``y``):
+#: on a session's single-label classes they fail at the first query.
+MULTILABEL_ONLY = (
+    "MultiLabelUncertainty",
+    "BinMin",
+    "MMC",
+    "AdaptiveMultiLabel",
+    "CVIRS",
 )
 
 #: The uncertainty measures, each reachable by its own name.
@@ -285,6 +484,32 @@ class StrategyEntry:
     def regression_only(self):
         """Whether the strategy only makes sense for a regressor."""
         return self.cls.__name__ in REGRESSION_ONLY
+
+    @property
+    def multilabel_only(self):
+        """Whether the strategy only runs on multi-label classification."""
+        return self.cls.__name__ in MULTILABEL_ONLY
+
+    @property
+    def settable(self):
+        """The allow-list of parameters a configuration may give: name ->
+        allowed values, read off the class's constraint table. Only plain
+        values (numbers in a range, one of some words, ``None``), never an
+        object (a committee, a base strategy); fixed parameters excluded."""
+        taken = self.cls().get_params(deep=False)
+        fixed = dict(self.params)
+        return {
+            name: allowed
+            for name, allowed in parameter_constraints(self.cls).items()
+            if name in taken
+            and name not in fixed
+            and all(c is None or isinstance(c, (Interval, Options)) for c in allowed)
+        }
+
+    def check_params(self, params):
+        """``params`` if :attr:`settable` takes every one of them (else an
+        :class:`InvalidParameterError` in one line)."""
+        return _check_allowed(f"strategy {self.name!r}", params, self.settable)
 
     def make(self, **params):
         """A fresh strategy; ``params`` are added to the fixed ones."""

@@ -175,10 +175,102 @@ def test_stored_configurations_of_earlier_names_still_load():
         ' "strategy": "KCenterGreedy", "strategy_params": {}, "text_column": "t"}'
     )
     config = SessionConfig.from_json(stored)
-    assert config.to_json() == stored  # names are kept as written
+    # names are kept as written; a file from before audit rows gets none
+    assert config.to_json() == stored.replace('{"batch', '{"audit": 0.0, "batch')
+    assert config.audit == 0.0
     assert type(config.make_strategy()) is KCenterGreedy
     assert type(config.make_strategy(initial=True)) is KCenterGreedy
     margin = SessionConfig.from_json(stored.replace('"KCenterGreedy"', '"margin"'))
     assert margin.make_strategy().measure == "margin"
     with pytest.raises(SessionError, match="unknown strategy 'kcentre'"):
         SessionConfig.from_json(stored.replace('"KCenterGreedy"', '"kcentre"'))
+
+
+# ------------------------------------------ the allow-list of parameters (#20)
+#: What no configuration may reach: the file system, pickles, code, threads.
+FORBIDDEN = ("memory", "input", "vocabulary", "tokenizer", "preprocessor", "n_jobs")
+
+
+@pytest.mark.parametrize("name", sorted(registry.ESTIMATORS))
+def test_every_allowed_estimator_parameter_exists_and_none_is_dangerous(name):
+    entry = registry.ESTIMATORS[name]
+    built = entry.make().get_params()
+    assert entry.params, name
+    for param, allowed in entry.params.items():
+        assert param in built, (name, param)
+        assert not param.split("__")[-1].startswith(FORBIDDEN), (name, param)
+        assert allowed, (name, param)
+    # the estimator's own default passes its allow-list (ranges not too tight)
+    for param in entry.params:
+        value = built[param]
+        if isinstance(value, tuple):
+            value = list(value)  # JSON has lists
+        entry.check_params({param: value})
+    with pytest.raises(registry.InvalidParameterError, match="no parameter 'memory'"):
+        entry.make(memory="cache")
+
+
+def test_allowed_values_are_checked_and_reach_the_estimator():
+    entry = registry.ESTIMATORS["tfidf-logreg"]
+    made = entry.make(
+        tfidfvectorizer__ngram_range=[1, 2], logisticregression__class_weight=None
+    )
+    assert made.get_params()["tfidfvectorizer__ngram_range"] == (1, 2)
+    for bad in (
+        {"logisticregression__C": 0},
+        {"logisticregression__C": True},
+        {"logisticregression__C": float("inf")},
+        {"logisticregression__max_iter": 2.5},
+        {"tfidfvectorizer__ngram_range": [2, 1]},
+        {"tfidfvectorizer__analyzer": "os.system"},
+    ):
+        with pytest.raises(registry.InvalidParameterError) as caught:
+            entry.check_params(bad)
+        assert "\n" not in str(caught.value)
+        assert next(iter(bad)) in str(caught.value)
+
+
+def test_strategy_parameters_are_plain_values_of_the_constraint_table():
+    assert set(registry.resolve_strategy("qbc").settable) == {
+        "n_members",
+        "disagreement",
+    }  # not ``committee`` (estimators)
+    assert registry.resolve_strategy("margin").settable == {}  # measure is fixed
+    entry = registry.resolve_strategy("kcenter")
+    assert entry.check_params({"metric": "cosine"}) == {"metric": "cosine"}
+    with pytest.raises(registry.InvalidParameterError, match="metric must be one"):
+        entry.check_params({"metric": "os"})
+    with pytest.raises(registry.InvalidParameterError, match="no parameter 'base'"):
+        registry.resolve_strategy("ranked_batch").check_params({"base": "margin"})
+
+
+def test_the_registry_knows_which_strategies_cannot_run_in_a_session():
+    # every strategy by name, one query on a single-label classification as a
+    # session runs it: only those the registry calls regression-only or
+    # multi-label-only fail, and the session refuses exactly those
+    import numpy as np
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    from skal import ActiveLearner
+
+    X, y = make_classification(60, n_features=4, random_state=0)
+    y = np.where(np.arange(60) < 8, y, -1)
+    failing = set()
+    seen = set()
+    for entry in registry.strategy_table().values():
+        if entry.key in seen:
+            continue
+        seen.add(entry.key)
+        learner = ActiveLearner(
+            LogisticRegression(), entry.make(), batch_size=3, random_state=0
+        )
+        try:
+            learner.fit(X, y)
+            learner.query(n_instances=3)
+        except Exception:
+            failing.add(entry.cls.__name__)
+    assert failing - set(registry.REGRESSION_ONLY) == set(registry.MULTILABEL_ONLY)
+    for name in failing | set(registry.REGRESSION_ONLY):
+        assert SessionConfig.strategy_problem(name) is not None, name
+    assert SessionConfig.strategy_problem("margin") is None

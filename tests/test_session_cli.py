@@ -142,9 +142,14 @@ def test_label_skip_undo_review_quit_reopen_continue_export(tmp_path, capsys):
     out = tmp_path / "labels.csv"
     assert main(["export", "--session", str(session), "--output", str(out)]) == 0
     lines = read_csv(out)
-    assert lines[0] == ["id", "label", "annotator", "time"]
+    assert lines[0] == ["id", "label", "annotator", "time", "data_status"]
+    argv = ["export", "--session", str(session), "--data", str(data)]
+    assert main([*argv, "--output", str(out)]) == 0  # the rows checked
+    assert read_csv(out)[1:] == [[*line[:4], "ok"] for line in lines[1:]]
+    lines = read_csv(out)
     assert [line[:2] for line in lines[1:]] == [[r, v] for r, v in expected.items()]
     assert [line[2] for line in lines[1:]] == ["alice"] * 9 + ["bob"] * 5
+    assert [line[4] for line in lines[1:]] == ["ok"] * 14
 
     capsys.readouterr()
     assert main(["status", "--session", str(session)]) == 0
@@ -153,7 +158,17 @@ def test_label_skip_undo_review_quit_reopen_continue_export(tmp_path, capsys):
     assert f"per class: pos {counts['pos']}, neg {counts['neg']}" in status
     assert "per annotator: alice 9, bob 5" in status
     assert "skipped 1" in status
-    assert re.search(r"cross-validated accuracy 0\.\d{3} \(95% interval", status)
+    # the honest estimate (random audit rows) or what it still needs, and
+    # cross-validation on the chosen rows only as a number that reads low
+    assert re.search(
+        r"model: (accuracy [01]\.\d\d \(95% interval [01]\.\d\d-[01]\.\d\d, "
+        r"\d+ random audit answers?; model trained on the \d+ other labels\)"
+        r"|no honest estimate yet: .+)",
+        status,
+    )
+    assert re.search(
+        r"cross-validation on the labeled rows: 0\.\d{3} .* reads low", status
+    )
     assert "stopping: " in status
 
     predictions = tmp_path / "predictions.csv"
@@ -169,11 +184,13 @@ def test_label_skip_undo_review_quit_reopen_continue_export(tmp_path, capsys):
     )
     assert code == 0
     lines = read_csv(predictions)
-    assert lines[0] == ["id", "label", "prediction", "confidence"]
+    assert lines[0] == ["id", "label", "prediction", "confidence", "data_status"]
     assert [line[0] for line in lines[1:]] == [f"t{i}" for i in range(40)]
     assert all(
         line[2] in ("pos", "neg") and 0.5 <= float(line[3]) <= 1 for line in lines[1:]
     )
+    assert {line[0]: line[1] for line in lines[1:] if line[1]} == expected
+    assert all(line[4] == ("ok" if line[1] else "") for line in lines[1:])
 
 
 def _readme_commands():
@@ -219,4 +236,5 @@ def test_readme_commands_run_as_written(tmp_path):
         )
         assert done.returncode == 0, done.stderr
     lines = read_csv(Path(tmp_path) / "labels.csv")
-    assert lines[0] == ["id", "label", "annotator", "time"] and len(lines) == 26
+    assert lines[0] == ["id", "label", "annotator", "time", "data_status"]
+    assert len(lines) == 26

@@ -54,7 +54,7 @@ def _answer(client, name, row, label):
 def test_answer_is_journaled_before_the_next_row(served):
     web, client, path, truth = served
     row = _next(client, "ann")["row"]
-    assert row["model_labels"] == 0 and row["chosen_by"] == "kcenter"
+    assert row["model_labels"] == 0 and row["chosen_by"] == "typiclust"
     reply = _answer(client, "ann", row, truth[row["row_id"]])
     assert reply["saved"]["row_id"] == row["row_id"]
     events = journal_events(path)  # on disk when the reply came

@@ -18,8 +18,14 @@ installed ``skal`` command.
 import argparse
 
 from .. import __version__
+from ._failures import describe, fail
 from .benchmark import add_benchmark_parser
-from .label import add_export_parser, add_label_parser, add_status_parser
+from .label import (
+    SYSTEM_ERRORS,
+    add_export_parser,
+    add_label_parser,
+    add_status_parser,
+)
 from .serve import add_serve_parser
 
 __all__ = ["build_parser", "main"]
@@ -42,6 +48,14 @@ def build_parser():
 
 
 def main(argv=None):
-    """Entry point of the ``skal`` command; returns the exit status."""
+    """Entry point of the ``skal`` command; returns the exit status.
+
+    An error of the file system or of SQLite that a command did not handle
+    itself ends it with one line saying what to do (status 1), not a
+    traceback.
+    """
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except SYSTEM_ERRORS as error:
+        return fail(describe(error), status=1)

@@ -67,6 +67,21 @@ def names(text):
     return found
 
 
+def audit_share(text):
+    """A share in [0, 1): ``"0.2"`` -> 0.2, ``"0"`` -> 0.0.
+
+    >>> audit_share("0.2"), audit_share("0")
+    (0.2, 0.0)
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1): {text!r}")
+    return value
+
+
 def share(text):
     """A number in (0, 1]: ``"0.1"`` -> 0.1, ``"1"`` -> 1.0."""
     value = positive_float(text)

@@ -3,7 +3,10 @@
 Each ``add_*_parser(subparsers)`` registers one sub-command on an argparse
 sub-parsers object and sets its ``handler``: ``args.handler(args)`` runs it
 and returns the exit status (0 done, 1 failure, 2 a refusal or a mistake of
-the user, 130 interrupted), with errors as one line on stderr.
+the user, 130 interrupted), with errors as one line on stderr: control
+characters escaped, an error of the file system (a read-only place, a full
+disk, a directory where the lock file goes) told by its number and said with
+what to do (:mod:`skal.cli._failures`), never a traceback.
 
 :func:`add_session_options` declares the options that describe a session
 (the data, the classes, the estimator, the strategy, ...) on a parser; ``skal
@@ -12,6 +15,7 @@ serve`` takes the same ones through ``parents=[session_options_parser()]``.
 
 import argparse
 import os
+import sqlite3
 import sys
 
 from .. import registry
@@ -22,14 +26,24 @@ from ..session import (
     SessionError,
     TerminalLoop,
 )
+from ..utils import printable
 from . import _arguments
+from ._failures import SAVED, describe, fail, note, unreadable_session
+
+#: What the file system and SQLite raise: caught at each command's boundary.
+SYSTEM_ERRORS = (OSError, sqlite3.Error)
 
 
-def _fail(error, stderr=None):
-    stream = stderr or sys.stderr
-    stream.write(f"skal: error: {error}\n")
-    stream.flush()
-    return 2
+def _fail(error, stderr=None, status=2):
+    """One line ``skal: error: ...`` (escaped); returns ``status``."""
+    return fail(error, stderr, status)
+
+
+def _not_a_session(error, path):
+    """A refused file's message, unless SQLite could not read the file
+    because its folder is read-only or its disk full: then say so (the file
+    may be healthy)."""
+    return unreadable_session(path) or str(error)
 
 
 # ------------------------------------------------------------------- label
@@ -81,7 +95,16 @@ def add_session_options(parser):
     parser.add_argument(
         "--initial-strategy",
         metavar="NAME",
-        help="the strategy before a model exists (default: kcenter, diverse rows)",
+        help="the strategy before a model exists (default: typiclust, typical "
+        "rows of distinct clusters)",
+    )
+    parser.add_argument(
+        "--audit",
+        type=_arguments.audit_share,
+        metavar="SHARE",
+        help="share of the questions drawn at random from the data, on which "
+        "the model's accuracy is estimated honestly (default: 0.2; 0 turns "
+        "the estimate off)",
     )
     parser.add_argument(
         "--batch-size",
@@ -134,6 +157,7 @@ _CONFIG_OPTIONS = {
     "estimator": "estimator",
     "strategy": "strategy",
     "initial_strategy": "initial_strategy",
+    "audit": "audit",
     "batch_size": "batch_size",
     "budget": "budget",
     "seed": "random_state",
@@ -171,10 +195,43 @@ def _same(option, value, stored):
 
 
 def _check_same_config(args, config):
-    """Options given again on reopening must agree with the session's."""
+    """Options given again on reopening must agree with the session's.
+
+    A stored strategy (or initial strategy) that cannot run in a session
+    (:meth:`SessionConfig.check_strategies`) is the exception: it must be
+    replaced, by ``--strategy``/``--initial-strategy``, and is replaced in
+    ``config`` for this run. Returns the notes to show.
+    """
+    notes = []
+    replaced = set()
+    for field in ("strategy", "initial_strategy"):
+        stored = getattr(config, field)
+        problem = SessionConfig.strategy_problem(stored)
+        if problem is None:
+            continue
+        value = getattr(args, field)
+        flag = "--" + field.replace("_", "-")
+        if value is None or _same(field, value, stored):
+            raise SessionError(
+                f"this session's {field} {stored!r} cannot run: {problem}; continue "
+                f"the session with {flag} NAME"
+            )
+        setattr(config, field, value)
+        if field == "strategy":
+            config.strategy_params = {}  # they were the old strategy's
+        replaced.add(field)
+        notes.append(
+            f"the session's {field} {stored!r} cannot run; this run uses {value!r} "
+            f"(the session file keeps {stored!r}: give {flag} {value} again next "
+            "time)"
+        )
+    if replaced:
+        config.validate()  # the replacement must be known and able to run
     for option, field in _CONFIG_OPTIONS.items():
         value = getattr(args, option)
         stored = getattr(config, field)
+        if field in replaced:
+            continue
         if value is not None and not _same(option, value, stored):
             flag = "--" + option.replace("_", "-")
             raise SessionError(
@@ -182,37 +239,61 @@ def _check_same_config(args, config):
                 f"{value!r}: leave {flag} out to continue it, or start a new "
                 "session file"
             )
+    return notes
+
+
+def _close(session):
+    """Close ``session``; a failure to clear its holder row (a full disk)
+    changes nothing that matters: the next opening takes the lock over."""
+    try:
+        session.close()
+    except (*SYSTEM_ERRORS, SessionError):
+        pass
 
 
 def label_command(args, stdin=None, stdout=None, stderr=None):
     """Run ``label``; returns the exit status."""
     stdin = stdin or sys.stdin
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    notes = []
+    if os.path.isdir(args.session):
+        return _fail(
+            f"{args.session} is a directory, not a session file: give --session "
+            "a file name",
+            stderr,
+        )
     try:
         if os.path.exists(args.session):
             session = LabelingSession.open(
                 args.session, args.data, annotator=args.annotator
             )
             try:
-                _check_same_config(args, session.config)
-            except SessionError:
-                session.close()
+                notes = _check_same_config(args, session.config)
+            except BaseException:
+                _close(session)
                 raise
         else:
             session = LabelingSession.create(
                 args.session, args.data, _config_from(args), annotator=args.annotator
             )
+    except NotASessionError as error:
+        return _fail(_not_a_session(error, args.session), stderr)
     except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
     try:
-        for notice in session.notices:
-            stderr.write(f"skal: note: {notice}\n")
+        for notice in [*session.notices, *notes]:
+            note(notice, stderr)
         stderr.flush()
         return TerminalLoop(session, stdin, stdout).run()
     except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        stdout.flush()
+        return _fail(describe(error, args.session) + SAVED, stderr, 1)
     finally:
-        session.close()
+        _close(session)
 
 
 # ------------------------------------------------------------------ status
@@ -233,8 +314,9 @@ def add_status_parser(subparsers):
         help="answers, loops and model score of a labeling session (read-only)",
         description=(
             "Show a session's answers per class and per annotator, loops, "
-            "skipped rows, the model's cross-validated accuracy on the labels so "
-            "far (95%% interval) and whether predictions have stopped changing. "
+            "skipped rows, the model's accuracy estimated on random audit rows "
+            "(95% interval, and what it rests on) and whether predictions have "
+            "stopped changing. "
             "Opens the file read-only: it works while someone labels."
         ),
     )
@@ -248,20 +330,26 @@ def status_command(args, stdout=None, stderr=None):
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
         session = _open_readonly(args, stderr)
+    except NotASessionError as error:
+        return _fail(_not_a_session(error, args.session), stderr)
     except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
     try:
         status = session.status()
     except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
     finally:
-        session.close()
+        _close(session)
     stdout.write(format_status(args.session, status) + "\n")
     stdout.flush()
     return 0
 
 
-def _open_readonly(args, stderr):
+def _open_readonly(args, stderr, needs="for the model's score"):
     """The session, read-only; without the model's score if its data file
     is gone and none was given (answers and loops need no data)."""
     try:
@@ -272,41 +360,55 @@ def _open_readonly(args, stderr):
         if args.data is not None or not os.path.isfile(args.session):
             raise
         session = LabelingSession.open(args.session, False, readonly=True)
-        stderr.write(f"skal: note: {error}; pass --data for the model's score\n")
+        note(f"{error}; pass --data {needs}", stderr)
     for notice in session.notices:
-        stderr.write(f"skal: note: {notice}\n")
+        note(notice, stderr)
     return session
 
 
+def _count(n, noun):
+    """``"1 question"``, ``"2 questions"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def format_status(path, status):
-    """The text ``skal status`` prints."""
+    """The text ``skal status`` prints; every name in it (the path, classes,
+    annotators) with its control characters escaped
+    (:func:`skal.utils.printable`), so a name cannot drive the terminal."""
     rows = status["rows"]
-    lines = [f"session {path}"]
+    lines = [f"session {printable(path)}"]
     of = f" of {rows} rows" if rows is not None else ""
     budget = f", budget {status['budget']}" if status["budget"] else ""
     lines.append(
         f"labeled {status['labeled']}{of}{budget}; skipped {status['skipped']}; "
-        f"loops {status['loops']}; {status['pending']} questions pending"
+        f"loops {status['loops']}; {_count(status['pending'], 'question')} "
+        "pending in the current batch"
     )
     lines.append(
-        "per class: " + ", ".join(f"{c} {n}" for c, n in status["per_class"].items())
+        "per class: "
+        + ", ".join(f"{printable(c)} {n}" for c, n in status["per_class"].items())
     )
     lines.append(
         "per annotator: "
-        + (", ".join(f"{a} {n}" for a, n in status["per_annotator"].items()) or "-")
+        + (
+            ", ".join(f"{printable(a)} {n}" for a, n in status["per_annotator"].items())
+            or "-"
+        )
     )
+    estimate = status.get("estimate")
+    if estimate is not None:
+        lines.append(f"model: {estimate}")
+    elif status.get("estimate_note"):
+        note = printable(status["estimate_note"])
+        lines.append(f"model: no honest estimate yet: {note}")
     score = status["score"]
-    if score is None:
+    if score is not None:
         lines.append(
-            "model: no cross-validated score yet (needs two labels of two classes)"
+            f"cross-validation on the labeled rows: {score['accuracy']:.3f} "
+            f"({score['n']} labels, {score['folds']} folds); reads low, the "
+            "actively chosen rows are the hard ones: not the model's accuracy"
         )
-    else:
-        lines.append(
-            f"model: cross-validated accuracy {score['accuracy']:.3f} (95% interval "
-            f"{score['low']:.3f}-{score['high']:.3f}, {score['n']} labels, "
-            f"{score['folds']} folds)"
-        )
-    lines.append(f"stopping: {status['stopping']['message']}")
+    lines.append(f"stopping: {printable(status['stopping']['message'])}")
     return "\n".join(lines)
 
 
@@ -329,6 +431,13 @@ def add_export_parser(subparsers):
         action="store_true",
         help="every row with the model's prediction and confidence",
     )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="write every cell as it is (by default a cell a spreadsheet would "
+        "read as a formula, starting with =, +, -, @, gets a leading ', and "
+        "control characters are written as escapes)",
+    )
     parser.set_defaults(handler=export_command)
     return parser
 
@@ -337,20 +446,34 @@ def export_command(args, stdout=None, stderr=None):
     """Run ``export``; returns the exit status."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
-        data = args.data if args.predictions else (args.data or False)
-        session = LabelingSession.open(args.session, data, readonly=True)
+        if args.predictions:
+            session = LabelingSession.open(args.session, args.data, readonly=True)
+        else:  # with the data if it can be read: the labeled rows are checked
+            session = _open_readonly(args, stderr, needs="to check the labeled rows")
+    except NotASessionError as error:
+        return _fail(_not_a_session(error, args.session), stderr)
     except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
     try:
+        output = printable(args.output)
         if args.predictions:
-            n = session.export_predictions(args.output)
-            stdout.write(f"wrote {args.output}: {n} rows with predictions\n")
+            report = session.export_predictions(args.output, raw=args.raw)
+            stdout.write(f"wrote {output}: {report.rows} rows with predictions\n")
+            estimate = session.status()["estimate"]
+            if estimate is not None:  # what the predictions are worth
+                stdout.write(f"model: {estimate}\n")
         else:
-            n = session.export_labels(args.output)
-            stdout.write(f"wrote {args.output}: {n} labels\n")
-    except (SessionError, OSError) as error:
+            report = session.export_labels(args.output, raw=args.raw)
+            stdout.write(f"wrote {output}: {report.rows} labels\n")
+        if report.message() is not None:
+            note(report.message(), stderr)
+    except SessionError as error:
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
     finally:
-        session.close()
+        _close(session)
     stdout.flush()
     return 0

@@ -10,8 +10,17 @@ import os
 import socket
 import sys
 
-from ..session import SessionError, default_annotator
-from .label import _check_same_config, _config_from, _fail, session_options_parser
+from ..session import NotASessionError, SessionError, default_annotator
+from ._failures import describe, note
+from .label import (
+    SYSTEM_ERRORS,
+    _check_same_config,
+    _close,
+    _config_from,
+    _fail,
+    _not_a_session,
+    session_options_parser,
+)
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -86,23 +95,40 @@ def serve_command(args, stdout=None, stderr=None):
                 raise SessionError("a new session needs DATA.csv")
             config = _config_from(args)
         sock = _bind(args.host, args.port)
-    except (SessionError, OSError) as error:
-        return _fail(error, stderr)
-    annotator = args.annotator or default_annotator()
-    try:
-        web = WebSession(
-            open_or_create(args.session, args.data, config, annotator), data=args.data
-        )
-        if config is None:
-            _check_same_config(args, web.config)
     except SessionError as error:
-        if "web" in locals():
-            web.close()
+        return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
+    annotator = args.annotator or default_annotator()
+    opener = open_or_create(args.session, args.data, config, annotator)
+    notes = []
+
+    def open_and_check():
+        # options given again are checked (a strategy that cannot run is
+        # replaced) before the page or the retraining worker sees the config
+        session = opener()
+        if config is None:
+            try:
+                notes.extend(_check_same_config(args, session.config))
+            except BaseException:
+                _close(session)
+                raise
+        return session
+
+    try:
+        web = WebSession(open_and_check, data=args.data)
+    except NotASessionError as error:
+        sock.close()
+        return _fail(_not_a_session(error, args.session), stderr)
+    except SessionError as error:
         sock.close()
         return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        sock.close()
+        return _fail(describe(error, args.session), stderr, 1)
     try:
-        for notice in web.session.notices:
-            stderr.write(f"skal: note: {notice}\n")
+        for notice in [*web.session.notices, *notes]:
+            note(notice, stderr)
         if args.host not in LOOPBACK:
             stderr.write(
                 f"skal: warning: listening on {args.host}: other machines can "

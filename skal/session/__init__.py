@@ -23,24 +23,29 @@ the labeling page of :mod:`skal.web`, through the public names below only:
 from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
 from ._replay import SessionState
-from ._report import stopping_verdict
+from ._report import ExportReport, stopping_verdict
 from ._rows import plain_text, rows_at
 from ._session import LabelingSession, Question, default_annotator, load_data
 from ._snapshot import (
     TrainingSnapshot,
     cv_score,
     draw_batch,
+    estimate_blocker,
     fit_learner,
+    honest_estimate,
     suspicious_rows,
 )
 from ._terminal import TerminalLoop
 
 __all__ = [
+    "ExportReport",
     "LabelingSession",
     "Question",
     "SessionConfig",
     "SessionState",
     "TrainingSnapshot",
+    "estimate_blocker",
+    "honest_estimate",
     "TerminalLoop",
     "SessionError",
     "NotASessionError",

@@ -5,10 +5,19 @@ The configuration travels in the journal as JSON: names of
 benchmark``'s) with JSON parameters. Nothing else is ever turned into an
 object, so opening a session file someone sent you cannot import a module or
 run code of their choosing.
+
+Parameters go through an allow-list: an estimator takes only the
+``set_params`` names its registry entry lists (:attr:`skal.registry.
+EstimatorEntry.params`), a strategy only the plain-valued parameters of its
+constraint table (:attr:`skal.registry.StrategyEntry.settable`), each with
+its type and range checked. So a file cannot set a ``Pipeline``'s ``memory``
+(a folder of pickles joblib would load), a path, or a callable, and a value
+out of range is refused in one line when the configuration is read, before
+any model is built.
 """
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 
 from .. import registry
 from ._errors import SessionError
@@ -50,17 +59,29 @@ class SessionConfig:
         (or an alias); ``None`` picks ``"tfidf-logreg"`` for text and
         ``"logreg"`` for columns.
     estimator_params : dict
-        JSON parameters set on the estimator (``set_params`` names).
+        JSON parameters set on the estimator (``set_params`` names), only
+        those its registry entry allows (:attr:`skal.registry.
+        EstimatorEntry.params`), each in its range.
     strategy : str
         A strategy name of :mod:`skal.registry`: ``"margin"``,
         ``"least_confident"``, ``"entropy"``, ``"random"``, ``"kcenter"``
         (``"coreset"``), ``"qbc"``, ... or a class name of
         :mod:`skal.strategies` whose constructor needs no object.
     strategy_params : dict
-        JSON parameters of that class.
+        JSON parameters of that class: plain values of its constraint table
+        only (:attr:`skal.registry.StrategyEntry.settable`).
     initial_strategy : str
-        The strategy while no model exists (cold start), a diversity strategy
-        by default.
+        The strategy while no model exists (cold start): ``"typiclust"``
+        (typical rows of distinct clusters, Hacohen et al. 2022) by default,
+        which of five first-batch options was never worse than random and
+        best where they differed, on four data sets (see the honest-estimates
+        benchmark page).
+    audit : float
+        Share of the questions that are random audit rows (see
+        :class:`~skal.ActiveLearner`'s ``audit``): the honest estimate of the
+        model's accuracy that ``skal status`` and the page show rests on them.
+        0.2 by default for new sessions (0.0 for sessions created before
+        audits existed).
     batch_size : int
         Questions per batch; the model is retrained between batches.
     budget : int or None
@@ -81,7 +102,8 @@ class SessionConfig:
     estimator_params: dict = field(default_factory=dict)
     strategy: str = "margin"
     strategy_params: dict = field(default_factory=dict)
-    initial_strategy: str = "kcenter"
+    initial_strategy: str = "typiclust"
+    audit: float = 0.2
     batch_size: int = 10
     budget: int | None = None
     random_state: int = 0
@@ -94,7 +116,28 @@ class SessionConfig:
 
     # ------------------------------------------------------------ validation
     def validate(self):
-        """Refuse anything but plain, known data (a :class:`SessionError`)."""
+        """Refuse anything but plain, known data, and strategies that cannot
+        run in a session (a :class:`SessionError`, in one line)."""
+        self.check_data()
+        self.check_strategies()
+
+    def check_strategies(self):
+        """Refuse a strategy or initial strategy a session cannot run (one
+        for regression only, or for multi-label classification only)."""
+        for what, name in (
+            ("strategy", self.strategy),
+            ("initial_strategy", self.initial_strategy),
+        ):
+            problem = self.strategy_problem(name)
+            if problem is not None:
+                raise SessionError(
+                    f"{what} {name!r} cannot run in a session: {problem}"
+                )
+
+    def check_data(self):
+        """Refuse anything but plain, known data (a :class:`SessionError`):
+        known names, allowed parameters in their ranges. What a stored
+        configuration must pass to be opened at all."""
         classes = self.classes
         if not isinstance(classes, list) or len(classes) < 2:
             raise SessionError("--classes needs at least two class names")
@@ -112,6 +155,14 @@ class SessionConfig:
                     f"class name {name!r} would clash with a key (s, u, r, q or a "
                     "number); choose another name"
                 )
+        for what, value in (
+            ("text_column", self.text_column),
+            ("id_column", self.id_column),
+        ):
+            if value is not None and not isinstance(value, str):
+                raise SessionError(f"{what} must be a column name; got {value!r}")
+        if not isinstance(self.data, str):
+            raise SessionError(f"data must be a file name; got {self.data!r}")
         if (self.text_column is None) == (self.columns is None):
             raise SessionError("give either --text-column or --columns")
         if self.columns is not None and (
@@ -130,8 +181,23 @@ class SessionConfig:
             )
         _check_params("estimator", self.estimator_params)
         _check_params("strategy", self.strategy_params)
+        try:
+            entry.check_params(self.estimator_params)
+        except registry.InvalidParameterError as error:
+            raise SessionError(f"estimator_params: {error}") from None
         for name in (self.strategy, self.initial_strategy):
             strategy_class(name)
+        try:
+            strategy_entry(self.strategy).check_params(self.strategy_params)
+        except registry.InvalidParameterError as error:
+            raise SessionError(f"strategy_params: {error}") from None
+        audit = self.audit
+        if (
+            isinstance(audit, bool)
+            or not isinstance(audit, (int, float))
+            or not 0 <= audit < 1
+        ):
+            raise SessionError(f"audit must be a share in [0, 1); got {audit!r}")
         for what, value, low in (
             ("batch_size", self.batch_size, 1),
             ("random_state", self.random_state, 0),
@@ -144,6 +210,18 @@ class SessionConfig:
             or self.budget < 1
         ):
             raise SessionError(f"budget must be a positive int; got {self.budget!r}")
+
+    @staticmethod
+    def strategy_problem(name):
+        """Why a session (single-label classification) cannot run the
+        strategy ``name``, in a few words; ``None`` if it can.
+
+        Raises
+        ------
+        SessionError
+            ``name`` is no strategy's name.
+        """
+        return strategy_problem(name)
 
     # ------------------------------------------------------------ plain data
     def to_json(self):
@@ -161,6 +239,8 @@ class SessionConfig:
             ) from None
         if not isinstance(data, dict):
             raise SessionError("the session's configuration is not a JSON object")
+        # written before audit rows existed: the session asks as it did
+        data.setdefault("audit", 0.0)
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
@@ -168,34 +248,43 @@ class SessionConfig:
                 f"the session's configuration has unknown fields {unknown}; it was "
                 "written by a newer skal"
             )
-        try:
-            return cls(**data)
-        except TypeError as error:
-            raise SessionError(
-                f"the session's configuration is invalid: {error}"
-            ) from None
+        # the data are checked as at creation, but a stored strategy that
+        # cannot run is let through: the command line offers to replace it
+        config = cls.__new__(cls)
+        for spec in fields(cls):
+            if spec.name in data:
+                value = data[spec.name]
+            elif spec.default is not MISSING:
+                value = spec.default
+            elif spec.default_factory is not MISSING:
+                value = spec.default_factory()
+            else:
+                raise SessionError(
+                    f"the session's configuration is invalid: it lacks {spec.name!r}"
+                )
+            setattr(config, spec.name, value)
+        if config.estimator is None:
+            config.estimator = "tfidf-logreg" if config.text_column else "logreg"
+        config.check_data()
+        return config
 
     # ------------------------------------------------------------- objects
     def make_estimator(self):
-        """A fresh, unfitted estimator for this configuration."""
-        estimator = estimator_entry(self.estimator).make()
-        if self.estimator_params:
-            try:
-                estimator.set_params(**self.estimator_params)
-            except ValueError as error:
-                raise SessionError(f"estimator parameters: {error}") from None
-        return estimator
+        """A fresh, unfitted estimator for this configuration (its parameters
+        checked against the allow-list again)."""
+        try:
+            return estimator_entry(self.estimator).make(**self.estimator_params)
+        except (registry.InvalidParameterError, TypeError) as error:
+            raise SessionError(f"estimator_params: {error}") from None
 
     def make_strategy(self, initial=False):
         """A fresh query strategy (the cold-start one with ``initial=True``)."""
         name = self.initial_strategy if initial else self.strategy
-        cls, fixed = strategy_class(name)
-        params = dict(fixed)
-        if not initial:
-            params.update(self.strategy_params)
+        entry = strategy_entry(name)
         try:
-            return cls(**params)
-        except TypeError as error:
+            params = {} if initial else entry.check_params(self.strategy_params)
+            return entry.make(**params)
+        except (registry.InvalidParameterError, TypeError) as error:
             raise SessionError(f"strategy {name!r}: {error}") from None
 
 
@@ -219,10 +308,35 @@ def estimator_entry(name):
     return entry
 
 
-def strategy_class(name):
-    """``(class, fixed parameters)`` of a strategy name; only known names."""
+def strategy_entry(name):
+    """The registry entry of a strategy name; only known names."""
     try:
-        entry = registry.resolve_strategy(name)
+        return registry.resolve_strategy(name)
     except registry.UnknownNameError as error:
         raise SessionError(str(error)) from None
+
+
+def strategy_class(name):
+    """``(class, fixed parameters)`` of a strategy name; only known names."""
+    entry = strategy_entry(name)
     return entry.cls, dict(entry.params)
+
+
+def strategy_problem(name):
+    """Why a session (single-label classification) cannot run the strategy
+    ``name``, in a few words; ``None`` if it can. Unknown names raise."""
+    entry = strategy_entry(name)
+    if entry.regression_only:
+        why = (
+            "is for regression only (it reads the model's predictions as "
+            "numbers), and a session labels classes"
+        )
+    elif entry.multilabel_only:
+        why = (
+            "is for multi-label classification only, and a session gives each "
+            "row one class"
+        )
+    else:
+        return None
+    choices = ", ".join(registry.strategy_choices()[:6])
+    return f"{entry.cls.__name__} {why}; choose another (e.g. {choices}, ...)"

@@ -61,7 +61,8 @@ CREATE TABLE batches (
     rng_before TEXT NOT NULL,
     rng_after TEXT NOT NULL,
     stop_set TEXT,
-    time TEXT NOT NULL
+    time TEXT NOT NULL,
+    audit_ids TEXT
 );
 CREATE TABLE holder (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -70,6 +71,16 @@ CREATE TABLE holder (
     since TEXT NOT NULL
 );
 """
+
+#: Columns of ``batches`` that hold JSON.
+_JSON_FIELDS = (
+    "row_ids",
+    "guesses",
+    "rng_before",
+    "rng_after",
+    "stop_set",
+    "audit_ids",
+)
 
 _TABLES = {"schema_version", "config", "events", "batches", "holder"}
 
@@ -281,11 +292,16 @@ class Journal:
         out = []
         for row in cursor:
             batch = dict(zip(names, row))
-            for key in ("row_ids", "guesses", "rng_before", "rng_after", "stop_set"):
-                if batch[key] is not None:
+            for key in _JSON_FIELDS:
+                if batch.get(key) is not None:
                     batch[key] = json.loads(batch[key])
+            batch.setdefault("audit_ids", None)  # a file from before audits
             out.append(batch)
         return out
+
+    def _has_audit_column(self):
+        columns = self._db.execute("PRAGMA table_info(batches)").fetchall()
+        return any(column[1] == "audit_ids" for column in columns)
 
     def holder(self):
         """``(host, pid, since)`` of the labeling process on record, or None."""
@@ -328,8 +344,15 @@ class Journal:
     def add_batch(self, batch):
         """Append a batch (a dict with the table's fields, JSON ones as data)."""
         fields = dict(batch, time=now())
-        for key in ("row_ids", "guesses", "rng_before", "rng_after", "stop_set"):
-            fields[key] = None if fields[key] is None else json.dumps(fields[key])
+        for key in _JSON_FIELDS:
+            if key in fields:
+                fields[key] = None if fields[key] is None else json.dumps(fields[key])
+        if fields.get("audit_ids") and not self._has_audit_column():
+            # a session created before audit rows existed, on its first
+            # audit: the column is added (NULL for its earlier batches)
+            self._write("ALTER TABLE batches ADD COLUMN audit_ids TEXT", ())
+        if not self._has_audit_column():
+            fields.pop("audit_ids", None)
         names = list(fields)
         self._write(
             f"INSERT INTO batches ({', '.join(names)}) VALUES "

@@ -4,11 +4,11 @@ Everything here reads the session (its replayed state, its data, its
 configuration) and writes nothing to the journal.
 """
 
-import csv
+from dataclasses import dataclass
 
-from ..utils import one_blas_thread
+from ..utils import one_blas_thread, printable, spreadsheet_safe, write_csv
 from ._errors import SessionError
-from ._snapshot import cv_score
+from ._snapshot import cv_score, estimate_blocker, honest_estimate
 
 #: Stabilizing predictions: mean Cohen's kappa over this many model changes ...
 STABLE_WINDOW = 3
@@ -17,21 +17,28 @@ STABLE_KAPPA = 0.99
 
 
 def status(session, cv=True):
-    """Counts, the model's cross-validated accuracy and the stopping verdict.
+    """Counts, the honest estimate of the model's accuracy, the
+    cross-validated accuracy on the labels (biased low) and the stopping
+    verdict.
 
     Parameters
     ----------
     session : LabelingSession
     cv : bool, default=True
-        Compute the cross-validated accuracy (needs the data file).
+        Compute the estimates (they need the data file).
 
     Returns
     -------
     status : dict
         ``labeled``, ``per_class``, ``per_annotator``, ``loops``, ``skipped``,
-        ``events``, ``pending``, ``rows``, ``budget``, ``score`` (``None`` or
-        ``accuracy``, ``low``, ``high``, ``folds``, ``n``) and ``stopping``
-        (``stop``, ``kappas``, ``message``).
+        ``events``, ``pending``, ``rows``, ``budget``, ``audited`` (answers to
+        random audit rows), ``estimate`` (``None`` or the
+        :class:`~skal.evaluation.Estimate` of :func:`honest_estimate`),
+        ``estimate_note`` (why there is none, :func:`estimate_blocker`),
+        ``score`` (``None`` or ``accuracy``, ``low``, ``high``, ``folds``,
+        ``n``: cross-validation on the labeled rows, which reads low when they
+        were chosen actively) and ``stopping`` (``stop``, ``kappas``,
+        ``message``).
     """
     labels = session.state.labels()
     per_annotator = {}
@@ -49,11 +56,20 @@ def status(session, cv=True):
         "pending": len(session.state.pending()),
         "rows": None if session.dataset is None else len(session.dataset),
         "budget": session.config.budget,
+        "audited": 0,
+        "estimate": None,
+        "estimate_note": None,
         "score": None,
         "stopping": stopping_verdict(b["stop_set"] for b in session.state.batches),
     }
     if cv and session.dataset is not None:
-        status["score"] = cv_score(session.training_snapshot(), session.dataset)
+        snapshot = session.training_snapshot()
+        status["audited"] = sum(
+            1 for row, _ in snapshot.labels if row in snapshot.audit
+        )
+        status["estimate"] = honest_estimate(snapshot, session.dataset)
+        status["estimate_note"] = estimate_blocker(snapshot, session.dataset)
+        status["score"] = cv_score(snapshot, session.dataset)
     return status
 
 
@@ -116,21 +132,196 @@ def stopping_verdict(stop_sets):
     return {"stop": mean >= STABLE_KAPPA, "kappas": kappas, "message": message}
 
 
-def export_labels(session, path):
-    """Write ``id,label,annotator,time``, one line per labeled row, in the
-    order they were labeled; returns the number of rows."""
+#: ``data_status`` of a labeled row: its content is the one it was labeled on,
+#: it changed since, it is no longer in the data, or the data was not read.
+DATA_STATUSES = ("ok", "changed", "vanished", "unchecked")
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export wrote, and the labeled rows the data no longer holds as
+    they were labeled.
+
+    Attributes
+    ----------
+    rows : int
+        The lines written, header excluded.
+    changed : tuple of str
+        Ids of labeled rows whose content changed in the data since they were
+        labeled (``data_status`` ``changed``), in the order labeled.
+    vanished : tuple of str
+        Ids of labeled rows no longer in the data (``data_status``
+        ``vanished``; with ids made from the content, a row whose content
+        changed is one of them), in the order labeled.
+    checked : bool
+        Whether the data was read to check them (``False``: no data file,
+        every ``data_status`` is ``unchecked``).
+    predictions : bool
+        Written by :meth:`~skal.session.LabelingSession.export_predictions`
+        (``False``: by :meth:`~skal.session.LabelingSession.export_labels`).
+
+    Examples
+    --------
+    >>> from skal.session import ExportReport
+    >>> report = ExportReport(rows=40, changed=("t1", "t7"), vanished=("t2",))
+    >>> print(report.message())  # doctest: +NORMALIZE_WHITESPACE
+    2 labeled rows changed in the data since they were labeled, 1 vanished
+    from it: marked in the data_status column
+    >>> ExportReport(rows=40).message() is None
+    True
+    """
+
+    rows: int
+    changed: tuple = ()
+    vanished: tuple = ()
+    checked: bool = True
+    predictions: bool = False
+
+    def message(self):
+        """One line for the user about changed and vanished rows (no ids in
+        it), or ``None`` when there is nothing to say."""
+        if not self.checked:
+            return (
+                "the data file was not read: whether labeled rows changed since "
+                "is not checked (data_status column: unchecked)"
+            )
+        if not self.changed and not self.vanished:
+            return None
+        parts = []
+        if self.changed:
+            n = len(self.changed)
+            parts.append(
+                f"{_rows(n)} changed in the data since "
+                f"{'it was' if n == 1 else 'they were'} labeled"
+            )
+        if self.vanished:
+            n = len(self.vanished)
+            parts.append(
+                f"{n} vanished from it"
+                if self.changed
+                else f"{_rows(n)} vanished from the data since "
+                f"{'it was' if n == 1 else 'they were'} labeled"
+            )
+        if self.predictions and self.changed:
+            where = (
+                "changed rows are written without their label (data_status "
+                "column: changed)"
+            )
+        elif self.predictions:
+            where = "not in this file"
+        else:
+            where = "marked in the data_status column"
+        return f"{', '.join(parts)}: {where}"
+
+
+def _rows(n):
+    return f"{n} labeled row{'s' * (n != 1)}"
+
+
+def _data_status(session, labels):
+    """Labeled row id -> its ``data_status`` (see :data:`DATA_STATUSES`).
+
+    A row is ``changed`` when its content differs from the one its current
+    label was given on, or when the session sets its answers aside for that
+    reason (:attr:`~skal.session.LabelingSession.untrusted`)."""
+    if session.dataset is None:
+        return dict.fromkeys(labels, "unchecked")
+    missing, changed = session.dataset.check_answers(
+        {row: event["content"] for row, event in labels.items()}
+    )
+    status = dict.fromkeys(labels, "ok")
+    untrusted = session.untrusted
+    for row in labels:
+        if row in untrusted:
+            status[row] = "changed"
+    status.update(dict.fromkeys(changed, "changed"))
+    status.update(dict.fromkeys(missing, "vanished"))
+    return status
+
+
+def _report(session, rows, status, **flags):
+    return ExportReport(
+        rows=rows,
+        changed=tuple(row for row, s in status.items() if s == "changed"),
+        vanished=tuple(row for row, s in status.items() if s == "vanished"),
+        checked=session.dataset is not None,
+        **flags,
+    )
+
+
+def _safe_cell(value):
+    """A cell safe to open: no control character a terminal acts on (``cat``
+    of the file), nothing a spreadsheet reads as a formula."""
+    return spreadsheet_safe(printable(value))
+
+
+def export_labels(session, path, *, raw=False):
+    """Write the labels: one line per labeled row, in the order labeled.
+
+    The columns are ``id``, ``label``, ``annotator``, ``time`` (UTC) and
+    ``data_status``: ``ok``, ``changed`` (the row's content changed in the
+    data since it was labeled), ``vanished`` (the row is no longer in the
+    data) or ``unchecked`` (the session was opened without its data).
+
+    Parameters
+    ----------
+    session : LabelingSession
+    path : str or path-like
+    raw : bool, default=False
+        Write ids, labels and annotator names as they are. By default a cell
+        a spreadsheet would read as a formula (one starting with ``=``,
+        ``+``, ``-``, ``@``, tab or carriage return, but not a plain number)
+        gets a leading apostrophe (:func:`skal.utils.spreadsheet_safe`), and
+        control characters are written as escapes (:func:`skal.utils.printable`).
+
+    Returns
+    -------
+    report : ExportReport
+        The rows written and the ids of the changed and vanished ones;
+        ``report.message()`` says it in one line.
+    """
     labels = session.state.labels()
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "label", "annotator", "time"])
-        for row, event in labels.items():
-            writer.writerow([row, event["label"], event["annotator"], event["time"]])
-    return len(labels)
+    status = _data_status(session, labels)
+    write_csv(
+        path,
+        ["id", "label", "annotator", "time", "data_status"],
+        (
+            [row, event["label"], event["annotator"], event["time"], status[row]]
+            for row, event in labels.items()
+        ),
+        cell=None if raw else _safe_cell,
+    )
+    return _report(session, len(labels), status)
 
 
-def export_predictions(session, path):
-    """Write every row of the data with its label (if any), the model's
-    prediction and its confidence; returns the number of rows."""
+def export_predictions(session, path, *, raw=False):
+    """Write every row of the data with its label, the model's prediction and
+    its confidence.
+
+    The columns are ``id``, ``label``, ``prediction``, ``confidence`` and
+    ``data_status``: ``ok`` for a labeled row, ``changed`` for a row whose
+    content changed since it was labeled -- its label is left out, as it was
+    given on another text --, empty for a row without a label.
+
+    Parameters
+    ----------
+    session : LabelingSession
+        Opened with its data.
+    path : str or path-like
+    raw : bool, default=False
+        Write ids and classes as they are; see :func:`export_labels`.
+
+    Returns
+    -------
+    report : ExportReport
+        The rows written, the changed rows (written without their label) and
+        the vanished ones (labeled, no longer in the data, so not written).
+
+    Raises
+    ------
+    SessionError
+        No data, or no model yet (labels of fewer than two classes).
+    """
     import numpy as np
 
     if session.dataset is None:
@@ -143,19 +334,26 @@ def export_predictions(session, path):
             )
         proba = learner.predict_proba(session.dataset.X)
     labels = session.state.labels()
+    status = _data_status(session, labels)
     classes = learner.classes_
     best = proba.argmax(axis=1)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "label", "prediction", "confidence"])
+
+    def lines():
         for i, row in enumerate(session.dataset.ids):
             event = labels.get(row)
-            writer.writerow(
-                [
-                    row,
-                    "" if event is None else event["label"],
-                    classes[best[i]],
-                    f"{float(np.max(proba[i])):.4f}",
-                ]
-            )
-    return len(session.dataset)
+            state = "" if event is None else status[row]
+            yield [
+                row,
+                event["label"] if state == "ok" else "",
+                classes[best[i]],
+                f"{float(np.max(proba[i])):.4f}",
+                state,
+            ]
+
+    rows = write_csv(
+        path,
+        ["id", "label", "prediction", "confidence", "data_status"],
+        lines(),
+        cell=None if raw else _safe_cell,
+    )
+    return _report(session, rows, status, predictions=True)

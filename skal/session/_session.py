@@ -489,6 +489,9 @@ class LabelingSession:
             n_batches=len(batches),
             rng_state=rng_state,
             stop_sets=tuple(batch["stop_set"] for batch in batches),
+            audit=frozenset(
+                row for batch in batches for row in batch.get("audit_ids") or ()
+            ),
         )
 
     def advance(self):
@@ -545,33 +548,41 @@ class LabelingSession:
 
     # ----------------------------------------------------------- reporting
     def status(self, cv=True):
-        """Counts, the model's cross-validated accuracy and the stopping
-        verdict, as a dict.
+        """Counts, the honest estimate of the model's accuracy (random
+        audit rows), the cross-validated accuracy on the labels (biased low)
+        and the stopping verdict, as a dict.
 
         Parameters
         ----------
         cv : bool, default=True
-            Compute the cross-validated accuracy (needs the data file).
+            Compute the estimates (they need the data file).
 
         Returns
         -------
         status : dict
             ``labeled``, ``per_class``, ``per_annotator``, ``loops``,
             ``skipped``, ``events``, ``pending``, ``rows``, ``budget``,
+            ``audited``, ``estimate`` and ``estimate_note``
+            (:func:`~skal.session.honest_estimate`),
             ``score`` (``None`` or :func:`~skal.session.cv_score`'s dict) and
             ``stopping`` (:func:`~skal.session.stopping_verdict`'s dict).
         """
         return status(self, cv=cv)
 
-    def export_labels(self, path):
-        """Write ``id,label,annotator,time``, one line per labeled row, in the
-        order they were labeled; returns the number of rows."""
-        return export_labels(self, path)
+    def export_labels(self, path, *, raw=False):
+        """Write ``id,label,annotator,time,data_status``, one line per labeled
+        row in the order labeled (``data_status``: ``ok``, ``changed``,
+        ``vanished`` or ``unchecked`` without the data); cells are
+        spreadsheet-safe unless ``raw``. Returns an
+        :class:`~skal.session.ExportReport`."""
+        return export_labels(self, path, raw=raw)
 
-    def export_predictions(self, path):
-        """Write every row of the data with its label (if any), the model's
-        prediction and its confidence; returns the number of rows."""
-        return export_predictions(self, path)
+    def export_predictions(self, path, *, raw=False):
+        """Write every row of the data with its label (left out if the row
+        changed since), the model's prediction and its confidence; cells are
+        spreadsheet-safe unless ``raw``. Returns an
+        :class:`~skal.session.ExportReport`."""
+        return export_predictions(self, path, raw=raw)
 
 
 def _some(ids, n=5):

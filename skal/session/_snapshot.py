@@ -21,7 +21,7 @@ import heapq
 import json
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..utils import one_blas_thread
 from ._errors import SessionError
@@ -64,6 +64,9 @@ class TrainingSnapshot:
     stop_sets : tuple of (dict or None)
         Each batch's predictions on the stop set, oldest first (see
         :func:`~skal.session.stopping_verdict`).
+    audit : frozenset of str
+        Rows of ``labels`` that were asked as random audit rows (see
+        :func:`~skal.session.honest_estimate`).
 
     Examples
     --------
@@ -90,6 +93,7 @@ class TrainingSnapshot:
     n_batches: int
     rng_state: list
     stop_sets: tuple
+    audit: frozenset = frozenset()
 
 
 def _rng_to_json(state):
@@ -138,6 +142,7 @@ def _fit(config, X, y, random_state=None, initial=None):
         config.make_estimator(),
         config.make_strategy(initial=initial),
         batch_size=config.batch_size,
+        audit=config.audit,
         missing_label=None,
         random_state=random_state,
     )
@@ -187,7 +192,8 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
     Returns
     -------
     batch : dict or None
-        The batch to journal (``loop``, ``strategy``, ``row_ids``, ``guesses``,
+        The batch to journal (``loop``, ``strategy``, ``row_ids``,
+        ``audit_ids`` (the rows drawn at random as audit rows), ``guesses``,
         ``n_labels`` and ``labels_digest`` of the model that chose it,
         ``rng_before``, ``rng_after``, ``stop_set``), or ``None`` when no row
         is left to ask or the budget is reached.
@@ -233,6 +239,7 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
         "loop": snapshot.n_batches + 1,
         "strategy": config.initial_strategy if initial else config.strategy,
         "row_ids": [ids[i] for i in picked],
+        "audit_ids": [ids[i] for i in picked.record.audit],
         "guesses": guesses,
         "n_labels": len(labeled),
         "labels_digest": hashlib.sha256(
@@ -242,6 +249,104 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
         "rng_after": after,
         "stop_set": stop_set,
     }
+
+
+def honest_estimate(snapshot, dataset, *, confidence=0.95):
+    """The model's accuracy on random audit rows, with its interval.
+
+    A model is trained on every label except the answers to random audit rows
+    (a share of each batch, drawn uniformly from the rows not yet asked; see
+    :class:`SessionConfig`'s ``audit``) and scored on those answers: an
+    ordinary random sample of the data, so Wilson's interval holds. The model
+    in use was trained on the audit answers too, so this is a slightly
+    conservative estimate of it. A score computed on the other, actively
+    chosen, labels would read low: they are the hard rows.
+
+    Parameters
+    ----------
+    snapshot : TrainingSnapshot
+    dataset : Dataset
+    confidence : float, default=0.95
+
+    Returns
+    -------
+    estimate : skal.evaluation.Estimate or None
+        ``None`` when it cannot be computed yet; :func:`estimate_blocker`
+        says why.
+    """
+    import numpy as np
+
+    from ..evaluation import audit_estimate
+
+    if estimate_blocker(snapshot, dataset) is not None:
+        return None
+    audit = [
+        (row, label)
+        for row, label in snapshot.labels
+        if row in snapshot.audit and row in dataset.position
+    ]
+    others = tuple(pair for pair in snapshot.labels if pair[0] not in snapshot.audit)
+    training = replace(
+        snapshot,
+        labels=others,
+        left_out=snapshot.left_out | {row for row, _ in audit},
+    )
+    learner = fit_learner(training, dataset)
+    if learner is None:
+        return None
+    positions = np.asarray([dataset.position[row] for row, _ in audit])
+    y_audit = np.asarray([label for _, label in audit], dtype=object).astype(str)
+    with one_blas_thread():
+        found = audit_estimate(
+            learner.estimator_,
+            rows_at(dataset.X, positions),
+            y_audit,
+            confidence=confidence,
+        )
+    n = len(audit)
+    return replace(
+        found,
+        basis=f"{n} random audit answer{'s' if n != 1 else ''}; model trained "
+        f"on the {len(others)} other labels",
+    )
+
+
+def estimate_blocker(snapshot, dataset):
+    """Why :func:`honest_estimate` has no estimate yet, or ``None``.
+
+    Returns
+    -------
+    reason : str or None
+        What is missing, naming what to do: no audit answers yet, or the
+        labels other than them hold fewer than two classes (naming the ones
+        they hold).
+    """
+    if snapshot.config.audit <= 0:
+        return (
+            "no audit rows in this session (it was created with --audit 0): "
+            "no honest estimate of the model's accuracy"
+        )
+    n_audit = sum(
+        1
+        for row, _ in snapshot.labels
+        if row in snapshot.audit and row in dataset.position
+    )
+    if n_audit == 0:
+        share = round(1 / snapshot.config.audit)
+        return (
+            f"no answers to random audit rows yet (about 1 question in {share} "
+            "is one): answer a few more"
+        )
+    classes = sorted(
+        {label for row, label in snapshot.labels if row not in snapshot.audit}
+    )
+    if len(classes) < 2:
+        held = classes[0] if classes else "no class"
+        return (
+            f"the labels other than the audit answers are all {held!r}: label "
+            "rows of another class to train a model"
+        )
+    return None
 
 
 def stop_set_ids(dataset, config):
@@ -267,22 +372,56 @@ def _stop_set_predictions(learner, dataset, stop_ids):
 
 def _cross_validation_set(snapshot, dataset):
     """``(labeled, X, y, folds)`` of the snapshot's labels whose row is in the
-    data, ``folds`` at most 5 and at most the smallest class count; all
-    ``None`` without two labels of each of two classes."""
+    data and whose class has at least two labels (a class with a single label
+    cannot be cross-validated, and must not block the others), ``folds`` at
+    most 5 and at most the smallest class count; all ``None`` without two
+    such classes (:func:`cross_validation_blocker` says which)."""
     import numpy as np
 
-    labeled = [
-        (row, label) for row, label in snapshot.labels if row in dataset.position
-    ]
-    counts = {}
-    for _, label in labeled:
-        counts[label] = counts.get(label, 0) + 1
-    if len(counts) < 2 or min(counts.values()) < 2:
+    counts = _class_counts(snapshot, dataset)
+    usable = {label for label, count in counts.items() if count >= 2}
+    if len(usable) < 2:
         return None, None, None, None
+    labeled = [
+        (row, label)
+        for row, label in snapshot.labels
+        if row in dataset.position and label in usable
+    ]
     positions = np.asarray([dataset.position[row] for row, _ in labeled])
     X = rows_at(dataset.X, positions)
     y = np.asarray([label for _, label in labeled], dtype=object).astype(str)
-    return labeled, X, y, min(5, min(counts.values()))
+    return labeled, X, y, min(5, min(counts[label] for label in usable))
+
+
+def _class_counts(snapshot, dataset):
+    counts = {}
+    for row, label in snapshot.labels:
+        if row in dataset.position:
+            counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+def cross_validation_blocker(snapshot, dataset):
+    """Why review (cross-validation over the labels) cannot run yet, naming
+    the classes and what they need; ``None`` when it can."""
+    counts = _class_counts(snapshot, dataset)
+    usable = sorted(label for label, count in counts.items() if count >= 2)
+    if len(usable) >= 2:
+        return None
+    single = sorted(label for label, count in counts.items() if count == 1)
+    missing = [c for c in snapshot.config.classes if c not in counts]
+    parts = []
+    if usable:
+        parts.append(f"only {usable[0]!r} has two labels")
+    if single:
+        parts.append("one label each: " + ", ".join(repr(c) for c in single))
+    if missing:
+        parts.append("none yet: " + ", ".join(repr(c) for c in missing))
+    return (
+        "review needs two classes with at least two labels each ("
+        + "; ".join(parts)
+        + ")"
+    )
 
 
 def cv_score(snapshot, dataset):
@@ -343,13 +482,15 @@ def suspicious_rows(snapshot, dataset, n=5):
     Raises
     ------
     SessionError
-        Without two labels of each of two classes.
+        Without two classes of at least two labels each (the message names
+        the classes and what they need); a class with a single label is left
+        out of the review rather than blocking it.
     """
     from ._review import rank_suspicious
 
     labeled, X, y, folds = _cross_validation_set(snapshot, dataset)
     if labeled is None:
-        raise SessionError("review needs at least two labels of each of two classes")
+        raise SessionError(cross_validation_blocker(snapshot, dataset))
     config = snapshot.config
     with warnings.catch_warnings(), one_blas_thread():
         warnings.simplefilter("ignore")

@@ -4,10 +4,17 @@ Reads lines from standard input (a terminal or a pipe, so scripts and tests
 can drive it) and prints plain text. ``saved`` is printed only after the
 answer is committed to the journal, so every acknowledged answer survives a
 crash. The model is retrained between batches only, after a progress line.
+
+Every string that comes from people or files (row ids and text, class
+names, the annotator's name, labels read back from the journal, error
+messages that quote them) is printed through :func:`skal.utils.printable`:
+its control characters are escaped, so it cannot clear, retitle or rewrite
+the terminal.
 """
 
 import time
 
+from ..utils import printable
 from ._errors import SessionError
 from ._rows import plain_text
 
@@ -32,6 +39,7 @@ class TerminalLoop:
         self.stdout = stdout
 
     def say(self, text=""):
+        """Print one line (its parts from users already escaped)."""
         self.stdout.write(text + "\n")
         self.stdout.flush()
 
@@ -47,10 +55,12 @@ class TerminalLoop:
         """Ask until the user quits or nothing is left; returns an exit status."""
         session = self.session
         classes = session.config.classes
-        keys = "  ".join(f"{i} {name}" for i, name in enumerate(classes, start=1))
+        keys = "  ".join(
+            f"{i} {printable(name)}" for i, name in enumerate(classes, start=1)
+        )
         self.say(
             f"skal label: {len(session.dataset)} rows, {session.n_labeled()} "
-            f"labeled so far, annotator {session.annotator}"
+            f"labeled so far, annotator {printable(session.annotator)}"
         )
         self.say(f"keys: {keys}  |  s skip  u undo  r review  q quit")
         shown = None
@@ -84,15 +94,19 @@ class TerminalLoop:
             return shown
         if line == "s":
             event = session.skip()
-            self.say(f"saved: skipped {plain_text(event['row_id'])}")
+            self.say(f"saved: skipped {printable(event['row_id'])}")
             return shown
         if line == "u":
             undone = session.undo()
             if undone is None:
                 self.say("nothing to undo")
                 return shown
-            what = "skip" if undone["kind"] == "skip" else f"= {undone['label']}"
-            self.say(f"undone: {plain_text(undone['row_id'])} {what}")
+            what = (
+                "skip"
+                if undone["kind"] == "skip"
+                else f"= {printable(undone['label'])}"
+            )
+            self.say(f"undone: {printable(undone['row_id'])} {what}")
             return None
         if line == "r":
             self._review()
@@ -100,15 +114,17 @@ class TerminalLoop:
         try:
             event = session.answer(line)
         except SessionError as error:
-            self.say(f"? {error}; or s skip, u undo, r review, q quit")
+            self.say(f"? {printable(error)}; or s skip, u undo, r review, q quit")
             return shown
-        self.say(f"saved: {plain_text(event['row_id'])} = {event['label']}")
+        self.say(f"saved: {printable(event['row_id'])} = {printable(event['label'])}")
         return shown
 
     def _show(self, question):
         session = self.session
         counts = session.state.label_counts()
-        per_class = ", ".join(f"{c} {counts.get(c, 0)}" for c in session.config.classes)
+        per_class = ", ".join(
+            f"{printable(c)} {counts.get(c, 0)}" for c in session.config.classes
+        )
         budget = session.config.budget
         of = f"/ {budget} (budget)" if budget else f"of {len(session.dataset)} rows"
         left = len(session.pending())
@@ -117,10 +133,12 @@ class TerminalLoop:
             f"--- loop {question.loop}, {left} left in this batch | labeled "
             f"{session.n_labeled()} {of} | {per_class} ---"
         )
-        self.say(f"row {plain_text(question.row_id)}")
-        self.say(question.text)
+        self.say(f"row {printable(question.row_id)}")
+        self.say(printable(question.text))
         if question.guess is not None:
-            self.say(f"model guess: {question.guess} ({question.confidence:.0%})")
+            self.say(
+                f"model guess: {printable(question.guess)} ({question.confidence:.0%})"
+            )
         else:
             self.say("model guess: none yet (no model before two classes are labeled)")
 
@@ -138,12 +156,12 @@ class TerminalLoop:
             if batch is not None:
                 self.say(
                     f"ready: loop {batch['loop']}, {len(batch['row_ids'])} questions "
-                    f"chosen by {batch['strategy']} in "
+                    f"chosen by {printable(batch['strategy'])} in "
                     f"{time.perf_counter() - start:.1f} s"
                 )
                 return True
             why = session.finished() or "no more rows to ask"
-        self.say(f"done: {why}; {session.n_labeled()} labels saved")
+        self.say(f"done: {printable(why)}; {session.n_labeled()} labels saved")
         return False
 
     def _review(self):
@@ -152,13 +170,14 @@ class TerminalLoop:
         try:
             rows = session.suspicious(REVIEW_SIZE)
         except SessionError as error:
-            self.say(f"review: {error}")
+            self.say(f"review: {printable(error)}")
             return
         self.say("most suspicious labels first:")
         for i, (row, label, score) in enumerate(rows, start=1):
-            text = plain_text(session.dataset.render(row), 70)
+            text = printable(plain_text(session.dataset.render(row), 70))
             self.say(
-                f"  {i}. row {plain_text(row)} labeled {label} (suspicion {score:.2f}):"
+                f"  {i}. row {printable(row)} labeled {printable(label)} "
+                f"(suspicion {score:.2f}):"
             )
             self.say(f"     {text}")
         while True:
@@ -170,13 +189,18 @@ class TerminalLoop:
             if not number.isdigit() or not 1 <= int(number) <= len(rows):
                 self.say(
                     f"? type a number from 1 to {len(rows)} and a label, "
-                    "e.g. '1 " + session.config.classes[0] + "'; Enter to go back"
+                    "e.g. '1 "
+                    + printable(session.config.classes[0])
+                    + "'; Enter to go back"
                 )
                 continue
             row, old, _ = rows[int(number) - 1]
             try:
                 event = session.relabel(row, label)
             except SessionError as error:
-                self.say(f"? {error}")
+                self.say(f"? {printable(error)}")
                 continue
-            self.say(f"saved: {plain_text(row)} relabeled {old} -> {event['label']}")
+            self.say(
+                f"saved: {printable(row)} relabeled {printable(old)} -> "
+                f"{printable(event['label'])}"
+            )

@@ -201,7 +201,7 @@ def _ragged(path, line, row, header):
     )
 
 
-def write_csv(path, header, rows):
+def write_csv(path, header, rows, *, cell=None):
     """Write a header line and ``rows`` to a UTF-8 CSV file.
 
     Parameters
@@ -210,12 +210,31 @@ def write_csv(path, header, rows):
     header : list of str
     rows : iterable of list
         Cells are written with :func:`str` (``None`` as an empty cell).
+    cell : callable, optional
+        Applied to every cell but ``None``, the header's included, before it
+        is written: :func:`skal.utils.spreadsheet_safe`, say, for a file a
+        spreadsheet may open.
 
     Returns
     -------
     n_rows : int
         The rows written, header excluded.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from skal.utils import spreadsheet_safe
+    >>> path = os.path.join(tempfile.mkdtemp(), "out.csv")
+    >>> write_csv(path, ["id", "n"], [["=1+2", -1], ["a", None]], cell=spreadsheet_safe)
+    2
+    >>> print(open(path, encoding="utf-8").read(), end="")
+    id,n
+    '=1+2,-1
+    a,
     """
+    if cell is not None:
+        header = [_apply(cell, value) for value in header]
+        rows = ([_apply(cell, value) for value in row] for row in rows)
     count = 0
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -224,3 +243,7 @@ def write_csv(path, header, rows):
             writer.writerow(row)
             count += 1
     return count
+
+
+def _apply(cell, value):
+    return None if value is None else cell(value)

@@ -20,8 +20,8 @@ import warnings
 
 from ..session import (
     SessionConfig,
-    cv_score,
     draw_batch,
+    honest_estimate,
     load_data,
     stopping_verdict,
 )
@@ -53,15 +53,27 @@ def draw(snapshot, dataset):
 
 
 def curve_point(snapshot, dataset):
-    """A point of the learning curve: the cross-validated accuracy of the
-    labels in a snapshot (``n``, ``accuracy``, ``low``, ``high``), or
-    ``None`` without two labels of each of two classes."""
+    """A point of the learning curve: the honest estimate of the model's
+    accuracy at a snapshot, on its random audit answers (``n`` labels,
+    ``accuracy``, ``low``, ``high``, ``n_audit``, ``basis``), or ``None``
+    while there is none (:func:`~skal.session.estimate_blocker` says why).
+
+    Cross-validation on the labels is not used: the actively chosen rows are
+    the hard ones, so it reads low, and a curve of it falls as labels grow.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        score = cv_score(snapshot, dataset)
-    if score is None:
+        estimate = honest_estimate(snapshot, dataset)
+    if estimate is None:
         return None
-    return {k: score[k] for k in ("n", "accuracy", "low", "high")}
+    return {
+        "n": snapshot.n_labeled,
+        "accuracy": estimate.value,
+        "low": estimate.low,
+        "high": estimate.high,
+        "n_audit": estimate.n_rows,
+        "basis": estimate.basis,
+    }
 
 
 # ------------------------------------------------------ the worker process

@@ -388,7 +388,9 @@ class WebSession:
             return []
         earlier = []
         if not self.curve:
-            state, goal = SessionState(), 10
+            # every batch, so the replayed labels know which rows were asked
+            # as random audit rows (the estimate rests on them)
+            state, goal = SessionState((), session.state.batches), 10
             for event in session.state.events.values():
                 state.apply(event)
                 if goal < n and sum(state.label_counts().values()) >= goal:

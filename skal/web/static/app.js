@@ -245,7 +245,11 @@
     box.appendChild(svg("text", { x: left, y: 160, class: "tick" }, "0"));
     if (!points.length) {
       box.appendChild(svg("text", { x: (left + right) / 2, y: 80, class: "empty", "text-anchor": "middle" },
-        "a score appears once two classes have labels"));
+        "no estimate yet: it needs answers to random audit rows"));
+      box.appendChild(svg("text", { x: (left + right) / 2, y: 98, class: "empty", "text-anchor": "middle" },
+        "and labels of two classes (skal status says which)"));
+      document.getElementById("curve-note").textContent =
+        "accuracy on random audit rows, model trained without them (95% interval); none yet";
       return;
     }
     const upper = points.map(function (p) { return x(p.n) + "," + y(p.high); });
@@ -259,9 +263,10 @@
       box.appendChild(svg("circle", { cx: x(p.n), cy: y(p.accuracy), r: 2.5, class: "dot" }));
     });
     const last = points[points.length - 1];
-    document.getElementById("curve-note").textContent = "cross-validated accuracy " +
+    document.getElementById("curve-note").textContent = "accuracy " +
       last.accuracy.toFixed(3) + " (95% interval " + last.low.toFixed(3) + "–" +
-      last.high.toFixed(3) + ") with " + last.n + " labels";
+      last.high.toFixed(3) + ") at " + last.n + " labels, on " + last.basis +
+      (points.length < 2 ? "; one point so far" : "");
   }
 
   // -------------------------------------------------------------- review
