@@ -48,18 +48,22 @@ class Relabeling:
     _learn: Callable  # (labeled, record, *, fresh) -> host: TRAIN → commit
 
     @all_or_nothing
-    def suspicious_labels(self, n=10, *, cv=5, method="self_confidence"):
+    def suspicious_labels(self, n=10, *, cv=5, method="odds", min_odds=10.0):
         """The ``n`` labeled rows whose labels are least likely, for a second look.
 
         Cross-validated on the labeled rows with a clone of ``estimator``
         (:func:`skal.label_quality.suspicious_labels`, seeded by
-        ``random_state``).
+        ``random_state``). With ``method="odds"`` only rows whose label it
+        flags are returned (at most ``n``, possibly none).
 
         Parameters
         ----------
         n : int, default=10
         cv : int, default=5
-        method : {"self_confidence", "normalized_margin"}, default="self_confidence"
+        method : {"odds", "self_confidence", "normalized_margin"}, default="odds"
+        min_odds : float, default=10.0
+            With ``method="odds"``: see
+            :func:`skal.label_quality.suspicious_labels`.
 
         Returns
         -------
@@ -83,6 +87,7 @@ class Relabeling:
             y_labeled,
             cv=cv,
             method=method,
+            min_odds=min_odds,
             n_jobs=self.n_jobs,
             random_state=self._rng.randint(np.iinfo(np.int32).max),
         )
@@ -154,7 +159,10 @@ class Relabeling:
             if record["kind"] in ("review", "relabel") and "ids" in record:
                 reviewed.update(record["ids"].tolist())
         ids, _ = self.suspicious_labels(
-            n=self._labeled.n_labeled, cv=review.cv, method=review.method
+            n=self._labeled.n_labeled,
+            cv=review.cv,
+            method=review.method,
+            min_odds=review.min_odds,
         )
         in_X = ids < n_rows(self._labeled.X)
         candidates = [i for i in ids[in_X].tolist() if i not in reviewed]
