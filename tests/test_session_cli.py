@@ -107,18 +107,10 @@ def test_label_skip_undo_review_quit_reopen_continue_export(tmp_path, capsys):
 
     text = child.prompt()
     child.send("r")
-    review = child.read_until("relabel> ")
-    assert "most suspicious labels first" in review
-    first, label = re.search(r"1\. row (\S+) labeled (\S+)", review).groups()
-    assert expected[first] == label
-    child.send(f"1 {other[label]}")
-    assert f"saved: {first} relabeled {label} -> {other[label]}" in child.read_until(
-        "\n"
-    )
-    expected[first] = other[label]
-    child.read_until("relabel> ")
-    child.send("")
-    text = child.prompt()
+    # nine labels, one of them wrong: no model is sure enough yet to call a
+    # label wrong (another class 10 times as likely), and review says so
+    # rather than listing correct labels as suspects
+    assert "no label looks wrong" in child.read_until("label> ")  # same row
     pending = _current(text)
     child.send("q")
     assert child.finish() == 0

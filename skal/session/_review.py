@@ -4,10 +4,15 @@ import numpy as np
 
 
 def rank_suspicious(estimator, X, y, *, cv, random_state):
-    """Labeled rows ranked most suspicious first.
+    """The labeled rows that look wrong, most suspicious first.
 
-    :func:`skal.label_quality.suspicious_labels` (cross-validated
-    self-confidence).
+    :func:`skal.label_quality.suspicious_labels` with its default rule: a
+    label is flagged only when the out-of-fold model finds another class at
+    least 10 times as likely. Actively chosen rows are hard, so a rule that
+    flags every unsure row (the former one, cross-validated self-confidence)
+    sent mostly correct labels to review: 17% of the correct labels after 300
+    margin-sampled labels on digits, against 0.9% with this rule (see the
+    honest-estimates page).
 
     Parameters
     ----------
@@ -24,13 +29,15 @@ def rank_suspicious(estimator, X, y, *, cv, random_state):
     Returns
     -------
     indices : ndarray of int
-        Positions in ``y``, most suspicious first.
-    scores : ndarray of float
-        Their suspicion, ``1 - p(given label)`` (higher: more suspicious).
+        Positions in ``y`` of the flagged labels, most suspicious first
+        (possibly none).
+    odds : ndarray of float
+        For each, how many times as likely the out-of-fold model finds
+        another class than the given one (at least 10).
     """
     from ..label_quality import suspicious_labels
 
-    indices, scores = suspicious_labels(
-        estimator, X, y, cv=cv, method="self_confidence", random_state=random_state
+    indices, log_odds = suspicious_labels(
+        estimator, X, y, cv=cv, method="odds", random_state=random_state
     )
-    return np.asarray(indices), np.asarray(scores)
+    return np.asarray(indices), np.exp(np.asarray(log_odds, dtype=float))

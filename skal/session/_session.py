@@ -575,7 +575,8 @@ class LabelingSession:
         return fit_learner(self.training_snapshot(), self.dataset)
 
     def suspicious(self, n=5):
-        """The ``n`` labels most likely wrong, by cross-validated self-confidence.
+        """At most ``n`` labels that look wrong (another class at least 10
+        times as likely under a cross-validated model), possibly none.
 
         Returns
         -------

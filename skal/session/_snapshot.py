@@ -466,7 +466,8 @@ def cv_score(snapshot, dataset):
 
 
 def suspicious_rows(snapshot, dataset, n=5):
-    """The ``n`` labels most likely wrong, by cross-validated self-confidence.
+    """At most ``n`` labels that look wrong: another class at least 10 times
+    as likely under a cross-validated model (possibly none).
 
     Parameters
     ----------
@@ -477,7 +478,8 @@ def suspicious_rows(snapshot, dataset, n=5):
     Returns
     -------
     rows : list of (row_id, label, score)
-        Most suspicious first; ``score`` is ``1 - p(given label)``.
+        Most suspicious first; ``score`` is how many times as likely the
+        out-of-fold model finds another class than the given label.
 
     Raises
     ------

@@ -172,12 +172,18 @@ class TerminalLoop:
         except SessionError as error:
             self.say(f"review: {printable(error)}")
             return
-        self.say("most suspicious labels first:")
+        if not rows:
+            self.say(
+                "no label looks wrong: for none does the model find another "
+                "class at least 10 times as likely"
+            )
+            return
+        self.say("labels that look wrong, most suspicious first:")
         for i, (row, label, score) in enumerate(rows, start=1):
             text = printable(plain_text(session.dataset.render(row), 70))
             self.say(
                 f"  {i}. row {printable(row)} labeled {printable(label)} "
-                f"(suspicion {score:.2f}):"
+                f"(another class {score:.0f}x as likely):"
             )
             self.say(f"     {text}")
         while True:

@@ -370,7 +370,7 @@ class WebSession:
             {
                 "row_id": row,
                 "label": label,
-                "suspicion": round(score, 4),
+                "suspicion": round(score, 4),  # odds of another class
                 "text": display_text(dataset.render(row, 2000), 2000),
             }
             for row, label, score in rows

@@ -283,7 +283,7 @@
       head.appendChild(el("code", item.row_id));
       head.appendChild(document.createTextNode(" labeled "));
       head.appendChild(el("strong", item.label, "given"));
-      head.appendChild(document.createTextNode(" · suspicion " + item.suspicion.toFixed(2)));
+      head.appendChild(document.createTextNode(" · another class " + item.suspicion.toFixed(0) + "× as likely"));
       li.appendChild(head);
       li.appendChild(el("div", item.text, "row-text small"));
       const buttons = el("div", null, "classes");
