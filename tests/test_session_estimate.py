@@ -187,3 +187,51 @@ def test_a_session_from_before_audit_rows_opens_and_goes_on(tmp_path, digits):
         assert "--audit 0" in again.status()["estimate_note"]
     finally:
         again.close()
+
+
+def test_the_audit_verdict_compares_two_models_on_earlier_audits(tmp_path, digits):
+    from skal.session import SessionState, audit_verdict
+    from skal.session._report import AUDIT_MIN_GAIN, AUDIT_WINDOW
+    from skal.stopping import paired_gain_interval
+
+    X, y = digits
+    session = _session(tmp_path, X[:700], 4, budget=160)
+    truth = {f"r{i}": f"d{c}" for i, c in enumerate(y[:700])}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _label(session, truth, 160)
+            verdict = audit_verdict(session)
+            # by hand: the labels of 30 answers ago, both models without audits
+            state = SessionState((), session.state.batches)
+            for event in session.state.events.values():
+                state.apply(event)
+                if len(state.labels()) >= 160 - AUDIT_WINDOW:
+                    break
+            now, before = session.training_snapshot(), None
+            before = session.training_snapshot(state=state)
+            audit = [(r, lab) for r, lab in before.labels if r in now.audit]
+            rows = {r for r, _ in audit}
+            hits = []
+            for moment in (before, now):
+                kept = tuple(p for p in moment.labels if p[0] not in moment.audit)
+                model = fit_learner(
+                    replace(moment, labels=kept, left_out=moment.left_out | rows),
+                    session.dataset,
+                )
+                X_audit = X[[int(r[1:]) for r, _ in audit]]
+                hits.append(
+                    model.predict(X_audit) == np.array([lab for _, lab in audit])
+                )
+    finally:
+        session.close()
+    gained = int(np.sum(hits[1] & ~hits[0]))
+    lost = int(np.sum(hits[0] & ~hits[1]))
+    gain, low, high = paired_gain_interval(gained, lost, len(audit))
+    assert verdict["n"] == len(audit) >= 20
+    assert (verdict["gain"], verdict["low"], verdict["high"]) == pytest.approx(
+        (gain, low, high)
+    )
+    within = -AUDIT_MIN_GAIN <= low and high <= AUDIT_MIN_GAIN
+    assert verdict["stop"] is within
+    assert ("you may stop" in verdict["message"]) is within

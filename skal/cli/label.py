@@ -408,6 +408,9 @@ def format_status(path, status):
             f"({score['n']} labels, {score['folds']} folds); reads low, the "
             "actively chosen rows are the hard ones: not the model's accuracy"
         )
+    audit_stop = status.get("audit_stop")
+    if audit_stop is not None:
+        lines.append(f"stopping (audit rows): {audit_stop['message']}")
     lines.append(f"stopping: {printable(status['stopping']['message'])}")
     return "\n".join(lines)
 

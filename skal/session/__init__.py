@@ -14,7 +14,8 @@ the labeling page of :mod:`skal.web`, through the public names below only:
   on -- in another thread or process, with the rows read by
   :func:`load_data` -- and :meth:`LabelingSession.record_batch` journals a
   batch drawn that way;
-* :func:`stopping_verdict` says whether the predictions have stabilized;
+* :func:`stopping_verdict` says whether the predictions have stabilized,
+  :func:`audit_verdict` whether the accuracy on random audit rows has;
 * :class:`SessionState` is the replayed state (``LabelingSession.state``);
 * :func:`plain_text`, :func:`rows_at` and :func:`default_annotator` are the
   small helpers a front end needs.
@@ -23,11 +24,12 @@ the labeling page of :mod:`skal.web`, through the public names below only:
 from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
 from ._replay import SessionState
-from ._report import ExportReport, stopping_verdict
+from ._report import ExportReport, audit_verdict, stopping_verdict
 from ._rows import plain_text, rows_at
 from ._session import LabelingSession, Question, default_annotator, load_data
 from ._snapshot import (
     TrainingSnapshot,
+    audit_gain,
     cv_score,
     draw_batch,
     estimate_blocker,
@@ -44,6 +46,7 @@ __all__ = [
     "SessionConfig",
     "SessionState",
     "TrainingSnapshot",
+    "audit_gain",
     "estimate_blocker",
     "honest_estimate",
     "TerminalLoop",
@@ -58,5 +61,6 @@ __all__ = [
     "plain_text",
     "rows_at",
     "stopping_verdict",
+    "audit_verdict",
     "suspicious_rows",
 ]

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 
 from ..utils import one_blas_thread, printable, spreadsheet_safe, write_csv
 from ._errors import SessionError
-from ._snapshot import cv_score, estimate_blocker, honest_estimate
+from ._replay import SessionState
+from ._snapshot import audit_gain, cv_score, estimate_blocker, honest_estimate
+
+#: The audit verdict compares the model with the one this many labels ago ...
+AUDIT_WINDOW = 30
+#: ... and says "you may stop" when the 95% interval of the gain lies within
+#: +- this (the default of :class:`skal.stopping.AuditPlateau`) ...
+AUDIT_MIN_GAIN = 0.02
+#: ... measured on at least this many audit rows.
+AUDIT_MIN_ROWS = 20
 
 #: Stabilizing predictions: mean Cohen's kappa over this many model changes ...
 STABLE_WINDOW = 3
@@ -37,8 +46,9 @@ def status(session, cv=True):
         ``estimate_note`` (why there is none, :func:`estimate_blocker`),
         ``score`` (``None`` or ``accuracy``, ``low``, ``high``, ``folds``,
         ``n``: cross-validation on the labeled rows, which reads low when they
-        were chosen actively) and ``stopping`` (``stop``, ``kappas``,
-        ``message``).
+        were chosen actively), ``audit_stop`` (:func:`audit_verdict`: has
+        the accuracy on random audit rows stopped growing) and ``stopping``
+        (stabilizing predictions: ``stop``, ``kappas``, ``message``).
     """
     labels = session.state.labels()
     per_annotator = {}
@@ -60,6 +70,7 @@ def status(session, cv=True):
         "estimate": None,
         "estimate_note": None,
         "score": None,
+        "audit_stop": None,
         "stopping": stopping_verdict(b["stop_set"] for b in session.state.batches),
     }
     if cv and session.dataset is not None:
@@ -70,7 +81,66 @@ def status(session, cv=True):
         status["estimate"] = honest_estimate(snapshot, session.dataset)
         status["estimate_note"] = estimate_blocker(snapshot, session.dataset)
         status["score"] = cv_score(snapshot, session.dataset)
+        status["audit_stop"] = audit_verdict(session, snapshot)
     return status
+
+
+def audit_verdict(session, snapshot=None):
+    """Whether to stop, from the random audit rows: has the model's accuracy
+    stopped growing?
+
+    The model now is compared with the one of :data:`AUDIT_WINDOW` labels
+    ago on the audit answers both could be scored on
+    (:func:`~skal.session.audit_gain`); "you may stop" once the 95% interval
+    of the gain lies within +-:data:`AUDIT_MIN_GAIN`, on at least
+    :data:`AUDIT_MIN_ROWS` audit rows. Unlike stabilizing predictions, it says
+    how much accuracy more labels would still buy, and rests on rows drawn at
+    random, not on the actively chosen ones.
+
+    Returns
+    -------
+    verdict : dict or None
+        ``stop``, ``message`` and the gain's ``gain``, ``low``, ``high``,
+        ``n``; ``None`` in a session without audit rows.
+    """
+    if session.dataset is None or session.config.audit <= 0:
+        return None
+    snapshot = session.training_snapshot() if snapshot is None else snapshot
+    n = snapshot.n_labeled
+    if n < AUDIT_WINDOW + AUDIT_MIN_ROWS:
+        return {
+            "stop": False,
+            "message": f"keep labeling: the audit check compares the model with "
+            f"the one of {AUDIT_WINDOW} labels before, on at least "
+            f"{AUDIT_MIN_ROWS} audit answers",
+        }
+    state = SessionState((), session.state.batches)
+    for event in session.state.events.values():
+        state.apply(event)
+        if len(state.labels()) >= n - AUDIT_WINDOW:
+            break
+    earlier = session.training_snapshot(state=state)
+    found = audit_gain(snapshot, earlier, session.dataset)
+    if found is None or found["n"] < AUDIT_MIN_ROWS:
+        rows = 0 if found is None else found["n"]
+        return {
+            "stop": False,
+            "message": f"keep labeling: {rows} audit answers to compare the "
+            f"model with the one of {AUDIT_WINDOW} labels before; the check "
+            f"needs {AUDIT_MIN_ROWS}",
+        }
+    stop = -AUDIT_MIN_GAIN <= found["low"] and found["high"] <= AUDIT_MIN_GAIN
+    span = (
+        f"accuracy on {found['n']} random audit rows changed by "
+        f"{found['gain']:+.3f} (95% interval {found['low']:+.3f} to "
+        f"{found['high']:+.3f}) over the last {AUDIT_WINDOW} labels"
+    )
+    advice = (
+        f"within +-{AUDIT_MIN_GAIN}: you may stop"
+        if stop
+        else f"keep labeling (not yet within +-{AUDIT_MIN_GAIN})"
+    )
+    return {"stop": stop, "message": f"{span}: {advice}", **found}
 
 
 def stopping_verdict(stop_sets):

@@ -311,6 +311,59 @@ def honest_estimate(snapshot, dataset, *, confidence=0.95):
     )
 
 
+def audit_gain(snapshot, earlier, dataset, *, confidence=0.95):
+    """The accuracy gained between two moments of a session, on the audit
+    rows known at the earlier one, with a paired interval.
+
+    Two models, each trained on its moment's labels except the audit answers,
+    predict the audit rows answered by the ``earlier`` moment (neither trained
+    on them); the gain gets the paired interval of
+    :func:`skal.stopping.paired_gain_interval` (Agresti & Min), as
+    :class:`skal.stopping.AuditPlateau` does in the library.
+
+    Parameters
+    ----------
+    snapshot, earlier : TrainingSnapshot
+        Now, and the moment to compare with (fewer labels).
+    dataset : Dataset
+    confidence : float, default=0.95
+
+    Returns
+    -------
+    gain : dict or None
+        ``gain``, ``low``, ``high``, ``n`` (audit rows scored by both), or
+        ``None`` when either moment has no model or no audit answers.
+    """
+    import numpy as np
+
+    from ..stopping import paired_gain_interval
+
+    audit = [
+        (row, label)
+        for row, label in earlier.labels
+        if row in snapshot.audit and row in dataset.position
+    ]
+    if not audit:
+        return None
+    audit_rows = {row for row, _ in audit}
+    models = []
+    for moment in (earlier, snapshot):
+        others = tuple(p for p in moment.labels if p[0] not in moment.audit)
+        training = replace(moment, labels=others, left_out=moment.left_out | audit_rows)
+        learner = fit_learner(training, dataset)
+        if learner is None:
+            return None
+        models.append(learner)
+    positions = np.asarray([dataset.position[row] for row, _ in audit])
+    X = rows_at(dataset.X, positions)
+    y = np.asarray([label for _, label in audit], dtype=object).astype(str)
+    with one_blas_thread():
+        before, after = (np.asarray(m.predict(X)).astype(str) == y for m in models)
+    gained, lost = int(np.sum(after & ~before)), int(np.sum(before & ~after))
+    gain, low, high = paired_gain_interval(gained, lost, len(y), confidence)
+    return {"gain": gain, "low": low, "high": high, "n": len(y)}
+
+
 def estimate_blocker(snapshot, dataset):
     """Why :func:`honest_estimate` has no estimate yet, or ``None``.
 
