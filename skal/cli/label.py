@@ -123,7 +123,8 @@ def add_session_options(parser):
     parser.add_argument(
         "--budget",
         type=_arguments.positive_int,
-        help="labels to collect (default: all rows)",
+        help="labels to collect, imported ones (--label-column) included "
+        "(default: all rows)",
     )
     parser.add_argument(
         "--seed", type=int, help="random seed of the session (default: 0)"
