@@ -212,7 +212,8 @@ def _import_labels(session, data, column, stdout):
     """Import ``column`` of ``data`` as answers; one line saying what came."""
     counts = session.import_column(data, column)
     parts = [
-        f"imported {counts['imported']} labels from column {printable(column)!r} "
+        f"imported {_count(counts['imported'], 'label')} from column "
+        f"{printable(column)!r} "
         "(annotator import; they count toward the budget)"
     ]
     if counts["already_labeled"]:
