@@ -151,7 +151,10 @@ def add_label_parser(subparsers):
             "Every answer is saved in the session file before the next "
             "question; stop at any point (q, Ctrl-C, a crash) and run the same "
             "command to continue where you were. Keys: a class by number or "
-            "name, s skip, u undo, r review suspicious labels, q quit."
+            "name, s skip, u undo, r review suspicious labels (then N LABEL "
+            "relabels row N, N c says its label is right), q quit. A column "
+            "named id is used as the rows' ids; --label-column imports the "
+            "labels already in the file."
         ),
     )
     parser.add_argument("data", metavar="DATA.csv", help="the CSV file to label")
