@@ -146,6 +146,9 @@ def test_the_stopping_criterion_sees_the_audits_being_committed(digits):
     np.testing.assert_array_equal(learner.stopping_.seen_[-1], learner.audit_indices_)
 
 
+@pytest.mark.filterwarnings(  # cross-validation on the few chosen rows
+    "ignore:The least populated class in y:UserWarning"
+)
 def test_audit_interval_covers_held_out_accuracy_where_cv_on_chosen_rows_fails(
     digits,
 ):

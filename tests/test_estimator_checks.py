@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks over several ActiveLearner configurations."""
 
+import pytest
 from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -48,5 +49,9 @@ def expected_failures(estimator):
 
 
 @parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=expected_failures)
+@pytest.mark.filterwarnings(  # check_classifiers_one_label: one class, no model
+    "ignore:No model could be trained on the labeled rows yet:UserWarning",
+    "ignore:The campaign ended without a trained model:UserWarning",
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -187,6 +187,9 @@ EXTRA = {
 }
 
 
+@pytest.mark.filterwarnings(  # scikit-learn: few rows, a class missing in a fold
+    "ignore:Number of classes in training fold:RuntimeWarning"
+)
 def test_every_kind_of_record_has_the_one_schema(data):
     from skal.label_quality import LabelReview
     from skal.oracles import NoisyOracle, SimulatedOracle

@@ -6,6 +6,7 @@ format of predict, predict_proba and decision_function, and invariance to the
 representation of y), next to every single-label check.
 """
 
+import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neighbors import KNeighborsClassifier
@@ -31,6 +32,10 @@ CONFIGURATIONS = [
 
 @parametrize_with_checks(
     CONFIGURATIONS, expected_failed_checks=lambda estimator: SEMI_SUPERVISED_XFAIL
+)
+@pytest.mark.filterwarnings(  # check_classifiers_one_label: one class, no model
+    "ignore:No model could be trained on the labeled rows yet:UserWarning",
+    "ignore:The campaign ended without a trained model:UserWarning",
 )
 def test_sklearn_compatible_multilabel(estimator, check):
     check(estimator)

@@ -306,6 +306,9 @@ def test_label_scores_by_hand():
     )
 
 
+@pytest.mark.filterwarnings(  # scikit-learn: few rows, a class missing in a fold
+    "ignore:Number of classes in training fold:RuntimeWarning"
+)
 def test_review_sends_suspicious_labels_to_a_second_oracle():
     from skal.label_quality import LabelReview
 

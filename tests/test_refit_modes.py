@@ -308,5 +308,9 @@ SEMI_SUPERVISED = {
     _adaptive_configurations(),
     expected_failed_checks=lambda estimator: SEMI_SUPERVISED,
 )
+@pytest.mark.filterwarnings(  # check_classifiers_one_label: one class, no model
+    "ignore:No model could be trained on the labeled rows yet:UserWarning",
+    "ignore:The campaign ended without a trained model:UserWarning",
+)
 def test_adaptive_configurations_pass_scikit_learn_checks(estimator, check):
     check(estimator)

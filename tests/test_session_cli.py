@@ -1,18 +1,13 @@
 """``skal label`` driven through its standard input, then ``status`` and
-``export``; and the README's "Label your own data" commands, run as written
-(``python -m skal``: ``ENTRY_MODULE`` in ``_session_helpers``).
+``export`` (the README's "Label your own data" commands are run as written in
+``test_workflow.py``).
 """
 
 import random
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 from _session_helpers import (
-    ENTRY_MODULE,
     QUESTION,
-    REPO,
     read_csv,
     spawn_label,
     write_csv,
@@ -183,50 +178,3 @@ def test_label_skip_undo_review_quit_reopen_continue_export(tmp_path, capsys):
     )
     assert {line[0]: line[1] for line in lines[1:] if line[1]} == expected
     assert all(line[4] == ("ok" if line[1] else "") for line in lines[1:])
-
-
-def _readme_commands():
-    """The commands of the README's "Label your own data" section (of
-    doc/labeling.rst until the lead adds the section to the README)."""
-    for source in (REPO / "README.md", REPO / "doc" / "labeling.rst"):
-        text = source.read_text(encoding="utf-8")
-        if "Label your own data" in text:
-            section = text.split("Label your own data", 1)[1]
-            commands = re.findall(
-                r"^\s*(skal (?:label|status|export) .*)$", section, re.MULTILINE
-            )
-            return commands[:3]
-    raise AssertionError("no 'Label your own data' section")
-
-
-def test_readme_commands_run_as_written(tmp_path):
-    commands = _readme_commands()
-    assert [c.split()[1] for c in commands] == ["label", "status", "export"]
-    rng = random.Random(0)
-    kinds = {
-        "bug": "crash error broken fails",
-        "question": "how what why where",
-        "praise": "love great thanks wonderful",
-    }
-    rows = [
-        [" ".join(rng.choices(kinds[k].split(), k=5))]
-        for k in rng.choices(list(kinds), k=60)
-    ]
-    write_csv(tmp_path / "tickets.csv", ["text"], rows)
-    answers = "".join(rng.choice("123") + "\n" for _ in range(25)) + "q\n"
-    env = {"PYTHONPATH": str(REPO)}
-    for command in commands:
-        argv = [sys.executable, "-m", ENTRY_MODULE, *command.split()[1:]]
-        done = subprocess.run(
-            argv,
-            input=answers,
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-    lines = read_csv(Path(tmp_path) / "labels.csv")
-    assert lines[0] == ["id", "label", "annotator", "time", "data_status"]
-    assert len(lines) == 26

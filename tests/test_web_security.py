@@ -87,7 +87,11 @@ def test_the_shell_is_served_without_the_token_and_holds_nothing(served):
         assert "skal-token" not in html and "tester" not in html
         assert 'data-label="' not in html  # the classes come from /api/page
     # anything else is a 404, not the API and not a redirect
-    for url in ("/favicon.ico", "/api", "/session.db", "/static/../_app.py"):
+    # the icon: an empty 204, no data (issue 22: no 404 in the console)
+    reply = client.get("/favicon.ico")
+    assert reply.status_code == 204 and reply.content == b""
+    assert reply.headers["content-security-policy"] == CSP
+    for url in ("/favicon.png", "/api", "/session.db", "/static/../_app.py"):
         reply = client.get(url)
         assert reply.status_code == 404, url
         assert "location" not in reply.headers

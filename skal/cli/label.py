@@ -30,6 +30,14 @@ from ..utils import printable
 from . import _arguments
 from ._failures import SAVED, describe, fail, note, unreadable_session
 
+#: Column names that look like labels given before (compared case-folded).
+LABEL_LIKE = ("label", "labels", "class", "category", "target")
+
+#: Share of the answered rows that may be missing from the data, or changed
+#: in it, before ``skal label`` refuses it as another file (``--data-changed``
+#: accepts it).
+MAX_VANISHED = 0.5
+
 #: What the file system and SQLite raise: caught at each command's boundary.
 SYSTEM_ERRORS = (OSError, sqlite3.Error)
 
@@ -75,8 +83,9 @@ def add_session_options(parser):
     parser.add_argument(
         "--id-column",
         metavar="ID",
-        help="a column of unique row ids (default: rows are known by a hash of "
-        "their content)",
+        help="a column of unique row ids (default: the column named id if the "
+        "file has one, else rows are known by a hash of their content; "
+        "export --predictions keeps the file's order to join back by)",
     )
     parser.add_argument(
         "--estimator",
@@ -114,7 +123,8 @@ def add_session_options(parser):
     parser.add_argument(
         "--budget",
         type=_arguments.positive_int,
-        help="labels to collect (default: all rows)",
+        help="labels to collect, imported ones (--label-column) included "
+        "(default: all rows)",
     )
     parser.add_argument(
         "--seed", type=int, help="random seed of the session (default: 0)"
@@ -141,10 +151,27 @@ def add_label_parser(subparsers):
             "Every answer is saved in the session file before the next "
             "question; stop at any point (q, Ctrl-C, a crash) and run the same "
             "command to continue where you were. Keys: a class by number or "
-            "name, s skip, u undo, r review suspicious labels, q quit."
+            "name, s skip, u undo, r review suspicious labels (then N LABEL "
+            "relabels row N, N c says its label is right), q quit. A column "
+            "named id is used as the rows' ids; --label-column imports the "
+            "labels already in the file."
         ),
     )
     parser.add_argument("data", metavar="DATA.csv", help="the CSV file to label")
+    parser.add_argument(
+        "--label-column",
+        metavar="COL",
+        help="import the labels already in this column as answers of "
+        "annotator 'import' (empty cells and unknown classes are refused and "
+        "counted; rows already labeled are left alone; imported labels count "
+        "toward the budget and are undone with u)",
+    )
+    parser.add_argument(
+        "--data-changed",
+        action="store_true",
+        help="accept data in which more than half of the answered rows are "
+        "missing or changed (refused by default: most likely another file)",
+    )
     parser.set_defaults(handler=label_command)
     return parser
 
@@ -174,7 +201,54 @@ def _config_from(args):
         for option, field in _CONFIG_OPTIONS.items()
         if getattr(args, option) is not None
     }
+    data = getattr(args, "data", None)
+    if args.id_column is None and data is not None and os.path.isfile(data):
+        found = LabelingSession.find_id_column(
+            data
+        )  # a column named id, unique and filled
+        if found is not None:
+            given["id_column"] = found
     return SessionConfig(**given)
+
+
+def _import_labels(session, data, column, stdout):
+    """Import ``column`` of ``data`` as answers; one line saying what came."""
+    counts = session.import_column(data, column)
+    parts = [
+        f"imported {_count(counts['imported'], 'label')} from column "
+        f"{printable(column)!r} "
+        "(annotator import; they count toward the budget)"
+    ]
+    if counts["already_labeled"]:
+        parts.append(f"{counts['already_labeled']} rows already labeled, left alone")
+    if counts["empty"]:
+        parts.append(f"{counts['empty']} empty cells")
+    if counts["unknown_class"]:
+        shown = ", ".join(printable(v) for v in counts["unknown"][:5])
+        more = ", ..." if len(counts["unknown"]) > 5 else ""
+        parts.append(f"{counts['unknown_class']} refused, not a class ({shown}{more})")
+    if counts["not_in_data"]:
+        parts.append(f"{counts['not_in_data']} rows changed since, refused")
+    if counts["over_budget"]:
+        parts.append(f"{counts['over_budget']} left out, the budget is reached")
+    stdout.write("; ".join(parts) + "\n")
+    return counts
+
+
+def _label_hint(data, config):
+    """A note when the data has a column that looks like labels."""
+    try:
+        header = LabelingSession.columns_of(data)
+    except SessionError:
+        return None
+    used = {config.text_column, config.id_column, *(config.columns or ())}
+    for name in header:
+        if name.strip().casefold() in LABEL_LIKE and name not in used:
+            return (
+                f"column {name!r} looks like labels given before; --label-column "
+                f"{name} imports them as answers"
+            )
+    return None
 
 
 def _same(option, value, stored):
@@ -265,7 +339,12 @@ def label_command(args, stdin=None, stdout=None, stderr=None):
     try:
         if os.path.exists(args.session):
             session = LabelingSession.open(
-                args.session, args.data, annotator=args.annotator
+                args.session,
+                args.data,
+                annotator=args.annotator,
+                max_vanished=(
+                    None if getattr(args, "data_changed", False) else MAX_VANISHED
+                ),
             )
             try:
                 notes = _check_same_config(args, session.config)
@@ -285,6 +364,13 @@ def label_command(args, stdin=None, stdout=None, stderr=None):
     try:
         for notice in [*session.notices, *notes]:
             note(notice, stderr)
+        column = getattr(args, "label_column", None)
+        if column is not None:
+            _import_labels(session, args.data, column, stdout)
+        else:
+            hint = _label_hint(args.data, session.config)
+            if hint is not None:
+                note(hint, stderr)
         stderr.flush()
         return TerminalLoop(session, stdin, stdout).run()
     except SessionError as error:
@@ -422,9 +508,12 @@ def add_export_parser(subparsers):
         "export",
         help="write a session's labels (or predictions) to a CSV file (read-only)",
         description=(
-            "Write one line per labeled row: id (the row's stable id), label, "
-            "annotator, time. With --predictions, every row of the data with "
-            "its label if any and the model's prediction and confidence."
+            "Write one line per labeled row: id (the row's stable id: the id "
+            "column's value, or a hash of the row's content without one), "
+            "label, annotator, time. With --predictions, every row of the data "
+            "in the file's order with its label if any and the model's "
+            "prediction and confidence: without an id column, join it back to "
+            "the data by position."
         ),
     )
     _session_arguments(parser)
@@ -432,7 +521,8 @@ def add_export_parser(subparsers):
     parser.add_argument(
         "--predictions",
         action="store_true",
-        help="every row with the model's prediction and confidence",
+        help="every row, in the data file's order, with the model's prediction "
+        "and confidence",
     )
     parser.add_argument(
         "--raw",

@@ -14,6 +14,7 @@ import sys
 import threading
 
 from ..session import NotASessionError, SessionError, default_annotator
+from ..utils import printable
 from ._failures import describe, note
 from .label import (
     SYSTEM_ERRORS,
@@ -176,12 +177,20 @@ def _serve(args, stdout=None, stderr=None):
         # request threads every millisecond rather than every 5 ms
         sys.setswitchinterval(0.001)
         _run(app, sock)
-        return 0
+        status = 0
     except KeyboardInterrupt:
-        return 130
+        status = 130
     finally:
+        try:
+            labeled = web.session.n_labeled()
+        except Exception:  # the line is a courtesy: never fail on it
+            labeled = None
         web.close()
         sock.close()
+    saved = "" if labeled is None else f"; {labeled} labels saved"
+    stdout.write(f"skal serve: stopped{saved} in {printable(args.session)}\n")
+    stdout.flush()
+    return status
 
 
 def _bind(host, port):

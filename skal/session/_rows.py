@@ -1,7 +1,8 @@
 """Rows of the CSV being labeled, and their stable identity.
 
-A row is known by the value of an id column when the user names one, and
-otherwise by a hash of its content (the text, or the named columns). Either
+A row is known by the value of an id column when the user names one (``skal
+label`` names the column ``id`` when the file has one: :func:`find_id_column`),
+and otherwise by a hash of its content (the text, or the named columns). Either
 way the journal stores the content hash of every answered row, so a file that
 was re-ordered or appended to still matches its answers, and a row whose
 content changed since it was answered is reported instead of silently keeping
@@ -65,7 +66,8 @@ class Dataset:
         return digest
 
     def render(self, row_id, width=2000):
-        """The row as plain, printable text (hostile content is escaped)."""
+        """The row as plain, printable text (hostile content is escaped), each
+        value cut at ``width`` characters (``None``: the whole text)."""
         values = self.values[self.position[row_id]]
         if len(self.shown) == 1:
             return plain_text(values[0], width)
@@ -109,9 +111,11 @@ def rows_at(X, positions):
 
 def plain_text(value, width=2000):
     """``value`` with control and format characters shown as escapes, cut at
-    ``width`` characters: terminal escape sequences in the data never reach
-    the terminal as such."""
+    ``width`` characters (``None``: never cut): terminal escape sequences in
+    the data never reach the terminal as such."""
     out = []
+    if width is None:
+        width = len(value)
     for char in value[:width]:
         if char in "\n\t":
             out.append(" ")
@@ -122,6 +126,67 @@ def plain_text(value, width=2000):
     if len(value) > width:
         out.append(f"… ({len(value) - width} more characters)")
     return "".join(out)
+
+
+#: The column used as row ids when none is named and the file has it.
+ID_COLUMN = "id"
+
+
+def _table(path):
+    try:
+        return read_csv(path)
+    except CsvError as error:
+        raise SessionError(str(error)) from None
+
+
+def find_id_column(path):
+    """``"id"`` if the CSV at ``path`` has a column of that name holding a
+    unique, non-empty value on every row, else ``None``.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "d.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("id,text\\nA1,hello\\nA2,world\\n")
+    >>> find_id_column(path)
+    'id'
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("id,text\\nA1,hello\\nA1,world\\n")
+    >>> find_id_column(path) is None
+    True
+    """
+    table = _table(path)
+    if ID_COLUMN not in table.header:
+        return None
+    at = table.header.index(ID_COLUMN)
+    ids = [row[at].strip() for row in table.rows]
+    if not ids or not all(ids) or len(set(ids)) != len(ids):
+        return None
+    return ID_COLUMN
+
+
+def csv_header(path):
+    """The column names of the CSV at ``path``."""
+    return list(_table(path).header)
+
+
+def column_values(path, column):
+    """The cells of ``column`` of the CSV at ``path``, in file order (the
+    order of :func:`load_csv`'s rows).
+
+    Raises
+    ------
+    SessionError
+        The file has no such column.
+    """
+    table = _table(path)
+    if column not in table.header:
+        raise SessionError(
+            f"{path} has no column {column!r}; its columns are: "
+            f"{', '.join(table.header)}"
+        )
+    at = table.header.index(column)
+    return [row[at] for row in table.rows]
 
 
 def load_csv(path, *, text_column=None, columns=None, id_column=None):
@@ -143,10 +208,7 @@ def load_csv(path, *, text_column=None, columns=None, id_column=None):
     -------
     dataset : Dataset
     """
-    try:
-        table = read_csv(path)
-    except CsvError as error:
-        raise SessionError(str(error)) from None
+    table = _table(path)
     header = table.header
     if not header:
         raise SessionError(f"{path} is empty: it needs a header line")

@@ -30,7 +30,7 @@ from ._journal import Journal, check_header
 from ._lock import SessionLock
 from ._replay import JournalError, SessionState
 from ._report import export_labels, export_predictions, status
-from ._rows import load_csv, plain_text
+from ._rows import column_values, csv_header, find_id_column, load_csv, plain_text
 from ._snapshot import (
     TrainingSnapshot,
     _rng_to_json,
@@ -122,7 +122,16 @@ class LabelingSession:
         killed process, answered rows missing or changed in the data.
     """
 
-    def __init__(self, journal, config, dataset, annotator, lock=None, state=None):
+    def __init__(
+        self,
+        journal,
+        config,
+        dataset,
+        annotator,
+        lock=None,
+        state=None,
+        max_vanished=None,
+    ):
         self.journal = journal
         self.config = config
         self.dataset = dataset
@@ -132,7 +141,7 @@ class LabelingSession:
         self.state = _replay(journal, config) if state is None else state
         self._untrusted = frozenset()
         if dataset is not None:
-            self._match_data()
+            self._match_data(max_vanished)
         self._stop_ids = None
 
     # ----------------------------------------------------------- opening
@@ -167,7 +176,9 @@ class LabelingSession:
         return cls(journal, config, dataset, annotator or default_annotator(), lock)
 
     @classmethod
-    def open(cls, path, data=None, *, readonly=False, annotator=None):
+    def open(
+        cls, path, data=None, *, readonly=False, annotator=None, max_vanished=None
+    ):
         """Reopen the session at ``path``.
 
         Parameters
@@ -180,11 +191,18 @@ class LabelingSession:
             Open for ``status``/``export``: no lock, no write, works while
             someone labels.
         annotator : str, optional
+        max_vanished : float, optional
+            Refuse data in which more than this share of the answered rows
+            is missing or changed (another file, most likely); ``None``
+            accepts any data and notes the rows that changed. ``skal label``
+            passes ``0.5`` unless ``--data-changed`` is given.
 
         Raises
         ------
         NotASessionError
             The file is not a skal session (it is left unchanged).
+        SessionError
+            The data differs from the answered rows beyond ``max_vanished``.
         SessionLockedError
             Someone is labeling in this session.
         """
@@ -219,14 +237,25 @@ class LabelingSession:
             if lock is not None:
                 lock.release()
             raise
-        session = cls(
-            journal,
-            config,
-            dataset,
-            annotator or default_annotator(),
-            lock,
-            state=state,
-        )
+        try:
+            session = cls(
+                journal,
+                config,
+                dataset,
+                annotator or default_annotator(),
+                lock,
+                state=state,
+                max_vanished=max_vanished,
+            )
+        except BaseException:
+            try:
+                if not readonly:
+                    journal.clear_holder()  # refused: nobody holds it
+            finally:
+                journal.close()
+                if lock is not None:
+                    lock.release()
+            raise
         if previous is not None:
             host, pid, since = previous
             session.notices.insert(
@@ -252,13 +281,25 @@ class LabelingSession:
     def __exit__(self, *exc):
         self.close()
 
-    def _match_data(self):
+    def _match_data(self, max_vanished=None):
         answered = {}
         for event in self.state.events.values():
             answered.setdefault(event["row_id"], event["content"])
+        n_answered = len(answered)
         for row in self.state.asked():
             answered.setdefault(row, None)
         missing, changed = self.dataset.check_answers(answered)
+        if max_vanished is not None and n_answered:
+            gone = {*missing, *changed} & {
+                event["row_id"] for event in self.state.events.values()
+            }
+            if len(gone) > max_vanished * n_answered:
+                raise SessionError(
+                    f"{len(gone)} of the {n_answered} answered rows are not in "
+                    "this data as they were answered: it looks like another "
+                    "file; give the session's file, start a new session, or "
+                    "add --data-changed if the data was edited on purpose"
+                )
         self._untrusted = frozenset(missing) | frozenset(changed)
         if changed:
             self.notices.append(
@@ -449,6 +490,103 @@ class LabelingSession:
             raise SessionError(f"row {row} is not in the data any more")
         self.record("undo", row, label, annotator=annotator, replaces=last["id"])
         return last
+
+    def import_labels(self, labels, annotator="import"):
+        """Journal labels given before the session (a column of the CSV, say)
+        as answers of ``annotator``.
+
+        Each is one ``answer`` event, journaled like every answer
+        (:meth:`record`): shown in :meth:`status` and the exports under
+        ``annotator``, taken back by :meth:`undo`, and counted toward the
+        budget. Rows already labeled or skipped are left alone (importing
+        twice adds nothing).
+
+        Parameters
+        ----------
+        labels : dict or iterable of (row_id, label)
+            Labels by row id; an empty label (``None`` or blank) is no label.
+            A label must name a class exactly or up to case (numbers are not
+            read as class numbers here).
+        annotator : str, default="import"
+
+        Returns
+        -------
+        counts : dict
+            ``imported``, ``already_labeled`` (rows with an answer or a skip
+            in effect), ``empty``, ``unknown_class``, ``not_in_data`` (ids
+            absent from the data, or changed since answered) and
+            ``over_budget`` (left once the budget was reached), each an int,
+            and ``unknown`` (the refused labels, sorted).
+        """
+        pairs = labels.items() if hasattr(labels, "items") else labels
+        classes = self.config.classes
+        folded = {}
+        for name in classes:
+            folded.setdefault(name.casefold(), []).append(name)
+        counts = dict.fromkeys(
+            (
+                "imported",
+                "already_labeled",
+                "empty",
+                "unknown_class",
+                "not_in_data",
+                "over_budget",
+            ),
+            0,
+        )
+        unknown = set()
+        for row, value in pairs:
+            text = "" if value is None else str(value).strip()
+            if not text:
+                counts["empty"] += 1
+                continue
+            if row not in self.dataset.position or row in self._untrusted:
+                counts["not_in_data"] += 1
+                continue
+            if self.state.current(row) is not None:
+                counts["already_labeled"] += 1
+                continue
+            if text in classes:
+                label = text
+            elif len(folded.get(text.casefold(), ())) == 1:
+                label = folded[text.casefold()][0]
+            else:
+                counts["unknown_class"] += 1
+                unknown.add(text)
+                continue
+            if self.budget_left() == 0:
+                counts["over_budget"] += 1
+                continue
+            self.record("answer", row, label, annotator=annotator)
+            counts["imported"] += 1
+        counts["unknown"] = sorted(unknown)
+        return counts
+
+    def import_column(self, data, column, annotator="import"):
+        """:meth:`import_labels` from ``column`` of the CSV file ``data`` (the
+        session's data file, its rows in the same order).
+
+        Returns
+        -------
+        counts : dict
+            As :meth:`import_labels`.
+        """
+        cells = column_values(data, column)
+        if len(cells) != len(self.dataset):
+            raise SessionError(f"{data} is not the file this session reads")
+        return self.import_labels(zip(self.dataset.ids, cells), annotator)
+
+    @staticmethod
+    def find_id_column(path):
+        """``"id"`` when the CSV file at ``path`` has a column named ``id``
+        with a unique, non-empty value on every row, else ``None`` (what
+        ``skal label`` uses as ``id_column`` when none is given)."""
+        return find_id_column(path)
+
+    @staticmethod
+    def columns_of(path):
+        """The column names of the CSV file at ``path``."""
+        return csv_header(path)
 
     def relabel(self, row_id, label, *, annotator=None):
         """Change the label of an answered row (the old answer is kept).

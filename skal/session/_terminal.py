@@ -12,15 +12,31 @@ its control characters are escaped, so it cannot clear, retitle or rewrite
 the terminal.
 """
 
+import shutil
+import textwrap
 import time
 
 from ..utils import printable
 from ._errors import SessionError
-from ._rows import plain_text
 
 PROMPT = "label> "
 REVIEW_PROMPT = "relabel> "
 REVIEW_SIZE = 5
+#: The review's answer meaning "this label is right".
+CORRECT = "c"
+
+
+def wrap(text, indent=""):
+    """``text`` (already printable) wrapped at word boundaries to the
+    terminal's width (``shutil.get_terminal_size``), each line after
+    ``indent``; a word longer than a line is broken."""
+    width = max(20, shutil.get_terminal_size().columns - 1)
+    lines = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)
+    return "\n".join(lines) or indent
+
+
+def _plural(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 class TerminalLoop:
@@ -37,6 +53,10 @@ class TerminalLoop:
         self.session = session
         self.stdin = stdin
         self.stdout = stdout
+        #: Rows confirmed correct in the review during this run: not shown in
+        #: the review again until the session is reopened (the journal has
+        #: no event for a confirmation).
+        self.confirmed = set()
 
     def say(self, text=""):
         """Print one line (its parts from users already escaped)."""
@@ -62,6 +82,18 @@ class TerminalLoop:
             f"skal label: {len(session.dataset)} rows, {session.n_labeled()} "
             f"labeled so far, annotator {printable(session.annotator)}"
         )
+        id_column = session.config.id_column
+        if id_column is not None:
+            self.say(
+                f"rows are known by the {printable(id_column)} column: the "
+                "exported labels join back to the data on it"
+            )
+        else:
+            self.say(
+                "rows are known by a hash of their content (no id column): "
+                "skal export --predictions writes every row in the file's "
+                "order, to join back by position"
+            )
         self.say(f"keys: {keys}  |  s skip  u undo  r review  q quit")
         shown = None
         try:
@@ -134,23 +166,28 @@ class TerminalLoop:
             f"{session.n_labeled()} {of} | {per_class} ---"
         )
         self.say(f"row {printable(question.row_id)}")
-        self.say(printable(question.text))
+        for part in printable(question.text).split("\n"):
+            self.say(wrap(part))
         if question.guess is not None:
             self.say(
                 f"model guess: {printable(question.guess)} ({question.confidence:.0%})"
             )
         else:
-            self.say("model guess: none yet (no model before two classes are labeled)")
+            self.say(f"model guess: {no_guess_reason(len(counts))}")
 
     def _next_batch(self):
         """Retrain and draw the next batch; ``False`` when there is none."""
         session = self.session
         why = session.finished()
         if why is None:
-            self.say(
-                f"retraining on {session.n_labeled()} labels and choosing the next "
-                "questions ..."
-            )
+            n = session.n_labeled()
+            if n == 0:
+                self.say("choosing the first questions (no labels yet) ...")
+            else:
+                self.say(
+                    f"retraining on {_plural(n, 'label')} and choosing the next "
+                    "questions ..."
+                )
             start = time.perf_counter()
             batch = session.advance()
             if batch is not None:
@@ -168,39 +205,53 @@ class TerminalLoop:
         session = self.session
         self.say("checking the labels so far (cross-validation) ...")
         try:
-            rows = session.suspicious(REVIEW_SIZE)
+            found = session.suspicious(REVIEW_SIZE + len(self.confirmed))
         except SessionError as error:
             self.say(f"review: {printable(error)}")
             return
+        rows = [r for r in found if r[0] not in self.confirmed][:REVIEW_SIZE]
         if not rows:
             self.say(
                 "no label looks wrong: for none does the model find another "
                 "class at least 10 times as likely"
             )
             return
-        self.say("labels that look wrong, most suspicious first:")
+        example = printable(session.config.classes[0])
+        self.say(
+            f"labels that look wrong, most suspicious first; type 'N LABEL' to "
+            f"relabel row N (e.g. '1 {example}'), 'N {CORRECT}' if its label is "
+            "right, Enter to go back:"
+        )
         for i, (row, label, score) in enumerate(rows, start=1):
-            text = printable(plain_text(session.dataset.render(row), 70))
             self.say(
                 f"  {i}. row {printable(row)} labeled {printable(label)} "
                 f"(another class {score:.0f}x as likely):"
             )
-            self.say(f"     {text}")
+            text = printable(session.dataset.render(row, width=None))
+            for part in text.split("\n"):
+                self.say(wrap(part, indent="     "))
         while True:
             line = self.read(REVIEW_PROMPT)
             if not line:
                 self.say("back to labeling")
                 return
             number, _, label = line.partition(" ")
-            if not number.isdigit() or not 1 <= int(number) <= len(rows):
+            label = label.strip()
+            if not number.isdigit() or not 1 <= int(number) <= len(rows) or not label:
                 self.say(
-                    f"? type a number from 1 to {len(rows)} and a label, "
-                    "e.g. '1 "
-                    + printable(session.config.classes[0])
-                    + "'; Enter to go back"
+                    f"? type a number from 1 to {len(rows)} and a label (e.g. "
+                    f"'1 {example}'), or the number and {CORRECT} if the label is "
+                    "right; Enter to go back"
                 )
                 continue
             row, old, _ = rows[int(number) - 1]
+            if label == CORRECT and not _is_class(session, label):
+                self.confirmed.add(row)
+                self.say(
+                    f"confirmed: {printable(row)} = {printable(old)}; not shown "
+                    "in the review again in this run"
+                )
+                continue
             try:
                 event = session.relabel(row, label)
             except SessionError as error:
@@ -210,3 +261,19 @@ class TerminalLoop:
                 f"saved: {printable(row)} relabeled {printable(old)} -> "
                 f"{printable(event['label'])}"
             )
+
+
+def _is_class(session, text):
+    """Whether ``text`` names one of the session's classes (up to case)."""
+    return any(c.casefold() == text.casefold() for c in session.config.classes)
+
+
+def no_guess_reason(n_classes_labeled):
+    """Why a question comes without the model's guess, given how many
+    classes are labeled now."""
+    if n_classes_labeled < 2:
+        return "none yet (no model before two classes are labeled)"
+    return (
+        "none for this row (its batch was chosen before a model existed: "
+        "the model guesses from the next batch on)"
+    )

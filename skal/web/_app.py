@@ -41,7 +41,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -180,6 +180,10 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
     async def review_page(request):
         return page("review.html", page="review", title="review")
 
+    async def favicon(request):
+        """No icon (and no 404 in the browser's console): it holds no data."""
+        return Response(status_code=204)
+
     async def api(fn, *args):
         """``fn(*args)`` on a worker thread, as a JSON reply."""
         try:
@@ -256,6 +260,7 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
     routes = [
         Route("/", index, methods=["GET"]),
         Route("/review", review_page, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Route("/api/page", api_page, methods=["GET"]),
         Route("/api/next", api_next, methods=["POST"]),
         Route("/api/answer", api_answer, methods=["POST"]),

@@ -67,7 +67,7 @@ NOT_FOUND_PAGE = (
 TOKEN_HEADER = "x-skal-token"
 
 #: Paths of the page shell, served without the token (they hold no data).
-SHELL_PAGES = frozenset({"/", "/review"})
+SHELL_PAGES = frozenset({"/", "/review", "/favicon.ico"})
 STATIC_PREFIX = "/static/"
 
 
