@@ -491,8 +491,9 @@ def format_status(path, status):
     if score is not None:
         lines.append(
             f"cross-validation on the labeled rows: {score['accuracy']:.3f} "
-            f"({score['n']} labels, {score['folds']} folds); reads low, the "
-            "actively chosen rows are the hard ones: not the model's accuracy"
+            f"({score['n']} labels, {score['folds']} folds); the actively "
+            "chosen rows are the hard ones, so it tends to read low: it is not "
+            "the model's accuracy"
         )
     audit_stop = status.get("audit_stop")
     if audit_stop is not None:
