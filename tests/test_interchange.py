@@ -391,7 +391,7 @@ def test_cli_import_labels_one_line_report(labeled, tmp_path, monkeypatch, capsy
     assert report == [
         f"imported 2 labels from {source} (annotator import; they count toward "
         "the budget); 1 empty cells; 1 refused, not a class (maybe); "
-        "1 ids not in the data, refused"
+        "1 ids not in the data or changed since, refused"
     ]
     with LabelingSession.open(tmp_path / "new.db", data, readonly=True) as s:
         assert {r: e["label"] for r, e in s.state.labels().items()} == {
@@ -411,3 +411,19 @@ def test_cli_import_labels_of_a_bad_file_is_one_line(
     code, _, err = _label(monkeypatch, capsys, [*argv, "--import-labels", str(source)])
     assert code == 2
     assert err == f"skal: error: {source}, line 1: not valid JSON (Expecting value)\n"
+
+
+def test_numeric_columns_are_written_as_in_the_file(tmp_path):
+    data = tmp_path / "num.csv"
+    rows = [[f"r{i}", f"{i}.50", f"-{i}"] for i in range(6)]
+    write_csv(data, ["id", "a", "b"], rows)
+    config = SessionConfig(classes=CLASSES, columns=["a", "b"], id_column="id")
+    path = tmp_path / "s.db"
+    with LabelingSession.create(path, data, config, "ann") as s:
+        s.record("answer", "r2", "pos")
+        s.export_labels(tmp_path / "l.jsonl", format="jsonl")
+        s.export_labels(tmp_path / "l.json", format="label-studio")
+    (record,) = _jsonl(tmp_path / "l.jsonl")
+    assert record["columns"] == {"a": "2.50", "b": "-2"} and "text" not in record
+    (task,) = _json(tmp_path / "l.json")
+    assert task["data"] == {"a": "2.50", "b": "-2", "id": "r2"}

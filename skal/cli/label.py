@@ -233,7 +233,12 @@ def _import_file(session, path, stdout):
     """Import the labels of the file at ``path`` (:func:`read_labels`) as
     answers; one line saying what came."""
     counts = session.import_labels(read_labels(path))
-    _report_import(counts, printable(str(path)), stdout, refused="ids not in the data")
+    _report_import(
+        counts,
+        printable(str(path)),
+        stdout,
+        refused="ids not in the data or changed since",
+    )
     return counts
 
 

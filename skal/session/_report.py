@@ -357,7 +357,7 @@ def _task_data(session, row):
     content = _row_data(session, row)
     if "text" in content:
         return {"id": row, "text": content["text"]}
-    return {"id": row, **(content["columns"] or {})}
+    return {**(content["columns"] or {}), "id": row}
 
 
 def export_labels(session, path, *, raw=False, format="csv"):
