@@ -534,10 +534,12 @@ def format_status(path, status):
 
 # ------------------------------------------------------------------ export
 def add_export_parser(subparsers):
-    """Register ``export``: the labels (or every row's prediction) as CSV."""
+    """Register ``export``: the labels (or every row's prediction) as CSV,
+    JSON Lines or Label Studio JSON tasks (``--format``)."""
     parser = subparsers.add_parser(
         "export",
-        help="write a session's labels (or predictions) to a CSV file (read-only)",
+        help="write a session's labels (or predictions) to a CSV, JSON Lines or "
+        "Label Studio file (read-only)",
         description=(
             "Write one line per labeled row: id (the row's stable id: the id "
             "column's value, or a hash of the row's content without one), "
