@@ -20,11 +20,13 @@ import sys
 
 from .. import registry
 from ..session import (
+    EXPORT_FORMATS,
     LabelingSession,
     NotASessionError,
     SessionConfig,
     SessionError,
     TerminalLoop,
+    read_labels,
 )
 from ..utils import printable
 from . import _arguments
@@ -167,6 +169,15 @@ def add_label_parser(subparsers):
         "toward the budget and are undone with u)",
     )
     parser.add_argument(
+        "--import-labels",
+        metavar="FILE",
+        help="import the labels of FILE as answers of annotator 'import', as "
+        "--label-column does: a CSV file with columns id and label, JSON Lines "
+        "(objects with id and label) or a Label Studio JSON list of tasks (id "
+        "in data.id, the label an annotation's choice), told by the first "
+        "character; what skal export writes in each --format",
+    )
+    parser.add_argument(
         "--data-changed",
         action="store_true",
         help="accept data in which more than half of the answered rows are "
@@ -214,9 +225,27 @@ def _config_from(args):
 def _import_labels(session, data, column, stdout):
     """Import ``column`` of ``data`` as answers; one line saying what came."""
     counts = session.import_column(data, column)
+    _report_import(counts, f"column {printable(column)!r}", stdout)
+    return counts
+
+
+def _import_file(session, path, stdout):
+    """Import the labels of the file at ``path`` (:func:`read_labels`) as
+    answers; one line saying what came."""
+    counts = session.import_labels(read_labels(path))
+    _report_import(
+        counts,
+        printable(str(path)),
+        stdout,
+        refused="ids not in the data or changed since",
+    )
+    return counts
+
+
+def _report_import(counts, source, stdout, refused="rows changed since"):
+    """The one line an import prints."""
     parts = [
-        f"imported {_count(counts['imported'], 'label')} from column "
-        f"{printable(column)!r} "
+        f"imported {_count(counts['imported'], 'label')} from {source} "
         "(annotator import; they count toward the budget)"
     ]
     if counts["already_labeled"]:
@@ -228,11 +257,10 @@ def _import_labels(session, data, column, stdout):
         more = ", ..." if len(counts["unknown"]) > 5 else ""
         parts.append(f"{counts['unknown_class']} refused, not a class ({shown}{more})")
     if counts["not_in_data"]:
-        parts.append(f"{counts['not_in_data']} rows changed since, refused")
+        parts.append(f"{counts['not_in_data']} {refused}, refused")
     if counts["over_budget"]:
         parts.append(f"{counts['over_budget']} left out, the budget is reached")
     stdout.write("; ".join(parts) + "\n")
-    return counts
 
 
 def _label_hint(data, config):
@@ -367,7 +395,10 @@ def label_command(args, stdin=None, stdout=None, stderr=None):
         column = getattr(args, "label_column", None)
         if column is not None:
             _import_labels(session, args.data, column, stdout)
-        else:
+        imported = getattr(args, "import_labels", None)
+        if imported is not None:
+            _import_file(session, imported, stdout)
+        if column is None and imported is None:
             hint = _label_hint(args.data, session.config)
             if hint is not None:
                 note(hint, stderr)
@@ -504,10 +535,12 @@ def format_status(path, status):
 
 # ------------------------------------------------------------------ export
 def add_export_parser(subparsers):
-    """Register ``export``: the labels (or every row's prediction) as CSV."""
+    """Register ``export``: the labels (or every row's prediction) as CSV,
+    JSON Lines or Label Studio JSON tasks (``--format``)."""
     parser = subparsers.add_parser(
         "export",
-        help="write a session's labels (or predictions) to a CSV file (read-only)",
+        help="write a session's labels (or predictions) to a CSV, JSON Lines or "
+        "Label Studio file (read-only)",
         description=(
             "Write one line per labeled row: id (the row's stable id: the id "
             "column's value, or a hash of the row's content without one), "
@@ -526,11 +559,20 @@ def add_export_parser(subparsers):
         "and confidence",
     )
     parser.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        default="csv",
+        help="csv (default); jsonl: one JSON object a line, the same fields "
+        "plus the row's text; label-studio: a JSON list of Label Studio tasks "
+        "(labels as annotations, predictions with their score)",
+    )
+    parser.add_argument(
         "--raw",
         action="store_true",
         help="write every cell as it is (by default a cell a spreadsheet would "
         "read as a formula, starting with =, +, -, @, gets a leading ', and "
-        "control characters are written as escapes)",
+        "control characters are written as escapes); CSV only: the JSON "
+        "formats always write values exactly, JSON escaping control characters",
     )
     parser.set_defaults(handler=export_command)
     return parser
@@ -553,13 +595,17 @@ def export_command(args, stdout=None, stderr=None):
     try:
         output = printable(args.output)
         if args.predictions:
-            report = session.export_predictions(args.output, raw=args.raw)
+            report = session.export_predictions(
+                args.output, raw=args.raw, format=args.format
+            )
             stdout.write(f"wrote {output}: {report.rows} rows with predictions\n")
             estimate = session.status()["estimate"]
             if estimate is not None:  # what the predictions are worth
                 stdout.write(f"model: {estimate}\n")
         else:
-            report = session.export_labels(args.output, raw=args.raw)
+            report = session.export_labels(
+                args.output, raw=args.raw, format=args.format
+            )
             stdout.write(f"wrote {output}: {report.rows} labels\n")
         if report.message() is not None:
             note(report.message(), stderr)

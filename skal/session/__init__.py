@@ -18,13 +18,25 @@ the labeling page of :mod:`skal.web`, through the public names below only:
   :func:`audit_verdict` whether the accuracy on random audit rows has;
 * :class:`SessionState` is the replayed state (``LabelingSession.state``);
 * :func:`plain_text`, :func:`rows_at` and :func:`default_annotator` are the
-  small helpers a front end needs.
+  small helpers a front end needs;
+* :func:`export_labels` and :func:`export_predictions` write CSV, JSON Lines
+  or Label Studio tasks (:data:`EXPORT_FORMATS`, :func:`label_studio_task`),
+  :func:`read_labels` reads them back for
+  :meth:`LabelingSession.import_labels`.
 """
 
 from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
+from ._interchange import FORMATS as EXPORT_FORMATS
+from ._interchange import label_studio_task, read_labels
 from ._replay import SessionState
-from ._report import ExportReport, audit_verdict, stopping_verdict
+from ._report import (
+    ExportReport,
+    audit_verdict,
+    export_labels,
+    export_predictions,
+    stopping_verdict,
+)
 from ._rows import plain_text, rows_at
 from ._session import LabelingSession, Question, default_annotator, load_data
 from ._snapshot import (
@@ -40,6 +52,7 @@ from ._snapshot import (
 from ._terminal import TerminalLoop
 
 __all__ = [
+    "EXPORT_FORMATS",
     "ExportReport",
     "LabelingSession",
     "Question",
@@ -56,9 +69,13 @@ __all__ = [
     "cv_score",
     "default_annotator",
     "draw_batch",
+    "export_labels",
+    "export_predictions",
     "fit_learner",
+    "label_studio_task",
     "load_data",
     "plain_text",
+    "read_labels",
     "rows_at",
     "stopping_verdict",
     "audit_verdict",

@@ -8,6 +8,12 @@ from dataclasses import dataclass
 
 from ..utils import one_blas_thread, printable, spreadsheet_safe, write_csv
 from ._errors import SessionError
+from ._interchange import (
+    FORMATS,
+    label_studio_task,
+    write_jsonl,
+    write_label_studio,
+)
 from ._replay import SessionState
 from ._snapshot import audit_gain, cv_score, estimate_blocker, honest_estimate
 
@@ -325,13 +331,43 @@ def _safe_cell(value):
     return spreadsheet_safe(printable(value))
 
 
-def export_labels(session, path, *, raw=False):
-    """Write the labels: one line per labeled row, in the order labeled.
+def _check_format(format):
+    if format not in FORMATS:
+        raise SessionError(
+            f"unknown export format {format!r}: choose {', '.join(FORMATS)}"
+        )
 
-    The columns are ``id``, ``label``, ``annotator``, ``time`` (UTC) and
-    ``data_status``: ``ok``, ``changed`` (the row's content changed in the
-    data since it was labeled), ``vanished`` (the row is no longer in the
-    data) or ``unchecked`` (the session was opened without its data).
+
+def _row_data(session, row):
+    """What a JSON export says of a row's content: ``{"text": ...}`` in a
+    session on a text column, ``{"columns": {name: value}}`` (the values as
+    in the CSV file) in one on numeric columns; ``None`` for a row the data
+    does not hold (or without the data)."""
+    dataset = session.dataset
+    at = None if dataset is None else dataset.position.get(row)
+    if session.config.text_column is not None:
+        return {"text": None if at is None else dataset.values[at][0]}
+    if at is None:
+        return {"columns": None}
+    return {"columns": dict(zip(dataset.shown, dataset.values[at]))}
+
+
+def _task_data(session, row):
+    """A Label Studio task's ``data``: the row id, and its text or columns."""
+    content = _row_data(session, row)
+    if "text" in content:
+        return {"id": row, "text": content["text"]}
+    return {**(content["columns"] or {}), "id": row}
+
+
+def export_labels(session, path, *, raw=False, format="csv"):
+    """Write the labels: one record per labeled row, in the order labeled.
+
+    Each record has the row's ``id``, its ``label``, the ``annotator``, the
+    ``time`` (UTC) and the ``data_status``: ``ok``, ``changed`` (the row's
+    content changed in the data since it was labeled), ``vanished`` (the row
+    is no longer in the data) or ``unchecked`` (the session was opened
+    without its data).
 
     Parameters
     ----------
@@ -343,6 +379,17 @@ def export_labels(session, path, *, raw=False):
         ``+``, ``-``, ``@``, tab or carriage return, but not a plain number)
         gets a leading apostrophe (:func:`skal.utils.spreadsheet_safe`), and
         control characters are written as escapes (:func:`skal.utils.printable`).
+        CSV only: the JSON formats write every value exactly, JSON escapes
+        control characters itself and no spreadsheet reads JSON as formulas.
+    format : {"csv", "jsonl", "label-studio"}, default="csv"
+        ``csv``: the columns above. ``jsonl``: one JSON object a line with
+        the same keys, plus ``text`` (the row's text; ``null`` when the data
+        does not hold the row) in a session on a text column, or ``columns``
+        (an object of the named columns' values, as in the CSV file) in one
+        on numeric columns. ``label-studio``: a JSON list of Label Studio
+        tasks, ``data`` holding ``id`` and ``text`` (or the named columns),
+        the label as an annotation's ``choices`` (see
+        :func:`~skal.session.label_studio_task`).
 
     Returns
     -------
@@ -350,21 +397,46 @@ def export_labels(session, path, *, raw=False):
         The rows written and the ids of the changed and vanished ones;
         ``report.message()`` says it in one line.
     """
+    _check_format(format)
     labels = session.state.labels()
     status = _data_status(session, labels)
-    write_csv(
-        path,
-        ["id", "label", "annotator", "time", "data_status"],
-        (
-            [row, event["label"], event["annotator"], event["time"], status[row]]
-            for row, event in labels.items()
-        ),
-        cell=None if raw else _safe_cell,
-    )
+    if format == "jsonl":
+        write_jsonl(
+            path,
+            (
+                {
+                    "id": row,
+                    "label": event["label"],
+                    "annotator": event["annotator"],
+                    "time": event["time"],
+                    "data_status": status[row],
+                    **_row_data(session, row),
+                }
+                for row, event in labels.items()
+            ),
+        )
+    elif format == "label-studio":
+        write_label_studio(
+            path,
+            (
+                label_studio_task(_task_data(session, row), label=event["label"])
+                for row, event in labels.items()
+            ),
+        )
+    else:
+        write_csv(
+            path,
+            ["id", "label", "annotator", "time", "data_status"],
+            (
+                [row, event["label"], event["annotator"], event["time"], status[row]]
+                for row, event in labels.items()
+            ),
+            cell=None if raw else _safe_cell,
+        )
     return _report(session, len(labels), status)
 
 
-def export_predictions(session, path, *, raw=False):
+def export_predictions(session, path, *, raw=False, format="csv"):
     """Write every row of the data with its label, the model's prediction and
     its confidence.
 
@@ -379,7 +451,15 @@ def export_predictions(session, path, *, raw=False):
         Opened with its data.
     path : str or path-like
     raw : bool, default=False
-        Write ids and classes as they are; see :func:`export_labels`.
+        Write ids and classes as they are; see :func:`export_labels` (CSV
+        only).
+    format : {"csv", "jsonl", "label-studio"}, default="csv"
+        ``jsonl``: one JSON object a line with the same keys (``label`` and
+        ``data_status`` ``null`` where the CSV cell is empty, ``confidence``
+        a number) and the row's ``text`` or ``columns`` as in
+        :func:`export_labels`. ``label-studio``: one task a row, the label
+        (if any) as an annotation and the prediction in ``predictions`` with
+        the confidence as its ``score``.
 
     Returns
     -------
@@ -394,6 +474,7 @@ def export_predictions(session, path, *, raw=False):
     """
     import numpy as np
 
+    _check_format(format)
     if session.dataset is None:
         raise SessionError("--predictions needs the data file")
     with one_blas_thread():
@@ -408,22 +489,57 @@ def export_predictions(session, path, *, raw=False):
     classes = learner.classes_
     best = proba.argmax(axis=1)
 
-    def lines():
+    def records():
         for i, row in enumerate(session.dataset.ids):
             event = labels.get(row)
-            state = "" if event is None else status[row]
-            yield [
+            state = None if event is None else status[row]
+            yield (
                 row,
-                event["label"] if state == "ok" else "",
+                event["label"] if state == "ok" else None,
                 classes[best[i]],
-                f"{float(np.max(proba[i])):.4f}",
+                float(np.max(proba[i])),
                 state,
-            ]
+            )
 
-    rows = write_csv(
-        path,
-        ["id", "label", "prediction", "confidence", "data_status"],
-        lines(),
-        cell=None if raw else _safe_cell,
-    )
+    if format == "jsonl":
+        keys = ("id", "label", "prediction", "confidence", "data_status")
+        rows = write_jsonl(
+            path,
+            (
+                {
+                    **dict(zip(keys, (row, label, str(guess), round(p, 4), state))),
+                    **_row_data(session, row),
+                }
+                for row, label, guess, p, state in records()
+            ),
+        )
+    elif format == "label-studio":
+        rows = write_label_studio(
+            path,
+            (
+                label_studio_task(
+                    _task_data(session, row),
+                    label=label,
+                    prediction=str(prediction),
+                    score=round(confidence, 4),
+                )
+                for row, label, prediction, confidence, _ in records()
+            ),
+        )
+    else:
+        rows = write_csv(
+            path,
+            ["id", "label", "prediction", "confidence", "data_status"],
+            (
+                [
+                    row,
+                    "" if label is None else label,
+                    prediction,
+                    f"{confidence:.4f}",
+                    "" if state is None else state,
+                ]
+                for row, label, prediction, confidence, state in records()
+            ),
+            cell=None if raw else _safe_cell,
+        )
     return _report(session, rows, status, predictions=True)

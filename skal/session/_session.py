@@ -745,20 +745,21 @@ class LabelingSession:
         """
         return status(self, cv=cv)
 
-    def export_labels(self, path, *, raw=False):
+    def export_labels(self, path, *, raw=False, format="csv"):
         """Write ``id,label,annotator,time,data_status``, one line per labeled
         row in the order labeled (``data_status``: ``ok``, ``changed``,
         ``vanished`` or ``unchecked`` without the data); cells are
-        spreadsheet-safe unless ``raw``. Returns an
-        :class:`~skal.session.ExportReport`."""
-        return export_labels(self, path, raw=raw)
+        spreadsheet-safe unless ``raw``; ``format`` ``jsonl`` or
+        ``label-studio`` writes JSON instead (:func:`skal.session.export_labels`).
+        Returns an :class:`~skal.session.ExportReport`."""
+        return export_labels(self, path, raw=raw, format=format)
 
-    def export_predictions(self, path, *, raw=False):
+    def export_predictions(self, path, *, raw=False, format="csv"):
         """Write every row of the data with its label (left out if the row
         changed since), the model's prediction and its confidence; cells are
-        spreadsheet-safe unless ``raw``. Returns an
-        :class:`~skal.session.ExportReport`."""
-        return export_predictions(self, path, raw=raw)
+        spreadsheet-safe unless ``raw``; ``format`` as in
+        :meth:`export_labels`. Returns an :class:`~skal.session.ExportReport`."""
+        return export_predictions(self, path, raw=raw, format=format)
 
 
 def _some(ids, n=5):
