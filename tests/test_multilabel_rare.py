@@ -93,6 +93,7 @@ def test_seed_set_without_the_rare_label_then_outside_pool_and_teach():
     rows = np.concatenate([outside[picked], np.flatnonzero(Y[:, RARE])[:5]])
     learner.teach(X[rows], Y[rows])
 
+    assert type(learner.estimator_) is OneVsRestClassifier  # no wrapper now
     proba = label_probabilities(learner.estimator_, X)
     assert np.ptp(proba[:, RARE]) > 0  # no longer constant
     has_rare = Y[:, RARE] == 1

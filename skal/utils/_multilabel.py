@@ -359,7 +359,7 @@ def fit_labels(estimator, X, y, previous=None):
     step of a ``Pipeline``) wrapped in :class:`ConstantLabelsClassifier`, and
     warns once naming the columns (not again while ``previous``, the model
     before, already predicted them as constants). Any other ``y`` fits
-    ``estimator`` itself.
+    ``estimator`` itself (a wrapper given back by a warm start is unwrapped).
 
     Returns
     -------
@@ -376,7 +376,9 @@ def fit_labels(estimator, X, y, previous=None):
     ):
         return estimator.fit(X, y)
     constant = constant_columns(np.asarray(y_dense))
-    if not constant.size and not isinstance(last, ConstantLabelsClassifier):
+    if not constant.size:
+        if isinstance(last, ConstantLabelsClassifier):  # every label learnable
+            estimator = _replace_final(estimator, owner, name, clone(last.estimator))
         return estimator.fit(X, y)
     known = getattr(_final(previous)[2], "constant_labels_", np.empty(0, int))
     if np.setdiff1d(constant, known).size:
@@ -388,12 +390,19 @@ def fit_labels(estimator, X, y, previous=None):
             stacklevel=2,
         )
     if not isinstance(last, ConstantLabelsClassifier):
-        last = ConstantLabelsClassifier(last)
-        if owner is None:
-            estimator = last
-        else:
-            owner.steps[-1] = (name, last)
+        estimator = _replace_final(
+            estimator, owner, name, ConstantLabelsClassifier(last)
+        )
     return estimator.fit(X, y_dense)
+
+
+def _replace_final(estimator, owner, name, final):
+    """``estimator`` with its last step (see :func:`_final`) replaced by
+    ``final``; a Pipeline is changed in place."""
+    if owner is None:
+        return final
+    owner.steps[-1] = (name, final)
+    return estimator
 
 
 def n_label_rows(y):
