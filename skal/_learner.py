@@ -613,13 +613,8 @@ class ActiveLearner(
         if y.ndim == 2 and self._is_classifier():
             missing = self._missing(y)  # refuses partially labeled rows
             if is_label_indicator(y, missing):
-                simulation = self.budget is not None and self.oracle is None
                 check_multilabel_target(
-                    self.estimator,
-                    y,
-                    missing,
-                    complete=simulation or not missing.any(),
-                    refit=self._refit_mode(),
+                    self.estimator, y, missing, refit=self._refit_mode()
                 )
         return X, y
 
@@ -1281,7 +1276,8 @@ class ActiveLearner(
             return "no labeled rows"
         if self._label_example().ndim == 2:
             return (
-                "a multi-output classifier needs each label column to hold two values"
+                "a multi-label classifier needs a label column holding two values "
+                "(a multi-output one, two values in every column)"
             )
         return "a classifier needs labels of at least two classes"
 

@@ -22,7 +22,7 @@ from sklearn.semi_supervised import (
     SelfTrainingClassifier,
 )
 
-from .utils._multilabel import trainable_multilabel
+from .utils._multilabel import fit_labels, learnable_multilabel
 from .utils._rows import concat_rows, n_rows, take_rows
 from .utils._validation import resolve_size
 
@@ -144,8 +144,8 @@ class Trainer:
             return False
         if not self.is_classifier:
             return True
-        if y_all.ndim > 1:  # multi-label or multi-output: two values per column
-            return trainable_multilabel(y_all)
+        if y_all.ndim > 1:  # multi-label: one label with two values is enough
+            return learnable_multilabel(y_all)
         if self.mode == "partial":
             return len(classes) >= 2
         return np.unique(y_all).size >= 2
@@ -172,7 +172,7 @@ class Trainer:
             known = getattr(previous, "classes_", None)
             if known is None or np.array_equal(known, np.unique(y_all)):
                 model = copy.deepcopy(previous)
-                return self.fit(model, X_all, y_all, labeled, "warm_start")
+                return self.fit(model, X_all, y_all, labeled, "warm_start", previous)
         if not self.trainable(y_all, classes):
             return None, None
         if self.mode == "partial" and (
@@ -190,16 +190,19 @@ class Trainer:
         estimator = clone(self.estimator)
         if self.mode == "warm_start":
             estimator.set_params(**dict.fromkeys(warm_start_params(estimator), True))
-        return self.fit(estimator, X_all, y_all, labeled, "full")
+        return self.fit(estimator, X_all, y_all, labeled, "full", previous)
 
-    def fit(self, estimator, X, y, labeled, how):
+    def fit(self, estimator, X, y, labeled, how, previous=None):
         """``estimator`` fitted on the labeled rows ``X, y``, joined by the
-        unlabeled rows (marked ``-1``) or by pseudo-labeled ones."""
+        unlabeled rows (marked ``-1``) or by pseudo-labeled ones; a label
+        column with one value is predicted as a constant (``previous``, the
+        model before, tells whether to warn again; see
+        :func:`skal.utils._multilabel.fit_labels`)."""
         wanted = self.takes_unlabeled or self.pseudo_labels is not None
         X_pool = self.unlabeled(labeled) if wanted and self.unlabeled else None
         n_pool = 0 if X_pool is None else n_rows(X_pool)
         if n_pool == 0:
-            return estimator.fit(X, y), how
+            return fit_labels(estimator, X, y, previous), how
         if self.takes_unlabeled:
             check_semi_supervised_labels(y)
             # a signed type holds -1 (np.uint8 labels become np.int16)

@@ -1,6 +1,7 @@
 """ActiveLearner with a multi-label indicator y: the loop, the estimators, and
 the refusals of bad input."""
 
+import re
 import warnings
 
 import numpy as np
@@ -150,14 +151,18 @@ def test_ask_a_simulated_oracle_with_indicator_rows():
     np.testing.assert_array_equal(learner.get_labeled_data()[1][-5:], Y[rows])
 
 
-def test_untrainable_until_every_label_seen_present_and_absent():
+def test_a_label_seen_one_way_is_predicted_as_that_value():
     Y_partial = np.full_like(Y, -1)
     with_label = np.flatnonzero(Y[:, 0] == 1)[:3]
     Y_partial[with_label] = Y[with_label]
     Y_partial[with_label, 0] = 1  # label 0 present in every labeled row
-    with pytest.warns(UserWarning, match="each label column to hold two values"):
+    constant = np.flatnonzero(np.ptp(Y_partial[with_label], axis=0) == 0)
+    assert 0 in constant and constant.size < 4
+    with pytest.warns(
+        UserWarning, match=re.escape(f"Label columns {constant.tolist()}")
+    ):
         learner = ActiveLearner(ovr(), random_state=0).fit(X, Y_partial)
-    assert learner.estimator_ is None
+    np.testing.assert_array_equal(learner.predict(X)[:, 0], 1)
 
 
 # ---------------------------------------------------------------- bad input
@@ -190,11 +195,13 @@ def test_partially_labeled_rows_are_refused_everywhere():
     same_state(before, state(learner))
 
 
-def test_a_label_column_with_one_value_is_refused():
+def test_a_label_column_with_one_value_is_predicted_as_a_constant():
     Y_bad = Y.copy()
     Y_bad[:, 2] = 0
-    with pytest.raises(ValueError, match=r"y has label columns with one value.*\[2\]"):
-        ActiveLearner(ovr(), budget=30).fit(X, Y_bad)
+    with pytest.warns(UserWarning, match=r"Label columns \[2\]"):
+        learner = ActiveLearner(ovr(), budget=30, random_state=0).fit(X, Y_bad)
+    np.testing.assert_array_equal(learner.predict(X)[:, 2], 0)
+    np.testing.assert_array_equal(learner.predict_proba(X)[:, 2], 0.0)
 
 
 @pytest.mark.parametrize(
