@@ -13,6 +13,9 @@ Columns, for each rule:
 
 - ``skal``: rows/s of decide + update with the default budget manager
   (``EstimatedBudget(budget, window=100)``, hard cap), and of decide alone;
+  ``own``, its time per chunk outside the model's calls, and ``x floor``, its
+  decide + update over the floor (the model's own ``predict_proba`` on every
+  chunk and ``partial_fit`` on the requested rows, timed in the same run);
 - ``skactiveml``: the same for scikit-activeml's strategy of the same name
   (``query`` + ``update`` of the strategy, then ``SklearnClassifier.
   partial_fit``), and the ratios skal / skactiveml;
