@@ -13,6 +13,9 @@ Columns, for each rule:
 
 - ``skal``: rows/s of decide + update with the default budget manager
   (``EstimatedBudget(budget, window=100)``, hard cap), and of decide alone;
+  ``own``, its time per chunk outside the model's calls, and ``x floor``, its
+  decide + update over the floor (the model's own ``predict_proba`` on every
+  chunk and ``partial_fit`` on the requested rows, timed in the same run);
 - ``skactiveml``: the same for scikit-activeml's strategy of the same name
   (``query`` + ``update`` of the strategy, then ``SklearnClassifier.
   partial_fit``), and the ratios skal / skactiveml;
@@ -256,6 +259,7 @@ def main(n_rows, chunk, budget, rules):
         "skal rows/s",
         "decide",
         "own µs/chunk",
+        "x floor",
         "peer rows/s",
         "decide",
         "own µs/chunk",
@@ -278,6 +282,7 @@ def main(n_rows, chunk, budget, rules):
             fmt_rate(n_stream, decide + update),
             fmt_rate(n_stream, decide),
             f"{own / n_chunks * 1e6:,.0f}",
+            f"{(decide + update) / model:.2f}",
         ]
         if has_skactiveml:
             theirs, their_decide, their_update, their_model = run_skactiveml(
@@ -311,6 +316,7 @@ def main(n_rows, chunk, budget, rules):
                 "-",
                 "-",
                 "-",
+                "-",
                 fmt_rate(n_stream, seconds),
                 "-",
                 "-",
@@ -335,7 +341,10 @@ def main(n_rows, chunk, budget, rules):
         "EntropySampler on the last row (no budget: labels at its own rate), "
         "compared with skal's variable uncertainty.\n"
         "rows/s: decide + update (decide: the decisions alone); own: time per "
-        "chunk outside the model's predict_proba and partial_fit; ratio: skal "
+        "chunk outside the model's predict_proba and partial_fit; x floor: skal's "
+        "decide + update over its floor, the time of the model's own "
+        "predict_proba on every chunk and partial_fit on the chosen rows;\n"
+        "ratio: skal "
         "over peer (throughput, decide throughput, own time);\nsame: rows "
         "decided alike by skal in the paper's setting and scikit-activeml "
         "(- : random draws, or no hard budget in the peer)."

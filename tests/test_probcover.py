@@ -137,3 +137,32 @@ def test_same_picks_for_any_chunk_size_and_n_jobs():
     for chunk_size, n_jobs in [(7, 2), (1000, 2), (40, 1)]:
         context = make_context(X, [0, 60], seed=2, chunk_size=chunk_size, n_jobs=n_jobs)
         np.testing.assert_array_equal(ProbCover().select(context, 6), reference)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("delta", [0.2, 0.35, 0.5])
+@pytest.mark.parametrize("labeled", [[], [3, 40, 41, 99]])
+def test_picks_equal_brute_force_across_seeds_and_radii(seed, delta, labeled):
+    X = np.random.RandomState(10 + seed).normal(size=(110, 3)) * [1.0, 0.5, 0.3]
+    context = make_context(X, labeled, seed=seed, chunk_size=23)
+    picks = ProbCover(delta=delta).select(context, 10)
+    expected, coverage = brute_force_probcover(
+        X, labeled, context.pool_indices, 10, delta, np.random.RandomState(seed)
+    )
+    assert coverage < 1  # every pick is a greedy one (no random fill)
+    np.testing.assert_array_equal(picks, expected)
+
+
+def test_purity_radius_by_hand_on_five_points():
+    # clusters {0, 1, 2} and {5, 7} on a line: the distance of each row to the
+    # nearest row of the other cluster is r = [5, 4, 3, 3, 5]; the 1 - 0.6
+    # quantile of r (linear, sorted [3, 3, 4, 5, 5], index 0.4 * 4 = 1.6) is
+    # 3 + 0.6 * (4 - 3) = 3.6
+    X = np.array([[0.0], [1.0], [2.0], [5.0], [7.0]])
+    clusters = np.array([0, 0, 0, 1, 1])
+    delta = purity_delta(X, clusters, 0.6, 5, np.random.RandomState(0))
+    assert delta == pytest.approx(3.6)
+    # balls of radius 3.6: {0,1,2}, {0,1,2}, {0,1,2,5}, {2,5,7}, {5,7}: 3 of 5 pure
+    D = pairwise_distances(X)
+    pure = [np.all(clusters[D[i] <= delta] == clusters[i]) for i in range(5)]
+    assert pure == [True, True, False, False, True]

@@ -248,3 +248,25 @@ def test_bad_rule_parameters_name_the_parameter(rule, message):
     with pytest.raises((ValueError, TypeError), match=f"rule: .*{message}"):
         learner.decide(rows([0.5]))
     assert not hasattr(learner, "rule_")
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 10, 99, 100, 101])
+@pytest.mark.parametrize("q", [0.0, 0.1, 0.5, 1 - 0.07, 0.9, 1 - 0.1, 0.95, 1.0])
+def test_sorted_quantile_is_numpys_quantile_bit_for_bit(width, q):
+    from skal.stream._rules import sorted_quantile
+
+    rows = np.random.RandomState(width).uniform(size=(40, width)) ** 3
+    expected = np.quantile(rows, q, axis=1)
+    np.testing.assert_array_equal(sorted_quantile(np.sort(rows, axis=1), q), expected)
+
+
+def test_quantile_filter_windows_match_np_quantile_row_by_row():
+    rule = BalancedQuantileFilter(window=20)
+    history = np.random.RandomState(0).uniform(size=7)
+    values = np.random.RandomState(1).uniform(size=50)
+    quantile, spread, _ = rule._quantiles(history, values, 0.1)
+    full = np.concatenate([history, values])
+    for i in range(50):
+        window = full[max(0, 7 + i + 1 - 20) : 7 + i + 1]
+        assert quantile[i] == np.quantile(window, 0.9)
+        assert spread[i] == window.max() - window.min()

@@ -178,7 +178,11 @@ class ProbCover(QueryStrategy):
     cover then costs O(N) per pick plus O(E) in all. ``delta="auto"`` adds a
     k-means fit and one nearest-neighbour query per sampled row. On 100,000 x 20
     rows (see the strategy benchmarks) the whole query stays well under a
-    minute and 2 GiB.
+    minute and 2 GiB. Beyond about 15 features scikit-learn searches by brute
+    force (trees do not prune there), so the graph costs O(N²) distance
+    computations: about 15 minutes on one core for 1,000,000 x 20 rows
+    (``benchmarks/bench_probcover.py``), in well under 1 GiB;
+    :class:`~skal.strategies.SubSampling` bounds the rows it sees.
 
     References
     ----------

@@ -169,18 +169,46 @@ class Gate:
         Only the rows that want a label are visited; the estimate decays in
         one step over the rows in between.
         """
-        granted = np.zeros(wants.shape[0], dtype=bool)
-        done = 0
-        is_open, advance = self.is_open, self.advance
+        # the arithmetic of skip, is_open and advance, inlined over plain floats
+        state = self.state
+        seen, n_granted, estimate, ring = (
+            state.n_seen,
+            state.n_granted,
+            state.estimate,
+            state.ring,
+        )
+        budget, w_est, decay = self.budget, self.estimate_window, self.decay
+        share, window, cap = self.share, self.window, self.cap
+        hits, done, n = [], 0, wants.shape[0]
         for i in np.flatnonzero(wants).tolist():
             if i > done:
-                self.skip(i - done)
-            ok = is_open()
-            advance(ok)
-            granted[i] = ok
+                if decay is not None:
+                    estimate *= decay ** (i - done)
+                seen += i - done
+            if decay is not None and estimate / w_est >= budget:
+                ok = False
+            elif share and n_granted + 1 > floor(budget * (seen + 1)):
+                ok = False
+            else:
+                ok = cap is None or (
+                    n_granted < cap or ring[n_granted % cap] <= seen - window
+                )
+            if decay is not None:
+                estimate = estimate * decay + ok
+            if ok:
+                if cap is not None:
+                    ring[n_granted % cap] = seen
+                n_granted += 1
+                hits.append(i)
+            seen += 1
             done = i + 1
-        if wants.shape[0] > done:
-            self.skip(wants.shape[0] - done)
+        if n > done:
+            if decay is not None:
+                estimate *= decay ** (n - done)
+            seen += n - done
+        state.n_seen, state.n_granted, state.estimate = seen, n_granted, estimate
+        granted = np.zeros(n, dtype=bool)
+        granted[hits] = True
         return granted
 
     def walk_threshold(
@@ -268,6 +296,74 @@ class Gate:
         mask = np.zeros(len(values), dtype=bool)
         mask[hits] = True
         return mask, theta
+
+    def walk_balanced(self, values, quantile, lowered, budget):
+        """The balanced quantile filter, walked row by row under the budget.
+
+        While a label can be granted, row ``i`` is labeled when ``values[i] >=
+        quantile[i] - lowered[i] * owed``, where ``owed = budget * (t + 1) -
+        granted`` is what the budget still owes at arrival ``t``. The same
+        checks and arithmetic as :meth:`is_open` and :meth:`advance` one row
+        at a time, over plain floats.
+
+        Returns
+        -------
+        mask : ndarray of bool
+        """
+        state = self.state
+        seen, granted, estimate, ring = (
+            state.n_seen,
+            state.n_granted,
+            state.estimate,
+            state.ring,
+        )
+        b, w_est, decay = self.budget, self.estimate_window, self.decay
+        share, window, cap = self.share, self.window, self.cap
+        values, quantile, lowered = (
+            values.tolist(),
+            quantile.tolist(),
+            lowered.tolist(),
+        )
+        hits, i, n = [], 0, len(values)
+        while i < n:
+            if decay is not None and estimate / w_est >= b:
+                estimate *= decay
+                i += 1
+                seen += 1
+                while i < n and estimate / w_est >= b:
+                    estimate *= decay
+                    i += 1
+                    seen += 1
+                continue
+            if share and granted + 1 > floor(b * (seen + 1)):
+                if decay is not None:
+                    estimate *= decay
+                i += 1
+                seen += 1
+                continue
+            if cap is not None and ring[granted % cap] > seen - window:
+                stop = min(n, i + ring[granted % cap] + window - seen)
+                if decay is not None:
+                    for _ in range(stop - i):
+                        estimate *= decay
+                seen += stop - i
+                i = stop
+                continue
+            owed = budget * (seen + 1) - granted
+            labeled = values[i] >= quantile[i] - lowered[i] * owed
+            if decay is not None:
+                estimate = estimate * decay + labeled
+            if labeled:
+                if cap is not None:
+                    ring[granted % cap] = seen
+                granted += 1
+                hits.append(i)
+            i += 1
+            seen += 1
+        state.n_seen, state.n_granted, state.estimate = seen, granted, estimate
+        mask = np.zeros(n, dtype=bool)
+        mask[hits] = True
+        return mask
 
 
 class BudgetManager(ValidatedParameters, BaseEstimator):

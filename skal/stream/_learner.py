@@ -425,7 +425,8 @@ class StreamActiveLearner(
         ids = np.asarray(ids)
         if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
             raise ValueError("ids must be a 1-D array of row ids returned by decide.")
-        if np.unique(ids).size != ids.size:
+        increasing = ids.size < 2 or bool(np.all(ids[1:] > ids[:-1]))
+        if not increasing and np.unique(ids).size != ids.size:
             raise ValueError("ids contain duplicates; give each row's label once.")
         pending = state["_pending_ids"]
         positions = np.searchsorted(pending, ids)
@@ -442,9 +443,12 @@ class StreamActiveLearner(
             return self
         X_new = take_rows(state["_pending_X"], positions)
         after = self._learn(state, X_new, y)
-        keep = np.ones(pending.size, dtype=bool)
-        keep[positions] = False
-        kept = np.flatnonzero(keep)
+        if ids.size == pending.size:  # every waiting row answered (ids unique)
+            kept = np.empty(0, dtype=np.intp)
+        else:
+            keep = np.ones(pending.size, dtype=bool)
+            keep[positions] = False
+            kept = np.flatnonzero(keep)
         after["_pending_ids"] = pending[kept]
         after["_pending_X"] = (
             take_rows(state["_pending_X"], kept) if kept.size else None

@@ -451,27 +451,37 @@ class BalancedQuantileFilter(StreamRule):
             quantile[i] = np.quantile(seen, 1.0 - budget)
             spread[i] = seen.max() - seen.min()
         if n > short:
-            windows = sliding_window_view(full, w)[k + short + 1 - w :]
-            quantile[short:] = np.quantile(windows, 1.0 - budget, axis=1)
-            spread[short:] = windows.max(axis=1) - windows.min(axis=1)
+            windows = np.sort(sliding_window_view(full, w)[k + short + 1 - w :], axis=1)
+            quantile[short:] = sorted_quantile(windows, 1.0 - budget)
+            spread[short:] = windows[:, -1] - windows[:, 0]
         return quantile, spread, full[max(full.shape[0] - (w - 1), 0) :]
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
         quantile, spread, state["history"] = self._quantiles(
             state["history"], values, budget
         )
-        lowered = (spread / self.tolerance).tolist()
-        quantile = quantile.tolist()
-        mask = np.zeros(values.shape[0], dtype=bool)
-        seen = gate.state
-        is_open, advance = gate.is_open, gate.advance
-        for i, utility in enumerate(values.tolist()):
-            labeled = False
-            if is_open():
-                owed = budget * (seen.n_seen + 1) - seen.n_granted
-                labeled = mask[i] = utility >= quantile[i] - lowered[i] * owed
-            advance(labeled)
-        return mask
+        return gate.walk_balanced(values, quantile, spread / self.tolerance, budget)
+
+
+def sorted_quantile(rows, q):
+    """``np.quantile(rows, q, axis=1)`` (method "linear") of rows already sorted.
+
+    The same arithmetic as NumPy's: the virtual index ``(n - 1) q``, and
+    ``a + (b - a) g`` between its two neighbours, or ``b - (b - a) (1 - g)``
+    when the weight ``g`` is at least 0.5; so the same floats. Sorting the
+    short windows of :class:`BalancedQuantileFilter` row by row is several
+    times faster than NumPy's partition along an axis.
+    """
+    n = rows.shape[1]
+    virtual = (n - 1) * q
+    below = int(np.floor(virtual))
+    above = min(below + 1, n - 1)
+    gamma = virtual - below
+    a, b = rows[:, below], rows[:, above]
+    diff = b - a
+    if gamma >= 0.5:
+        return b - diff * (1 - gamma)
+    return a + diff * gamma
 
 
 def n_classes_of(proba):
