@@ -229,6 +229,61 @@ class Gate:
         theta : float
             The threshold after the chunk.
         """
+        down, up = 1.0 - step, 1.0 + step
+        values = values.tolist()
+        scale = [1.0] * len(values) if scale is None else scale.tolist()
+        if at_random is None:
+            at_random = [False] * len(values)
+        else:
+            at_random, lucky = at_random.tolist(), lucky.tolist()
+
+        def label(i, seen, granted):
+            nonlocal theta
+            if at_random[i]:
+                return lucky[i]
+            if values[i] < theta * scale[i]:
+                theta *= down
+                return True
+            theta *= up
+            return False
+
+        return self._walk(len(values), label), theta
+
+    def walk_balanced(self, values, quantile, lowered, budget):
+        """The balanced quantile filter, walked row by row under the budget.
+
+        While a label can be granted, row ``i`` is labeled when ``values[i] >=
+        quantile[i] - lowered[i] * owed``, where ``owed = budget * (t + 1) -
+        granted`` is what the budget still owes at arrival ``t``.
+
+        Returns
+        -------
+        mask : ndarray of bool
+        """
+        values, quantile, lowered = (
+            values.tolist(),
+            quantile.tolist(),
+            lowered.tolist(),
+        )
+
+        def label(i, seen, granted):
+            return values[i] >= quantile[i] - lowered[i] * (
+                budget * (seen + 1) - granted
+            )
+
+        return self._walk(len(values), label)
+
+    def _walk(self, n, label):
+        """Walk ``n`` arriving rows in order: ``label(i, seen, granted)``
+        decides each row at which the gate is open; the rows at which it is
+        closed move only the estimate and the row count. The same checks and
+        arithmetic as :meth:`is_open` and :meth:`advance` one row at a time,
+        over plain floats (closed stretches in tight loops).
+
+        Returns
+        -------
+        mask : ndarray of bool
+        """
         state = self.state
         seen, granted, estimate, ring = (
             state.n_seen,
@@ -238,18 +293,8 @@ class Gate:
         )
         budget, w_est, decay = self.budget, self.estimate_window, self.decay
         share, window, cap = self.share, self.window, self.cap
-        down, up = 1.0 - step, 1.0 + step
-        values = values.tolist()
-        scale = [1.0] * len(values) if scale is None else scale.tolist()
-        if at_random is None:
-            at_random = [False] * len(values)
-        else:
-            at_random, lucky = at_random.tolist(), lucky.tolist()
-        hits, i, n = [], 0, len(values)
+        hits, i = [], 0
         while i < n:
-            # Rows on which no label can be granted move only the estimate and
-            # the row count: they are passed in tight loops, with the same
-            # arithmetic as one row at a time.
             if decay is not None and estimate / w_est >= budget:
                 estimate *= decay
                 i += 1
@@ -274,83 +319,7 @@ class Gate:
                 seen += stop - i
                 i = stop
                 continue
-            # the gate is open at row i
-            labeled = False
-            if at_random[i]:
-                labeled = lucky[i]
-            elif values[i] < theta * scale[i]:
-                labeled = True
-                theta *= down
-            else:
-                theta *= up
-            if decay is not None:
-                estimate = estimate * decay + labeled
-            if labeled:
-                if cap is not None:
-                    ring[granted % cap] = seen
-                granted += 1
-                hits.append(i)
-            i += 1
-            seen += 1
-        state.n_seen, state.n_granted, state.estimate = seen, granted, estimate
-        mask = np.zeros(len(values), dtype=bool)
-        mask[hits] = True
-        return mask, theta
-
-    def walk_balanced(self, values, quantile, lowered, budget):
-        """The balanced quantile filter, walked row by row under the budget.
-
-        While a label can be granted, row ``i`` is labeled when ``values[i] >=
-        quantile[i] - lowered[i] * owed``, where ``owed = budget * (t + 1) -
-        granted`` is what the budget still owes at arrival ``t``. The same
-        checks and arithmetic as :meth:`is_open` and :meth:`advance` one row
-        at a time, over plain floats.
-
-        Returns
-        -------
-        mask : ndarray of bool
-        """
-        state = self.state
-        seen, granted, estimate, ring = (
-            state.n_seen,
-            state.n_granted,
-            state.estimate,
-            state.ring,
-        )
-        b, w_est, decay = self.budget, self.estimate_window, self.decay
-        share, window, cap = self.share, self.window, self.cap
-        values, quantile, lowered = (
-            values.tolist(),
-            quantile.tolist(),
-            lowered.tolist(),
-        )
-        hits, i, n = [], 0, len(values)
-        while i < n:
-            if decay is not None and estimate / w_est >= b:
-                estimate *= decay
-                i += 1
-                seen += 1
-                while i < n and estimate / w_est >= b:
-                    estimate *= decay
-                    i += 1
-                    seen += 1
-                continue
-            if share and granted + 1 > floor(b * (seen + 1)):
-                if decay is not None:
-                    estimate *= decay
-                i += 1
-                seen += 1
-                continue
-            if cap is not None and ring[granted % cap] > seen - window:
-                stop = min(n, i + ring[granted % cap] + window - seen)
-                if decay is not None:
-                    for _ in range(stop - i):
-                        estimate *= decay
-                seen += stop - i
-                i = stop
-                continue
-            owed = budget * (seen + 1) - granted
-            labeled = values[i] >= quantile[i] - lowered[i] * owed
+            labeled = label(i, seen, granted)  # the gate is open at row i
             if decay is not None:
                 estimate = estimate * decay + labeled
             if labeled:
