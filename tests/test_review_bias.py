@@ -131,6 +131,9 @@ def test_few_correct_labels_flagged_after_margin_sampling(clean_margin_campaign)
     assert set(flagged.tolist()) <= set(disagree[:n_disagree].tolist())
 
 
+@pytest.mark.filterwarnings(  # early reviews: a class has fewer labels than folds
+    "ignore:Number of classes in training fold:RuntimeWarning"
+)
 def test_default_review_sends_only_flagged_labels_and_fixes_flips():
     X, y = load_digits(return_X_y=True)
     X, y = X[:500] / 16.0, y[:500]
