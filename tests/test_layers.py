@@ -32,6 +32,7 @@ LAYERS = [
         "schedules",
         "oracles",
         "label_quality",
+        "annotators",
         "metrics",
         "datasets",
         "evaluation",

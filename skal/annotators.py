@@ -1,0 +1,480 @@
+"""Several annotators: how far they agree, who is reliable, one consensus label.
+
+The common input is a **label matrix**: one row per sample, one column per
+annotator, each cell the label that annotator gave that row or a *missing
+marker* where the annotator did not answer. The marker follows the learner's
+``missing_label`` convention:
+
+* ``missing_label="auto"`` (the default): ``-1`` for an integer matrix, NaN
+  for a float matrix, and ``None`` (or a float NaN) for an object or string
+  matrix;
+* any other scalar (``-1``, ``np.nan``, ``None``, ``""``, ...) marks the cells
+  equal to it (a NaN marker matches every NaN cell).
+
+Every function takes the matrix as ``labels`` (array-like or DataFrame of
+shape ``(n_rows, n_annotators)``) and the marker as ``missing_label``.
+
+Agreement: :func:`cohen_kappa_matrix` (Cohen's kappa for every pair of
+annotators on the rows both labeled), :func:`fleiss_kappa` (Fleiss 1971 [1]_,
+generalized to a varying number of ratings per row) and
+:func:`krippendorff_alpha` (nominal, with missing values, Krippendorff 2011
+[2]_).
+
+Consensus: :func:`consensus_labels` by majority vote or by the EM algorithm of
+Dawid and Skene [3]_; each annotator's accuracy is estimated *against the
+consensus* (an estimate, not a measurement against the truth: an annotator's
+own labels take part in the consensus, which pulls its estimate up, most on
+rows with few labels).
+
+References
+----------
+.. [1] J. L. Fleiss. "Measuring nominal scale agreement among many raters".
+   Psychological Bulletin 76(5), pp. 378-382, 1971.
+.. [2] K. Krippendorff. "Computing Krippendorff's Alpha-Reliability".
+   Annenberg School for Communication, University of Pennsylvania, 2011.
+.. [3] A. P. Dawid and A. M. Skene. "Maximum Likelihood Estimation of Observer
+   Error-Rates Using the EM Algorithm". Journal of the Royal Statistical
+   Society C 28(1), pp. 20-28, 1979.
+"""
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .evaluation import wilson_interval
+from .stopping import cohen_kappa
+
+__all__ = [
+    "Consensus",
+    "encode_label_matrix",
+    "cohen_kappa_matrix",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "consensus_labels",
+]
+
+
+def _is_nan(value):
+    try:
+        return bool(np.isnan(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _missing_mask(matrix, missing_label):
+    """Where ``matrix`` holds the missing marker."""
+    kind = matrix.dtype.kind
+    if isinstance(missing_label, str) and missing_label == "auto":
+        if kind in "iub":
+            return matrix == -1
+        if kind == "f":
+            return np.isnan(matrix)
+        if kind in "US":
+            return np.zeros(matrix.shape, dtype=bool)
+        return np.vectorize(lambda v: v is None or _is_nan(v), otypes=[bool])(matrix)
+    if _is_nan(missing_label):
+        if kind == "f":
+            return np.isnan(matrix)
+        if kind == "O":
+            return np.vectorize(_is_nan, otypes=[bool])(matrix)
+        return np.zeros(matrix.shape, dtype=bool)
+    if missing_label is None:
+        if kind == "O":
+            return np.vectorize(lambda v: v is None, otypes=[bool])(matrix)
+        return np.zeros(matrix.shape, dtype=bool)
+    if kind in "iufb" and not isinstance(missing_label, (Real, np.number)):
+        raise ValueError(
+            f"missing_label={missing_label!r} cannot mark a cell of a numeric "
+            "labels matrix; use -1 or np.nan, or leave missing_label='auto'."
+        )
+    if kind == "O":
+        return np.vectorize(
+            lambda v: v is not None and v == missing_label, otypes=[bool]
+        )(matrix)
+    return matrix == missing_label
+
+
+def encode_label_matrix(labels, *, missing_label="auto", min_annotators=1):
+    """Validate a label matrix and encode it as class indices.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_rows, n_annotators)
+        ``labels[i, j]`` is annotator ``j``'s label for row ``i``, or the
+        missing marker.
+    missing_label : "auto" or scalar, default="auto"
+        The marker of a missing label (see the module's description).
+    min_annotators : int, default=1
+        Fewest columns accepted.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_rows, n_annotators), dtype int
+        Index into ``classes`` of each label, ``-1`` where it is missing.
+    classes : ndarray
+        The sorted distinct labels.
+
+    Examples
+    --------
+    >>> from skal.annotators import encode_label_matrix
+    >>> codes, classes = encode_label_matrix([["a", None], ["b", "a"]])
+    >>> codes.tolist(), classes.tolist()
+    ([[0, -1], [1, 0]], ['a', 'b'])
+    """
+    matrix = np.asarray(labels)
+    if matrix.ndim != 2:
+        raise ValueError(
+            "labels must be a 2-D matrix of shape (n_rows, n_annotators); got "
+            f"{matrix.ndim} dimension(s)."
+        )
+    if matrix.shape[0] == 0:
+        raise ValueError("labels has no row.")
+    if matrix.shape[1] < min_annotators:
+        raise ValueError(
+            f"labels needs at least {min_annotators} annotator column(s); got "
+            f"{matrix.shape[1]}."
+        )
+    missing = _missing_mask(matrix, missing_label)
+    given = matrix[~missing]
+    if given.size == 0:
+        raise ValueError("labels holds no label: every cell is missing.")
+    if given.dtype.kind == "O":
+        try:
+            classes, inverse = np.unique(given, return_inverse=True)
+        except TypeError as error:
+            raise ValueError(
+                "labels mixes label types that cannot be ordered (e.g. numbers "
+                f"and strings): {error}"
+            ) from None
+    else:
+        classes, inverse = np.unique(given, return_inverse=True)
+    codes = np.full(matrix.shape, -1, dtype=np.intp)
+    codes[~missing] = inverse.ravel()
+    return codes, classes
+
+
+def _counts(codes, n_classes):
+    """``counts[i, k]``: how many annotators gave row ``i`` class ``k``."""
+    counts = np.zeros((codes.shape[0], n_classes))
+    rows, columns = np.nonzero(codes >= 0)
+    np.add.at(counts, (rows, codes[rows, columns]), 1)
+    return counts
+
+
+def cohen_kappa_matrix(labels, *, missing_label="auto", min_overlap=2):
+    """Cohen's kappa for every pair of annotators, on the rows both labeled.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_rows, n_annotators)
+    missing_label : "auto" or scalar, default="auto"
+    min_overlap : int, default=2
+        A pair with fewer rows labeled by both gets NaN.
+
+    Returns
+    -------
+    kappa : ndarray of shape (n_annotators, n_annotators)
+        Symmetric, 1.0 on the diagonal; computed with
+        :func:`skal.stopping.cohen_kappa`.
+    n_overlap : ndarray of shape (n_annotators, n_annotators), dtype int
+        Rows labeled by both annotators of each pair.
+
+    Examples
+    --------
+    >>> from skal.annotators import cohen_kappa_matrix
+    >>> kappa, n = cohen_kappa_matrix([[0, 0], [1, 1], [1, 0], [0, -1]])
+    >>> round(float(kappa[0, 1]), 3), int(n[0, 1])
+    (0.4, 3)
+    """
+    if not isinstance(min_overlap, Integral) or min_overlap < 1:
+        raise ValueError(f"min_overlap must be an int >= 1; got {min_overlap!r}.")
+    codes, _ = encode_label_matrix(
+        labels, missing_label=missing_label, min_annotators=2
+    )
+    n_annotators = codes.shape[1]
+    kappa = np.eye(n_annotators)
+    given = codes >= 0
+    n_overlap = (given.T.astype(int) @ given.astype(int)).astype(int)
+    for a in range(n_annotators):
+        for b in range(a + 1, n_annotators):
+            both = given[:, a] & given[:, b]
+            value = np.nan
+            if both.sum() >= min_overlap:
+                value = cohen_kappa(codes[both, a], codes[both, b])
+            kappa[a, b] = kappa[b, a] = value
+    return kappa, n_overlap
+
+
+def fleiss_kappa(labels, *, missing_label="auto"):
+    r"""Fleiss' kappa over the rows with at least two labels.
+
+    With :math:`n_{ik}` the annotators giving row :math:`i` class :math:`k` and
+    :math:`n_i = \sum_k n_{ik} \ge 2`:
+
+    .. math:: P_i = \frac{\sum_k n_{ik}(n_{ik} - 1)}{n_i (n_i - 1)}, \quad
+              p_k = \frac{\sum_i n_{ik}}{\sum_i n_i}, \quad
+              \kappa = \frac{\bar P - \sum_k p_k^2}{1 - \sum_k p_k^2}
+
+    with :math:`\bar P` the mean of :math:`P_i` over those rows. When every
+    row has the same number of labels this is Fleiss' (1971) kappa; with a
+    varying number it is the usual generalization (each row's agreement over
+    its own pairs, class shares over all labels). Rows with fewer than two
+    labels are left out. If every label is the same class (chance agreement
+    1), 1.0 is returned.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_rows, n_annotators)
+    missing_label : "auto" or scalar, default="auto"
+
+    Returns
+    -------
+    kappa : float
+    """
+    codes, classes = encode_label_matrix(
+        labels, missing_label=missing_label, min_annotators=2
+    )
+    counts = _counts(codes, classes.size)
+    n_i = counts.sum(axis=1)
+    keep = n_i >= 2
+    if not keep.any():
+        raise ValueError("labels has no row with two labels or more.")
+    counts, n_i = counts[keep], n_i[keep]
+    p_i = (counts * (counts - 1)).sum(axis=1) / (n_i * (n_i - 1))
+    p_bar = float(p_i.mean())
+    p_k = counts.sum(axis=0) / n_i.sum()
+    p_e = float(p_k @ p_k)
+    if np.isclose(p_e, 1.0):
+        return 1.0
+    return float((p_bar - p_e) / (1.0 - p_e))
+
+
+def krippendorff_alpha(labels, *, missing_label="auto"):
+    r"""Krippendorff's alpha for nominal labels, with missing values.
+
+    From the coincidence matrix (Krippendorff 2011): each row with
+    :math:`m_u \ge 2` labels adds, for every ordered pair of its labels from
+    two different annotators, :math:`1 / (m_u - 1)` to :math:`o_{ck}`; with
+    :math:`n_c = \sum_k o_{ck}` and :math:`n = \sum_c n_c` (the pairable
+    labels),
+
+    .. math:: \alpha = 1 - (n - 1)
+              \frac{\sum_{c \ne k} o_{ck}}{\sum_{c \ne k} n_c n_k}.
+
+    Rows with fewer than two labels are left out. If every pairable label is
+    the same class, 1.0 is returned.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_rows, n_annotators)
+    missing_label : "auto" or scalar, default="auto"
+
+    Returns
+    -------
+    alpha : float
+    """
+    codes, classes = encode_label_matrix(
+        labels, missing_label=missing_label, min_annotators=2
+    )
+    counts = _counts(codes, classes.size)
+    m_u = counts.sum(axis=1)
+    keep = m_u >= 2
+    if not keep.any():
+        raise ValueError("labels has no row with two labels or more.")
+    counts, m_u = counts[keep], m_u[keep]
+    # pairs within a row: n_c n_k for c != k, n_c (n_c - 1) on the diagonal
+    pairs = counts[:, :, None] * counts[:, None, :]
+    diagonal = np.arange(classes.size)
+    pairs[:, diagonal, diagonal] -= counts
+    coincidences = (pairs / (m_u - 1)[:, None, None]).sum(axis=0)
+    n_c = coincidences.sum(axis=1)
+    n = n_c.sum()
+    observed = coincidences.sum() - np.trace(coincidences)
+    expected = n_c.sum() ** 2 - (n_c**2).sum()
+    if np.isclose(expected, 0.0):
+        return 1.0
+    return float(1.0 - (n - 1) * observed / expected)
+
+
+@dataclass
+class Consensus:
+    """What :func:`consensus_labels` returns.
+
+    Attributes
+    ----------
+    labels : ndarray of shape (n_rows,)
+        The consensus label of each row (values of ``classes``).
+    confidence : ndarray of shape (n_rows,)
+        The posterior of the chosen class (majority vote: its share of the
+        row's votes).
+    posteriors : ndarray of shape (n_rows, n_classes)
+        Each row's distribution over ``classes`` (majority vote: vote shares).
+    classes : ndarray of shape (n_classes,)
+    annotator_accuracy : ndarray of shape (n_annotators,)
+        Share of each annotator's labels equal to the consensus: an estimate
+        *relative to the consensus*, not to the truth (NaN for an annotator
+        with no label).
+    accuracy_interval : ndarray of shape (n_annotators, 2)
+        Wilson's score interval on ``annotator_accuracy``
+        (:func:`skal.evaluation.wilson_interval`).
+    n_labels : ndarray of shape (n_annotators,), dtype int
+        The rows each accuracy rests on (each annotator's labels).
+    confusion : ndarray of shape (n_annotators, n_classes, n_classes) or None
+        Dawid-Skene's estimated confusion matrices (``confusion[j, k, l]``:
+        probability that annotator ``j`` says class ``l`` on a row of class
+        ``k``); ``None`` for majority vote.
+    priors : ndarray of shape (n_classes,) or None
+        Dawid-Skene's class priors.
+    n_iter : int
+        EM iterations run (0 for majority vote).
+    """
+
+    labels: np.ndarray
+    confidence: np.ndarray
+    posteriors: np.ndarray
+    classes: np.ndarray
+    annotator_accuracy: np.ndarray
+    accuracy_interval: np.ndarray
+    n_labels: np.ndarray
+    confusion: np.ndarray | None = None
+    priors: np.ndarray | None = None
+    n_iter: int = 0
+
+
+def _argmax_random_ties(scores, rng):
+    """Row-wise argmax; ties between classes drawn uniformly with ``rng``."""
+    best = scores.max(axis=1, keepdims=True)
+    tied = np.isclose(scores, best, rtol=1e-12, atol=1e-12)
+    # a random score among the tied classes: one draw per row and class
+    noise = rng.random_sample(scores.shape)
+    return np.argmax(np.where(tied, noise, -1.0), axis=1)
+
+
+def _dawid_skene_step(codes, posteriors, smoothing):
+    """One M step then one E step of Dawid and Skene's EM."""
+    n_rows, n_annotators = codes.shape
+    n_classes = posteriors.shape[1]
+    priors = (posteriors.sum(axis=0) + smoothing) / (n_rows + n_classes * smoothing)
+    confusion = np.full((n_annotators, n_classes, n_classes), float(smoothing))
+    for j in range(n_annotators):
+        given = codes[:, j] >= 0
+        one_hot = np.eye(n_classes)[codes[given, j]]
+        confusion[j] += posteriors[given].T @ one_hot
+    confusion /= confusion.sum(axis=2, keepdims=True)
+    log_post = np.tile(np.log(priors), (n_rows, 1))
+    log_confusion = np.log(confusion)
+    for j in range(n_annotators):
+        given = codes[:, j] >= 0
+        log_post[given] += log_confusion[j][:, codes[given, j]].T
+    log_post -= log_post.max(axis=1, keepdims=True)
+    new = np.exp(log_post)
+    new /= new.sum(axis=1, keepdims=True)
+    return new, priors, confusion
+
+
+def consensus_labels(
+    labels,
+    method="majority",
+    *,
+    missing_label="auto",
+    smoothing=0.01,
+    tol=1e-4,
+    max_iter=200,
+    confidence=0.95,
+    random_state=None,
+):
+    r"""One label per row from several annotators' labels.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_rows, n_annotators)
+        Label matrix (see the module's description); every row needs at least
+        one label.
+    method : {"majority", "dawid_skene"}, default="majority"
+        * ``"majority"``: the most frequent label of each row; ties are broken
+          at random with ``random_state``. The confidence is the winner's
+          share of the votes.
+        * ``"dawid_skene"``: Dawid and Skene's (1979) EM. The posteriors start
+          from each row's vote shares (the soft majority vote); each iteration
+          estimates the class priors and each annotator's confusion matrix
+          from the posteriors (both with ``smoothing`` added to every count,
+          a symmetric Dirichlet prior), then the posteriors from them:
+
+          .. math:: T_{ik} \propto \pi_k \prod_{j \text{ labeled } i}
+                    \pi^{(j)}_{k, y_{ij}}
+
+          until no posterior moves by more than ``tol`` or ``max_iter``
+          iterations. The label is the most probable class (ties at random),
+          the confidence its posterior.
+    missing_label : "auto" or scalar, default="auto"
+    smoothing : float, default=0.01
+        Dirichlet pseudo-count for Dawid-Skene (> 0).
+    tol : float, default=1e-4
+        Stop when no posterior moves by more than ``tol`` in an iteration.
+    max_iter : int, default=200
+    confidence : float, default=0.95
+        Level of the annotators' accuracy intervals.
+    random_state : int, RandomState instance or None, default=None
+        Breaks ties.
+
+    Returns
+    -------
+    Consensus
+
+    Examples
+    --------
+    >>> from skal.annotators import consensus_labels
+    >>> result = consensus_labels([[0, 0, 1], [1, 1, -1], [0, 1, 1]])
+    >>> result.labels.tolist(), result.n_labels.tolist()
+    ([0, 1, 1], [3, 3, 2])
+    """
+    if method not in ("majority", "dawid_skene"):
+        raise ValueError(f"method must be 'majority' or 'dawid_skene'; got {method!r}.")
+    if not isinstance(smoothing, Real) or not smoothing > 0:
+        raise ValueError(f"smoothing must be a float > 0; got {smoothing!r}.")
+    if not isinstance(tol, Real) or not tol >= 0:
+        raise ValueError(f"tol must be a float >= 0; got {tol!r}.")
+    if not isinstance(max_iter, Integral) or max_iter < 1:
+        raise ValueError(f"max_iter must be an int >= 1; got {max_iter!r}.")
+    codes, classes = encode_label_matrix(labels, missing_label=missing_label)
+    unlabeled = np.flatnonzero((codes < 0).all(axis=1))
+    if unlabeled.size:
+        raise ValueError(
+            f"labels has {unlabeled.size} row(s) with no label (e.g. row "
+            f"{int(unlabeled[0])}); drop them before computing a consensus."
+        )
+    rng = check_random_state(random_state)
+    counts = _counts(codes, classes.size)
+    posteriors = counts / counts.sum(axis=1, keepdims=True)
+    confusion = priors = None
+    n_iter = 0
+    if method == "dawid_skene":
+        moved = np.inf
+        while n_iter < max_iter and moved > tol:
+            new, priors, confusion = _dawid_skene_step(codes, posteriors, smoothing)
+            moved = np.abs(new - posteriors).max()
+            posteriors = new
+            n_iter += 1
+    chosen = _argmax_random_ties(posteriors, rng)
+    given = codes >= 0
+    n_labels = given.sum(axis=0)
+    agree = (given & (codes == chosen[:, None])).sum(axis=0)
+    accuracy = np.full(codes.shape[1], np.nan)
+    interval = np.full((codes.shape[1], 2), np.nan)
+    for j in np.flatnonzero(n_labels):
+        accuracy[j] = agree[j] / n_labels[j]
+        interval[j] = wilson_interval(int(agree[j]), int(n_labels[j]), confidence)
+    return Consensus(
+        labels=classes[chosen],
+        confidence=posteriors[np.arange(codes.shape[0]), chosen],
+        posteriors=posteriors,
+        classes=classes,
+        annotator_accuracy=accuracy,
+        accuracy_interval=interval,
+        n_labels=n_labels.astype(int),
+        confusion=confusion,
+        priors=priors,
+        n_iter=n_iter,
+    )
