@@ -374,6 +374,58 @@ def _dawid_skene_step(codes, posteriors, smoothing):
     return new, priors, confusion
 
 
+def _model_weighted(codes, vote_shares, pred_probs, rng, floor=1e-3):
+    """CROWDLAB-style posteriors (see :func:`consensus_labels`)."""
+    n_rows, n_classes = vote_shares.shape
+    pred_probs = np.asarray(pred_probs, dtype=float)
+    if pred_probs.shape != (n_rows, n_classes):
+        raise ValueError(
+            f"pred_probs must have shape (n_rows, n_classes) = {(n_rows, n_classes)}"
+            f" (columns: the sorted classes found in labels); got {pred_probs.shape}."
+        )
+    if (
+        not np.isfinite(pred_probs).all()
+        or (pred_probs < 0).any()
+        or not np.allclose(pred_probs.sum(axis=1), 1.0)
+    ):
+        raise ValueError(
+            "pred_probs must hold finite non-negative probabilities summing to 1 "
+            "on each row."
+        )
+    majority = _argmax_random_ties(vote_shares, rng)
+    baseline = np.bincount(majority, minlength=n_classes).max() / n_rows
+    room = max(1.0 - baseline, floor)
+    given = codes >= 0
+    counts = _counts(codes, n_classes)
+    n_annotators = codes.shape[1]
+    agreement = np.full(n_annotators, np.nan)
+    for j in range(n_annotators):
+        others = given[:, j] & (given.sum(axis=1) >= 2)
+        if others.any():
+            rows = np.flatnonzero(others)
+            same = counts[rows, codes[rows, j]] - 1
+            agreement[j] = np.mean(same / (given[rows].sum(axis=1) - 1))
+    mean_agreement = np.nanmean(agreement) if np.isfinite(agreement).any() else 1.0
+    agreement = np.where(np.isnan(agreement), mean_agreement, agreement)
+    weights = np.maximum(1.0 - (1.0 - agreement) / room, floor)
+    model_accuracy = np.mean(pred_probs.argmax(axis=1) == majority)
+    model_weight = max(1.0 - (1.0 - model_accuracy) / room, floor)
+    model_weight *= np.sqrt(given.sum() / n_rows)
+    if n_classes > 1:
+        other = (1.0 - mean_agreement) / (n_classes - 1)
+        likelihood = np.full((n_classes, n_classes), other)
+        np.fill_diagonal(likelihood, mean_agreement)
+    else:
+        likelihood = np.ones((1, 1))
+    total = model_weight * pred_probs
+    norm = np.full(n_rows, model_weight)
+    for j in range(n_annotators):
+        rows = np.flatnonzero(given[:, j])
+        total[rows] += weights[j] * likelihood[codes[rows, j]]
+        norm[rows] += weights[j]
+    return total / norm[:, None]
+
+
 def consensus_labels(
     labels,
     method="majority",
@@ -383,6 +435,7 @@ def consensus_labels(
     tol=1e-4,
     max_iter=200,
     confidence=0.95,
+    pred_probs=None,
     random_state=None,
 ):
     r"""One label per row from several annotators' labels.
@@ -392,7 +445,7 @@ def consensus_labels(
     labels : array-like of shape (n_rows, n_annotators)
         Label matrix (see the module's description); every row needs at least
         one label.
-    method : {"majority", "dawid_skene"}, default="majority"
+    method : {"majority", "dawid_skene", "model"}, default="majority"
         * ``"majority"``: the most frequent label of each row; ties are broken
           at random with ``random_state``. The confidence is the winner's
           share of the votes.
@@ -408,6 +461,25 @@ def consensus_labels(
           until no posterior moves by more than ``tol`` or ``max_iter``
           iterations. The label is the most probable class (ties at random),
           the confidence its posterior.
+        * ``"model"``: a CROWDLAB-style weighted ensemble (Goh, Tkachenko and
+          Mueller 2022) of a classifier's out-of-fold probabilities
+          ``pred_probs`` and the annotators' labels. From the majority vote
+          :math:`c`, with :math:`b` the share of its most common class:
+          each annotator's agreement :math:`A_j` (mean share of the *other*
+          annotators agreeing with its label, on the rows it shares), the
+          annotator weight :math:`w_j = 1 - (1 - A_j) / (1 - b)`, the model
+          weight :math:`w_M = (1 - (1 - a_M) / (1 - b)) \sqrt{\bar m}` with
+          :math:`a_M` the model's accuracy against :math:`c` and
+          :math:`\bar m` the mean number of labels per row (weights below
+          ``1e-3`` are raised to it). A label counts as the distribution
+          :math:`\bar A` on its class and :math:`(1 - \bar A) / (K - 1)` on
+          each other, :math:`\bar A` the mean agreement; a row's posterior is
+
+          .. math:: \frac{w_M\, p_i + \sum_{j} w_j\, q_{ij}}
+                    {w_M + \sum_j w_j}
+
+          over the annotators who labeled it. The label is its most probable
+          class (ties at random), the confidence its posterior.
     missing_label : "auto" or scalar, default="auto"
     smoothing : float, default=0.01
         Dirichlet pseudo-count for Dawid-Skene (> 0).
@@ -416,6 +488,10 @@ def consensus_labels(
     max_iter : int, default=200
     confidence : float, default=0.95
         Level of the annotators' accuracy intervals.
+    pred_probs : array-like of shape (n_rows, n_classes) or None, default=None
+        For ``method="model"`` only (and required there): a classifier's
+        out-of-fold class probabilities, columns in the order of the sorted
+        labels found in ``labels`` (every class must occur in ``labels``).
     random_state : int, RandomState instance or None, default=None
         Breaks ties.
 
@@ -430,8 +506,16 @@ def consensus_labels(
     >>> result.labels.tolist(), result.n_labels.tolist()
     ([0, 1, 1], [3, 3, 2])
     """
-    if method not in ("majority", "dawid_skene"):
-        raise ValueError(f"method must be 'majority' or 'dawid_skene'; got {method!r}.")
+    if method not in ("majority", "dawid_skene", "model"):
+        raise ValueError(
+            f"method must be 'majority', 'dawid_skene' or 'model'; got {method!r}."
+        )
+    if (pred_probs is None) == (method == "model"):
+        raise ValueError(
+            "pred_probs is required by method='model' and taken by no other "
+            f"method; got method={method!r} and pred_probs "
+            f"{'None' if pred_probs is None else 'given'}."
+        )
     if not isinstance(smoothing, Real) or not smoothing > 0:
         raise ValueError(f"smoothing must be a float > 0; got {smoothing!r}.")
     if not isinstance(tol, Real) or not tol >= 0:
@@ -457,6 +541,8 @@ def consensus_labels(
             moved = np.abs(new - posteriors).max()
             posteriors = new
             n_iter += 1
+    elif method == "model":
+        posteriors = _model_weighted(codes, posteriors, pred_probs, rng)
     chosen = _argmax_random_ties(posteriors, rng)
     given = codes >= 0
     n_labels = given.sum(axis=0)

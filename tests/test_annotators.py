@@ -216,13 +216,17 @@ def test_dawid_skene_beats_majority_with_a_confusing_annotator(seed):
     assert ds.confusion[3, 0, 1] > 0.7
 
 
-@pytest.mark.parametrize("method", ["majority", "dawid_skene"])
+@pytest.mark.parametrize("method", ["majority", "dawid_skene", "model"])
 @pytest.mark.parametrize("seed", range(3))
 def test_permuting_annotators_leaves_the_consensus_unchanged(method, seed):
-    labels, _ = _simulated_pool(seed, n_rows=150)
+    labels, truth = _simulated_pool(seed, n_rows=150)
     order = np.random.RandomState(seed + 100).permutation(labels.shape[1])
-    result = consensus_labels(labels, method=method, random_state=seed)
-    permuted = consensus_labels(labels[:, order], method=method, random_state=seed)
+    kwargs = {"method": method, "random_state": seed}
+    if method == "model":
+        scores = np.eye(4)[truth] + np.random.RandomState(seed).random_sample((150, 4))
+        kwargs["pred_probs"] = scores / scores.sum(axis=1, keepdims=True)
+    result = consensus_labels(labels, **kwargs)
+    permuted = consensus_labels(labels[:, order], **kwargs)
     assert np.array_equal(result.labels, permuted.labels)
     assert np.allclose(result.confidence, permuted.confidence)
     assert np.allclose(result.annotator_accuracy[order], permuted.annotator_accuracy)
@@ -238,3 +242,38 @@ def test_dawid_skene_converges_and_keeps_string_classes():
     assert result.labels.tolist() == names[by_codes.labels].tolist()
     assert 1 <= result.n_iter < 200
     assert np.allclose(result.posteriors.sum(axis=1), 1.0)
+
+
+def test_model_weighted_consensus_by_hand():
+    # majority vote: 0, 1, 1, 0 (most common class share b = 1/2)
+    labels = [[0, 0, 0], [1, 1, 0], [1, 1, 1], [0, 0, 0]]
+    pred_probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4]])
+    result = consensus_labels(labels, method="model", pred_probs=pred_probs)
+    # agreement with the others: annotators 0 and 1: 1, 1/2, 1, 1 -> 7/8;
+    # annotator 2: 1, 0, 1, 1 -> 3/4. Weights 1 - (1 - A) / (1 - b):
+    # 3/4, 3/4, 1/2. The model agrees with the vote on every row: weight 1,
+    # times sqrt(3 labels per row). Mean agreement 5/6: a label counts as
+    # (5/6, 1/6) on its class.
+    w_model, w = np.sqrt(3), np.array([0.75, 0.75, 0.5])
+    one = {0: np.array([5 / 6, 1 / 6]), 1: np.array([1 / 6, 5 / 6])}
+    for row in range(4):
+        total = w_model * pred_probs[row] + sum(
+            w[j] * one[labels[row][j]] for j in range(3)
+        )
+        assert result.posteriors[row] == pytest.approx(total / (w_model + 2.0))
+    assert result.labels.tolist() == [0, 1, 1, 0]
+    # a confident model overrules a two-to-one vote, though its weight falls
+    # with its accuracy against the vote (3/4): (1 - (1/4) / (1/2)) sqrt(3)
+    strong = pred_probs.copy()
+    strong[1] = [0.999, 0.001]
+    flipped = consensus_labels(labels, method="model", pred_probs=strong)
+    w_model = 0.5 * np.sqrt(3)
+    expected = (w_model * 0.999 + 2 * 0.75 / 6 + 0.5 * 5 / 6) / (w_model + 2.0)
+    assert flipped.posteriors[1, 0] == pytest.approx(expected)
+    assert expected > 0.5 and flipped.labels[1] == 0
+    with pytest.raises(ValueError, match="pred_probs must have shape"):
+        consensus_labels(labels, method="model", pred_probs=pred_probs[:2])
+    with pytest.raises(ValueError, match="pred_probs is required"):
+        consensus_labels(labels, method="model")
+    with pytest.raises(ValueError, match="pred_probs is required"):
+        consensus_labels(labels, pred_probs=pred_probs)
