@@ -16,8 +16,10 @@ each`` (150 random rows; each annotator labels 100 of them at random, so the
 consensus of a row rests on 2 to 5 labels). Printed per pool and regime, over
 the seeds: consensus accuracy against the truth (mean and standard
 deviation) of :func:`skal.annotators.consensus_labels` with
-``method="majority"`` and ``"dawid_skene"``, Dawid-Skene's wins/ties/losses
-against majority vote (paired by seed), and the mean absolute error of each
+``method="majority"``, ``"dawid_skene"`` and ``"model"`` (with the 5-fold
+out-of-fold probabilities of a logistic regression on the pixels, trained on
+the majority vote), each one's wins/ties/losses against majority vote (paired
+by seed), and the mean absolute error of each
 annotator's estimated accuracy (against the consensus) with respect to its
 true accuracy on the rows it labeled, with the share of annotators whose 95 %
 Wilson interval holds the true accuracy.
@@ -29,9 +31,12 @@ import argparse
 import os
 import platform
 import time
+import warnings
 
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, cross_val_predict
 
 from skal.annotators import consensus_labels
 
@@ -66,13 +71,29 @@ def simulate(truth, pool, rng, n_classes=10):
     return np.column_stack(columns)
 
 
-def run_one(y, pool, regime, seed):
+def out_of_fold(X, labels, seed):
+    """Out-of-fold probabilities of a logistic regression trained on the
+    majority vote (the model-assisted consensus' input)."""
+    target = consensus_labels(labels, random_state=seed).labels
+    folds = KFold(5, shuffle=True, random_state=seed)
+    model = LogisticRegression(max_iter=1000)
+    with warnings.catch_warnings():  # a rare class may miss a training fold
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        probs = cross_val_predict(model, X, target, cv=folds, method="predict_proba")
+    full = np.zeros((X.shape[0], 10))
+    full[:, np.unique(target)] = probs
+    return full
+
+
+def run_one(X, y, pool, regime, seed):
     rng = np.random.RandomState(seed)
     if regime == "dense":
-        truth = y
+        truth, rows = y, np.arange(y.size)
         labels = simulate(truth, pool, rng)
     else:
-        truth = y[rng.choice(y.size, 150, replace=False)]
+        rows = rng.choice(y.size, 150, replace=False)
+        truth = y[rows]
         labels = simulate(truth, pool, rng)
         for j in range(labels.shape[1]):
             hidden = rng.choice(truth.size, truth.size - 100, replace=False)
@@ -82,8 +103,12 @@ def run_one(y, pool, regime, seed):
     given = labels >= 0
     true_accuracy = ((labels == truth[:, None]) & given).sum(axis=0) / given.sum(axis=0)
     out = {}
-    for method in ("majority", "dawid_skene"):
-        result = consensus_labels(labels, method=method, random_state=seed)
+    classes = np.unique(labels[labels >= 0])
+    pred_probs = out_of_fold(X[rows], labels, seed)[:, classes]
+    pred_probs /= pred_probs.sum(axis=1, keepdims=True)
+    for method in ("majority", "dawid_skene", "model"):
+        extra = {"pred_probs": pred_probs} if method == "model" else {}
+        result = consensus_labels(labels, method=method, random_state=seed, **extra)
         low, high = result.accuracy_interval.T
         out[method] = (
             float(np.mean(result.labels == truth)),
@@ -94,7 +119,8 @@ def run_one(y, pool, regime, seed):
 
 
 def main(seeds):
-    y = load_digits().target
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
     start = time.time()
     header = (
         "pool",
@@ -102,6 +128,8 @@ def main(seeds):
         "majority acc",
         "D-S acc",
         "D-S w/t/l",
+        "model acc",
+        "model w/t/l",
         "acc. MAE maj.",
         "acc. MAE D-S",
         "cover maj.",
@@ -110,11 +138,14 @@ def main(seeds):
     rows = []
     for name, pool in POOLS.items():
         for regime in ("dense", "100 each"):
-            runs = [run_one(y, pool, regime, seed) for seed in range(seeds)]
+            runs = [run_one(X, y, pool, regime, seed) for seed in range(seeds)]
             maj = np.array([r["majority"] for r in runs])
             ds = np.array([r["dawid_skene"] for r in runs])
+            mod = np.array([r["model"] for r in runs])
             diff = ds[:, 0] - maj[:, 0]
             wtl = f"{(diff > 0).sum()}/{(diff == 0).sum()}/{(diff < 0).sum()}"
+            diff = mod[:, 0] - maj[:, 0]
+            mtl = f"{(diff > 0).sum()}/{(diff == 0).sum()}/{(diff < 0).sum()}"
             rows.append(
                 (
                     name,
@@ -122,6 +153,8 @@ def main(seeds):
                     f"{maj[:, 0].mean():.3f} ± {maj[:, 0].std():.3f}",
                     f"{ds[:, 0].mean():.3f} ± {ds[:, 0].std():.3f}",
                     wtl,
+                    f"{mod[:, 0].mean():.3f} ± {mod[:, 0].std():.3f}",
+                    mtl,
                     f"{maj[:, 1].mean():.3f}",
                     f"{ds[:, 1].mean():.3f}",
                     f"{maj[:, 2].mean():.2f}",
