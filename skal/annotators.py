@@ -20,11 +20,12 @@ generalized to a varying number of ratings per row) and
 :func:`krippendorff_alpha` (nominal, with missing values, Krippendorff 2011
 [2]_).
 
-Consensus: :func:`consensus_labels` by majority vote or by the EM algorithm of
-Dawid and Skene [3]_; each annotator's accuracy is estimated *against the
-consensus* (an estimate, not a measurement against the truth: an annotator's
-own labels take part in the consensus, which pulls its estimate up, most on
-rows with few labels).
+Consensus: :func:`consensus_labels` by majority vote, by the EM algorithm of
+Dawid and Skene [3]_, or by a CROWDLAB-style weighting of the annotators'
+labels and a classifier's out-of-fold probabilities [4]_; each annotator's
+accuracy is estimated *against the consensus* (an estimate, not a
+measurement against the truth: an annotator's own labels take part in the
+consensus, which pulls its estimate up, most on rows with few labels).
 
 References
 ----------
@@ -35,6 +36,9 @@ References
 .. [3] A. P. Dawid and A. M. Skene. "Maximum Likelihood Estimation of Observer
    Error-Rates Using the EM Algorithm". Journal of the Royal Statistical
    Society C 28(1), pp. 20-28, 1979.
+.. [4] H. W. Goh, U. Tkachenko and J. Mueller. "CROWDLAB: Supervised learning
+   to infer consensus labels and quality scores for data with multiple
+   annotators". arXiv:2210.06812, 2022.
 """
 
 from dataclasses import dataclass
