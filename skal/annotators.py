@@ -6,8 +6,8 @@ marker* where the annotator did not answer. The marker follows the learner's
 ``missing_label`` convention:
 
 * ``missing_label="auto"`` (the default): ``-1`` for an integer matrix, NaN
-  for a float matrix, and ``None`` (or a float NaN) for an object or string
-  matrix;
+  for a float matrix, and ``None``, a float NaN or pandas' ``NA`` for an
+  object matrix (a nullable pandas column turns into one);
 * any other scalar (``-1``, ``np.nan``, ``None``, ``""``, ...) marks the cells
   equal to it (a NaN marker matches every NaN cell).
 
@@ -61,10 +61,15 @@ __all__ = [
 
 
 def _is_nan(value):
+    """NaN, or pandas' NA (whose truth value is ambiguous)."""
     try:
-        return bool(np.isnan(value))
+        result = np.isnan(value)
     except (TypeError, ValueError):
         return False
+    try:
+        return bool(result)
+    except TypeError:
+        return True
 
 
 def _missing_mask(matrix, missing_label):

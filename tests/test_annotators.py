@@ -34,6 +34,16 @@ def test_missing_markers_follow_missing_label():
     assert codes.tolist() == [[0, -1], [-1, 0]]
 
 
+def test_pandas_frames_with_missing_values():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"ann": [1, None, 2], "bob": [1, 2, None]}, dtype="Int64")
+    codes, classes = encode_label_matrix(frame)
+    assert codes.tolist() == [[0, 0], [-1, 1], [1, -1]]
+    assert classes.tolist() == [1, 2]
+    codes, _ = encode_label_matrix(frame.astype(float))
+    assert codes.tolist() == [[0, 0], [-1, 1], [1, -1]]
+
+
 @pytest.mark.parametrize(
     "labels, kwargs, message",
     [
