@@ -480,9 +480,10 @@ def consensus_labels(
           weight :math:`w_M = (1 - (1 - a_M) / (1 - b)) \sqrt{\bar m}` with
           :math:`a_M` the model's accuracy against :math:`c` and
           :math:`\bar m` the mean number of labels per row (weights below
-          ``1e-3`` are raised to it). Annotator j's label on row i counts as
-          :math:`q_{ij}`: :math:`\bar A` on its class and :math:`(1 - \bar A) / (K - 1)` on
-          each other, :math:`\bar A` the mean agreement; a row's posterior is
+          ``1e-3`` are raised to it). Annotator :math:`j`'s label on row
+          :math:`i` counts as the distribution :math:`q_{ij}`: :math:`\bar A`
+          on its class and :math:`(1 - \bar A) / (K - 1)` on each other,
+          :math:`\bar A` the mean agreement; a row's posterior is
 
           .. math:: \frac{w_M\, p_i + \sum_{j} w_j\, q_{ij}}
                     {w_M + \sum_j w_j}
