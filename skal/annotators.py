@@ -216,6 +216,20 @@ def cohen_kappa_matrix(labels, *, missing_label="auto", min_overlap=2):
     return kappa, n_overlap
 
 
+def _pairable_counts(labels, missing_label):
+    """``(counts, totals)`` of the rows with two labels or more: labels per
+    class (rows x classes) and per row."""
+    codes, classes = encode_label_matrix(
+        labels, missing_label=missing_label, min_annotators=2
+    )
+    counts = _counts(codes, classes.size)
+    totals = counts.sum(axis=1)
+    keep = totals >= 2
+    if not keep.any():
+        raise ValueError("labels has no row with two labels or more.")
+    return counts[keep], totals[keep]
+
+
 def fleiss_kappa(labels, *, missing_label="auto"):
     r"""Fleiss' kappa over the rows with at least two labels.
 
@@ -242,15 +256,7 @@ def fleiss_kappa(labels, *, missing_label="auto"):
     -------
     kappa : float
     """
-    codes, classes = encode_label_matrix(
-        labels, missing_label=missing_label, min_annotators=2
-    )
-    counts = _counts(codes, classes.size)
-    n_i = counts.sum(axis=1)
-    keep = n_i >= 2
-    if not keep.any():
-        raise ValueError("labels has no row with two labels or more.")
-    counts, n_i = counts[keep], n_i[keep]
+    counts, n_i = _pairable_counts(labels, missing_label)
     p_i = (counts * (counts - 1)).sum(axis=1) / (n_i * (n_i - 1))
     p_bar = float(p_i.mean())
     p_k = counts.sum(axis=0) / n_i.sum()
@@ -284,18 +290,10 @@ def krippendorff_alpha(labels, *, missing_label="auto"):
     -------
     alpha : float
     """
-    codes, classes = encode_label_matrix(
-        labels, missing_label=missing_label, min_annotators=2
-    )
-    counts = _counts(codes, classes.size)
-    m_u = counts.sum(axis=1)
-    keep = m_u >= 2
-    if not keep.any():
-        raise ValueError("labels has no row with two labels or more.")
-    counts, m_u = counts[keep], m_u[keep]
+    counts, m_u = _pairable_counts(labels, missing_label)
     # pairs within a row: n_c n_k for c != k, n_c (n_c - 1) on the diagonal
     pairs = counts[:, :, None] * counts[:, None, :]
-    diagonal = np.arange(classes.size)
+    diagonal = np.arange(counts.shape[1])
     pairs[:, diagonal, diagonal] -= counts
     coincidences = (pairs / (m_u - 1)[:, None, None]).sum(axis=0)
     n_c = coincidences.sum(axis=1)

@@ -56,6 +56,16 @@ def _not_a_session(error, path):
     return unreadable_session(path) or str(error)
 
 
+def _refusal(error, args, stderr):
+    """One line and the exit status for an error met opening or using a
+    session: a file that is no session, or a refusal (2); the system's (1)."""
+    if isinstance(error, NotASessionError):
+        return _fail(_not_a_session(error, args.session), stderr)
+    if isinstance(error, SessionError):
+        return _fail(error, stderr)
+    return _fail(describe(error, args.session), stderr, 1)
+
+
 # ------------------------------------------------------------------- label
 def add_session_options(parser):
     """Declare the options of a session's configuration on ``parser``:
@@ -383,12 +393,8 @@ def label_command(args, stdin=None, stdout=None, stderr=None):
             session = LabelingSession.create(
                 args.session, args.data, _config_from(args), annotator=args.annotator
             )
-    except NotASessionError as error:
-        return _fail(_not_a_session(error, args.session), stderr)
-    except SessionError as error:
-        return _fail(error, stderr)
-    except SYSTEM_ERRORS as error:
-        return _fail(describe(error, args.session), stderr, 1)
+    except (SessionError, *SYSTEM_ERRORS) as error:
+        return _refusal(error, args, stderr)
     try:
         for notice in [*session.notices, *notes]:
             note(notice, stderr)
@@ -447,12 +453,8 @@ def status_command(args, stdout=None, stderr=None):
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
         session = _open_readonly(args, stderr)
-    except NotASessionError as error:
-        return _fail(_not_a_session(error, args.session), stderr)
-    except SessionError as error:
-        return _fail(error, stderr)
-    except SYSTEM_ERRORS as error:
-        return _fail(describe(error, args.session), stderr, 1)
+    except (SessionError, *SYSTEM_ERRORS) as error:
+        return _refusal(error, args, stderr)
     try:
         status = session.status()
     except SessionError as error:
@@ -586,12 +588,8 @@ def export_command(args, stdout=None, stderr=None):
             session = LabelingSession.open(args.session, args.data, readonly=True)
         else:  # with the data if it can be read: the labeled rows are checked
             session = _open_readonly(args, stderr, needs="to check the labeled rows")
-    except NotASessionError as error:
-        return _fail(_not_a_session(error, args.session), stderr)
-    except SessionError as error:
-        return _fail(error, stderr)
-    except SYSTEM_ERRORS as error:
-        return _fail(describe(error, args.session), stderr, 1)
+    except (SessionError, *SYSTEM_ERRORS) as error:
+        return _refusal(error, args, stderr)
     try:
         output = printable(args.output)
         if args.predictions:
