@@ -46,6 +46,7 @@ from ._snapshot import (
     draw_batch,
     estimate_blocker,
     fit_learner,
+    fit_without_audits,
     honest_estimate,
     suspicious_rows,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "TrainingSnapshot",
     "audit_gain",
     "estimate_blocker",
+    "fit_without_audits",
     "honest_estimate",
     "TerminalLoop",
     "SessionError",

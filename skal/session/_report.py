@@ -15,7 +15,13 @@ from ._interchange import (
     write_label_studio,
 )
 from ._replay import SessionState
-from ._snapshot import audit_gain, cv_score, estimate_blocker, honest_estimate
+from ._snapshot import (
+    audit_gain,
+    cv_score,
+    estimate_blocker,
+    fit_without_audits,
+    honest_estimate,
+)
 
 #: The audit verdict compares the model with the one this many labels ago ...
 AUDIT_WINDOW = 30
@@ -84,14 +90,18 @@ def status(session, cv=True):
         status["audited"] = sum(
             1 for row, _ in snapshot.labels if row in snapshot.audit
         )
-        status["estimate"] = honest_estimate(snapshot, session.dataset)
-        status["estimate_note"] = estimate_blocker(snapshot, session.dataset)
+        note = estimate_blocker(snapshot, session.dataset)
+        # one model without the audit answers serves the estimate and the
+        # audit verdict
+        learner = None if note else fit_without_audits(snapshot, session.dataset)
+        status["estimate"] = honest_estimate(snapshot, session.dataset, learner=learner)
+        status["estimate_note"] = note
         status["score"] = cv_score(snapshot, session.dataset)
-        status["audit_stop"] = audit_verdict(session, snapshot)
+        status["audit_stop"] = audit_verdict(session, snapshot, learner=learner)
     return status
 
 
-def audit_verdict(session, snapshot=None):
+def audit_verdict(session, snapshot=None, *, learner=None):
     """Whether to stop, from the random audit rows: has the model's accuracy
     stopped growing?
 
@@ -102,6 +112,15 @@ def audit_verdict(session, snapshot=None):
     :data:`AUDIT_MIN_ROWS` audit rows. Unlike stabilizing predictions, it says
     how much accuracy more labels would still buy, and rests on rows drawn at
     random, not on the actively chosen ones.
+
+    Parameters
+    ----------
+    session : LabelingSession
+    snapshot : TrainingSnapshot, optional
+        The session's current snapshot, if the caller has it.
+    learner : ActiveLearner, optional
+        :func:`~skal.session.fit_without_audits` of ``snapshot``, if the
+        caller has it.
 
     Returns
     -------
@@ -126,7 +145,7 @@ def audit_verdict(session, snapshot=None):
         if len(state.labels()) >= n - AUDIT_WINDOW:
             break
     earlier = session.training_snapshot(state=state)
-    found = audit_gain(snapshot, earlier, session.dataset)
+    found = audit_gain(snapshot, earlier, session.dataset, learner=learner)
     if found is None or found["n"] < AUDIT_MIN_ROWS:
         rows = 0 if found is None else found["n"]
         return {

@@ -251,7 +251,38 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
     }
 
 
-def honest_estimate(snapshot, dataset, *, confidence=0.95):
+def fit_without_audits(snapshot, dataset):
+    """A learner trained on every label of ``snapshot`` but the answers to
+    random audit rows (``None`` without labels of two classes among them):
+    the model an honest estimate scores on those answers."""
+    others = tuple(pair for pair in snapshot.labels if pair[0] not in snapshot.audit)
+    training = replace(
+        snapshot, labels=others, left_out=snapshot.left_out | snapshot.audit
+    )
+    return fit_learner(training, dataset)
+
+
+def _audit_answers(labels, snapshot, dataset):
+    """The ``(row, label)`` of ``labels`` that answer ``snapshot``'s audit
+    rows and are still in the data."""
+    return [
+        (row, label)
+        for row, label in labels
+        if row in snapshot.audit and row in dataset.position
+    ]
+
+
+def _rows_and_labels(pairs, dataset):
+    """``(X, y)`` of ``(row, label)`` pairs: the rows of the data, the labels
+    as text."""
+    import numpy as np
+
+    positions = np.asarray([dataset.position[row] for row, _ in pairs])
+    y = np.asarray([label for _, label in pairs], dtype=object).astype(str)
+    return rows_at(dataset.X, positions), y
+
+
+def honest_estimate(snapshot, dataset, *, confidence=0.95, learner=None):
     """The model's accuracy on random audit rows, with its interval.
 
     A model is trained on every label except the answers to random audit rows
@@ -267,6 +298,8 @@ def honest_estimate(snapshot, dataset, *, confidence=0.95):
     snapshot : TrainingSnapshot
     dataset : Dataset
     confidence : float, default=0.95
+    learner : ActiveLearner, optional
+        :func:`fit_without_audits` of ``snapshot``, if the caller has it.
 
     Returns
     -------
@@ -274,32 +307,22 @@ def honest_estimate(snapshot, dataset, *, confidence=0.95):
         ``None`` when it cannot be computed yet; :func:`estimate_blocker`
         says why.
     """
-    import numpy as np
 
     from ..evaluation import audit_estimate
 
     if estimate_blocker(snapshot, dataset) is not None:
         return None
-    audit = [
-        (row, label)
-        for row, label in snapshot.labels
-        if row in snapshot.audit and row in dataset.position
-    ]
-    others = tuple(pair for pair in snapshot.labels if pair[0] not in snapshot.audit)
-    training = replace(
-        snapshot,
-        labels=others,
-        left_out=snapshot.left_out | {row for row, _ in audit},
-    )
-    learner = fit_learner(training, dataset)
+    audit = _audit_answers(snapshot.labels, snapshot, dataset)
+    if learner is None:
+        learner = fit_without_audits(snapshot, dataset)
     if learner is None:
         return None
-    positions = np.asarray([dataset.position[row] for row, _ in audit])
-    y_audit = np.asarray([label for _, label in audit], dtype=object).astype(str)
+    X_audit, y_audit = _rows_and_labels(audit, dataset)
+    n_others = sum(1 for row, _ in snapshot.labels if row not in snapshot.audit)
     with one_blas_thread():
         found = audit_estimate(
             learner.estimator_,
-            rows_at(dataset.X, positions),
+            X_audit,
             y_audit,
             confidence=confidence,
         )
@@ -307,11 +330,11 @@ def honest_estimate(snapshot, dataset, *, confidence=0.95):
     return replace(
         found,
         basis=f"{n} random audit answer{'s' if n != 1 else ''}; model trained "
-        f"on the {len(others)} other labels",
+        f"on the {n_others} other labels",
     )
 
 
-def audit_gain(snapshot, earlier, dataset, *, confidence=0.95):
+def audit_gain(snapshot, earlier, dataset, *, confidence=0.95, learner=None):
     """The accuracy gained between two moments of a session, on the audit
     rows known at the earlier one, with a paired interval.
 
@@ -327,6 +350,8 @@ def audit_gain(snapshot, earlier, dataset, *, confidence=0.95):
         Now, and the moment to compare with (fewer labels).
     dataset : Dataset
     confidence : float, default=0.95
+    learner : ActiveLearner, optional
+        :func:`fit_without_audits` of ``snapshot``, if the caller has it.
 
     Returns
     -------
@@ -338,25 +363,15 @@ def audit_gain(snapshot, earlier, dataset, *, confidence=0.95):
 
     from ..stopping import paired_gain_interval
 
-    audit = [
-        (row, label)
-        for row, label in earlier.labels
-        if row in snapshot.audit and row in dataset.position
-    ]
+    audit = _audit_answers(earlier.labels, snapshot, dataset)
     if not audit:
         return None
-    audit_rows = {row for row, _ in audit}
-    models = []
-    for moment in (earlier, snapshot):
-        others = tuple(p for p in moment.labels if p[0] not in moment.audit)
-        training = replace(moment, labels=others, left_out=moment.left_out | audit_rows)
-        learner = fit_learner(training, dataset)
-        if learner is None:
-            return None
-        models.append(learner)
-    positions = np.asarray([dataset.position[row] for row, _ in audit])
-    X = rows_at(dataset.X, positions)
-    y = np.asarray([label for _, label in audit], dtype=object).astype(str)
+    if learner is None:
+        learner = fit_without_audits(snapshot, dataset)
+    models = [fit_without_audits(earlier, dataset), learner]
+    if models[0] is None or models[1] is None:
+        return None
+    X, y = _rows_and_labels(audit, dataset)
     with one_blas_thread():
         before, after = (np.asarray(m.predict(X)).astype(str) == y for m in models)
     gained, lost = int(np.sum(after & ~before)), int(np.sum(before & ~after))
