@@ -390,7 +390,8 @@ def test_cli_import_labels_one_line_report(labeled, tmp_path, monkeypatch, capsy
     report = [line for line in out.splitlines() if line.startswith("imported")]
     assert report == [
         f"imported 2 labels from {source} (annotator import; they count toward "
-        "the budget); 1 empty cells; 1 refused, not a class (maybe); "
+        "the budget); 1 of them written otherwise than their class (case or "
+        "spaces), read as that class; 1 empty cells; 1 refused, not a class (maybe); "
         "1 ids not in the data or changed since, refused"
     ]
     with LabelingSession.open(tmp_path / "new.db", data, readonly=True) as s:

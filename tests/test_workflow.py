@@ -141,6 +141,7 @@ def test_import_labels_counts_and_undo(tmp_path):
             "unknown_class": 1,
             "not_in_data": 1,
             "over_budget": 0,
+            "matched_loosely": 1,  # T-1, upper case: read as its class, and said
             "unknown": ["2"],
         }
         labels = session.state.labels()

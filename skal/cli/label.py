@@ -258,6 +258,11 @@ def _report_import(counts, source, stdout, refused="rows changed since"):
         f"imported {_count(counts['imported'], 'label')} from {source} "
         "(annotator import; they count toward the budget)"
     ]
+    if counts.get("matched_loosely"):
+        parts.append(
+            f"{counts['matched_loosely']} of them written otherwise than their "
+            "class (case or spaces), read as that class"
+        )
     if counts["already_labeled"]:
         parts.append(f"{counts['already_labeled']} rows already labeled, left alone")
     if counts["empty"]:

@@ -515,8 +515,11 @@ class LabelingSession:
             ``imported``, ``already_labeled`` (rows with an answer or a skip
             in effect), ``empty``, ``unknown_class``, ``not_in_data`` (ids
             absent from the data, or changed since answered) and
-            ``over_budget`` (left once the budget was reached), each an int,
-            and ``unknown`` (the refused labels, sorted).
+            ``over_budget`` (left once the budget was reached), each an int;
+            ``matched_loosely``, the imported labels written otherwise than
+            their class (other case, surrounding spaces), so a caller can say
+            they were read as that class; and ``unknown`` (the refused
+            labels, sorted).
         """
         pairs = labels.items() if hasattr(labels, "items") else labels
         classes = self.config.classes
@@ -531,6 +534,7 @@ class LabelingSession:
                 "unknown_class",
                 "not_in_data",
                 "over_budget",
+                "matched_loosely",
             ),
             0,
         )
@@ -559,6 +563,7 @@ class LabelingSession:
                 continue
             self.record("answer", row, label, annotator=annotator)
             counts["imported"] += 1
+            counts["matched_loosely"] += label != str(value)
         counts["unknown"] = sorted(unknown)
         return counts
 
