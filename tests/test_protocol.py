@@ -228,3 +228,33 @@ def test_no_strategy_reads_a_private_attribute_of_another_module():
         for path in (SKAL / "strategies").glob("*.py"):
             text = path.read_text()
             assert "._transformer" not in text and "selected_by_ =" not in text
+
+
+def test_failed_query_leaves_the_strategy_as_it_was(digits):
+    """A query that fails inside the strategy changes neither the learner nor
+    the strategy's record of who picked last."""
+    X, y = digits
+
+    class FailsSecondTime(S.UncertaintySampling):
+        calls = 0
+
+        def _scorer(self, context):
+            FailsSecondTime.calls += 1
+            if FailsSecondTime.calls > 1:
+                self.memory_ = "half-written"
+                raise RuntimeError("the scorer broke")
+            return super()._scorer(context)
+
+    schedule = S.StrategySchedule([(None, FailsSecondTime())])
+    learner = ActiveLearner(
+        LogisticRegression(max_iter=200), schedule, random_state=0
+    ).fit(X[:20], y[:20])
+    learner.teach(X[20:40], y[20:40])
+    learner.query(X[40:300], n_instances=3)
+    assert learner.query_strategy_.picked_by_ == "FailsSecondTime"
+    inner = learner.query_strategy_
+    state = dict(inner.__dict__)
+    with pytest.raises(RuntimeError, match="the scorer broke"):
+        learner.query(X[40:300], n_instances=3)
+    assert inner.__dict__ == state
+    assert learner.query_strategy_.picked_by_ == "FailsSecondTime"

@@ -366,12 +366,18 @@ class QueryStrategy(ValidatedParameters, BaseEstimator):
         """
         self._validate_params()
         n_instances = check_n_instances(n_instances, context.n_pool)
-        if self.requires_model and context.estimator is None:
-            self.picked_by_ = COLD_START
-            return random_pick(context, n_instances)
-        self.picked_by_ = type(self).__name__
-        positions = self._select(context, n_instances)
-        return check_positions(positions, n_instances, context.n_pool, self)
+        before = dict(self.__dict__)
+        try:
+            if self.requires_model and context.estimator is None:
+                self.picked_by_ = COLD_START
+                return random_pick(context, n_instances)
+            self.picked_by_ = type(self).__name__
+            positions = self._select(context, n_instances)
+            return check_positions(positions, n_instances, context.n_pool, self)
+        except BaseException:  # a failed query leaves the strategy as it was
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def _select(self, context, n_instances):
         raise NotImplementedError(
