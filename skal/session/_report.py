@@ -7,6 +7,7 @@ configuration) and writes nothing to the journal.
 from dataclasses import dataclass
 
 from ..utils import one_blas_thread, printable, spreadsheet_safe, write_csv
+from ._agreement import team_agreement
 from ._errors import SessionError
 from ._interchange import (
     FORMATS,
@@ -84,6 +85,7 @@ def status(session, cv=True):
         "score": None,
         "audit_stop": None,
         "stopping": stopping_verdict(b["stop_set"] for b in session.state.batches),
+        "agreement": team_agreement(session),  # None without named annotators
     }
     if cv and session.dataset is not None:
         snapshot = session.training_snapshot()
