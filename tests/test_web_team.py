@@ -145,3 +145,71 @@ def test_the_team_file_keeps_only_salted_hashes(team_served):
     assert not any(token in text for token in tokens.values())
     hashes = [e["hash"] for e in read_team(str(path)).annotators.values()]
     assert len(set(hashes)) == 3
+
+
+def test_status_and_consensus_export_and_revoke_from_the_command_line(
+    team_served, capsys
+):
+    import csv
+
+    from skal.cli import main
+
+    web, client, path, tokens = team_served
+    for who, label in (("alice", "pos"), ("bob", "neg"), ("carol", "neg")):
+        answer(client, tokens[who], who, next_row(client, tokens[who], who), label)
+    # each holds the row leased with their last reply; then bob is asked
+    # alice's row as a second opinion, and agrees
+    for who in ("alice", "bob", "bob"):
+        answer(client, tokens[who], who, next_row(client, tokens[who], who), "pos")
+    web.close()
+    capsys.readouterr()
+    assert main(["status", "--session", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "labels per annotator: alice 2, bob 3, carol 1" in out
+    assert "Cohen's kappa per pair: alice-bob" in out
+    assert "settled" in out and "accuracy against the consensus" in out
+    target = path.parent / "consensus.csv"
+    code = main(
+        ["export", "--session", str(path), "--output", str(target), "--consensus"]
+    )
+    assert code == 0
+    with open(target, newline="", encoding="utf-8") as handle:
+        rows = {r["id"]: r for r in csv.DictReader(handle)}
+    hows = sorted(r["how"] for r in rows.values())
+    assert hows == ["adjudicated", "agreed", "single"]  # bob's second row: alone
+    agreed = next(r for r in rows.values() if r["how"] == "agreed")
+    assert (agreed["label"], agreed["confidence"], agreed["answers"]) == (
+        "pos",
+        "1",
+        "2",
+    )
+    assert main(["serve", "--session", str(path), "--revoke", "bob"]) == 0
+    assert "bob" in read_team(str(path)).revoked
+    assert main(["serve", "--session", str(path), "--revoke", "zed"]) == 2
+    assert "no annotator 'zed'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--overlap", "0.2"], "need named annotators"),
+        (["--annotators", "ann,ann"], "given twice"),
+        (["--annotators", "ann,<b>"], "letters, digits"),
+        (["--annotators", "ann,bob", "--adjudicator", "cat"], "not one of"),
+        (
+            ["--annotators", "ann,bob", "--overlap", "0.5", "--overlap-k", "3"],
+            "at least 3",
+        ),
+        (["--annotators", "ann,bob", "--overlap", "2"], "from 0 to 1"),
+    ],
+)
+def test_team_options_are_checked_before_anything_is_written(
+    tmp_path, capsys, options, message
+):
+    from skal.cli import main
+
+    web, truth, path = make_web(tmp_path, n=10)
+    web.close()
+    assert main(["serve", "--session", str(path), *options]) == 2
+    assert message in capsys.readouterr().err
+    assert read_team(str(path)) is None
