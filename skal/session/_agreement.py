@@ -76,7 +76,7 @@ def consensus_table(rows_opinions, policy):
     for i, (row, answers) in enumerate(zip(rows, given)):
         best = shares[i].max()
         winners = np.flatnonzero(np.isclose(shares[i], best))
-        if policy.adjudicator in answers:
+        if policy.adjudicator in answers and len(set(answers.values())) > 1:
             label, how = answers[policy.adjudicator], "adjudicated"
         elif len(winners) > 1:
             label, how = None, "tie"
@@ -86,7 +86,7 @@ def consensus_table(rows_opinions, policy):
             if len(set(answers.values())) > 1:
                 how = "majority"
         wanted = policy.wanted(row)
-        if len(answers) < wanted and how != "adjudicated":
+        if len(answers) < wanted:
             waiting = "answers"
         elif policy.disputed(answers) and policy.adjudicator is not None:
             waiting = "adjudicator"

@@ -122,12 +122,9 @@ class OverlapPolicy:
 
     def done(self, row_id, opinions):
         """Whether the row has every answer it wants and no dispute waits for
-        the adjudicator (without one, a dispute is final: see
+        the adjudicator (an answer of theirs settles it; without one, a
+        dispute is final: see
         :func:`skal.session.consensus_table` for its label)."""
-        if not opinions:
-            return False
-        if self.adjudicator in opinions:
-            return True
         if len(opinions) < self.wanted(row_id):
             return False
         return self.adjudicator is None or not self.disputed(opinions)
