@@ -213,3 +213,36 @@ def test_team_options_are_checked_before_anything_is_written(
     assert main(["serve", "--session", str(path), *options]) == 2
     assert message in capsys.readouterr().err
     assert read_team(str(path)) is None
+
+
+def test_addresses_survive_a_restart_until_reissued(tmp_path):
+    from skal.cli import build_parser
+    from skal.cli.serve import _team
+    from skal.session import SessionError
+
+    web, truth, path = make_web(tmp_path, n=10)
+    web.close()
+
+    def start(*options):
+        args = build_parser().parse_args(["serve", "--session", str(path), *options])
+        return _team(args)
+
+    team, issued, made = start("--annotators", "alice,bob")
+    assert made and sorted(issued) == ["alice", "bob"]
+    who = Identities(str(path))
+    assert who.who(issued["alice"]) == "alice"
+    # a restart, with or without the names: the same addresses work
+    assert start("--annotators", "alice,bob")[1] == {}
+    team, again, made = start()
+    assert (again, made) == ({}, False) and who.who(issued["bob"]) == "bob"
+    # a new person gets an address; a reissued one voids the old address
+    team, new, _ = start("--annotators", "carol", "--reissue", "bob")
+    assert sorted(new) == ["bob", "carol"]
+    assert who.who(issued["bob"]) is None and who.who(new["bob"]) == "bob"
+    assert who.who(issued["alice"]) == "alice"
+    team.revoke("alice")
+    write_team(str(path), team)
+    with pytest.raises(SessionError, match="revoked"):
+        start("--annotators", "alice")
+    team, back, _ = start("--annotators", "alice", "--reissue", "alice")
+    assert who.who(back["alice"]) == "alice" and who.who(issued["alice"]) is None

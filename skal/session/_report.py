@@ -60,8 +60,10 @@ def status(session, cv=True):
         ``score`` (``None`` or ``accuracy``, ``low``, ``high``, ``folds``,
         ``n``: cross-validation on the labeled rows, which reads low when they
         were chosen actively), ``audit_stop`` (:func:`audit_verdict`: has
-        the accuracy on random audit rows stopped growing) and ``stopping``
-        (stabilizing predictions: ``stop``, ``kappas``, ``message``).
+        the accuracy on random audit rows stopped growing), ``stopping``
+        (stabilizing predictions: ``stop``, ``kappas``, ``message``) and
+        ``agreement`` (:func:`~skal.session.team_agreement`: ``None``
+        without named annotators).
     """
     labels = session.state.labels()
     per_annotator = {}
