@@ -67,6 +67,9 @@ def test_the_token_says_who_answers(team_served):
     reply = post(client, tokens["alice"], "/api/answer", {**body, "label": "pos"})
     assert reply.status_code == 403
     assert post(client, "made-up", "/api/next", {"annotator": "x"}).status_code == 403
+    relabel = {"annotator": "bob", "row_id": row["row_id"], "label": "neg"}
+    assert post(client, tokens["alice"], "/api/relabel", relabel).status_code == 403
+    assert client.get("/api/agreement").status_code == 403  # the token, always
     assert journal_digest(path) == before
     saved = answer(client, tokens["alice"], "alice", row, "pos")["saved"]
     assert saved["annotator"] == "alice"
