@@ -26,6 +26,8 @@ from ..session import (
     SessionConfig,
     SessionError,
     TerminalLoop,
+    agreement_lines,
+    export_consensus,
     read_labels,
 )
 from ..utils import printable
@@ -537,6 +539,7 @@ def format_status(path, status):
     if audit_stop is not None:
         lines.append(f"stopping (audit rows): {audit_stop['message']}")
     lines.append(f"stopping: {printable(status['stopping']['message'])}")
+    lines.extend(agreement_lines(status.get("agreement")))  # named annotators
     return "\n".join(lines)
 
 
@@ -574,6 +577,13 @@ def add_export_parser(subparsers):
         "(labels as annotations, predictions with their score)",
     )
     parser.add_argument(
+        "--consensus",
+        action="store_true",
+        help="one line per answered row: the consensus label of everyone's "
+        "answers, its confidence (share of the answers giving it), and whether "
+        "it waits for more answers or the adjudicator (CSV)",
+    )
+    parser.add_argument(
         "--raw",
         action="store_true",
         help="write every cell as it is (by default a cell a spreadsheet would "
@@ -588,6 +598,8 @@ def add_export_parser(subparsers):
 def export_command(args, stdout=None, stderr=None):
     """Run ``export``; returns the exit status."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    if args.consensus and (args.predictions or args.format != "csv"):
+        return _fail("--consensus writes CSV: drop --predictions and --format", stderr)
     try:
         if args.predictions:
             session = LabelingSession.open(args.session, args.data, readonly=True)
@@ -597,7 +609,10 @@ def export_command(args, stdout=None, stderr=None):
         return _refusal(error, args, stderr)
     try:
         output = printable(args.output)
-        if args.predictions:
+        if args.consensus:  # named annotators: one label from several answers
+            rows, report = export_consensus(session, args.output, raw=args.raw), None
+            stdout.write(f"wrote {output}: {rows} rows with their consensus\n")
+        elif args.predictions:
             report = session.export_predictions(
                 args.output, raw=args.raw, format=args.format
             )
@@ -610,7 +625,7 @@ def export_command(args, stdout=None, stderr=None):
                 args.output, raw=args.raw, format=args.format
             )
             stdout.write(f"wrote {output}: {report.rows} labels\n")
-        if report.message() is not None:
+        if report is not None and report.message() is not None:
             note(report.message(), stderr)
     except SessionError as error:
         return _fail(error, stderr)

@@ -22,13 +22,26 @@ the labeling page of :mod:`skal.web`, through the public names below only:
 * :func:`export_labels` and :func:`export_predictions` write CSV, JSON Lines
   or Label Studio tasks (:data:`EXPORT_FORMATS`, :func:`label_studio_task`),
   :func:`read_labels` reads them back for
-  :meth:`LabelingSession.import_labels`.
+  :meth:`LabelingSession.import_labels`;
+* with named annotators (a team file, :func:`read_team`), the
+  :class:`OverlapPolicy` says who may answer which row (:func:`next_row`),
+  and :func:`consensus_table` and :func:`agreement` compute the consensus
+  labels and the agreement from the journal's answers (:func:`opinions`).
 """
 
+from ._agreement import (
+    agreement,
+    agreement_lines,
+    consensus_table,
+    export_consensus,
+    session_opinions,
+    team_agreement,
+)
 from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
 from ._interchange import FORMATS as EXPORT_FORMATS
 from ._interchange import label_studio_task, read_labels
+from ._overlap import OverlapPolicy, next_row, opinions
 from ._replay import SessionState
 from ._report import (
     ExportReport,
@@ -50,9 +63,23 @@ from ._snapshot import (
     honest_estimate,
     suspicious_rows,
 )
+from ._team import Team, read_team, team_path, write_team
 from ._terminal import TerminalLoop
 
 __all__ = [
+    "OverlapPolicy",
+    "Team",
+    "agreement",
+    "agreement_lines",
+    "consensus_table",
+    "export_consensus",
+    "next_row",
+    "opinions",
+    "read_team",
+    "session_opinions",
+    "team_agreement",
+    "team_path",
+    "write_team",
     "EXPORT_FORMATS",
     "ExportReport",
     "LabelingSession",

@@ -7,6 +7,7 @@ configuration) and writes nothing to the journal.
 from dataclasses import dataclass
 
 from ..utils import one_blas_thread, printable, spreadsheet_safe, write_csv
+from ._agreement import team_agreement
 from ._errors import SessionError
 from ._interchange import (
     FORMATS,
@@ -59,8 +60,10 @@ def status(session, cv=True):
         ``score`` (``None`` or ``accuracy``, ``low``, ``high``, ``folds``,
         ``n``: cross-validation on the labeled rows, which reads low when they
         were chosen actively), ``audit_stop`` (:func:`audit_verdict`: has
-        the accuracy on random audit rows stopped growing) and ``stopping``
-        (stabilizing predictions: ``stop``, ``kappas``, ``message``).
+        the accuracy on random audit rows stopped growing), ``stopping``
+        (stabilizing predictions: ``stop``, ``kappas``, ``message``) and
+        ``agreement`` (:func:`~skal.session.team_agreement`: ``None``
+        without named annotators).
     """
     labels = session.state.labels()
     per_annotator = {}
@@ -84,6 +87,7 @@ def status(session, cv=True):
         "score": None,
         "audit_stop": None,
         "stopping": stopping_verdict(b["stop_set"] for b in session.state.batches),
+        "agreement": team_agreement(session),  # None without named annotators
     }
     if cv and session.dataset is not None:
         snapshot = session.training_snapshot()

@@ -24,6 +24,7 @@ import getpass
 import os
 from dataclasses import dataclass
 
+from ._agreement import team_snapshot
 from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
 from ._journal import Journal, check_header
@@ -654,7 +655,7 @@ class LabelingSession:
                 np.random.RandomState(self.config.random_state).get_state()
             )
         untrusted = self._untrusted
-        return TrainingSnapshot(
+        snapshot = TrainingSnapshot(
             config=self.config,
             labels=tuple(
                 (row, labels[row]["label"])
@@ -673,6 +674,7 @@ class LabelingSession:
                 row for batch in batches for row in batch.get("audit_ids") or ()
             ),
         )
+        return team_snapshot(self, snapshot, state)  # named annotators: consensus
 
     def advance(self):
         """Train on every current label and journal the next batch.

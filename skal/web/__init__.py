@@ -10,10 +10,20 @@ from the address's fragment: :func:`page_address`). Needs the ``label`` extra
 package does not. The command itself is :mod:`skal.cli.serve`.
 """
 
-from ._auth import new_token, page_address
-from ._service import WebSession, open_or_create
+from ._auth import Identities, issue_token, new_token, page_address
+from ._service import WebError, WebSession, check_annotator, open_or_create
 
-__all__ = ["WebSession", "create_app", "new_token", "open_or_create", "page_address"]
+__all__ = [
+    "Identities",
+    "WebError",
+    "WebSession",
+    "check_annotator",
+    "create_app",
+    "issue_token",
+    "new_token",
+    "open_or_create",
+    "page_address",
+]
 
 
 def __getattr__(name):

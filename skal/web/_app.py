@@ -26,6 +26,9 @@ same-origin ``Origin``; GETs change nothing):
     The learning curve and the stopping verdict.
 ``GET /api/review``
     The most suspicious labels.
+``GET /api/agreement``
+    With named annotators: agreement, accuracy and labels per annotator
+    (:func:`skal.session.agreement`); ``{"team": false}`` without.
 """
 
 import asyncio
@@ -45,7 +48,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ._auth import BodyTooLarge, TokenGuard
+from ._auth import SCOPE_KEY, BodyTooLarge, TokenGuard, acting_as
 from ._service import WebError, check_annotator
 
 HERE = Path(__file__).parent
@@ -94,6 +97,7 @@ async def _json_body(request, fields):
         if not isinstance(value, kind) or (kind is str and len(value) > 1000):
             raise WebError(400, f"{name}: missing or of the wrong type")
     check_annotator(data["annotator"])
+    data["annotator"] = acting_as(request.scope, data["annotator"])  # named: theirs
     if "lease" in fields and not _LEASE.match(data["lease"]):
         raise WebError(400, "lease: not a lease this server handed out")
     return data
@@ -144,7 +148,15 @@ def _guess(body):
     return bool(body.get("show_guess"))
 
 
-def create_app(web, token, port, hosts=(), session_name="session", any_host=False):
+def create_app(
+    web,
+    token,
+    port,
+    hosts=(),
+    session_name="session",
+    any_host=False,
+    identities=None,
+):
     """The ASGI application serving ``web``.
 
     Parameters
@@ -160,6 +172,9 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
         Shown in the page title.
     any_host : bool, default=False
         Accept any ``Host`` header (listening on every interface).
+    identities : Identities, optional
+        Named annotators, each with a token of their own
+        (:class:`skal.web._auth.Identities`); ``token`` is then unused.
 
     Returns
     -------
@@ -207,7 +222,8 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
         return JSONResponse(
             {
                 "session_name": session_name,
-                "annotator": web.session.annotator,
+                "annotator": request.scope.get(SCOPE_KEY) or web.session.annotator,
+                "identity": request.scope.get(SCOPE_KEY) is not None,
                 "classes": [{"key": k, "name": c} for k, c in keys],
                 "budget": config.budget,
             }
@@ -257,6 +273,12 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
     async def api_review(request):
         return await api(lambda: {"rows": web.review()})
 
+    async def api_agreement(request):
+        team = web.team
+        if team is None:
+            return JSONResponse({"team": False})
+        return await api(lambda: team.summary(web.call(team.opinions)))
+
     routes = [
         Route("/", index, methods=["GET"]),
         Route("/review", review_page, methods=["GET"]),
@@ -269,11 +291,14 @@ def create_app(web, token, port, hosts=(), session_name="session", any_host=Fals
         Route("/api/relabel", api_relabel, methods=["POST"]),
         Route("/api/model", api_model, methods=["GET"]),
         Route("/api/review", api_review, methods=["GET"]),
+        Route("/api/agreement", api_agreement, methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes)
     app.router.redirect_slashes = False  # no redirects at all
-    return TokenGuard(app, token, port, hosts=hosts, any_host=any_host)
+    return TokenGuard(
+        app, token, port, hosts=hosts, any_host=any_host, identities=identities
+    )
 
 
 def session_title(path):

@@ -25,10 +25,23 @@ come from the API.
 * A body larger than :data:`MAX_BODY` bytes gets a 413 before the
   application sees it. Every response carries a restrictive
   Content-Security-Policy.
+
+**Named annotators** (``skal serve --annotators alice,bob``): each person
+gets an address of their own, with a token of their own; the server keeps
+only a random salt and the HMAC-SHA256 of each token under it, in the
+session's team file (:func:`skal.session.read_team`), and compares with
+:func:`hmac.compare_digest` (:class:`Identities`). The token says who is
+asking: the guard puts the name in the request's scope (``skal.annotator``)
+and every answer is journaled under that name. A request whose body names
+someone else is refused (403) and changes nothing (:func:`acting_as`). An
+address revoked in the team file (``skal serve --revoke NAME``) is refused
+from the next request on: the server re-reads the file when it changes.
 """
 
+import hashlib
 import hmac
 import json
+import os
 import secrets
 from urllib.parse import urlsplit
 
@@ -102,6 +115,97 @@ def page_address(host, port, token):
     return f"http://{host}:{port}/#token={token}"
 
 
+def hash_token(token, salt):
+    """The HMAC-SHA256 of ``token`` keyed by ``salt`` (hex), as hex.
+
+    Examples
+    --------
+    >>> len(hash_token("abc", "00" * 16))
+    64
+    """
+    key = bytes.fromhex(salt)
+    return hmac.new(key, token.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+
+
+def issue_token(team, name):
+    """A new token for ``name``, its salted hash recorded in ``team`` (the
+    caller writes the team file); returns the token."""
+    token = new_token()
+    salt = secrets.token_hex(16)
+    team.issue(name, salt, hash_token(token, salt))
+    return token
+
+
+#: The scope key the guard puts the token's annotator under.
+SCOPE_KEY = "skal.annotator"
+
+
+class Identities:
+    """Who a token belongs to, from the session's team file.
+
+    Parameters
+    ----------
+    session_path : str
+        The session's journal; its team file is re-read whenever it changes
+        (a revocation by another process reaches a running server). A team
+        file that cannot be read refuses every token.
+    """
+
+    def __init__(self, session_path):
+        from ..session import team_path
+
+        self.session_path = session_path
+        self.path = team_path(session_path)
+        self._stamp = None
+        self._live = {}
+
+    def _refresh(self):
+        from ..session import SessionError, read_team
+
+        try:
+            st = os.stat(self.path)
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = None
+        if stamp == self._stamp:
+            return
+        try:
+            team = read_team(self.session_path)
+        except SessionError:
+            team = None
+        self._live = {} if team is None else team.live()
+        self._stamp = stamp
+
+    def who(self, token):
+        """The name ``token`` belongs to, or ``None`` (unknown or revoked)."""
+        if not isinstance(token, str):
+            return None
+        self._refresh()
+        found = None
+        for name, (salt, digest) in self._live.items():  # no early exit
+            if hmac.compare_digest(hash_token(token, salt), digest):
+                found = name
+        return found
+
+
+def acting_as(scope, name):
+    """The annotator a request acts as: the token's, if the server knows
+    annotators by their tokens (then a body naming anyone else is refused,
+    403), else the ``name`` the page sent."""
+    known = scope.get(SCOPE_KEY)
+    if known is None:
+        return name
+    if name != known:
+        from ._service import WebError
+
+        raise WebError(
+            403,
+            f"this address belongs to {known}: it cannot answer as {name} "
+            "(nothing was saved)",
+        )
+    return known
+
+
 def _bad_path(path):
     """Whether ``path`` holds control characters (CR/LF, NUL, ...) or a
     backslash: nothing the server serves does."""
@@ -124,10 +228,23 @@ class TokenGuard:
     any_host : bool, default=False
         Accept any ``Host`` (a server listening on every interface, reached
         by names it cannot know); ``Origin`` must then match ``Host``.
+    identities : Identities, optional
+        Named annotators: a token is valid if it is one of theirs (``token``
+        is then ignored), and the request carries its owner's name.
     """
 
-    def __init__(self, app, token, port, hosts=(), max_body=MAX_BODY, any_host=False):
+    def __init__(
+        self,
+        app,
+        token,
+        port,
+        hosts=(),
+        max_body=MAX_BODY,
+        any_host=False,
+        identities=None,
+    ):
         self.app = app
+        self.identities = identities
         self.any_host = any_host
         self.token = token
         self.port = port
@@ -137,7 +254,10 @@ class TokenGuard:
         self.origins = {f"http://{host}" for host in self.hosts}
 
     # ------------------------------------------------------------ helpers
-    def _valid(self, value):
+    def _valid(self, value, scope):
+        if self.identities is not None:
+            scope[SCOPE_KEY] = self.identities.who(value)
+            return scope[SCOPE_KEY] is not None
         return isinstance(value, str) and hmac.compare_digest(
             value.encode("utf-8", "replace"), self.token.encode()
         )
@@ -192,7 +312,7 @@ class TokenGuard:
                 return await self._refuse(send, 405, "method not allowed", api)
             return await self.app(scope, receive, self._with_headers(send))
 
-        if not self._valid(headers.get(TOKEN_HEADER)):
+        if not self._valid(headers.get(TOKEN_HEADER), scope):
             return await self._refuse(
                 send, 403, f"missing or wrong token (the {TOKEN_HEADER} header)", api
             )

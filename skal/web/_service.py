@@ -33,6 +33,7 @@ from ..session import (
 )
 from ._background import Retrainer
 from ._leases import LEASE_SECONDS, Leases
+from ._team import TeamDesk
 
 #: Characters of a row's text sent to the page.
 TEXT_WIDTH = 20000
@@ -130,6 +131,7 @@ class WebSession:
     def _start(self, lease_seconds, background, log_path, data):
         self.config = self.session.config
         self.leases = Leases(lease_seconds)
+        self.team = TeamDesk.of(self.session)  # None without named annotators
         self.curve = []  # learning-curve points: dicts n, accuracy, low, high
         self.stopping = None
         self._log_path = log_path or self.session.journal.path + ".web.jsonl"
@@ -243,13 +245,14 @@ class WebSession:
         """Lease the next row to ``annotator`` (writer thread); the row it
         already holds, if it still needs an answer (a reloaded page). No new
         lease once the budget is reached or held by the leases out."""
-        session = self.session
         lease = self.leases.held_by(annotator)
-        if lease is not None and session.state.current(lease.row_id) is None:
+        if lease is not None and self._open_to(lease.row_id, annotator):
             return self._payload(lease, show_guess)
         if not self._room():
             return None  # the budget is met, or will be by the rows out
         leased = self.leases.leased_rows()
+        for row in self.team.answered_rows(annotator, leased) if self.team else ():
+            return self._payload(self.leases.grant(row, annotator), show_guess)
         for row in self._queue():
             if row not in leased:
                 return self._payload(self.leases.grant(row, annotator), show_guess)
@@ -296,9 +299,11 @@ class WebSession:
                 "this row is not leased to you (answered already, leased to "
                 "someone else, or the lease expired); here is your next row",
             )
-        if session.state.current(row_id) is not None:
+        if not self._open_to(row_id, annotator):
             self.leases.release(row_id)
             raise WebError(409, "this row is answered already")
+        if kind == "skip" and self.team and self.team.second(row_id):
+            return self._pass(row_id, annotator, show_guess)  # not journaled
         try:
             event = session.record(kind, row_id, label, annotator=annotator)
         except SessionError as error:  # the budget is reached
@@ -318,6 +323,20 @@ class WebSession:
         )
         self._retrainer.poke()
         return self._reply(annotator, show_guess, saved=_event_json(event))
+
+    def _open_to(self, row, annotator):
+        """Whether ``row`` still wants ``annotator``'s answer."""
+        if self.team is not None and self.team.second(row):
+            return self.team.allows(row, annotator)
+        return self.session.state.current(row) is None
+
+    def _pass(self, row, annotator, show_guess):
+        """Set aside, for ``annotator`` only, a row someone else answered."""
+        self.team.pass_row(row, annotator)
+        self.leases.release(row)
+        saved = {"id": None, "kind": "skip", "row_id": row, "label": None}
+        saved.update(annotator=annotator, time=None, replaces=None)
+        return self._reply(annotator, show_guess, saved=saved)
 
     def _undo(self, annotator, show_guess):
         """Take back ``annotator``'s latest answer if it is the latest in the

@@ -81,6 +81,8 @@
     document.getElementById("session-name").textContent = page.session_name;
     document.title = document.title + " · " + page.session_name;
     nameInput.value = localStorage.getItem("skal-annotator") || page.annotator;
+    // named annotators: the address says who you are; the name is not typed
+    if (page.identity) { nameInput.value = page.annotator; nameInput.readOnly = true; }
     return true;
   }
 
@@ -312,6 +314,42 @@
     });
   }
 
+  // ----------------------------------------------------------- agreement
+  function figure(v) { return v === null || v === undefined ? "–" : v.toFixed(3); }
+  async function loadAgreement() {
+    const r = await call("GET", "/api/agreement");
+    const card = document.getElementById("agreement-card");
+    if (!card || !r.ok || !r.data.team) { return; }
+    const a = r.data;
+    card.hidden = false;
+    document.getElementById("agreement-summary").textContent = a.error ||
+      ("Krippendorff's α " + figure(a.alpha) + " on " + a.shared_rows +
+       " rows answered by two people or more; " + a.disputed +
+       " in dispute (waiting for the adjudicator), " + a.settled + " settled, " +
+       a.waiting + " waiting for more answers");
+    const table = document.getElementById("agreement-table");
+    table.replaceChildren();
+    const head = el("tr");
+    ["annotator", "labels", "accuracy vs consensus (95% interval)", "shared rows"].forEach(
+      function (h) { head.appendChild(el("th", h)); });
+    table.appendChild(head);
+    (a.accuracy || []).forEach(function (e) {
+      const tr = el("tr");
+      tr.appendChild(el("td", e.annotator));
+      tr.appendChild(el("td", a.labels[e.annotator]));
+      tr.appendChild(el("td", e.rows ? figure(e.accuracy) + " [" + figure(e.low) + ", " +
+        figure(e.high) + "]" : "–"));
+      tr.appendChild(el("td", e.rows));
+      table.appendChild(tr);
+    });
+    const pairs = document.getElementById("agreement-pairs");
+    pairs.replaceChildren();
+    (a.pairs || []).forEach(function (p) {
+      pairs.appendChild(el("li", "Cohen's κ " + p.a + "–" + p.b + ": " + figure(p.kappa) +
+        " (" + p.rows + " rows)"));
+    });
+  }
+
   // ------------------------------------------------------------- start
   function classButtons() {
     const keys = {};
@@ -360,6 +398,7 @@
       loadModel();
     } else if (document.body.dataset.page === "review") {
       loadReview();
+      loadAgreement();
     }
   }
   start();
