@@ -71,8 +71,9 @@ def add_session_options(parser):
     """Declare the options of a session's configuration on ``parser``:
     ``--session``, ``--text-column``/``--columns``, ``--classes``,
     ``--id-column``, ``--estimator``, ``--strategy``, ``--initial-strategy``,
-    ``--batch-size``, ``--budget``, ``--seed`` and ``--annotator`` (not the
-    data file: ``label`` requires it, ``serve`` does not)."""
+    ``--batch-size``, ``--budget``, ``--seed``, ``--multi-label`` and
+    ``--annotator`` (not the data file: ``label`` requires it, ``serve``
+    does not)."""
     parser.add_argument(
         "--session", required=True, metavar="FILE.db", help="the session file"
     )
@@ -142,6 +143,14 @@ def add_session_options(parser):
         "--seed", type=int, help="random seed of the session (default: 0)"
     )
     parser.add_argument(
+        "--multi-label",
+        action="store_const",
+        const=True,
+        help="each row gets a set of tags (any of --classes, or none) instead "
+        "of one class: answer 1,3 or bug,ui, - for no tag; fixed when the "
+        "session is created",
+    )
+    parser.add_argument(
         "--annotator", metavar="NAME", help="who answers (default: login name)"
     )
     return parser
@@ -209,6 +218,7 @@ _CONFIG_OPTIONS = {
     "batch_size": "batch_size",
     "budget": "budget",
     "seed": "random_state",
+    "multi_label": "multi_label",
 }
 
 
@@ -323,7 +333,7 @@ def _check_same_config(args, config):
     replaced = set()
     for field in ("strategy", "initial_strategy"):
         stored = getattr(config, field)
-        problem = SessionConfig.strategy_problem(stored)
+        problem = SessionConfig.strategy_problem(stored, config.multi_label)
         if problem is None:
             continue
         value = getattr(args, field)

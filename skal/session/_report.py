@@ -70,7 +70,7 @@ def status(session, cv=True):
     counts = session.state.label_counts()
     status = {
         "labeled": len(labels),
-        "per_class": {c: counts.get(c, 0) for c in session.config.classes},
+        "per_class": session.config.per_class(counts),
         "per_annotator": per_annotator,
         "loops": session.loop,
         "skipped": len(session.state.skipped()),

@@ -376,6 +376,8 @@ class LabelingSession:
     def check_label(self, label):
         """``label`` as one of the classes: a class name, or its number from 1."""
         classes = self.config.classes
+        if self.config.multi_label:  # a tag set: "1,3", "bug, ui", "-"
+            return self.config.parse_tags(label)
         text = str(label).strip()
         if text.isdigit() and 1 <= int(text) <= len(classes):
             return classes[int(text) - 1]
@@ -777,7 +779,7 @@ def _replay(journal, config):
     """The journal's state, replayed with every event and batch checked; a
     :class:`NotASessionError` naming the first one that contradicts it."""
     try:
-        return SessionState(journal.events(), journal.batches(), config.classes)
+        return SessionState(journal.events(), journal.batches(), config.labels())
     except JournalError as error:
         raise NotASessionError(
             f"{journal.path} is a damaged skal session ({error}); left unchanged"

@@ -134,6 +134,7 @@ def _fit(config, X, y, random_state=None, initial=None):
     """An :class:`~skal.ActiveLearner` fitted on ``X, y`` (``None`` labels
     are the pool), and whether it uses the initial (cold-start) strategy."""
     from .. import ActiveLearner
+    from ._tags import training_target
 
     known = y[y != None]  # noqa: E711 (elementwise)
     if initial is None:
@@ -143,12 +144,12 @@ def _fit(config, X, y, random_state=None, initial=None):
         config.make_strategy(initial=initial),
         batch_size=config.batch_size,
         audit=config.audit,
-        missing_label=None,
+        missing_label=training_target(y[:0], config)[1],
         random_state=random_state,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        learner.fit(X, y)
+        learner.fit(X, training_target(y, config)[0])
     return learner, initial
 
 
@@ -200,6 +201,8 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
     """
     import numpy as np
 
+    from ._tags import guess as tag_guess
+
     config = snapshot.config
     budget = config.budget
     if budget is not None and snapshot.n_labeled >= budget:
@@ -232,6 +235,8 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
                 [str(classes[k]), round(float(p[k]), 4)]
                 for p, k in zip(proba, proba.argmax(axis=1))
             ]
+            if config.multi_label:  # the predicted tag set
+                guesses = [tag_guess(p, config.classes) for p in proba]
             if stop_ids is None:
                 stop_ids = stop_set_ids(dataset, config)
             stop_set = _stop_set_predictions(learner, dataset, stop_ids)
