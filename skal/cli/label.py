@@ -584,6 +584,14 @@ def add_export_parser(subparsers):
         "(labels as annotations, predictions with their score)",
     )
     parser.add_argument(
+        "--tags",
+        choices=("columns", "list"),
+        default="columns",
+        help="a multi-label session's tags in the CSV: columns (default), one "
+        "0/1 column per tag, or list, the tags' JSON list in the label column "
+        "(the JSON formats always write a list)",
+    )
+    parser.add_argument(
         "--raw",
         action="store_true",
         help="write every cell as it is (by default a cell a spreadsheet would "
@@ -617,7 +625,7 @@ def export_command(args, stdout=None, stderr=None):
                 stdout.write(f"model: {estimate}\n")
         else:
             report = session.export_labels(
-                args.output, raw=args.raw, format=args.format
+                args.output, raw=args.raw, format=args.format, tags=args.tags
             )
             stdout.write(f"wrote {output}: {report.rows} labels\n")
         if report.message() is not None:

@@ -272,11 +272,20 @@ class SessionConfig:
         return strategy_problem(name, multi_label)
 
     # ------------------------------------------------------------ answers
-    def parse_tags(self, text, *, numbers=True):
+    def parse_tags(self, text):
         """A typed answer of a multi-label session as its journaled label
         (:func:`skal.session._tags.parse_answer`: ``1,3``, ``bug, ui``, ``-``
         for no tag); a :class:`SessionError` saying the syntax otherwise."""
-        return _tags.parse_answer(text, self.classes, numbers=numbers)
+        return _tags.parse_answer(text, self.classes)
+
+    def import_tags(self, text):
+        """A tag set given before the session (an imported cell: a JSON
+        list, or tag names separated by commas; numbers are not read as tag
+        numbers) as its journaled label, or ``None`` if it is none."""
+        try:
+            return _tags.parse_answer(text, self.classes, numbers=False)
+        except SessionError:
+            return None
 
     def read_label(self, value):
         """A label posted by the page as the journaled label: a class name in

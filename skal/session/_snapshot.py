@@ -314,6 +314,7 @@ def honest_estimate(snapshot, dataset, *, confidence=0.95, learner=None):
     """
 
     from ..evaluation import audit_estimate
+    from ._tags import label_predictor
 
     if estimate_blocker(snapshot, dataset) is not None:
         return None
@@ -326,7 +327,7 @@ def honest_estimate(snapshot, dataset, *, confidence=0.95, learner=None):
     n_others = sum(1 for row, _ in snapshot.labels if row not in snapshot.audit)
     with one_blas_thread():
         found = audit_estimate(
-            learner.estimator_,
+            label_predictor(learner.estimator_, snapshot.config),
             X_audit,
             y_audit,
             confidence=confidence,
@@ -367,6 +368,7 @@ def audit_gain(snapshot, earlier, dataset, *, confidence=0.95, learner=None):
     import numpy as np
 
     from ..stopping import paired_gain_interval
+    from ._tags import label_predictor
 
     audit = _audit_answers(earlier.labels, snapshot, dataset)
     if not audit:
@@ -378,7 +380,10 @@ def audit_gain(snapshot, earlier, dataset, *, confidence=0.95, learner=None):
         return None
     X, y = _rows_and_labels(audit, dataset)
     with one_blas_thread():
-        before, after = (np.asarray(m.predict(X)).astype(str) == y for m in models)
+        before, after = (
+            np.asarray(label_predictor(m, snapshot.config).predict(X)).astype(str) == y
+            for m in models
+        )
     gained, lost = int(np.sum(after & ~before)), int(np.sum(before & ~after))
     gain, low, high = paired_gain_interval(gained, lost, len(y), confidence)
     return {"gain": gain, "low": low, "high": high, "n": len(y)}

@@ -319,3 +319,86 @@ def training_target(y, config):
     if not config.multi_label:
         return y, None
     return indicator_matrix(list(y), config.classes), -1
+
+
+#: The shapes of tags in a CSV export (``skal export --tags``): one 0/1
+#: column per tag, or the tag set as its JSON list in the ``label`` column.
+TAG_SHAPES = ("columns", "list")
+#: Columns of a labels export besides the label: a tag of one of these names
+#: cannot be a column of its own.
+_OTHER_COLUMNS = ("id", "annotator", "time", "data_status")
+
+
+def export_value(label, config, format):
+    """A journaled label as an export writes it: the class itself, or in a
+    multi-label session the list of tags (JSON formats) or its JSON text
+    (CSV); ``None`` stays ``None``."""
+    if label is None or not config.multi_label:
+        return label
+    return label if format == "csv" else list(decode(label, config.classes))
+
+
+def csv_label_columns(config, tags="columns"):
+    """The header cells a CSV labels export writes for the label: ``label``,
+    or one per tag with ``tags="columns"`` in a multi-label session.
+
+    Raises
+    ------
+    SessionError
+        An unknown ``tags``, or a tag named like another column.
+    """
+    if tags not in TAG_SHAPES:
+        raise SessionError(f"tags must be one of {', '.join(TAG_SHAPES)}; got {tags!r}")
+    if not config.multi_label or tags == "list":
+        return ["label"]
+    clash = [c for c in config.classes if c in _OTHER_COLUMNS]
+    if clash:
+        raise SessionError(
+            f"tag {clash[0]!r} is also the name of another column of the export: "
+            "write the tags as a list (--tags list)"
+        )
+    return list(config.classes)
+
+
+def csv_label_cells(label, config, tags="columns"):
+    """The cells of :func:`csv_label_columns` for one label."""
+    if not config.multi_label or tags == "list":
+        return [label]
+    return columns(label, config.classes)
+
+
+def predicted(probabilities, classes, config):
+    """``(prediction, confidence)`` of one row's ``predict_proba``: the most
+    probable class, or in a multi-label session the :func:`guess`."""
+    import numpy as np
+
+    if config.multi_label:
+        return tuple(guess(probabilities, config.classes))
+    best = int(np.argmax(probabilities))
+    return classes[best], float(probabilities[best])
+
+
+class TagSetPredictor:
+    """A fitted multi-label model whose ``predict`` gives each row's tag set
+    as its journaled label (:func:`encode`), so it is scored against the
+    journal's labels as a single-label model is: a row is right when its
+    whole tag set is (subset accuracy)."""
+
+    def __init__(self, model, classes):
+        self.model = model
+        self.classes = list(classes)
+
+    def predict(self, X):
+        import numpy as np
+
+        rows = np.asarray(self.model.predict(X))
+        return np.asarray(
+            [encode(np.asarray(self.classes)[row == 1], self.classes) for row in rows],
+            dtype=object,
+        )
+
+
+def label_predictor(model, config):
+    """``model`` itself, or in a multi-label session a
+    :class:`TagSetPredictor` around it."""
+    return TagSetPredictor(model, config.classes) if config.multi_label else model
