@@ -119,7 +119,7 @@ class SessionConfig:
     multi_label : bool
         Each row gets a set of tags (any of the classes, or none) rather than
         one class; fixed when the session is created (``False`` for files
-        written before tags existed). See :mod:`skal.session._tags` for how a
+        written before tags existed). See ``skal.session._tags`` for how a
         tag set is journaled.
     """
 
@@ -274,7 +274,7 @@ class SessionConfig:
     # ------------------------------------------------------------ answers
     def parse_tags(self, text):
         """A typed answer of a multi-label session as its journaled label
-        (:func:`skal.session._tags.parse_answer`: ``1,3``, ``bug, ui``, ``-``
+        (``skal.session._tags.parse_answer``: ``1,3``, ``bug, ui``, ``-``
         for no tag); a :class:`SessionError` saying the syntax otherwise."""
         return _tags.parse_answer(text, self.classes)
 
@@ -317,8 +317,13 @@ class SessionConfig:
 
     # ------------------------------------------------------------ plain data
     def to_json(self):
-        """The configuration as a JSON text."""
-        return json.dumps(asdict(self), sort_keys=True)
+        """The configuration as a JSON text. ``multi_label`` is written only
+        when true: a single-label session's file stays one that a skal from
+        before tags (which refuses unknown fields) opens."""
+        data = asdict(self)
+        if data["multi_label"] is False:
+            del data["multi_label"]
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
     def from_json(cls, text):
