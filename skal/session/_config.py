@@ -276,6 +276,8 @@ class SessionConfig:
         """A typed answer of a multi-label session as its journaled label
         (``skal.session._tags.parse_answer``: ``1,3``, ``bug, ui``, ``-``
         for no tag); a :class:`SessionError` saying the syntax otherwise."""
+        if _tags.is_tag_set(text, self.classes):  # journaled already
+            return text
         return _tags.parse_answer(text, self.classes)
 
     def import_tags(self, text):

@@ -139,17 +139,18 @@ def _fit(config, X, y, random_state=None, initial=None):
     known = y[y != None]  # noqa: E711 (elementwise)
     if initial is None:
         initial = len(set(known.tolist())) < 2
+    target, missing_label = training_target(y, config)  # tags: a 0/1 matrix
     learner = ActiveLearner(
         config.make_estimator(),
         config.make_strategy(initial=initial),
         batch_size=config.batch_size,
         audit=config.audit,
-        missing_label=training_target(y[:0], config)[1],
+        missing_label=missing_label,
         random_state=random_state,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        learner.fit(X, training_target(y, config)[0])
+        learner.fit(X, target)
     return learner, initial
 
 
