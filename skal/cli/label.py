@@ -73,8 +73,9 @@ def add_session_options(parser):
     """Declare the options of a session's configuration on ``parser``:
     ``--session``, ``--text-column``/``--columns``, ``--classes``,
     ``--id-column``, ``--estimator``, ``--strategy``, ``--initial-strategy``,
-    ``--batch-size``, ``--budget``, ``--seed`` and ``--annotator`` (not the
-    data file: ``label`` requires it, ``serve`` does not)."""
+    ``--batch-size``, ``--budget``, ``--seed``, ``--multi-label`` and
+    ``--annotator`` (not the data file: ``label`` requires it, ``serve``
+    does not)."""
     parser.add_argument(
         "--session", required=True, metavar="FILE.db", help="the session file"
     )
@@ -144,6 +145,14 @@ def add_session_options(parser):
         "--seed", type=int, help="random seed of the session (default: 0)"
     )
     parser.add_argument(
+        "--multi-label",
+        action="store_const",
+        const=True,
+        help="each row gets a set of tags (any of --classes, or none) instead "
+        "of one class: answer 1,3 or bug,ui, - for no tag; fixed when the "
+        "session is created",
+    )
+    parser.add_argument(
         "--annotator", metavar="NAME", help="who answers (default: login name)"
     )
     return parser
@@ -211,6 +220,7 @@ _CONFIG_OPTIONS = {
     "batch_size": "batch_size",
     "budget": "budget",
     "seed": "random_state",
+    "multi_label": "multi_label",
 }
 
 
@@ -325,7 +335,7 @@ def _check_same_config(args, config):
     replaced = set()
     for field in ("strategy", "initial_strategy"):
         stored = getattr(config, field)
-        problem = SessionConfig.strategy_problem(stored)
+        problem = SessionConfig.strategy_problem(stored, config.multi_label)
         if problem is None:
             continue
         value = getattr(args, field)
@@ -584,6 +594,14 @@ def add_export_parser(subparsers):
         "it waits for more answers or the adjudicator (CSV)",
     )
     parser.add_argument(
+        "--tags",
+        choices=("columns", "list"),
+        default="columns",
+        help="a multi-label session's tags in the CSV: columns (default), one "
+        "0/1 column per tag, or list, the tags' JSON list in the label column "
+        "(the JSON formats always write a list)",
+    )
+    parser.add_argument(
         "--raw",
         action="store_true",
         help="write every cell as it is (by default a cell a spreadsheet would "
@@ -622,7 +640,7 @@ def export_command(args, stdout=None, stderr=None):
                 stdout.write(f"model: {estimate}\n")
         else:
             report = session.export_labels(
-                args.output, raw=args.raw, format=args.format
+                args.output, raw=args.raw, format=args.format, tags=args.tags
             )
             stdout.write(f"wrote {output}: {report.rows} labels\n")
         if report is not None and report.message() is not None:

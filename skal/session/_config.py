@@ -20,9 +20,31 @@ import json
 from dataclasses import MISSING, asdict, dataclass, field, fields
 
 from .. import registry
+from . import _tags
 from ._errors import SessionError
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
+
+#: The strategy of a multi-label session when none is given. Of the five
+#: multi-label strategies, BinMin came closest to random (mean micro-F1 0.578
+#: against 0.581) on the real multi-label data measured in issue 24, where
+#: every one of them trailed random; change it with the evidence.
+MULTILABEL_STRATEGY = "bin_min"
+
+#: Strategy classes that measure single-label class probabilities (or fit a
+#: single-label committee or error model): refused in a multi-label session.
+#: ``tests/test_session_tags.py`` runs every strategy of the registry on a
+#: small multi-label problem and checks this list against what fails.
+SINGLE_LABEL_ONLY = (
+    "UncertaintySampling",
+    "QueryByCommittee",
+    "ExpectedErrorReduction",
+    "InformationDensity",
+    "RankedBatch",
+    "ClusterMargin",
+    "TwoStepKMeans",
+    "ConsistencySampling",
+)
 
 
 def _check_params(what, params):
@@ -62,8 +84,10 @@ class SessionConfig:
         JSON parameters set on the estimator (``set_params`` names), only
         those its registry entry allows (:attr:`skal.registry.
         EstimatorEntry.params`), each in its range.
-    strategy : str
-        A strategy name of :mod:`skal.registry`: ``"margin"``,
+    strategy : str or None
+        A strategy name of :mod:`skal.registry`: ``"margin"`` (the default,
+        ``None`` picks it; :data:`MULTILABEL_STRATEGY` in a multi-label
+        session),
         ``"least_confident"``, ``"entropy"``, ``"random"``, ``"kcenter"``
         (``"coreset"``), ``"qbc"``, ... or a class name of
         :mod:`skal.strategies` whose constructor needs no object.
@@ -92,6 +116,11 @@ class SessionConfig:
     data : str
         The CSV file the session was created with (informative; commands
         accept another path).
+    multi_label : bool
+        Each row gets a set of tags (any of the classes, or none) rather than
+        one class; fixed when the session is created (``False`` for files
+        written before tags existed). See ``skal.session._tags`` for how a
+        tag set is journaled.
     """
 
     classes: list
@@ -100,7 +129,7 @@ class SessionConfig:
     id_column: str | None = None
     estimator: str | None = None
     estimator_params: dict = field(default_factory=dict)
-    strategy: str = "margin"
+    strategy: str | None = None
     strategy_params: dict = field(default_factory=dict)
     initial_strategy: str = "typiclust"
     audit: float = 0.2
@@ -108,11 +137,19 @@ class SessionConfig:
     budget: int | None = None
     random_state: int = 0
     data: str = ""
+    multi_label: bool = False
 
     def __post_init__(self):
+        self._fill_defaults()
+        self.validate()
+
+    def _fill_defaults(self):
         if self.estimator is None:
             self.estimator = "tfidf-logreg" if self.text_column else "logreg"
-        self.validate()
+        if self.strategy is None:
+            self.strategy = (
+                MULTILABEL_STRATEGY if self.multi_label is True else "margin"
+            )
 
     # ------------------------------------------------------------ validation
     def validate(self):
@@ -128,7 +165,7 @@ class SessionConfig:
             ("strategy", self.strategy),
             ("initial_strategy", self.initial_strategy),
         ):
-            problem = self.strategy_problem(name)
+            problem = strategy_problem(name, self.multi_label)
             if problem is not None:
                 raise SessionError(
                     f"{what} {name!r} cannot run in a session: {problem}"
@@ -149,6 +186,16 @@ class SessionConfig:
             raise SessionError(f"class names must be printable text; got {classes!r}")
         if len(set(classes)) != len(classes):
             raise SessionError(f"--classes names a class twice: {classes!r}")
+        if not isinstance(self.multi_label, bool):
+            raise SessionError(
+                f"multi_label must be true or false; got {self.multi_label!r}"
+            )
+        for name in classes if self.multi_label else ():
+            if name.casefold() in _tags.NO_TAG:
+                raise SessionError(
+                    f"tag name {name!r} would clash with the answer for no tag "
+                    f"({' or '.join(_tags.NO_TAG)}); choose another name"
+                )
         for name in classes:
             if name in ("s", "u", "r", "q") or name.isdigit():
                 raise SessionError(
@@ -212,21 +259,73 @@ class SessionConfig:
             raise SessionError(f"budget must be a positive int; got {self.budget!r}")
 
     @staticmethod
-    def strategy_problem(name):
-        """Why a session (single-label classification) cannot run the
-        strategy ``name``, in a few words; ``None`` if it can.
+    def strategy_problem(name, multi_label=False):
+        """Why a session (single-label classification, or multi-label with
+        ``multi_label``) cannot run the strategy ``name``, in a few words;
+        ``None`` if it can.
 
         Raises
         ------
         SessionError
             ``name`` is no strategy's name.
         """
-        return strategy_problem(name)
+        return strategy_problem(name, multi_label)
+
+    # ------------------------------------------------------------ answers
+    def parse_tags(self, text):
+        """A typed answer of a multi-label session as its journaled label
+        (``skal.session._tags.parse_answer``: ``1,3``, ``bug, ui``, ``-``
+        for no tag); a :class:`SessionError` saying the syntax otherwise."""
+        if _tags.is_tag_set(text, self.classes):  # journaled already
+            return text
+        return _tags.parse_answer(text, self.classes)
+
+    def import_tags(self, text):
+        """A tag set given before the session (an imported cell: a JSON
+        list, or tag names separated by commas; numbers are not read as tag
+        numbers) as its journaled label, or ``None`` if it is none."""
+        try:
+            return _tags.parse_answer(text, self.classes, numbers=False)
+        except SessionError:
+            return None
+
+    def read_label(self, value):
+        """A label posted by the page as the journaled label: a class name in
+        a single-label session, a JSON list of tag names in a multi-label
+        one (any order); a :class:`SessionError` naming what is expected
+        otherwise."""
+        if self.multi_label:
+            return _tags.read_list(value, self.classes)
+        if not isinstance(value, str) or value not in self.classes:
+            raise SessionError("label: one of " + ", ".join(self.classes))
+        return value
+
+    def labels(self):
+        """What a journaled label may be (``label in config.labels()``): the
+        classes, or the tag sets of a multi-label session."""
+        return _tags.TagSets(self.classes) if self.multi_label else self.classes
+
+    def describe(self, label):
+        """A journaled label for people: the class, or the tags joined by
+        commas (``no tag`` for none)."""
+        return _tags.describe(label, self.classes) if self.multi_label else label
+
+    def per_class(self, label_counts):
+        """Class -> rows labeled with it (with the tag in a multi-label
+        session), from :meth:`SessionState.label_counts`."""
+        if self.multi_label:
+            return _tags.tag_counts(label_counts, self.classes)
+        return {c: label_counts.get(c, 0) for c in self.classes}
 
     # ------------------------------------------------------------ plain data
     def to_json(self):
-        """The configuration as a JSON text."""
-        return json.dumps(asdict(self), sort_keys=True)
+        """The configuration as a JSON text. ``multi_label`` is written only
+        when true: a single-label session's file stays one that a skal from
+        before tags (which refuses unknown fields) opens."""
+        data = asdict(self)
+        if data["multi_label"] is False:
+            del data["multi_label"]
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
     def from_json(cls, text):
@@ -241,6 +340,8 @@ class SessionConfig:
             raise SessionError("the session's configuration is not a JSON object")
         # written before audit rows existed: the session asks as it did
         data.setdefault("audit", 0.0)
+        # written before tags existed: one class per row
+        data.setdefault("multi_label", False)
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
@@ -263,8 +364,7 @@ class SessionConfig:
                     f"the session's configuration is invalid: it lacks {spec.name!r}"
                 )
             setattr(config, spec.name, value)
-        if config.estimator is None:
-            config.estimator = "tfidf-logreg" if config.text_column else "logreg"
+        config._fill_defaults()
         config.check_data()
         return config
 
@@ -273,9 +373,10 @@ class SessionConfig:
         """A fresh, unfitted estimator for this configuration (its parameters
         checked against the allow-list again)."""
         try:
-            return estimator_entry(self.estimator).make(**self.estimator_params)
+            estimator = estimator_entry(self.estimator).make(**self.estimator_params)
         except (registry.InvalidParameterError, TypeError) as error:
             raise SessionError(f"estimator_params: {error}") from None
+        return _tags.one_vs_rest(estimator) if self.multi_label else estimator
 
     def make_strategy(self, initial=False):
         """A fresh query strategy (the cold-start one with ``initial=True``)."""
@@ -322,21 +423,37 @@ def strategy_class(name):
     return entry.cls, dict(entry.params)
 
 
-def strategy_problem(name):
-    """Why a session (single-label classification) cannot run the strategy
-    ``name``, in a few words; ``None`` if it can. Unknown names raise."""
+def strategy_problem(name, multi_label=False):
+    """Why a session (single-label classification, or multi-label with
+    ``multi_label``) cannot run the strategy ``name``, in a few words;
+    ``None`` if it can. Unknown names raise."""
     entry = strategy_entry(name)
+    why = _why_not(entry, multi_label)
+    if why is None:
+        return None
+    choices = [
+        choice
+        for choice in registry.strategy_choices()
+        if _why_not(strategy_entry(choice), multi_label) is None
+    ]
+    shown = ", ".join(choices[:6])
+    return f"{entry.cls.__name__} {why}; choose another (e.g. {shown}, ...)"
+
+
+def _why_not(entry, multi_label):
     if entry.regression_only:
-        why = (
+        return (
             "is for regression only (it reads the model's predictions as "
             "numbers), and a session labels classes"
         )
-    elif entry.multilabel_only:
-        why = (
-            "is for multi-label classification only, and a session gives each "
-            "row one class"
+    if entry.multilabel_only and not multi_label:
+        return (
+            "is for multi-label classification only, and this session gives "
+            "each row one class (a new session with --multi-label gives tags)"
         )
-    else:
-        return None
-    choices = ", ".join(registry.strategy_choices()[:6])
-    return f"{entry.cls.__name__} {why}; choose another (e.g. {choices}, ...)"
+    if multi_label and entry.cls.__name__ in SINGLE_LABEL_ONLY:
+        return (
+            "measures single-label class probabilities, and this session "
+            "gives each row a set of tags"
+        )
+    return None

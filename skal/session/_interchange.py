@@ -97,7 +97,7 @@ def write_label_studio(path, tasks):
 def _choices(label):
     return {
         "type": "choices",
-        "value": {"choices": [label]},
+        "value": {"choices": label if isinstance(label, list) else [label]},
         "from_name": FROM_NAME,
         "to_name": TO_NAME,
     }
@@ -170,7 +170,10 @@ def _from_jsonl(path, text):
             raise _json_error(path, error, line) from None
         if not isinstance(record, dict):
             raise SessionError(f"{path}, line {line}: not a JSON object")
-        pairs.append((_text(record.get("id")), _text(record.get("label"))))
+        label = record.get("label")  # a list of tags: its JSON text
+        if isinstance(label, list):
+            label = json.dumps(label, ensure_ascii=False)
+        pairs.append((_text(record.get("id")), _text(label)))
     return pairs
 
 

@@ -141,6 +141,12 @@ def check_batch(batch, number, previous=None, full=True):
         raise JournalError(f"{where}: time is not a time")
 
 
+def _label_set(classes):
+    """The labels an event may carry: a container such as the tag sets of
+    a multi-label session (:meth:`SessionConfig.labels`), or the classes."""
+    return classes if hasattr(classes, "classes") else frozenset(classes)
+
+
 class SessionState:
     """Labels, skips and pending questions of a session.
 
@@ -166,7 +172,7 @@ class SessionState:
         self._in_effect = []
         self._undone = {}  # row id -> id of the undo that reopened it
         self._counts = Counter()  # class -> rows whose current label it is
-        self._classes = None if classes is None else frozenset(classes)
+        self._classes = None if classes is None else _label_set(classes)
         self.batches = []
         batches = list(batches)
         for i, batch in enumerate(batches):

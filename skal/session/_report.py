@@ -23,6 +23,7 @@ from ._snapshot import (
     fit_without_audits,
     honest_estimate,
 )
+from ._tags import csv_label_cells, csv_label_columns, export_value, predicted
 
 #: The audit verdict compares the model with the one this many labels ago ...
 AUDIT_WINDOW = 30
@@ -73,7 +74,7 @@ def status(session, cv=True):
     counts = session.state.label_counts()
     status = {
         "labeled": len(labels),
-        "per_class": {c: counts.get(c, 0) for c in session.config.classes},
+        "per_class": session.config.per_class(counts),
         "per_annotator": per_annotator,
         "loops": session.loop,
         "skipped": len(session.state.skipped()),
@@ -383,7 +384,7 @@ def _task_data(session, row):
     return {**(content["columns"] or {}), "id": row}
 
 
-def export_labels(session, path, *, raw=False, format="csv"):
+def export_labels(session, path, *, raw=False, format="csv", tags="columns"):
     """Write the labels: one record per labeled row, in the order labeled.
 
     Each record has the row's ``id``, its ``label``, the ``annotator``, the
@@ -413,6 +414,13 @@ def export_labels(session, path, *, raw=False, format="csv"):
         tasks, ``data`` holding ``id`` and ``text`` (or the named columns),
         the label as an annotation's ``choices`` (see
         :func:`~skal.session.label_studio_task`).
+    tags : {"columns", "list"}, default="columns"
+        In a multi-label session, how the CSV writes a row's tags: one 0/1
+        column per tag (named by the tag, in the classes' order, in place of
+        ``label``), or ``label`` holding the tags' JSON list
+        (``["bug","ui"]``, ``[]`` for none). The JSON formats write a list
+        (``label`` in ``jsonl``, the annotation's ``choices`` in
+        ``label-studio``).
 
     Returns
     -------
@@ -421,6 +429,8 @@ def export_labels(session, path, *, raw=False, format="csv"):
         ``report.message()`` says it in one line.
     """
     _check_format(format)
+    config = session.config
+    label_columns = csv_label_columns(config, tags)
     labels = session.state.labels()
     status = _data_status(session, labels)
     if format == "jsonl":
@@ -429,7 +439,7 @@ def export_labels(session, path, *, raw=False, format="csv"):
             (
                 {
                     "id": row,
-                    "label": event["label"],
+                    "label": export_value(event["label"], config, format),
                     "annotator": event["annotator"],
                     "time": event["time"],
                     "data_status": status[row],
@@ -442,16 +452,25 @@ def export_labels(session, path, *, raw=False, format="csv"):
         write_label_studio(
             path,
             (
-                label_studio_task(_task_data(session, row), label=event["label"])
+                label_studio_task(
+                    _task_data(session, row),
+                    label=export_value(event["label"], config, format),
+                )
                 for row, event in labels.items()
             ),
         )
     else:
         write_csv(
             path,
-            ["id", "label", "annotator", "time", "data_status"],
+            ["id", *label_columns, "annotator", "time", "data_status"],
             (
-                [row, event["label"], event["annotator"], event["time"], status[row]]
+                [
+                    row,
+                    *csv_label_cells(event["label"], config, tags),
+                    event["annotator"],
+                    event["time"],
+                    status[row],
+                ]
                 for row, event in labels.items()
             ),
             cell=None if raw else _safe_cell,
@@ -482,7 +501,11 @@ def export_predictions(session, path, *, raw=False, format="csv"):
         a number) and the row's ``text`` or ``columns`` as in
         :func:`export_labels`. ``label-studio``: one task a row, the label
         (if any) as an annotation and the prediction in ``predictions`` with
-        the confidence as its ``score``.
+        the confidence as its ``score``. In a multi-label session a label
+        and a prediction are tag sets, written as in :func:`export_labels`
+        with ``tags="list"`` (the CSV cell their JSON list), the prediction
+        the tags of probability at least one half and the confidence the
+        probability of exactly that set (tags taken as independent).
 
     Returns
     -------
@@ -495,7 +518,6 @@ def export_predictions(session, path, *, raw=False, format="csv"):
     SessionError
         No data, or no model yet (labels of fewer than two classes).
     """
-    import numpy as np
 
     _check_format(format)
     if session.dataset is None:
@@ -510,19 +532,14 @@ def export_predictions(session, path, *, raw=False, format="csv"):
     labels = session.state.labels()
     status = _data_status(session, labels)
     classes = learner.classes_
-    best = proba.argmax(axis=1)
+    config = session.config
 
     def records():
         for i, row in enumerate(session.dataset.ids):
             event = labels.get(row)
             state = None if event is None else status[row]
-            yield (
-                row,
-                event["label"] if state == "ok" else None,
-                classes[best[i]],
-                float(np.max(proba[i])),
-                state,
-            )
+            label = event["label"] if state == "ok" else None
+            yield (row, label, *predicted(proba[i], classes, config), state)
 
     if format == "jsonl":
         keys = ("id", "label", "prediction", "confidence", "data_status")
@@ -530,7 +547,18 @@ def export_predictions(session, path, *, raw=False, format="csv"):
             path,
             (
                 {
-                    **dict(zip(keys, (row, label, str(guess), round(p, 4), state))),
+                    **dict(
+                        zip(
+                            keys,
+                            (
+                                row,
+                                export_value(label, config, format),
+                                export_value(str(guess), config, format),
+                                round(p, 4),
+                                state,
+                            ),
+                        )
+                    ),
                     **_row_data(session, row),
                 }
                 for row, label, guess, p, state in records()
@@ -542,8 +570,8 @@ def export_predictions(session, path, *, raw=False, format="csv"):
             (
                 label_studio_task(
                     _task_data(session, row),
-                    label=label,
-                    prediction=str(prediction),
+                    label=export_value(label, config, format),
+                    prediction=export_value(str(prediction), config, format),
                     score=round(confidence, 4),
                 )
                 for row, label, prediction, confidence, _ in records()

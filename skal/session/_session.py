@@ -377,6 +377,8 @@ class LabelingSession:
     def check_label(self, label):
         """``label`` as one of the classes: a class name, or its number from 1."""
         classes = self.config.classes
+        if self.config.multi_label:  # a tag set: "1,3", "bug, ui", "-"
+            return self.config.parse_tags(label)
         text = str(label).strip()
         if text.isdigit() and 1 <= int(text) <= len(classes):
             return classes[int(text) - 1]
@@ -551,11 +553,15 @@ class LabelingSession:
             if self.state.current(row) is not None:
                 counts["already_labeled"] += 1
                 continue
-            if text in classes:
+            if self.config.multi_label:  # a JSON list, or names and commas
+                label = self.config.import_tags(text)
+            elif text in classes:
                 label = text
             elif len(folded.get(text.casefold(), ())) == 1:
                 label = folded[text.casefold()][0]
             else:
+                label = None
+            if label is None:
                 counts["unknown_class"] += 1
                 unknown.add(text)
                 continue
@@ -564,7 +570,9 @@ class LabelingSession:
                 continue
             self.record("answer", row, label, annotator=annotator)
             counts["imported"] += 1
-            counts["matched_loosely"] += label != str(value)
+            counts["matched_loosely"] += (
+                label != str(value) and not self.config.multi_label
+            )
         counts["unknown"] = sorted(unknown)
         return counts
 
@@ -752,14 +760,16 @@ class LabelingSession:
         """
         return status(self, cv=cv)
 
-    def export_labels(self, path, *, raw=False, format="csv"):
+    def export_labels(self, path, *, raw=False, format="csv", tags="columns"):
         """Write ``id,label,annotator,time,data_status``, one line per labeled
         row in the order labeled (``data_status``: ``ok``, ``changed``,
         ``vanished`` or ``unchecked`` without the data); cells are
         spreadsheet-safe unless ``raw``; ``format`` ``jsonl`` or
-        ``label-studio`` writes JSON instead (:func:`skal.session.export_labels`).
+        ``label-studio`` writes JSON instead; ``tags`` (``columns`` or
+        ``list``) shapes a multi-label session's tags in the CSV
+        (:func:`skal.session.export_labels`).
         Returns an :class:`~skal.session.ExportReport`."""
-        return export_labels(self, path, raw=raw, format=format)
+        return export_labels(self, path, raw=raw, format=format, tags=tags)
 
     def export_predictions(self, path, *, raw=False, format="csv"):
         """Write every row of the data with its label (left out if the row
@@ -779,7 +789,7 @@ def _replay(journal, config):
     """The journal's state, replayed with every event and batch checked; a
     :class:`NotASessionError` naming the first one that contradicts it."""
     try:
-        return SessionState(journal.events(), journal.batches(), config.classes)
+        return SessionState(journal.events(), journal.batches(), config.labels())
     except JournalError as error:
         raise NotASessionError(
             f"{journal.path} is a damaged skal session ({error}); left unchanged"

@@ -134,21 +134,23 @@ def _fit(config, X, y, random_state=None, initial=None):
     """An :class:`~skal.ActiveLearner` fitted on ``X, y`` (``None`` labels
     are the pool), and whether it uses the initial (cold-start) strategy."""
     from .. import ActiveLearner
+    from ._tags import training_target
 
     known = y[y != None]  # noqa: E711 (elementwise)
     if initial is None:
         initial = len(set(known.tolist())) < 2
+    target, missing_label = training_target(y, config)  # tags: a 0/1 matrix
     learner = ActiveLearner(
         config.make_estimator(),
         config.make_strategy(initial=initial),
         batch_size=config.batch_size,
         audit=config.audit,
-        missing_label=None,
+        missing_label=missing_label,
         random_state=random_state,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        learner.fit(X, y)
+        learner.fit(X, target)
     return learner, initial
 
 
@@ -200,6 +202,8 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
     """
     import numpy as np
 
+    from ._tags import guess as tag_guess
+
     config = snapshot.config
     budget = config.budget
     if budget is not None and snapshot.n_labeled >= budget:
@@ -232,6 +236,8 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
                 [str(classes[k]), round(float(p[k]), 4)]
                 for p, k in zip(proba, proba.argmax(axis=1))
             ]
+            if config.multi_label:  # the predicted tag set
+                guesses = [tag_guess(p, config.classes) for p in proba]
             if stop_ids is None:
                 stop_ids = stop_set_ids(dataset, config)
             stop_set = _stop_set_predictions(learner, dataset, stop_ids)
@@ -309,6 +315,7 @@ def honest_estimate(snapshot, dataset, *, confidence=0.95, learner=None):
     """
 
     from ..evaluation import audit_estimate
+    from ._tags import label_predictor
 
     if estimate_blocker(snapshot, dataset) is not None:
         return None
@@ -321,7 +328,7 @@ def honest_estimate(snapshot, dataset, *, confidence=0.95, learner=None):
     n_others = sum(1 for row, _ in snapshot.labels if row not in snapshot.audit)
     with one_blas_thread():
         found = audit_estimate(
-            learner.estimator_,
+            label_predictor(learner.estimator_, snapshot.config),
             X_audit,
             y_audit,
             confidence=confidence,
@@ -362,6 +369,7 @@ def audit_gain(snapshot, earlier, dataset, *, confidence=0.95, learner=None):
     import numpy as np
 
     from ..stopping import paired_gain_interval
+    from ._tags import label_predictor
 
     audit = _audit_answers(earlier.labels, snapshot, dataset)
     if not audit:
@@ -373,7 +381,10 @@ def audit_gain(snapshot, earlier, dataset, *, confidence=0.95, learner=None):
         return None
     X, y = _rows_and_labels(audit, dataset)
     with one_blas_thread():
-        before, after = (np.asarray(m.predict(X)).astype(str) == y for m in models)
+        before, after = (
+            np.asarray(label_predictor(m, snapshot.config).predict(X)).astype(str) == y
+            for m in models
+        )
     gained, lost = int(np.sum(after & ~before)), int(np.sum(before & ~after))
     gain, low, high = paired_gain_interval(gained, lost, len(y), confidence)
     return {"gain": gain, "low": low, "high": high, "n": len(y)}

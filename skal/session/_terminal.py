@@ -18,6 +18,7 @@ import time
 
 from ..utils import printable
 from ._errors import SessionError
+from ._tags import SYNTAX
 
 PROMPT = "label> "
 REVIEW_PROMPT = "relabel> "
@@ -95,6 +96,8 @@ class TerminalLoop:
                 "order, to join back by position"
             )
         self.say(f"keys: {keys}  |  s skip  u undo  r review  q quit")
+        if session.config.multi_label:
+            self.say(f"tags: answer with {SYNTAX}")
         shown = None
         try:
             while True:
@@ -148,14 +151,15 @@ class TerminalLoop:
         except SessionError as error:
             self.say(f"? {printable(error)}; or s skip, u undo, r review, q quit")
             return shown
-        self.say(f"saved: {printable(event['row_id'])} = {printable(event['label'])}")
+        label = session.config.describe(event["label"])
+        self.say(f"saved: {printable(event['row_id'])} = {printable(label)}")
         return shown
 
     def _show(self, question):
         session = self.session
         counts = session.state.label_counts()
         per_class = ", ".join(
-            f"{printable(c)} {counts.get(c, 0)}" for c in session.config.classes
+            f"{printable(c)} {n}" for c, n in session.config.per_class(counts).items()
         )
         budget = session.config.budget
         of = f"/ {budget} (budget)" if budget else f"of {len(session.dataset)} rows"
@@ -169,9 +173,8 @@ class TerminalLoop:
         for part in printable(question.text).split("\n"):
             self.say(wrap(part))
         if question.guess is not None:
-            self.say(
-                f"model guess: {printable(question.guess)} ({question.confidence:.0%})"
-            )
+            guess = session.config.describe(question.guess)
+            self.say(f"model guess: {printable(guess)} ({question.confidence:.0%})")
         else:
             self.say(f"model guess: {no_guess_reason(len(counts))}")
 

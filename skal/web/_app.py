@@ -48,6 +48,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..session import SessionError
 from ._auth import SCOPE_KEY, BodyTooLarge, TokenGuard, acting_as
 from ._service import WebError, check_annotator
 
@@ -226,6 +227,7 @@ def create_app(
                 "identity": request.scope.get(SCOPE_KEY) is not None,
                 "classes": [{"key": k, "name": c} for k, c in keys],
                 "budget": config.budget,
+                "multi_label": config.multi_label,
             }
         )
 
@@ -245,9 +247,11 @@ def create_app(
         return handler
 
     def relabel(body):
-        if body["label"] not in config.classes:
-            raise WebError(400, "label: one of " + ", ".join(config.classes))
-        return web._relabel, body["annotator"], body["row_id"], body["label"]
+        try:  # a class, or a JSON list of tags in a multi-label session
+            label = config.read_label(body["label"])
+        except SessionError as error:
+            raise WebError(400, str(error)) from None
+        return web._relabel, body["annotator"], body["row_id"], label
 
     api_next = posting(
         {"annotator": str, "show_guess": _FLAG},

@@ -267,7 +267,7 @@ class WebSession:
             "labeled": session.n_labeled(),
             "budget": self.config.budget,
             "rows": len(session.dataset),
-            "per_class": {c: counts.get(c, 0) for c in self.config.classes},
+            "per_class": self.config.per_class(counts),
             "loops": session.loop,
             "finished": session.finished(),
             "training": self._retrainer.busy,
@@ -291,8 +291,10 @@ class WebSession:
         not theirs (or is spent)."""
         session = self.session
         if kind == "answer":
-            if not isinstance(label, str) or label not in self.config.classes:
-                raise WebError(400, "label: one of " + ", ".join(self.config.classes))
+            try:  # a class, or a JSON list of tags in a multi-label session
+                label = self.config.read_label(label)
+            except SessionError as error:
+                raise WebError(400, str(error)) from None
         if not self.leases.check(row_id, annotator, nonce):
             raise WebError(
                 409,

@@ -94,8 +94,19 @@
 
   function showGuessWanted() { return guessBox ? guessBox.checked : false; }
 
+  // A multi-label session's label is a tag set, a JSON list of tag names:
+  // shown as the tags joined by commas.
+  function shown(label) {
+    if (!page.multi_label) { return label; }
+    try {
+      const tags = JSON.parse(label);
+      return tags.length ? tags.join(", ") : "no tag";
+    } catch (e) { return label; }
+  }
+
   function render(reply) {
     const row = reply.row;
+    if (page.multi_label && (!row || !current || row.row_id !== current.row_id)) { clearTags(); }
     current = row;
     const idBox = document.getElementById("row-id");
     const text = document.getElementById("row-text");
@@ -137,7 +148,7 @@
       }
       if (row.guess !== null && row.guess !== undefined) {
         guess.hidden = false;
-        guess.textContent = "model's guess: " + row.guess + " (" +
+        guess.textContent = "model's guess: " + shown(row.guess) + " (" +
           Math.round(100 * row.confidence) + "%)";
       } else {
         guess.hidden = !showGuessWanted();
@@ -188,10 +199,10 @@
       }
       if (r.data.undone) {
         const u = r.data.undone;
-        say("undone: " + u.row_id + (u.kind === "skip" ? " skip" : " = " + u.label));
+        say("undone: " + u.row_id + (u.kind === "skip" ? " skip" : " = " + shown(u.label)));
       } else if (r.data.saved) {
         const s = r.data.saved;
-        say("saved: " + s.row_id + (s.kind === "skip" ? " skipped" : " = " + s.label));
+        say("saved: " + s.row_id + (s.kind === "skip" ? " skipped" : " = " + shown(s.label)));
       }
       render(r.data);
     } finally {
@@ -350,8 +361,52 @@
     });
   }
 
+  // ---------------------------------------------------------------- tags
+  // A multi-label session: a checkbox per tag (its key toggles it) and a
+  // button (Enter) that answers with the ticked tags, none ticked = no tag.
+  function tagBoxes() {
+    const keys = {};
+    const box = document.getElementById("classes");
+    box.replaceChildren();
+    page.classes.forEach(function (c) {
+      const item = el("label", null, "tag");
+      const tick = el("input");
+      tick.type = "checkbox";
+      tick.dataset.tag = c.name;
+      item.appendChild(tick);
+      item.appendChild(document.createTextNode(" "));
+      if (c.key) {
+        item.appendChild(el("kbd", c.key));
+        item.appendChild(document.createTextNode(" "));
+        keys[c.key] = c.name;
+      }
+      item.appendChild(document.createTextNode(c.name));
+      box.appendChild(item);
+    });
+    const save = el("button", null, "label");
+    save.type = "button";
+    save.id = "save-tags";
+    save.appendChild(el("kbd", "Enter"));
+    save.appendChild(document.createTextNode(" save the ticked tags (none ticked: no tag)"));
+    save.addEventListener("click", answerTags);
+    box.appendChild(save);
+    return keys;
+  }
+  function tagTicks() {
+    return Array.from(document.querySelectorAll("#classes input[data-tag]"));
+  }
+  function toggleTag(name) {
+    tagTicks().forEach(function (t) { if (t.dataset.tag === name) { t.checked = !t.checked; } });
+  }
+  function clearTags() { tagTicks().forEach(function (t) { t.checked = false; }); }
+  function answerTags() {
+    answer(JSON.stringify(tagTicks().filter(function (t) { return t.checked; })
+      .map(function (t) { return t.dataset.tag; })));
+  }
+
   // ------------------------------------------------------------- start
   function classButtons() {
+    if (page.multi_label) { return tagBoxes(); }
     const keys = {};
     const box = document.getElementById("classes");
     box.replaceChildren();
@@ -386,7 +441,8 @@
       document.addEventListener("keydown", function (event) {
         if (event.target === nameInput || event.ctrlKey || event.metaKey || event.altKey) { return; }
         const key = event.key.toLowerCase();
-        if (keys[key]) { answer(keys[key]); }
+        if (keys[key]) { if (page.multi_label) { toggleTag(keys[key]); } else { answer(keys[key]); } }
+        else if (page.multi_label && key === "enter") { answerTags(); }
         else if (key === "s") { skip(); }
         else if (key === "u") { undo(); }
         else if (key === "g") { guessBox.checked = !guessBox.checked; guessBox.dispatchEvent(new Event("change")); }
