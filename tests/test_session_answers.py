@@ -162,6 +162,13 @@ def test_a_session_from_before_seconds_opens_and_is_upgraded_to_label(blobs):
     _make_version_1(path)
     old_objects, version = _objects(path)
     assert version == 1 and old_objects != _OBJECTS
+    with open(path, "rb") as handle:
+        old_bytes = handle.read()
+    _alter(path, "CREATE TABLE confirmations_ (x)")  # old, and something extra
+    with pytest.raises(NotASessionError, match="'confirmations_' is extra"):
+        LabelingSession.open(path, data)
+    with open(path, "wb") as handle:
+        handle.write(old_bytes)
     before = _sha(path)
     # read-only: opens, the old answers have no time, nothing is written
     with LabelingSession.open(path, data, readonly=True) as old:
@@ -192,12 +199,17 @@ def _alter(path, *statements):
 @pytest.mark.parametrize(
     "statements, message",
     [
-        (["ALTER TABLE events ADD COLUMN extra TEXT"], "schema is not skal's"),
+        (["ALTER TABLE events ADD COLUMN extra TEXT"], "table 'events' differs"),
         (
             ["DROP TABLE confirmations", "CREATE TABLE confirmations (id INTEGER)"],
-            "schema is not skal's",
+            "table 'confirmations' differs",
         ),
-        (["ALTER TABLE confirmations ADD COLUMN seconds REAL"], "schema is not skal's"),
+        (
+            ["ALTER TABLE confirmations ADD COLUMN seconds REAL"],
+            "table 'confirmations' differs",
+        ),
+        (["CREATE TABLE notes (x TEXT)"], "table 'notes' is extra"),
+        (["CREATE INDEX by_row ON events (row_id)"], "index 'by_row' is extra"),
         (["UPDATE events SET seconds = -1 WHERE id = 1"], "seconds"),
         (["UPDATE events SET seconds = 'soon' WHERE id = 1"], "seconds"),
         (["UPDATE confirmations SET label = 'b'"], "confirmation 1"),

@@ -122,14 +122,14 @@ _STATEMENTS = {
 #: ``(type, name, sql)`` of every object in a session's ``sqlite_master``.
 _OBJECTS = {("table", name, sql) for name, sql in _STATEMENTS.items()}
 
-#: What a session written by an earlier skal may lack:
-#: ``(table, column)`` for a column (the last of its table), ``(table,
-#: None)`` for a table. ``batches.audit_ids`` is missing from sessions written
-#: before audit rows existed (they have ``audit=0`` and never need it; it is
-#: never added); the others (schema version 2) are added when the file is
-#: opened to label (:meth:`Journal._upgrade`).
-_OPTIONAL = (("batches", "audit_ids TEXT"), ("events", "seconds REAL"))
+#: What schema version 2 added: ``(table, column)`` for a column (the last of
+#: its table), ``(table, None)`` for a table. A session written before lacks
+#: them and gets them when opened to label (:meth:`Journal._upgrade`).
 _UPGRADES = (("events", "seconds REAL"), ("confirmations", None))
+#: Columns a session may lack: those of :data:`_UPGRADES`, and
+#: ``batches.audit_ids``, missing from sessions written before audit rows
+#: existed (they have ``audit=0`` and never need it; it is never added).
+_OPTIONAL = (("batches", "audit_ids TEXT"), *(u for u in _UPGRADES if u[1]))
 
 
 def _variants(name):
@@ -142,18 +142,20 @@ def _variants(name):
     return out
 
 
-def _schema_matches(objects):
-    """Whether ``objects`` (``(type, name, sql)`` of a file's
-    ``sqlite_master``) are skal's, allowing for what an earlier skal did not
-    write (:data:`_OPTIONAL`)."""
+def _schema_odd(objects):
+    """What is not skal's in ``objects`` (``(type, name, sql)`` of a file's
+    ``sqlite_master``), allowing for what an earlier skal did not write:
+    ``"table 'x' is extra"``, ``"table 'events' differs"``, ... or ``None``."""
+    for kind, name, sql in sorted(objects):
+        if name not in _STATEMENTS or kind != "table":
+            return f"{kind} {_one_line(repr(name), 40)} is extra"
+        if sql not in _variants(name):
+            return f"table {name!r} differs"
     optional_tables = {table for table, column in _UPGRADES if column is None}
     names = {name for _, name, _ in objects}
-    if len(names) != len(objects) or not _TABLES <= names <= set(_STATEMENTS):
-        return False
-    return (
-        all(kind == "table" and sql in _variants(name) for kind, name, sql in objects)
-        and names >= set(_STATEMENTS) - optional_tables
-    )
+    for name in sorted(set(_STATEMENTS) - names - optional_tables):
+        return f"table {name!r} is missing"
+    return None
 
 
 def _one_line(text, width=200):
@@ -386,12 +388,9 @@ class Journal:
                     f"{_one_line(repr(version), 40)}; this skal reads up to "
                     f"{SCHEMA_VERSION}): upgrade skal; left unchanged"
                 )
-            if not _schema_matches(objects):
-                odd = sorted(objects ^ _OBJECTS)[0]
-                raise damaged(
-                    f"its schema is not skal's: {odd[0]} {_one_line(repr(odd[1]), 40)}"
-                    + (" is extra" if odd in objects else " differs or is missing")
-                )
+            odd = _schema_odd(objects)
+            if odd is not None:
+                raise damaged(f"its schema is not skal's: {odd}")
             if db.execute("SELECT count(*) FROM config").fetchone() != (1,):
                 raise damaged("no configuration")
             holder = db.execute("SELECT host, pid, since FROM holder").fetchall()
