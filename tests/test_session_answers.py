@@ -137,8 +137,7 @@ def _make_version_1(path):
     db.execute("DROP TABLE confirmations")
     db.execute("UPDATE schema_version SET version = 1")
     db.commit()
-    db.execute("PRAGMA journal_mode = DELETE")
-    db.close()
+    db.close()  # the last connection: the WAL is checkpointed into the file
 
 
 def _objects(path):
@@ -439,3 +438,46 @@ def test_export_answers_refuses_what_it_cannot_write(blobs, capsys, extra, messa
     assert main([*argv, *extra]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_kill_while_upgrading_leaves_the_old_file_or_the_upgraded_one(blobs):
+    """SIGKILL at random moments of opening a version-1 session to label (the
+    upgrade is one transaction): every time, the file opens with every
+    answer, in the old layout or the new one."""
+    import os
+    import shutil
+    import signal
+
+    path, data, given, _ = blobs
+    with LabelingSession.create(path, data, _config(), "ann") as session:
+        for row in list(given)[:6]:
+            session.record("answer", row, given[row])
+    _make_version_1(path)
+    old = _objects(path)
+    answers = [(e["row_id"], e["label"]) for e in _events(path)]
+    start = time.perf_counter()  # how long opening (and upgrading) takes here
+    shutil.copyfile(path, path.parent / "timed.db")
+    LabelingSession.open(path.parent / "timed.db", data, annotator="ann").close()
+    window = 2 * (time.perf_counter() - start)
+    rng = random.Random(3)
+    seen = set()
+    for attempt in range(12):
+        copy = path.parent / f"k{attempt}.db"
+        shutil.copyfile(path, copy)
+        pid = os.fork()
+        if pid == 0:  # the child opens the copy to label, then waits to die
+            try:
+                LabelingSession.open(copy, data, annotator="ann")
+                time.sleep(30)
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0, window))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        found = _objects(copy)
+        assert found in (old, (_OBJECTS, SCHEMA_VERSION))
+        seen.add(found[1])
+        with LabelingSession.open(copy, data, readonly=True) as again:
+            events = again.state.events.values()
+            assert [(e["row_id"], e["label"]) for e in events] == answers
+    assert seen == {1, 2}  # killed before the upgrade, and after it
