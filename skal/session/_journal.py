@@ -1,8 +1,10 @@
 """The session journal: an SQLite file that is the source of truth.
 
-Every answer, skip, relabel and undo is one row of ``events``, committed
-(WAL mode, ``synchronous=FULL``: on disk when ``commit`` returns) before the
-next question is shown. Every batch of questions the learner chose is one row
+Every answer, skip, relabel and undo is one row of ``events`` (an answer or
+skip with the seconds its row was on screen), committed (WAL mode,
+``synchronous=FULL``: on disk when ``commit`` returns) before the next
+question is shown; every "this label is right" of the review is one row of
+``confirmations``, naming the event whose label it confirms. Every batch of questions the learner chose is one row
 of ``batches``: its row ids in order, the label count of the model that chose
 them, and the random generator's state before and after the draw, as JSON.
 The configuration is a JSON text. Nothing in the file is executable.
@@ -10,7 +12,9 @@ The configuration is a JSON text. Nothing in the file is executable.
 A file is accepted as a session only if its SQLite header carries skal's
 ``application_id``, its size matches the header, ``PRAGMA integrity_check``
 passes, its ``schema_version`` is one this skal reads and its schema is
-exactly skal's (no other table, index, view or trigger); then
+exactly skal's (no other table, index, view or trigger; a file written
+before schema version 2 lacks what it added, and gets it, in one
+transaction, when it is opened to label); then
 :class:`~skal.session.LabelingSession` replays the whole journal, checking
 that it is consistent (:mod:`skal.session._replay`). All of that is done
 read-only, before anything is written, so a file that is refused is left
