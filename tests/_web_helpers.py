@@ -87,14 +87,16 @@ def auth(token="t0k3n-secret"):
 
 
 def journal_digest(path):
-    """SHA-256 of every event and batch in the journal (read-only)."""
+    """SHA-256 of every event, batch and confirmation in the journal
+    (read-only)."""
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         events = db.execute("SELECT * FROM events ORDER BY id").fetchall()
         batches = db.execute("SELECT * FROM batches ORDER BY loop").fetchall()
+        confirmations = db.execute("SELECT * FROM confirmations").fetchall()
     finally:
         db.close()
-    blob = json.dumps([events, batches], default=str).encode()
+    blob = json.dumps([events, batches, confirmations], default=str).encode()
     return hashlib.sha256(blob).hexdigest(), len(events)
 
 

@@ -27,6 +27,9 @@ from skal.session import (
 CLASSES = ["neg", "pos"]
 #: (id, label, annotator) in the order labeled.
 GIVEN = [("t3", "pos", "ann"), ("t0", "neg", "bob"), ("t5", "pos", "ann")]
+#: The seconds each was on screen (``None``: not measured; 900 is cut to 300).
+SECONDS = [2.5, None, 900]
+TIMED = [2.5, None, 300.0]
 
 
 def _text(i):
@@ -46,8 +49,8 @@ def labeled(tmp_path):
     write_csv(data, ["id", "text"], [[f"t{i}", _text(i)] for i in range(12)])
     path = tmp_path / "s.db"
     with LabelingSession.create(path, data, _config(), "ann") as s:
-        for row, label, who in GIVEN:
-            s.record("answer", row, label, annotator=who)
+        for (row, label, who), seconds in zip(GIVEN, SECONDS):
+            s.record("answer", row, label, annotator=who, seconds=seconds)
     return path, data
 
 
@@ -87,9 +90,10 @@ def test_jsonl_labels_field_by_field(labeled, tmp_path):
             "annotator": who,
             "time": time,
             "data_status": "ok",
+            "seconds": seconds,
             "text": _text(int(row[1:])),
         }
-        for (row, label, who), time in zip(GIVEN, times)
+        for (row, label, who), time, seconds in zip(GIVEN, times, TIMED)
     ]
 
 
@@ -100,10 +104,12 @@ def test_label_studio_labels_have_the_documented_shape(labeled, tmp_path):
         s.export_labels(out, format="label-studio")
     tasks = _json(out)
     assert isinstance(tasks, list) and len(tasks) == 3
-    for task, (row, label, _) in zip(tasks, GIVEN):
+    for task, (row, label, _), seconds in zip(tasks, GIVEN, TIMED):
         assert sorted(task) == ["annotations", "data"]
         assert task["data"] == {"id": row, "text": _text(int(row[1:]))}
         assert len(task["annotations"]) == 1
+        # Label Studio's lead_time: the seconds, when they were measured
+        assert task["annotations"][0].pop("lead_time", None) == seconds
         assert task["annotations"][0] == {
             "result": [
                 {

@@ -153,7 +153,7 @@ def test_export_labels_reports_and_marks_changed_and_vanished_rows(edited, tmp_p
     with LabelingSession.open(path, data, readonly=True) as s:
         report = s.export_labels(out)
     lines = read_csv(out)
-    assert lines[0] == ["id", "label", "annotator", "time", "data_status"]
+    assert lines[0] == ["id", "label", "annotator", "time", "data_status", "seconds"]
     assert [(line[0], line[1], line[4]) for line in lines[1:]] == [
         ("t0", "neg", "ok"),
         ("t1", "pos", "changed"),

@@ -129,10 +129,10 @@ def test_label_skip_undo_review_quit_reopen_continue_export(tmp_path, capsys):
     out = tmp_path / "labels.csv"
     assert main(["export", "--session", str(session), "--output", str(out)]) == 0
     lines = read_csv(out)
-    assert lines[0] == ["id", "label", "annotator", "time", "data_status"]
+    assert lines[0] == ["id", "label", "annotator", "time", "data_status", "seconds"]
     argv = ["export", "--session", str(session), "--data", str(data)]
     assert main([*argv, "--output", str(out)]) == 0  # the rows checked
-    assert read_csv(out)[1:] == [[*line[:4], "ok"] for line in lines[1:]]
+    assert read_csv(out)[1:] == [[*line[:4], "ok", line[5]] for line in lines[1:]]
     lines = read_csv(out)
     assert [line[:2] for line in lines[1:]] == [[r, v] for r, v in expected.items()]
     assert [line[2] for line in lines[1:]] == ["alice"] * 9 + ["bob"] * 5

@@ -277,7 +277,7 @@ def test_terminal_walk_through_then_export_both_shapes(tmp_path):
     out = tmp_path / "columns.csv"
     assert main(["export", "--session", str(session), "--output", str(out)]) == 0
     header, *lines = read_csv(out)
-    assert header == ["id", *TAGS, "annotator", "time", "data_status"]
+    assert header == ["id", *TAGS, "annotator", "time", "data_status", "seconds"]
     assert {
         line[0]: [t for t, v in zip(TAGS, line[1:4]) if v == "1"] for line in lines
     } == expected

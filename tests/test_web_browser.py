@@ -41,11 +41,13 @@ from _web_helpers import HOSTILE, journal_events, texts_csv  # noqa: E402
 ADDRESS = re.compile(r"open http://127\.0\.0\.1:(\d+)/([?#])token=([\w-]+)")
 
 
-def start_server(data, session):
+TEXTS = ["--text-column", "text", "--id-column", "id", "--classes", "pos,neg"]
+
+
+def start_server(data, session, options=TEXTS):
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
     argv = [sys.executable, "-m", "skal", "serve", str(data), "--session", str(session)]
-    argv += ["--text-column", "text", "--id-column", "id", "--classes", "pos,neg"]
-    argv += ["--batch-size", "8", "--annotator", "alice"]
+    argv += [*options, "--batch-size", "8", "--annotator", "alice"]
     popen = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True
     )
@@ -254,11 +256,59 @@ def test_label_skip_undo_reload_kill_restart(tmp_path):
     assert len({e["row_id"] for e in answers}) == len(answers)  # none twice
     assert {e["row_id"]: e["label"] for e in answers} == expected == truth
     assert [e["kind"] for e in events].count("skip") == 1
+    # the page timed every answer and skip (first shown -> answered)
+    timed = [e["seconds"] for e in events if e["kind"] != "undo"]
+    assert all(s is not None and 0 <= s <= 300 for s in timed), timed
     assert server.returncode == 130  # Ctrl-C: interrupted, as skal label
     import sqlite3
 
     db = sqlite3.connect(f"file:{session}?mode=ro", uri=True)
     assert db.execute("SELECT count(*) FROM holder").fetchone() == (0,)  # closed
+    db.close()
+
+
+def test_review_correct_button_takes_a_row_off_the_list(tmp_path):
+    from test_session_answers import _blobs, _config
+
+    from skal.session import LabelingSession
+
+    data, session = tmp_path / "p.csv", tmp_path / "s.db"
+    given, _ = _blobs(data)
+    with LabelingSession.create(session, data, _config(batch_size=8), "alice") as s:
+        for row, label in list(given.items())[:-4]:
+            s.record("answer", row, label)
+        flagged = [row for row, _, _ in s.suspicious(10)]
+    assert len(flagged) == 2
+    options = ["--columns", "x1,x2", "--id-column", "id", "--classes", "a,b"]
+    server, address = start_server(data, session, options)
+    driver = make_driver()
+    try:
+        page = Page(driver)
+        driver.get(address.replace("/#", "/review#"))
+
+        def listed():
+            items = driver.find_elements("css selector", "#suspects li code")
+            return [item.text for item in items]
+
+        page.wait(lambda: listed() == flagged, "the flagged rows")
+        driver.find_element("css selector", "#suspects li button.correct").click()
+        first = flagged[0]
+        page.saw(f"confirmed: {first} = {given[first]}")
+        assert listed() == flagged[1:]
+        driver.refresh()  # for good: the server lists it no more
+        page.wait(lambda: listed() == flagged[1:], "the list without it")
+    finally:
+        driver.quit()
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{session}?mode=ro", uri=True)
+    stored = db.execute("SELECT row_id, label, annotator FROM confirmations")
+    assert stored.fetchall() == [(first, given[first], "alice")]
     db.close()
 
 

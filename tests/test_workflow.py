@@ -302,8 +302,10 @@ def test_review_shows_whole_rows_syntax_up_front_and_confirms(tmp_path, monkeypa
         # flagged (the rule's own tests are in test_review_bias.py)
         labels = session.training_snapshot().labels
 
-        def flagged(n=5):
-            return [(row, label, 12.0) for row, label in labels[:6]][:n]
+        def flagged(n=5):  # confirmed labels are left out, as by the session
+            confirmed = session.state.confirmed()
+            rows = [(row, label, 12.0) for row, label in labels[:6]]
+            return [r for r in rows if r[0] not in confirmed][:n]
 
         monkeypatch.setattr(session, "suspicious", flagged)
         out = io.StringIO()
@@ -327,6 +329,7 @@ def test_review_shows_whole_rows_syntax_up_front_and_confirms(tmp_path, monkeypa
         again = re.findall(r"^  \d\. row (\S+) labeled", second, re.M)
         assert row not in again and len(again) == 5
         assert session.n_labeled() == 40  # a confirmation changes no label
+        assert [c["row_id"] for c in session.state.confirmations] == [row]
 
 
 def test_favicon_is_served_without_the_token(tmp_path):

@@ -21,6 +21,7 @@ import sys
 from .. import registry
 from ..session import (
     EXPORT_FORMATS,
+    MAX_SECONDS,
     LabelingSession,
     NotASessionError,
     SessionConfig,
@@ -454,7 +455,9 @@ def add_status_parser(subparsers):
         help="answers, loops and model score of a labeling session (read-only)",
         description=(
             "Show a session's answers per class and per annotator, loops, "
-            "skipped rows, the model's accuracy estimated on random audit rows "
+            "skipped rows, the time per label of each annotator (median seconds "
+            "on screen and labels per hour, over their timed answers), the "
+            "model's accuracy estimated on random audit rows "
             "(95% interval, and what it rests on) and whether predictions have "
             "stopped changing. "
             "Opens the file read-only: it works while someone labels."
@@ -531,6 +534,12 @@ def format_status(path, status):
             or "-"
         )
     )
+    lines.append(f"time per label: {format_timing(status.get('timing') or {})}")
+    if status.get("confirmed"):
+        lines.append(
+            f"review: {_count(status['confirmed'], 'label')} confirmed right "
+            "(off the review's list until changed)"
+        )
     estimate = status.get("estimate")
     if estimate is not None:
         lines.append(f"model: {estimate}")
@@ -553,6 +562,33 @@ def format_status(path, status):
     return "\n".join(lines)
 
 
+def format_timing(timing):
+    """One line: each annotator's median seconds per label and labels per
+    hour, with the timed answers they rest on.
+
+    Examples
+    --------
+    >>> from skal.cli.label import format_timing
+    >>> format_timing({"ann": {"n": 143, "median": 4.24, "per_hour": 612.7}})
+    'ann median 4.2 s, 613 labels/hour (over 143 timed answers)'
+    >>> format_timing({})[:22]
+    'none measured yet (the'
+    """
+    if not timing:
+        return (
+            "none measured yet (the terminal and the page time each answer; "
+            "imported labels and older answers have no time)"
+        )
+    parts = []
+    for who, t in timing.items():
+        rate = "" if t["per_hour"] is None else f", {t['per_hour']:.0f} labels/hour"
+        parts.append(
+            f"{printable(who)} median {t['median']:.1f} s{rate} (over "
+            f"{_count(t['n'], 'timed answer')})"
+        )
+    return "; ".join(parts)
+
+
 # ------------------------------------------------------------------ export
 def add_export_parser(subparsers):
     """Register ``export``: the labels (or every row's prediction) as CSV,
@@ -567,7 +603,8 @@ def add_export_parser(subparsers):
             "label, annotator, time. With --predictions, every row of the data "
             "in the file's order with its label if any and the model's "
             "prediction and confidence: without an id column, join it back to "
-            "the data by position."
+            "the data by position. With --answers, every journaled answer in "
+            "long format."
         ),
     )
     _session_arguments(parser)
@@ -577,6 +614,15 @@ def add_export_parser(subparsers):
         action="store_true",
         help="every row, in the data file's order, with the model's prediction "
         "and confidence",
+    )
+    parser.add_argument(
+        "--answers",
+        action="store_true",
+        help="every journaled answer, one line each, oldest first (long "
+        "format): id, annotator, label, kind (answer, import, relabel, skip, "
+        "confirm), seconds on screen (cut at "
+        f"{MAX_SECONDS:.0f}; empty when not measured), time, status (current, "
+        "replaced, undone); csv or jsonl",
     )
     parser.add_argument(
         "--format",
@@ -618,6 +664,12 @@ def export_command(args, stdout=None, stderr=None):
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     if args.consensus and (args.predictions or args.format != "csv"):
         return _fail("--consensus writes CSV: drop --predictions and --format", stderr)
+    if args.answers and args.predictions:
+        return _fail(
+            "--answers and --predictions write different files: give one", stderr
+        )
+    if args.answers:
+        return _export_answers(args, stdout, stderr)
     try:
         if args.predictions:
             session = LabelingSession.open(args.session, args.data, readonly=True)
@@ -651,5 +703,26 @@ def export_command(args, stdout=None, stderr=None):
         return _fail(describe(error, args.session), stderr, 1)
     finally:
         _close(session)
+    stdout.flush()
+    return 0
+
+
+def _export_answers(args, stdout, stderr):
+    """``export --answers``: the journal alone, no data needed."""
+    if args.format not in ("csv", "jsonl"):
+        return _fail("--answers writes --format csv or jsonl", stderr)
+    try:
+        session = LabelingSession.open(args.session, False, readonly=True)
+    except (SessionError, *SYSTEM_ERRORS) as error:
+        return _refusal(error, args, stderr)
+    try:
+        report = session.export_answers(args.output, raw=args.raw, format=args.format)
+    except SessionError as error:
+        return _fail(error, stderr)
+    except SYSTEM_ERRORS as error:
+        return _fail(describe(error, args.session), stderr, 1)
+    finally:
+        _close(session)
+    stdout.write(f"wrote {printable(args.output)}: {report.rows} answers\n")
     stdout.flush()
     return 0

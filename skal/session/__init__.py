@@ -22,7 +22,11 @@ the labeling page of :mod:`skal.web`, through the public names below only:
 * :func:`export_labels` and :func:`export_predictions` write CSV, JSON Lines
   or Label Studio tasks (:data:`EXPORT_FORMATS`, :func:`label_studio_task`),
   :func:`read_labels` reads them back for
-  :meth:`LabelingSession.import_labels`;
+  :meth:`LabelingSession.import_labels`; :func:`export_answers` writes every
+  journaled answer in long format;
+* :func:`check_seconds` checks and cuts (at :data:`MAX_SECONDS`) the time a
+  row was on screen before its answer, which :meth:`LabelingSession.record`
+  journals; :func:`timing` sums it up per annotator;
 * with named annotators (a team file, :func:`read_team`), the
   :class:`OverlapPolicy` says who may answer which row (:func:`next_row`),
   and :func:`consensus_table` and :func:`agreement` compute the consensus
@@ -42,13 +46,15 @@ from ._errors import NotASessionError, SessionError, SessionLockedError
 from ._interchange import FORMATS as EXPORT_FORMATS
 from ._interchange import label_studio_task, read_labels
 from ._overlap import OverlapPolicy, next_row, opinions
-from ._replay import SessionState
+from ._replay import MAX_SECONDS, SessionState, check_seconds
 from ._report import (
     ExportReport,
     audit_verdict,
+    export_answers,
     export_labels,
     export_predictions,
     stopping_verdict,
+    timing,
 )
 from ._rows import plain_text, rows_at
 from ._session import LabelingSession, Question, default_annotator, load_data
@@ -81,6 +87,7 @@ __all__ = [
     "team_path",
     "write_team",
     "EXPORT_FORMATS",
+    "MAX_SECONDS",
     "ExportReport",
     "LabelingSession",
     "Question",
@@ -88,6 +95,9 @@ __all__ = [
     "SessionState",
     "TrainingSnapshot",
     "audit_gain",
+    "check_seconds",
+    "export_answers",
+    "timing",
     "estimate_blocker",
     "fit_without_audits",
     "honest_estimate",

@@ -103,7 +103,9 @@ def _choices(label):
     }
 
 
-def label_studio_task(data, label=None, prediction=None, score=None, model="skal"):
+def label_studio_task(
+    data, label=None, prediction=None, score=None, model="skal", lead_time=None
+):
     """One task of Label Studio's JSON import format.
 
     Parameters
@@ -118,6 +120,9 @@ def label_studio_task(data, label=None, prediction=None, score=None, model="skal
     score : float or None
     model : str
         The prediction's ``model_version``.
+    lead_time : float or None
+        The annotation's ``lead_time``: the seconds the annotator took
+        (Label Studio's own field for it), or none.
 
     Examples
     --------
@@ -125,10 +130,15 @@ def label_studio_task(data, label=None, prediction=None, score=None, model="skal
     >>> task = label_studio_task({"id": "r1", "text": "hi"}, label="spam")
     >>> task["annotations"][0]["result"][0]["value"]
     {'choices': ['spam']}
+    >>> task = label_studio_task({"id": "r2"}, label="ham", lead_time=3.5)
+    >>> task["annotations"][0]["lead_time"]
+    3.5
     """
     task = {"data": data}
     if label is not None:
         task["annotations"] = [{"result": [_choices(label)]}]
+        if lead_time is not None:
+            task["annotations"][0]["lead_time"] = lead_time
     if prediction is not None:
         task["predictions"] = [
             {"model_version": model, "score": score, "result": [_choices(prediction)]}

@@ -1,16 +1,21 @@
 """The session journal: an SQLite file that is the source of truth.
 
-Every answer, skip, relabel and undo is one row of ``events``, committed
-(WAL mode, ``synchronous=FULL``: on disk when ``commit`` returns) before the
-next question is shown. Every batch of questions the learner chose is one row
-of ``batches``: its row ids in order, the label count of the model that chose
-them, and the random generator's state before and after the draw, as JSON.
+Every answer, skip, relabel and undo is one row of ``events`` (an answer or
+skip with the seconds its row was on screen), committed (WAL mode,
+``synchronous=FULL``: on disk when ``commit`` returns) before the next
+question is shown; every "this label is right" of the review is one row of
+``confirmations``, naming the event whose label it confirms. Every batch of
+questions the learner chose is one row of ``batches``: its row ids in order,
+the label count of the model that chose them, and the random generator's
+state before and after the draw, as JSON.
 The configuration is a JSON text. Nothing in the file is executable.
 
 A file is accepted as a session only if its SQLite header carries skal's
 ``application_id``, its size matches the header, ``PRAGMA integrity_check``
 passes, its ``schema_version`` is one this skal reads and its schema is
-exactly skal's (no other table, index, view or trigger); then
+exactly skal's (no other table, index, view or trigger; a file written
+before schema version 2 lacks what it added, and gets it, in one
+transaction, when it is opened to label); then
 :class:`~skal.session.LabelingSession` replays the whole journal, checking
 that it is consistent (:mod:`skal.session._replay`). All of that is done
 read-only, before anything is written, so a file that is refused is left
@@ -25,6 +30,7 @@ reading and decoding the journal itself takes far longer.
 import datetime
 import json
 import os
+import re
 import socket
 import sqlite3
 from urllib.parse import quote
@@ -34,7 +40,9 @@ from ._errors import NotASessionError, SessionError
 #: ``PRAGMA application_id`` of a skal session ("skal" in ASCII).
 APPLICATION_ID = 0x736B616C
 #: Layout version written by this skal; files with a larger one are refused.
-SCHEMA_VERSION = 1
+#: Version 2 added ``events.seconds`` and the ``confirmations`` table
+#: (:data:`_UPGRADES`); a version 1 file gets them when opened to label.
+SCHEMA_VERSION = 2
 
 _HEADER = b"SQLite format 3\x00"
 
@@ -57,7 +65,8 @@ CREATE TABLE events (
     annotator TEXT NOT NULL,
     time TEXT NOT NULL,
     loop INTEGER NOT NULL,
-    replaces INTEGER REFERENCES events (id)
+    replaces INTEGER REFERENCES events (id),
+    seconds REAL
 );
 CREATE TABLE batches (
     loop INTEGER PRIMARY KEY,
@@ -71,6 +80,14 @@ CREATE TABLE batches (
     stop_set TEXT,
     time TEXT NOT NULL,
     audit_ids TEXT
+);
+CREATE TABLE confirmations (
+    id INTEGER PRIMARY KEY,
+    event INTEGER NOT NULL REFERENCES events (id),
+    row_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    time TEXT NOT NULL
 );
 CREATE TABLE holder (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -90,24 +107,60 @@ _JSON_FIELDS = (
     "audit_ids",
 )
 
+#: The tables every session has (``confirmations`` may be missing: see
+#: :data:`_UPGRADES`).
 _TABLES = {"schema_version", "config", "events", "batches", "holder"}
 
 
 def _normal(sql):
-    return " ".join(sql.split())
+    """``sql`` with its spacing normalized: SQLite keeps a table's statement
+    as written, and ``ALTER TABLE ... ADD COLUMN`` appends ``, name TYPE`` on
+    the last line."""
+    return re.sub(r" ([,)])", r"\1", " ".join(sql.split()))
 
 
-#: ``(type, name, sql)`` of every object in a session's ``sqlite_master``.
-_OBJECTS = {
-    ("table", statement.split()[2], _normal(statement))
+_STATEMENTS = {
+    statement.split()[2]: _normal(statement)
     for statement in _SCHEMA.split(";")
     if statement.strip()
 }
-#: The same objects in a session written before audit rows existed (no
-#: ``batches.audit_ids``); such a session has ``audit=0`` and never needs it.
-_OBJECTS_BEFORE_AUDIT = {
-    (kind, name, sql.replace(", audit_ids TEXT", "")) for kind, name, sql in _OBJECTS
-}
+#: ``(type, name, sql)`` of every object in a session's ``sqlite_master``.
+_OBJECTS = {("table", name, sql) for name, sql in _STATEMENTS.items()}
+
+#: What schema version 2 added: ``(table, column)`` for a column (the last of
+#: its table), ``(table, None)`` for a table. A session written before lacks
+#: them and gets them when opened to label (:meth:`Journal._upgrade`).
+_UPGRADES = (("events", "seconds REAL"), ("confirmations", None))
+#: Columns a session may lack: those of :data:`_UPGRADES`, and
+#: ``batches.audit_ids``, missing from sessions written before audit rows
+#: existed (they have ``audit=0`` and never need it; it is never added).
+_OPTIONAL = (("batches", "audit_ids TEXT"), *(u for u in _UPGRADES if u[1]))
+
+
+def _variants(name):
+    """The statements a file's table ``name`` may have: skal's, and skal's
+    without any of its optional columns."""
+    out = {_STATEMENTS[name]}
+    for table, column in _OPTIONAL:
+        if table == name:
+            out |= {sql.replace(f", {column})", ")") for sql in out}
+    return out
+
+
+def _schema_odd(objects):
+    """What is not skal's in ``objects`` (``(type, name, sql)`` of a file's
+    ``sqlite_master``), allowing for what an earlier skal did not write:
+    ``"table 'x' is extra"``, ``"table 'events' differs"``, ... or ``None``."""
+    for kind, name, sql in sorted(objects):
+        if name not in _STATEMENTS or kind != "table":
+            return f"{kind} {_one_line(repr(name), 40)} is extra"
+        if sql not in _variants(name):
+            return f"table {name!r} differs"
+    optional_tables = {table for table, column in _UPGRADES if column is None}
+    names = {name for _, name, _ in objects}
+    for name in sorted(set(_STATEMENTS) - names - optional_tables):
+        return f"table {name!r} is missing"
+    return None
 
 
 def _one_line(text, width=200):
@@ -274,7 +327,42 @@ class Journal:
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
-        return cls(path, db, readonly=False)
+        journal = cls(path, db, readonly=False)
+        try:
+            journal._upgrade()
+        except BaseException:
+            journal.close()
+            raise
+        return journal
+
+    def _columns(self, table):
+        return {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+
+    def _upgrade(self):
+        """Add what schema version 2 added (:data:`_UPGRADES`) to a file
+        written before it, and set its version, in one transaction (a kill
+        leaves the file as it was, or upgraded); nothing on a current file.
+        An older skal then refuses the file as written by a newer one."""
+        db = self._db
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        missing = []
+        for table, column in _UPGRADES:
+            if column is None and table not in tables:
+                missing.append(_STATEMENTS[table])
+            elif column is not None and column.split()[0] not in self._columns(table):
+                missing.append(f"ALTER TABLE {table} ADD COLUMN {column}")
+        if not missing:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in missing:
+                db.execute(statement)
+            db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     @staticmethod
     def _check_contents(path, db):
@@ -305,12 +393,9 @@ class Journal:
                     f"{_one_line(repr(version), 40)}; this skal reads up to "
                     f"{SCHEMA_VERSION}): upgrade skal; left unchanged"
                 )
-            if objects not in (_OBJECTS, _OBJECTS_BEFORE_AUDIT):
-                odd = sorted(objects ^ _OBJECTS)[0]
-                raise damaged(
-                    f"its schema is not skal's: {odd[0]} {_one_line(repr(odd[1]), 40)}"
-                    + (" is extra" if odd in objects else " differs or is missing")
-                )
+            odd = _schema_odd(objects)
+            if odd is not None:
+                raise damaged(f"its schema is not skal's: {odd}")
             if db.execute("SELECT count(*) FROM config").fetchone() != (1,):
                 raise damaged("no configuration")
             holder = db.execute("SELECT host, pid, since FROM holder").fetchall()
@@ -398,9 +483,32 @@ class Journal:
         try:
             cursor = self._db.execute("SELECT * FROM events ORDER BY id")
             names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor]
+            # no seconds in a file from before they were journaled
+            return [{"seconds": None, **dict(zip(names, row))} for row in cursor]
         except sqlite3.DatabaseError as error:
             raise self._unreadable("events", "id", "event", error) from None
+
+    def confirmations(self):
+        """Every confirmation ("this label is right"), oldest first, as dicts
+        (none in a file from before they were journaled).
+
+        Raises
+        ------
+        NotASessionError
+            A text of the table cannot be read.
+        """
+        if "confirmations" not in {
+            row[0] for row in self._db.execute("SELECT name FROM sqlite_master")
+        }:
+            return []
+        try:
+            cursor = self._db.execute("SELECT * FROM confirmations ORDER BY id")
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor]
+        except sqlite3.DatabaseError as error:
+            raise self._unreadable(
+                "confirmations", "id", "confirmation", error
+            ) from None
 
     def batches(self):
         """Every batch, oldest first, as dicts with JSON fields decoded.
@@ -434,8 +542,7 @@ class Journal:
         return out
 
     def _has_audit_column(self):
-        columns = self._db.execute("PRAGMA table_info(batches)").fetchall()
-        return any(column[1] == "audit_ids" for column in columns)
+        return "audit_ids" in self._columns("batches")
 
     def holder(self):
         """``(host, pid, since)`` of the labeling process on record, or None."""
@@ -456,24 +563,52 @@ class Journal:
             raise
         return cursor.lastrowid
 
-    def add_event(self, kind, row_id, label, content, annotator, loop, replaces):
-        """Append one event and commit it; returns it as a dict (with its id)."""
-        event = {
-            "kind": kind,
-            "row_id": row_id,
-            "label": label,
-            "content": content,
-            "annotator": annotator,
-            "time": now(),
-            "loop": loop,
-            "replaces": replaces,
-        }
-        event["id"] = self._write(
-            f"INSERT INTO events ({', '.join(event)}) VALUES "
-            f"({', '.join('?' for _ in event)})",
-            list(event.values()),
+    def _insert(self, table, record):
+        """Append ``record`` (a dict of columns) to ``table`` and commit it;
+        returns it with its ``id``."""
+        record = dict(record)
+        record["id"] = self._write(
+            f"INSERT INTO {table} ({', '.join(record)}) VALUES "
+            f"({', '.join('?' for _ in record)})",
+            list(record.values()),
         )
-        return event
+        return record
+
+    def add_event(
+        self, kind, row_id, label, content, annotator, loop, replaces, seconds=None
+    ):
+        """Append one event and commit it; returns it as a dict (with its id).
+
+        ``seconds``: how long the row was on screen before this answer
+        (``None``: not measured)."""
+        return self._insert(
+            "events",
+            {
+                "kind": kind,
+                "row_id": row_id,
+                "label": label,
+                "content": content,
+                "annotator": annotator,
+                "time": now(),
+                "loop": loop,
+                "replaces": replaces,
+                "seconds": seconds,
+            },
+        )
+
+    def add_confirmation(self, event, row_id, label, annotator):
+        """Journal that ``annotator`` found the label of event ``event`` (of
+        row ``row_id``, label ``label``) right; returns it as a dict."""
+        return self._insert(
+            "confirmations",
+            {
+                "event": event,
+                "row_id": row_id,
+                "label": label,
+                "annotator": annotator,
+                "time": now(),
+            },
+        )
 
     def add_batch(self, batch):
         """Append a batch (a dict with the table's fields, JSON ones as data)."""

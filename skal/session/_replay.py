@@ -19,9 +19,14 @@ writes anything -- with a :class:`JournalError` naming the event or batch,
 rather than failing later, at some question.
 """
 
+import math
 from collections import Counter
 
 _KINDS = ("answer", "skip", "relabel", "undo")
+#: The longest time on screen journaled for one answer, in seconds: a row
+#: shown longer was most likely left on screen while the annotator was away,
+#: and counts as this long (the page also stops its clock while hidden).
+MAX_SECONDS = 300.0
 #: Words of a Mersenne Twister state (``RandomState.get_state()``).
 _MT_WORDS = 624
 
@@ -43,6 +48,41 @@ def _is_int(value):
 
 def _is_number(value):
     return type(value) in (int, float)
+
+
+def check_seconds(seconds):
+    """How long a row was on screen before its answer, as journaled: a
+    number of seconds, at most :data:`MAX_SECONDS` (a longer time is cut to
+    it: idle time), or ``None`` (not measured).
+
+    Parameters
+    ----------
+    seconds : int, float or None
+
+    Returns
+    -------
+    seconds : float or None
+
+    Raises
+    ------
+    ValueError
+        ``seconds`` is negative, not finite, or not a number (``True`` is
+        not one).
+
+    Examples
+    --------
+    >>> from skal.session import check_seconds
+    >>> check_seconds(4.25), check_seconds(3600), check_seconds(None)
+    (4.25, 300.0, None)
+    """
+    if seconds is None:
+        return None
+    if not _is_number(seconds) or not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(
+            f"seconds: {_short(seconds)} is not a time on screen; give a "
+            "non-negative number of seconds, or None if it was not measured"
+        )
+    return min(float(seconds), MAX_SECONDS)
 
 
 def _check_generator(where, state, full):
@@ -158,15 +198,22 @@ class SessionState:
         The journal's batches, oldest first.
     classes : sequence of str, optional
         The session's classes: every label must be one of them.
+    confirmations : list of dict, optional
+        The journal's confirmations ("this label is right"), oldest first.
+
+    Attributes
+    ----------
+    confirmations : list of dict
+        Every confirmation, oldest first.
 
     Raises
     ------
     JournalError
-        An event or batch contradicts the journal before it (the message
-        names it).
+        An event, batch or confirmation contradicts the journal before it
+        (the message names it).
     """
 
-    def __init__(self, events=(), batches=(), classes=None):
+    def __init__(self, events=(), batches=(), classes=None, confirmations=()):
         self.events = {}
         self._stacks = {}
         self._in_effect = []
@@ -180,6 +227,11 @@ class SessionState:
         for event in events:  # the batches are all known: loops are checked
             self._check(event, n_batches=len(self.batches))
             self._fold(event)
+        self.confirmations = []
+        self._confirmed = {}  # event id -> the annotators who confirmed it
+        for confirmation in confirmations:
+            self._check_confirmation(confirmation)
+            self._fold_confirmation(confirmation)
 
     # -------------------------------------------------------------- folding
     def apply(self, event):
@@ -228,6 +280,11 @@ class SessionState:
         content = event.get("content")
         if content is not None and type(content) is not str:
             raise JournalError(f"{where}: its content digest is not text")
+        seconds = event.get("seconds")
+        if seconds is not None and not (
+            _is_number(seconds) and math.isfinite(seconds) and seconds >= 0
+        ):
+            raise JournalError(f"{where}: its seconds are not a time on screen")
         loop = event.get("loop")
         if not _is_int(loop) or loop < 0:
             raise JournalError(f"{where}: its batch number is not a number")
@@ -268,6 +325,68 @@ class SessionState:
                     f"{where} restores label {_short(label)}, but the label "
                     "below the one it undoes is another"
                 )
+
+    def confirm(self, confirmation):
+        """Fold one confirmation (a dict with the journal's fields) into the
+        state; it must confirm the row's label in effect.
+
+        Raises
+        ------
+        JournalError
+            The confirmation contradicts the state (nothing was changed).
+        """
+        self._check_confirmation(confirmation)
+        current = self.current(confirmation["row_id"])
+        if current is None or current["id"] != confirmation["event"]:
+            raise JournalError(
+                f"confirmation {_short(confirmation['id'])} confirms a label "
+                "that is not in effect"
+            )
+        self._fold_confirmation(confirmation)
+
+    def _check_confirmation(self, confirmation):
+        """Refuse a confirmation that does not name a label event of the
+        journal, with its row and label."""
+        number = confirmation.get("id")
+        where = f"confirmation {_short(number)}"
+        if not _is_int(number) or (
+            self.confirmations and number <= self.confirmations[-1]["id"]
+        ):
+            raise JournalError(f"{where} is out of order")
+        for field in ("row_id", "label", "annotator", "time"):
+            if type(confirmation.get(field)) is not str:
+                raise JournalError(f"{where}: its {field} is not text")
+        event = self.events.get(confirmation.get("event"))
+        if (
+            event is None
+            or event["kind"] not in ("answer", "relabel")
+            or event["row_id"] != confirmation["row_id"]
+            or event["label"] != confirmation["label"]
+        ):
+            raise JournalError(
+                f"{where} names event {_short(confirmation.get('event'))}, which "
+                "is not a label of its row"
+            )
+
+    def _fold_confirmation(self, confirmation):
+        self.confirmations.append(confirmation)
+        who = self._confirmed.setdefault(confirmation["event"], [])
+        who.append(confirmation["annotator"])
+
+    def confirmed(self):
+        """Ids of the rows whose label in effect someone confirmed ("this
+        label is right"): a relabel of the row ends it (an undo of the relabel,
+        which brings the confirmed label back, brings it back too)."""
+        return {
+            row
+            for row, stack in self._stacks.items()
+            if stack and stack[-1]["id"] in self._confirmed
+        }
+
+    def confirmed_by(self, row_id):
+        """Who confirmed ``row_id``'s label in effect, oldest first."""
+        current = self.current(row_id)
+        return [] if current is None else list(self._confirmed.get(current["id"], ()))
 
     def _count(self, event, step):
         if event is not None and event["kind"] != "skip":

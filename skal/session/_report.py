@@ -4,6 +4,7 @@ Everything here reads the session (its replayed state, its data, its
 configuration) and writes nothing to the journal.
 """
 
+import statistics
 from dataclasses import dataclass
 
 from ..utils import one_blas_thread, printable, spreadsheet_safe, write_csv
@@ -38,6 +39,54 @@ STABLE_WINDOW = 3
 #: ... at least this high (Bloodgood & Vijay-Shanker, 2009).
 STABLE_KAPPA = 0.99
 
+#: The annotator name of labels imported from a file or a column
+#: (:meth:`~skal.session.LabelingSession.import_labels`): kind ``import`` in
+#: :func:`export_answers`.
+IMPORT_ANNOTATOR = "import"
+
+
+def timing(events):
+    """Time per label of each annotator, from the answers' time on screen.
+
+    Parameters
+    ----------
+    events : iterable of dict
+        Journal events; the ``answer`` events with ``seconds`` (timed by
+        the terminal or the page; imported labels and answers journaled
+        before skal measured time have none) count, undone ones included
+        (the time was spent).
+
+    Returns
+    -------
+    timing : dict
+        Annotator -> ``n`` (timed answers), ``median`` (seconds per label)
+        and ``per_hour`` (labels per hour on screen: ``3600 n`` over the
+        seconds they took, each cut at
+        :data:`~skal.session.MAX_SECONDS`; ``None`` if they took no time);
+        annotators without a timed answer are left out.
+
+    Examples
+    --------
+    >>> from skal.session import timing
+    >>> events = [
+    ...     {"kind": "answer", "annotator": "ann", "seconds": s} for s in (2, 4, 12)
+    ... ] + [{"kind": "answer", "annotator": "import", "seconds": None}]
+    >>> timing(events)
+    {'ann': {'n': 3, 'median': 4.0, 'per_hour': 600.0}}
+    """
+    seconds = {}
+    for event in events:
+        if event["kind"] == "answer" and event.get("seconds") is not None:
+            seconds.setdefault(event["annotator"], []).append(event["seconds"])
+    return {
+        who: {
+            "n": len(times),
+            "median": float(statistics.median(times)),
+            "per_hour": 3600 * len(times) / sum(times) if sum(times) > 0 else None,
+        }
+        for who, times in seconds.items()
+    }
+
 
 def status(session, cv=True):
     """Counts, the honest estimate of the model's accuracy, the
@@ -62,9 +111,12 @@ def status(session, cv=True):
         ``n``: cross-validation on the labeled rows, which reads low when they
         were chosen actively), ``audit_stop`` (:func:`audit_verdict`: has
         the accuracy on random audit rows stopped growing), ``stopping``
-        (stabilizing predictions: ``stop``, ``kappas``, ``message``) and
-        ``agreement`` (:func:`~skal.session.team_agreement`: ``None``
-        without named annotators).
+        (stabilizing predictions: ``stop``, ``kappas``, ``message``),
+        ``timing`` (:func:`timing`: each annotator's timed answers, median
+        seconds per label and labels per hour), ``confirmed`` (labels in
+        effect someone confirmed in the review) and ``agreement``
+        (:func:`~skal.session.team_agreement`: ``None`` without named
+        annotators).
     """
     labels = session.state.labels()
     per_annotator = {}
@@ -89,6 +141,8 @@ def status(session, cv=True):
         "audit_stop": None,
         "stopping": stopping_verdict(b["stop_set"] for b in session.state.batches),
         "agreement": team_agreement(session),  # None without named annotators
+        "timing": timing(session.state.events.values()),
+        "confirmed": len(session.state.confirmed()),
     }
     if cv and session.dataset is not None:
         snapshot = session.training_snapshot()
@@ -362,6 +416,13 @@ def _check_format(format):
         )
 
 
+def _seconds(event):
+    """An event's time on screen, to the millisecond (``None``: not
+    measured)."""
+    seconds = event.get("seconds")
+    return None if seconds is None else round(seconds, 3)
+
+
 def _row_data(session, row):
     """What a JSON export says of a row's content: ``{"text": ...}`` in a
     session on a text column, ``{"columns": {name: value}}`` (the values as
@@ -388,10 +449,12 @@ def export_labels(session, path, *, raw=False, format="csv", tags="columns"):
     """Write the labels: one record per labeled row, in the order labeled.
 
     Each record has the row's ``id``, its ``label``, the ``annotator``, the
-    ``time`` (UTC) and the ``data_status``: ``ok``, ``changed`` (the row's
+    ``time`` (UTC), the ``data_status``: ``ok``, ``changed`` (the row's
     content changed in the data since it was labeled), ``vanished`` (the row
     is no longer in the data) or ``unchecked`` (the session was opened
-    without its data).
+    without its data), and the ``seconds`` the row was on screen before the
+    answer (empty when not measured: imported labels, relabels, answers
+    journaled before skal measured time).
 
     Parameters
     ----------
@@ -412,8 +475,8 @@ def export_labels(session, path, *, raw=False, format="csv", tags="columns"):
         (an object of the named columns' values, as in the CSV file) in one
         on numeric columns. ``label-studio``: a JSON list of Label Studio
         tasks, ``data`` holding ``id`` and ``text`` (or the named columns),
-        the label as an annotation's ``choices`` (see
-        :func:`~skal.session.label_studio_task`).
+        the label as an annotation's ``choices`` and the seconds as its
+        ``lead_time`` (see :func:`~skal.session.label_studio_task`).
     tags : {"columns", "list"}, default="columns"
         In a multi-label session, how the CSV writes a row's tags: one 0/1
         column per tag (named by the tag, in the classes' order, in place of
@@ -443,6 +506,7 @@ def export_labels(session, path, *, raw=False, format="csv", tags="columns"):
                     "annotator": event["annotator"],
                     "time": event["time"],
                     "data_status": status[row],
+                    "seconds": _seconds(event),
                     **_row_data(session, row),
                 }
                 for row, event in labels.items()
@@ -455,6 +519,7 @@ def export_labels(session, path, *, raw=False, format="csv", tags="columns"):
                 label_studio_task(
                     _task_data(session, row),
                     label=export_value(event["label"], config, format),
+                    lead_time=_seconds(event),
                 )
                 for row, event in labels.items()
             ),
@@ -462,7 +527,7 @@ def export_labels(session, path, *, raw=False, format="csv", tags="columns"):
     else:
         write_csv(
             path,
-            ["id", *label_columns, "annotator", "time", "data_status"],
+            ["id", *label_columns, "annotator", "time", "data_status", "seconds"],
             (
                 [
                     row,
@@ -470,6 +535,7 @@ def export_labels(session, path, *, raw=False, format="csv", tags="columns"):
                     event["annotator"],
                     event["time"],
                     status[row],
+                    _seconds(event),
                 ]
                 for row, event in labels.items()
             ),
@@ -594,3 +660,98 @@ def export_predictions(session, path, *, raw=False, format="csv"):
             cell=None if raw else _safe_cell,
         )
     return _report(session, rows, status, predictions=True)
+
+
+#: Columns of :func:`export_answers`, in order.
+ANSWER_FIELDS = ("id", "annotator", "label", "kind", "seconds", "time", "status")
+
+
+def answer_records(state):
+    """Every answer, relabel, skip and confirmation of a session's journal,
+    oldest first, as :func:`export_answers` writes them (dicts with the keys
+    of :data:`ANSWER_FIELDS`)."""
+    undone = {e["replaces"] for e in state.events.values() if e["kind"] == "undo"}
+
+    def status(event):
+        current = state.current(event["row_id"])
+        if current is not None and current["id"] == event["id"]:
+            return "current"
+        return "undone" if event["id"] in undone else "replaced"
+
+    records = []
+    for event in state.events.values():
+        if event["kind"] == "undo":
+            continue
+        kind = event["kind"]
+        if kind == "answer" and event["annotator"] == IMPORT_ANNOTATOR:
+            kind = "import"
+        records.append(
+            {
+                "id": event["row_id"],
+                "annotator": event["annotator"],
+                "label": event["label"],
+                "kind": kind,
+                "seconds": _seconds(event),
+                "time": event["time"],
+                "status": status(event),
+            }
+        )
+    for confirmation in state.confirmations:
+        records.append(
+            {
+                "id": confirmation["row_id"],
+                "annotator": confirmation["annotator"],
+                "label": confirmation["label"],
+                "kind": "confirm",
+                "seconds": None,
+                "time": confirmation["time"],
+                "status": status(state.events[confirmation["event"]]),
+            }
+        )
+    # one clock (UTC, to the microsecond) stamps both tables; a stable sort
+    records.sort(key=lambda record: record["time"])
+    return records
+
+
+def export_answers(session, path, *, raw=False, format="csv"):
+    """Write every journaled answer in long format: one record per answer,
+    relabel, skip and confirmation, oldest first.
+
+    Each record has the row's ``id``, the ``annotator``, the ``label``
+    (empty for a skip), the ``kind`` (``answer``; ``import`` for a label
+    imported under the annotator name ``import``; ``relabel``, ``skip``,
+    ``confirm`` for "this label is right" in the review), the ``seconds`` the
+    row was on screen (empty when not measured), the ``time`` (UTC) and the
+    ``status``: ``current`` (the row's label now; for a confirmation, the
+    label it confirmed still is), ``replaced`` (a later relabel changed it)
+    or ``undone`` (taken back). Undo events are not records: they show as
+    ``undone``.
+
+    Parameters
+    ----------
+    session : LabelingSession
+    path : str or path-like
+    raw : bool, default=False
+        As in :func:`export_labels` (CSV only).
+    format : {"csv", "jsonl"}, default="csv"
+        ``jsonl``: one JSON object a line with the same keys (``label`` and
+        ``seconds`` ``null`` where the CSV cell is empty).
+
+    Returns
+    -------
+    report : ExportReport
+        ``rows``: the records written.
+    """
+    if format not in ("csv", "jsonl"):
+        raise SessionError(f"the answers are written as csv or jsonl, not {format!r}")
+    records = answer_records(session.state)
+    if format == "jsonl":
+        rows = write_jsonl(path, records)
+    else:
+        rows = write_csv(
+            path,
+            list(ANSWER_FIELDS),
+            ([record[key] for key in ANSWER_FIELDS] for record in records),
+            cell=None if raw else _safe_cell,
+        )
+    return ExportReport(rows=rows)

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ._errors import SessionError
+
 
 def rank_suspicious(estimator, X, y, *, cv, random_state):
     """The labeled rows that look wrong, most suspicious first.
@@ -41,3 +43,36 @@ def rank_suspicious(estimator, X, y, *, cv, random_state):
         estimator, X, y, cv=cv, method="odds", random_state=random_state
     )
     return np.asarray(indices), np.exp(np.asarray(log_odds, dtype=float))
+
+
+def confirm(session, row_id, label, annotator=None):
+    """Journal that ``row_id``'s label ``label`` is right: the
+    :meth:`~skal.session.LabelingSession.confirm` of a session.
+
+    Returns
+    -------
+    confirmation : dict
+        The journaled confirmation: ``id``, ``event`` (the label's event),
+        ``row_id``, ``label``, ``annotator``, ``time``.
+    """
+    state = session.state
+    current = state.current(row_id)
+    if current is None or current["kind"] == "skip":
+        raise SessionError(f"row {row_id} has no label to confirm")
+    if label != current["label"]:
+        raise SessionError(
+            f"row {row_id} is labeled {current['label']!r} now, not {label!r}: "
+            "someone changed it; look again"
+        )
+    who = session.annotator if annotator is None else annotator
+    if who in state.confirmed_by(row_id):
+        raise SessionError(f"you confirmed the label of row {row_id} already")
+    confirmation = session.journal.add_confirmation(current["id"], row_id, label, who)
+    state.confirm(confirmation)  # only once the journal has it
+    return confirmation
+
+
+def unconfirmed(rows, confirmed, n):
+    """The first ``n`` of ``rows`` (``(row_id, label, score)``, from
+    :func:`~skal.session.suspicious_rows`) whose label nobody confirmed."""
+    return [row for row in rows if row[0] not in confirmed][:n]

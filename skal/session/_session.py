@@ -29,8 +29,9 @@ from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
 from ._journal import Journal, check_header
 from ._lock import SessionLock
-from ._replay import JournalError, SessionState
-from ._report import export_labels, export_predictions, status
+from ._replay import JournalError, SessionState, check_seconds
+from ._report import export_answers, export_labels, export_predictions, status
+from ._review import confirm, unconfirmed
 from ._rows import column_values, csv_header, find_id_column, load_csv, plain_text
 from ._snapshot import (
     TrainingSnapshot,
@@ -392,7 +393,7 @@ class LabelingSession:
             f"one of: {', '.join(classes)}"
         )
 
-    def record(self, kind, row, label, *, annotator=None, replaces=None):
+    def record(self, kind, row, label, *, annotator=None, replaces=None, seconds=None):
         """Journal one event about ``row`` and apply it; committed on return.
 
         The one way every answer, skip, relabel and undo enters the journal
@@ -408,6 +409,10 @@ class LabelingSession:
             Who gave it; ``None`` is the session's annotator.
         replaces : int or None, default=None
             The event a relabel or undo replaces.
+        seconds : float or None, default=None
+            How long the row was on screen before this answer (cut to
+            :data:`~skal.session.MAX_SECONDS`; see
+            :func:`~skal.session.check_seconds`); ``None``: not measured.
 
         Returns
         -------
@@ -420,6 +425,7 @@ class LabelingSession:
             An answer once the budget is reached (skips, relabels and undos
             do not add labels: they are always taken).
         """
+        seconds = check_seconds(seconds)
         if kind == "answer" and self.budget_left() == 0:
             raise SessionError(
                 f"the budget of {self.config.budget} labels is reached; the "
@@ -434,23 +440,27 @@ class LabelingSession:
             self.annotator if annotator is None else annotator,
             self.loop,
             replaces,
+            seconds,
         )
         self.state.apply(event)  # only once the journal has it
         return event
 
-    def answer(self, label):
-        """Label the current question's row; committed when this returns."""
+    def answer(self, label, seconds=None):
+        """Label the current question's row; committed when this returns.
+        ``seconds``: how long it was on screen (see :meth:`record`)."""
         pending = self.pending()
         if not pending:
             raise SessionError("no question is pending")
-        return self.record("answer", pending[0], self.check_label(label))
+        return self.record(
+            "answer", pending[0], self.check_label(label), seconds=seconds
+        )
 
-    def skip(self):
+    def skip(self, seconds=None):
         """Set the current question's row aside: it is not asked again."""
         pending = self.pending()
         if not pending:
             raise SessionError("no question is pending")
-        return self.record("skip", pending[0], None)
+        return self.record("skip", pending[0], None, seconds=seconds)
 
     def undo(self, annotator=None, *, only_own=False):
         """Take back the latest answer, relabel or skip still in effect.
@@ -631,6 +641,15 @@ class LabelingSession:
             replaces=current["id"],
         )
 
+    def confirm(self, row_id, label, *, annotator=None):
+        """Journal that ``row_id``'s label ``label`` (its label in effect) is
+        right: the row leaves the review's list until its label changes.
+        Not taken back by :meth:`undo` (it changes no label). Raises
+        :class:`SessionError` if ``label`` is not the row's label now, or
+        ``annotator`` confirmed it already. Returns the confirmation (a
+        dict); committed on return."""
+        return confirm(self, row_id, label, annotator)
+
     # ---------------------------------------------------------- the model
     def training_snapshot(self, exclude=(), *, state=None):
         """What training needs to know about the session now, as plain data.
@@ -729,13 +748,15 @@ class LabelingSession:
 
     def suspicious(self, n=5):
         """At most ``n`` labels that look wrong (another class at least 10
-        times as likely under a cross-validated model), possibly none.
+        times as likely under a cross-validated model), possibly none; a
+        label someone confirmed (:meth:`confirm`) is not one of them.
 
         Returns
         -------
         rows : list of (row_id, label, score)
         """
-        return suspicious_rows(self.training_snapshot(), self.dataset, n)
+        found = suspicious_rows(self.training_snapshot(), self.dataset, None)
+        return unconfirmed(found, self.state.confirmed(), n)
 
     # ----------------------------------------------------------- reporting
     def status(self, cv=True):
@@ -778,6 +799,12 @@ class LabelingSession:
         :meth:`export_labels`. Returns an :class:`~skal.session.ExportReport`."""
         return export_predictions(self, path, raw=raw, format=format)
 
+    def export_answers(self, path, *, raw=False, format="csv"):
+        """Write every journaled answer, relabel, skip and confirmation, one
+        record each, oldest first (:func:`skal.session.export_answers`).
+        Returns an :class:`~skal.session.ExportReport`."""
+        return export_answers(self, path, raw=raw, format=format)
+
 
 def _some(ids, n=5):
     """The first ``n`` ids as printable text."""
@@ -789,7 +816,12 @@ def _replay(journal, config):
     """The journal's state, replayed with every event and batch checked; a
     :class:`NotASessionError` naming the first one that contradicts it."""
     try:
-        return SessionState(journal.events(), journal.batches(), config.labels())
+        return SessionState(
+            journal.events(),
+            journal.batches(),
+            config.labels(),
+            journal.confirmations(),
+        )
     except JournalError as error:
         raise NotASessionError(
             f"{journal.path} is a damaged skal session ({error}); left unchanged"

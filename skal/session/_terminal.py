@@ -54,10 +54,7 @@ class TerminalLoop:
         self.session = session
         self.stdin = stdin
         self.stdout = stdout
-        #: Rows confirmed correct in the review during this run: not shown in
-        #: the review again until the session is reopened (the journal has
-        #: no event for a confirmation).
-        self.confirmed = set()
+        self._shown_at = None  # time.monotonic() when the row was shown
 
     def say(self, text=""):
         """Print one line (its parts from users already escaped)."""
@@ -110,6 +107,7 @@ class TerminalLoop:
                 if question.row_id != shown:
                     self._show(question)
                     shown = question.row_id
+                    self._shown_at = time.monotonic()
                 line = self.read(PROMPT)
                 if line is None or line == "q":
                     self.say(
@@ -128,7 +126,7 @@ class TerminalLoop:
         if line == "":
             return shown
         if line == "s":
-            event = session.skip()
+            event = session.skip(seconds=self._on_screen())
             self.say(f"saved: skipped {printable(event['row_id'])}")
             return shown
         if line == "u":
@@ -147,13 +145,18 @@ class TerminalLoop:
             self._review()
             return None
         try:
-            event = session.answer(line)
+            event = session.answer(line, seconds=self._on_screen())
         except SessionError as error:
             self.say(f"? {printable(error)}; or s skip, u undo, r review, q quit")
             return shown
         label = session.config.describe(event["label"])
         self.say(f"saved: {printable(event['row_id'])} = {printable(label)}")
         return shown
+
+    def _on_screen(self):
+        """Seconds since the row on screen was shown (the session cuts a
+        long idle time to :data:`~skal.session.MAX_SECONDS`)."""
+        return None if self._shown_at is None else time.monotonic() - self._shown_at
 
     def _show(self, question):
         session = self.session
@@ -208,11 +211,10 @@ class TerminalLoop:
         session = self.session
         self.say("checking the labels so far (cross-validation) ...")
         try:
-            found = session.suspicious(REVIEW_SIZE + len(self.confirmed))
+            rows = session.suspicious(REVIEW_SIZE)
         except SessionError as error:
             self.say(f"review: {printable(error)}")
             return
-        rows = [r for r in found if r[0] not in self.confirmed][:REVIEW_SIZE]
         if not rows:
             self.say(
                 "no label looks wrong: for none does the model find another "
@@ -249,10 +251,14 @@ class TerminalLoop:
                 continue
             row, old, _ = rows[int(number) - 1]
             if label == CORRECT and not _is_class(session, label):
-                self.confirmed.add(row)
+                try:
+                    session.confirm(row, old)
+                except SessionError as error:
+                    self.say(f"? {printable(error)}")
+                    continue
                 self.say(
-                    f"confirmed: {printable(row)} = {printable(old)}; not shown "
-                    "in the review again in this run"
+                    f"confirmed: {printable(row)} = {printable(old)} (saved); not "
+                    "shown in the review again unless its label changes"
                 )
                 continue
             try:

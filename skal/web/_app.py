@@ -15,13 +15,19 @@ same-origin ``Origin``; GETs change nothing):
     annotator, for the page to draw itself.
 ``POST /api/next`` ``{annotator, show_guess}``
     Lease a row to NAME (the same one after a reload), with progress.
-``POST /api/answer`` ``{annotator, row_id, lease, label, show_guess}``
+``POST /api/answer`` ``{annotator, row_id, lease, label, show_guess, seconds}``
     Journal the answer (committed when the reply comes), reply with the
-    next row. ``/api/skip`` is the same without ``label``.
+    next row. ``/api/skip`` is the same without ``label``. ``seconds``
+    (optional): how long the row was on screen, as the page measured it;
+    cut to :data:`skal.session.MAX_SECONDS`, refused (400) if negative, not
+    finite or not a number.
 ``POST /api/undo`` ``{annotator, show_guess}``
     Take back NAME's latest answer if nobody answered since.
 ``POST /api/relabel`` ``{annotator, row_id, label}``
     Change an answered row's label (the review page).
+``POST /api/confirm`` ``{annotator, row_id, label}``
+    Journal that the row's label ``label`` (its label now; 409 otherwise) is
+    right: it leaves the review's list until its label changes.
 ``GET /api/model``
     The learning curve and the stopping verdict.
 ``GET /api/review``
@@ -48,7 +54,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..session import SessionError
+from ..session import SessionError, check_seconds
 from ._auth import SCOPE_KEY, BodyTooLarge, TokenGuard, acting_as
 from ._service import WebError, check_annotator
 
@@ -149,6 +155,15 @@ def _guess(body):
     return bool(body.get("show_guess"))
 
 
+def _seconds(body):
+    """The body's ``seconds`` as journaled (cut to the session's cap), or a
+    400 :class:`WebError`; ``None`` when absent."""
+    try:
+        return check_seconds(body.get("seconds"))
+    except ValueError as error:
+        raise WebError(400, str(error)) from None
+
+
 def create_app(
     web,
     token,
@@ -246,30 +261,47 @@ def create_app(
 
         return handler
 
-    def relabel(body):
-        try:  # a class, or a JSON list of tags in a multi-label session
-            label = config.read_label(body["label"])
-        except SessionError as error:
-            raise WebError(400, str(error)) from None
-        return web._relabel, body["annotator"], body["row_id"], label
+    def on_labeled_row(fn):
+        """An action on an answered row, given its label (a class, or a JSON
+        list of tags in a multi-label session): relabel, confirm."""
+
+        def action(body):
+            try:
+                label = config.read_label(body["label"])
+            except SessionError as error:
+                raise WebError(400, str(error)) from None
+            return fn, body["annotator"], body["row_id"], label
+
+        return action
 
     api_next = posting(
         {"annotator": str, "show_guess": _FLAG},
         lambda b: (web._reply, b["annotator"], _guess(b)),
     )
     leased = {"annotator": str, "row_id": str, "lease": str, "show_guess": _FLAG}
+    timed = {**leased, "seconds": (int, float, type(None))}
     api_answer = posting(
-        {**leased, "label": str},
-        lambda b: (web._answer, "answer", *_lease_of(b), b["label"], _guess(b)),
+        {**timed, "label": str},
+        lambda b: (
+            web._answer,
+            "answer",
+            *_lease_of(b),
+            b["label"],
+            _guess(b),
+            _seconds(b),
+        ),
     )
     api_skip = posting(
-        leased, lambda b: (web._answer, "skip", *_lease_of(b), None, _guess(b))
+        timed,
+        lambda b: (web._answer, "skip", *_lease_of(b), None, _guess(b), _seconds(b)),
     )
     api_undo = posting(
         {"annotator": str, "show_guess": _FLAG},
         lambda b: (web._undo, b["annotator"], _guess(b)),
     )
-    api_relabel = posting({"annotator": str, "row_id": str, "label": str}, relabel)
+    on_row = {"annotator": str, "row_id": str, "label": str}
+    api_relabel = posting(on_row, on_labeled_row(web._relabel))
+    api_confirm = posting(on_row, on_labeled_row(web._confirm))
 
     async def api_model(request):
         return await api(web.model_status)
@@ -293,6 +325,7 @@ def create_app(
         Route("/api/skip", api_skip, methods=["POST"]),
         Route("/api/undo", api_undo, methods=["POST"]),
         Route("/api/relabel", api_relabel, methods=["POST"]),
+        Route("/api/confirm", api_confirm, methods=["POST"]),
         Route("/api/model", api_model, methods=["GET"]),
         Route("/api/review", api_review, methods=["GET"]),
         Route("/api/agreement", api_agreement, methods=["GET"]),

@@ -285,9 +285,10 @@ class WebSession:
     # The routes of skal.web._app run ``_reply`` (the next row), ``_answer``,
     # ``_undo`` and ``_relabel`` on the writer thread (``submit``); each
     # returns the JSON reply.
-    def _answer(self, kind, annotator, row_id, nonce, label, show_guess):
+    def _answer(self, kind, annotator, row_id, nonce, label, show_guess, seconds=None):
         """Journal ``annotator``'s answer (or skip: ``label`` is ``None``) for
-        the row leased to them, then lease the next row; 409 if the lease is
+        the row leased to them, with the ``seconds`` it was on screen
+        (checked by the route), then lease the next row; 409 if the lease is
         not theirs (or is spent)."""
         session = self.session
         if kind == "answer":
@@ -307,7 +308,9 @@ class WebSession:
         if kind == "skip" and self.team and self.team.second(row_id):
             return self._pass(row_id, annotator, show_guess)  # not journaled
         try:
-            event = session.record(kind, row_id, label, annotator=annotator)
+            event = session.record(
+                kind, row_id, label, annotator=annotator, seconds=seconds
+            )
         except SessionError as error:  # the budget is reached
             self.leases.release(row_id)
             raise WebError(409, str(error)) from None
@@ -373,20 +376,34 @@ class WebSession:
         self._retrainer.poke()
         return {"saved": _event_json(event), "progress": self.progress()}
 
+    def _confirm(self, annotator, row_id, label):
+        """Journal that ``row_id``'s label ``label`` is right (the review
+        view): it leaves the review's list until its label changes."""
+        session = self.session
+        if not isinstance(row_id, str) or row_id not in session.dataset.position:
+            raise WebError(404, "no such row")
+        try:
+            confirmation = session.confirm(row_id, label, annotator=annotator)
+        except SessionError as error:
+            raise WebError(409, str(error)) from None
+        saved = {k: confirmation[k] for k in ("row_id", "label", "annotator", "time")}
+        return {"saved": {**saved, "kind": "confirm"}, "progress": self.progress()}
+
     def retrain_now(self):
         """Run one retraining round on the calling thread, if one is due
         (for a ``background=False`` session)."""
         self._retrainer.round()
 
     def review(self, n=REVIEW_SIZE):
-        """The ``n`` most suspicious labels (computed off the writer thread,
-        on a snapshot of the labels)."""
-        snapshot = self.call(self.session.training_snapshot)
+        """The ``n`` most suspicious labels nobody confirmed (computed off
+        the writer thread, on a snapshot of the labels)."""
+        snapshot, confirmed = self.call(self._review_snapshot)
         dataset = self.session.dataset  # read-only once loaded
         try:
-            rows = suspicious_rows(snapshot, dataset, n)
+            rows = suspicious_rows(snapshot, dataset, None)
         except SessionError as error:
             raise WebError(409, str(error)) from None
+        rows = [row for row in rows if row[0] not in confirmed][:n]
         return [
             {
                 "row_id": row,
@@ -396,6 +413,9 @@ class WebSession:
             }
             for row, label, score in rows
         ]
+
+    def _review_snapshot(self):
+        return self.session.training_snapshot(), self.session.state.confirmed()
 
     def model_status(self):
         """The learning curve and the stopping verdict (latest known)."""
@@ -486,7 +506,16 @@ def _close_if_opened(future):
 def _event_json(event):
     return {
         k: event[k]
-        for k in ("id", "kind", "row_id", "label", "annotator", "time", "replaces")
+        for k in (
+            "id",
+            "kind",
+            "row_id",
+            "label",
+            "annotator",
+            "time",
+            "replaces",
+            "seconds",
+        )
     }
 
 

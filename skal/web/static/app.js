@@ -103,6 +103,29 @@
       return tags.length ? tags.join(", ") : "no tag";
     } catch (e) { return label; }
   }
+  // Time on screen: from a row's first showing to its answer, the clock
+  // stopped while the page is hidden (another tab, a minimized window); the
+  // server cuts it at five minutes (away from the desk).
+  const clock = { key: null, spent: 0, since: null };
+  function now() { return performance.now(); }
+  function startClock(key) {
+    if (clock.key === key) { return; } // the same row again (a reload reply)
+    clock.key = key;
+    clock.spent = 0;
+    clock.since = document.hidden ? null : now();
+  }
+  function secondsOnScreen() {
+    const running = clock.since === null ? 0 : now() - clock.since;
+    return Math.round(clock.spent + running) / 1000;
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden && clock.since !== null) {
+      clock.spent += now() - clock.since;
+      clock.since = null;
+    } else if (!document.hidden && clock.since === null && clock.key !== null) {
+      clock.since = now();
+    }
+  });
 
   function render(reply) {
     const row = reply.row;
@@ -127,6 +150,7 @@
         waitTimer = setTimeout(load, 700);
       }
     } else {
+      startClock(row.row_id + " " + row.lease);
       idBox.textContent = row.row_id;
       chosen.textContent = row.loop ? "chosen by " + row.chosen_by + " (model of " +
         row.model_labels + " labels)" : "";
@@ -212,11 +236,13 @@
 
   function answer(label) {
     if (!current) { return; }
-    act("/api/answer", { row_id: current.row_id, lease: current.lease, label: label });
+    act("/api/answer", { row_id: current.row_id, lease: current.lease, label: label,
+      seconds: secondsOnScreen() });
   }
   function skip() {
     if (!current) { return; }
-    act("/api/skip", { row_id: current.row_id, lease: current.lease });
+    act("/api/skip", { row_id: current.row_id, lease: current.lease,
+      seconds: secondsOnScreen() });
   }
   function undo() { act("/api/undo", {}); }
 
@@ -300,6 +326,20 @@
       li.appendChild(head);
       li.appendChild(el("div", item.text, "row-text small"));
       const buttons = el("div", null, "classes");
+      const right = el("button", "correct", "correct");
+      right.type = "button";
+      right.title = "this label is right: take the row off this list";
+      right.addEventListener("click", async function () {
+        const res = await call("POST", "/api/confirm",
+          { annotator: annotator(), row_id: item.row_id, label: item.label });
+        if (res.ok) {
+          say("confirmed: " + item.row_id + " = " + item.label);
+          li.remove();
+        } else {
+          say(res.data.error || ("error " + res.status), true);
+        }
+      });
+      buttons.appendChild(right);
       classes.forEach(function (c) {
         const b = el("button", c, "label");
         b.type = "button";
@@ -311,7 +351,7 @@
             say("saved: " + item.row_id + " relabeled " + item.label + " -> " + c);
             head.querySelector(".given").textContent = c;
             item.label = c;
-            buttons.querySelectorAll("button").forEach(function (x) {
+            buttons.querySelectorAll("button.label").forEach(function (x) {
               x.disabled = x.textContent === c;
             });
           } else {
