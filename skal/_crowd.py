@@ -385,12 +385,15 @@ class CrowdLearner(DelegatesToModel, LearnerBase, MetaEstimatorMixin, BaseEstima
 
     # ------------------------------------------------------------------ select
     def _upper_bounds(self):
-        """Each annotator's IEThresh bound on its agreement with the consensus."""
+        """Each annotator's IEThresh bound on its agreement with the consensus,
+        on the rows with two labels or more."""
         n_agree = np.zeros(len(self.annotators_), dtype=int)
         n_labels = np.zeros(len(self.annotators_), dtype=int)
         if self.consensus_ is not None:
             matrix = self.label_matrix_[self.labeled_rows_]
             given = np.not_equal(matrix, None)
+            # a row with one label agrees with itself: no evidence
+            given &= given.sum(axis=1, keepdims=True) >= 2
             same = given & (matrix == self.consensus_.labels[:, None])
             n_agree, n_labels = same.sum(axis=0), given.sum(axis=0)
         upper, _ = interval_estimation(

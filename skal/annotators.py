@@ -428,10 +428,15 @@ def _crowdlab_weights(codes, vote_shares, pred_probs, rng, floor=1e-3):
     """Annotator and model weights from the majority vote (see
     :func:`consensus_labels`, ``method="model"``)."""
     n_rows, n_classes = vote_shares.shape
-    majority = _argmax_random_ties(vote_shares, rng)
-    baseline = np.bincount(majority, minlength=n_classes).max() / n_rows
-    room = max(1.0 - baseline, floor)
+    # the vote, ties broken by the model (vote shares differ by 1/n or more)
+    majority = _argmax_random_ties(vote_shares + 1e-6 * pred_probs, rng)
     given = codes >= 0
+    # baseline and model accuracy on the rows with several labels, if any
+    shared = given.sum(axis=1) >= 2
+    if not shared.any():
+        shared = np.ones(n_rows, dtype=bool)
+    counted = np.bincount(majority[shared], minlength=n_classes)
+    room = max(1.0 - counted.max() / shared.sum(), floor)
     counts = _counts(codes, n_classes)
     n_annotators = codes.shape[1]
     agreement = np.full(n_annotators, np.nan)
@@ -444,13 +449,16 @@ def _crowdlab_weights(codes, vote_shares, pred_probs, rng, floor=1e-3):
     mean_agreement = np.nanmean(agreement) if np.isfinite(agreement).any() else 1.0
     agreement = np.where(np.isnan(agreement), mean_agreement, agreement)
     weights = np.maximum(1.0 - (1.0 - agreement) / room, floor)
-    model_accuracy = np.mean(pred_probs.argmax(axis=1) == majority)
+    model_accuracy = np.mean(pred_probs[shared].argmax(axis=1) == majority[shared])
     model_weight = max(1.0 - (1.0 - model_accuracy) / room, floor)
     model_weight *= np.sqrt(given.sum() / n_rows)
     if n_classes > 1:
-        other = (1.0 - mean_agreement) / (n_classes - 1)
-        likelihood = np.full((n_classes, n_classes), other)
-        np.fill_diagonal(likelihood, mean_agreement)
+        # a label's likelihood: the mean share of a row's labels equal to its
+        # vote, on the rows with several labels
+        vote_share = counts[shared, majority[shared]] / given[shared].sum(axis=1)
+        right = float(np.mean(vote_share))
+        likelihood = np.full((n_classes, n_classes), (1.0 - right) / (n_classes - 1))
+        np.fill_diagonal(likelihood, right)
     else:
         likelihood = np.ones((1, 1))
     return _Weights(weights, float(model_weight), likelihood)
@@ -509,7 +517,9 @@ def consensus_labels(
         * ``"model"``: a CROWDLAB-style weighted ensemble (Goh, Tkachenko and
           Mueller 2022) of a classifier's out-of-fold probabilities
           ``pred_probs`` and the annotators' labels. From the majority vote
-          :math:`c`, with :math:`b` the share of its most common class:
+          :math:`c` (ties broken by ``pred_probs``), with :math:`b` the share
+          of its most common class and :math:`a_M` below both computed on
+          the rows with two labels or more (on all rows if there is none):
           each annotator's agreement :math:`A_j` (mean share of the *other*
           annotators agreeing with its label, on the rows it shares), the
           annotator weight :math:`w_j = 1 - (1 - A_j) / (1 - b)`, the model
@@ -519,7 +529,8 @@ def consensus_labels(
           ``1e-3`` are raised to it). Annotator :math:`j`'s label on row
           :math:`i` counts as the distribution :math:`q_{ij}`: :math:`\bar A`
           on its class and :math:`(1 - \bar A) / (K - 1)` on each other,
-          :math:`\bar A` the mean agreement; a row's posterior is
+          :math:`\bar A` the mean share of a row's labels equal to its vote
+          (on those rows); a row's posterior is
 
           .. math:: \frac{w_M\, p_i + \sum_{j} w_j\, q_{ij}}
                     {w_M + \sum_j w_j}

@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 
 from skal import ActiveLearner, CrowdLearner
 from skal.annotators import activelab_scores, interval_estimation
-from skal.oracles import FunctionOracle, NoisyOracle, SimulatedOracle
+from skal.oracles import FunctionOracle, SimulatedOracle
 
 
 def _blobs(n=120, classes=3, seed=0):
@@ -95,13 +95,17 @@ def test_iethresh_choice_asks_the_reliable_annotator():
 def test_activelab_scores_by_hand():
     labels = [[0, 0, 0], [0, 0, 1], [1, 1, -1], [1, -1, -1]]
     pred_probs = [[0.8, 0.2], [0.6, 0.4], [0.3, 0.7], [0.4, 0.6]]
-    # majority 0, 0, 1, 1: most common class share 0.5, so 1 - b = 0.5
+    # majority 0, 0, 1, 1; on the rows with several labels (the first three)
+    # the most common class has share 2/3, so 1 - b = 1/3, and the model
+    # agrees with every vote there
     # agreement (share of the others agreeing, on shared rows):
     #   annotators 0 and 1: (1 + 1/2 + 1) / 3; annotator 2: (1 + 0) / 2
     agree = np.array([2.5 / 3, 2.5 / 3, 0.5])
-    w = np.maximum(1 - (1 - agree) / 0.5, 1e-3)  # 2/3, 2/3, 1e-3
-    w_model = 1.0 * np.sqrt(9 / 4)  # the model agrees with every vote
-    a = agree.mean()  # a label counts as a on its class, 1 - a on the other
+    w = np.maximum(1 - (1 - agree) * 3, 1e-3)  # 1/2, 1/2, 1e-3
+    w_model = 1.0 * np.sqrt(9 / 4)
+    # a label counts as a on its class, 1 - a on the other, a the mean share
+    # of a row's labels equal to its vote: (3/3 + 2/3 + 2/2) / 3
+    a = (1 + 2 / 3 + 1) / 3
     q = np.array([[a, 1 - a], [1 - a, a]])
     given = np.array(labels) >= 0
     post = w_model * np.array(pred_probs)
