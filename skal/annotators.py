@@ -709,63 +709,66 @@ def activelab_scores(
     random_state=None,
 ):
     r"""ActiveLab scores: is a new row or another label on a labeled row worth
-        more? Lower is more worth labeling.
+    more? Lower is more worth labeling.
 
-        ActiveLab (Goh and Mueller 2023) compares the two at the cost of one label.
-        With the CROWDLAB-style weights of :func:`consensus_labels`
-        (``method="model"``): :math:`w_j` for annotator :math:`j`, :math:`w_M`
-        for the model, :math:`ar w` the mean annotator weight, and :math:`K`
-        classes, a labeled row :math:`i` whose consensus has posterior
-        :math:`Q_i` and whose labels come from the annotators :math:`J_i` scores
+    ActiveLab (Goh and Mueller 2023) compares the two at the cost of one label.
+    With the CROWDLAB-style weights of :func:`consensus_labels`
+    (``method="model"``): :math:`w_j` for annotator :math:`j`, :math:`w_M`
+    for the model, :math:`ar w` the mean annotator weight, and :math:`K`
+    classes, a labeled row :math:`i` whose consensus has posterior
+    :math:`Q_i` and whose labels come from the annotators :math:`J_i` scores
 
-        .. math:: rac{Q_i \left(w_M + \sum_{j \in J_i} w_j
+    .. math:: rac{Q_i \left(w_M + \sum_{j \in J_i} w_j
     ight) +
-                  ar w / K}{w_M + \sum_{j \in J_i} w_j + ar w}
+              ar w / K}{w_M + \sum_{j \in J_i} w_j + ar w}
 
-        and an unlabeled row with model probabilities :math:`p` scores
+    and an unlabeled row with model probabilities :math:`p` scores
 
-        .. math:: rac{w_M \max_k p_k + ar w / K}{w_M + ar w}:
+    .. math:: rac{w_M \max_k p_k + ar w / K}{w_M + ar w}:
 
-        each is the quality of its current answer averaged with that of one more,
-        uninformative, label (:math:`1/K`), weighted by what each rests on. As in
-        cleanlab's ``get_active_learning_scores``, when no row has two labels the
-        weights are 1 and :math:`Q_i` is the model's probability of the row's
-        majority label; unlike it, the probabilities are not temperature-scaled.
+    each is the quality of its current answer averaged with that of one more,
+    uninformative, label (:math:`1/K`), weighted by what each rests on. As in
+    cleanlab's ``get_active_learning_scores``, when no row has two labels the
+    weights are 1 and :math:`Q_i` is the model's probability of the row's
+    majority label; otherwise, as there, every probability is first
+    temperature-scaled (:math:`p_k \propto p_k^{1/T}`) with the :math:`T`
+    that best fits the labeled rows' label shares (the least mean
+    cross-entropy on a grid from 0.1 to 8, refined around the best).
 
-        Parameters
-        ----------
-        labels : array-like of shape (n_rows, n_annotators) or None, default=None
-            Label matrix of the labeled rows (every row with one label at least).
-        pred_probs : array-like of shape (n_rows, n_classes) or None, default=None
-            Out-of-fold class probabilities of the labeled rows, columns in the
-            order of the sorted labels found in ``labels``; required with
-            ``labels``.
-        pred_probs_unlabeled : array-like of shape (n_unlabeled, n_classes) or None
-            Class probabilities of the candidate new rows (same columns).
-        missing_label : "auto" or scalar, default="auto"
-        random_state : int, RandomState instance or None, default=None
-            Breaks the majority vote's ties.
+    Parameters
+    ----------
+    labels : array-like of shape (n_rows, n_annotators) or None, default=None
+        Label matrix of the labeled rows (every row with one label at least).
+    pred_probs : array-like of shape (n_rows, n_classes) or None, default=None
+        Out-of-fold class probabilities of the labeled rows, columns in the
+        order of the sorted labels found in ``labels``; required with
+        ``labels``.
+    pred_probs_unlabeled : array-like of shape (n_unlabeled, n_classes) or None
+        Class probabilities of the candidate new rows (same columns).
+    missing_label : "auto" or scalar, default="auto"
+    random_state : int, RandomState instance or None, default=None
+        Breaks the majority vote's ties.
 
-        Returns
-        -------
-        scores : ndarray of shape (n_rows,)
-            Scores of the labeled rows (empty without ``labels``).
-        scores_unlabeled : ndarray of shape (n_unlabeled,)
-            Scores of the new rows (empty without ``pred_probs_unlabeled``).
+    Returns
+    -------
+    scores : ndarray of shape (n_rows,)
+        Scores of the labeled rows (empty without ``labels``).
+    scores_unlabeled : ndarray of shape (n_unlabeled,)
+        Scores of the new rows (empty without ``pred_probs_unlabeled``).
 
-        References
-        ----------
-        .. [1] H. W. Goh and J. Mueller. "ActiveLab: Active Learning with
-           Re-Labeling by Multiple Annotators". arXiv:2301.11856, 2023.
+    References
+    ----------
+    .. [1] H. W. Goh and J. Mueller. "ActiveLab: Active Learning with
+       Re-Labeling by Multiple Annotators". arXiv:2301.11856, 2023.
 
-        Examples
-        --------
-        >>> from skal.annotators import activelab_scores
-        >>> labeled, new = activelab_scores([[0, -1], [1, -1]],
-        ...                                 [[0.9, 0.1], [0.4, 0.6]],
-        ...                                 [[0.5, 0.5]])
-        >>> labeled.round(3).tolist(), new.round(3).tolist()
-        ([0.767, 0.567], [0.5])
+    Examples
+    --------
+    >>> from skal.annotators import activelab_scores
+    >>> labeled, new = activelab_scores([[0, -1], [1, -1]],
+    ...                                 [[0.9, 0.1], [0.4, 0.6]],
+    ...                                 [[0.5, 0.5]])
+    >>> labeled.round(3).tolist(), new.round(3).tolist()
+    ([0.767, 0.567], [0.5])
     """
     if labels is None and pred_probs_unlabeled is None:
         raise ValueError(
@@ -773,7 +776,7 @@ def activelab_scores(
             "pred_probs_unlabeled, or both; got neither."
         )
     scores = np.empty(0)
-    model_weight = mean_weight = 1.0
+    model_weight = mean_weight = temperature = 1.0
     n_classes = None
     if labels is not None:
         if pred_probs is None:
@@ -795,6 +798,8 @@ def activelab_scores(
         shares = counts / counts.sum(axis=1, keepdims=True)
         given = codes >= 0
         if (given.sum(axis=1) >= 2).any():
+            temperature = _best_temperature(shares, pred_probs)
+            pred_probs = _temperature_scaled(pred_probs, temperature)
             posteriors, weights = _model_weighted(codes, shares, pred_probs, rng)
             chosen = _argmax_random_ties(posteriors, rng)
             quality = posteriors[np.arange(n_rows), chosen]
@@ -819,7 +824,39 @@ def activelab_scores(
         probs = _check_pred_probs(
             probs, probs.shape[0], probs.shape[1], "pred_probs_unlabeled"
         )
+        probs = _temperature_scaled(probs, temperature)
         unlabeled = (
             model_weight * probs.max(axis=1) + mean_weight / probs.shape[1]
         ) / (model_weight + mean_weight)
     return scores, unlabeled
+
+
+#: temperatures tried first (then a finer grid around the best)
+_TEMPERATURES = (0.1, 0.2, 0.5, 0.8, 1.0, 2.0, 3.0, 5.0, 8.0)
+
+
+def _temperature_scaled(probs, temperature):
+    """``probs`` raised to ``1 / temperature`` and renormalized."""
+    if temperature == 1.0:
+        return probs
+    with np.errstate(divide="ignore"):
+        logits = np.log(probs) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    scaled = np.exp(logits)
+    return scaled / scaled.sum(axis=1, keepdims=True)
+
+
+def _best_temperature(shares, probs):
+    """The temperature whose scaled ``probs`` have the least mean
+    cross-entropy with the label ``shares``: on :data:`_TEMPERATURES`, then on
+    a finer grid between the best one's neighbours."""
+
+    def loss(temperature):
+        scaled = np.clip(_temperature_scaled(probs, temperature), 1e-12, 1.0)
+        return float(np.mean(-(shares * np.log(scaled)).sum(axis=1)))
+
+    coarse = np.asarray(_TEMPERATURES)
+    best = int(np.argmin([loss(t) for t in coarse]))
+    low, high = coarse[max(best - 1, 0)], coarse[min(best + 1, coarse.size - 1)]
+    fine = np.linspace(low, high, 9)
+    return float(fine[np.argmin([loss(t) for t in fine])])

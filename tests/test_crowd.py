@@ -9,7 +9,7 @@ from sklearn.datasets import make_blobs
 from sklearn.linear_model import LogisticRegression
 
 from skal import ActiveLearner, CrowdLearner
-from skal.annotators import activelab_scores, interval_estimation
+from skal.annotators import _best_temperature, activelab_scores, interval_estimation
 from skal.oracles import FunctionOracle, SimulatedOracle
 
 
@@ -95,6 +95,14 @@ def test_iethresh_choice_asks_the_reliable_annotator():
 def test_activelab_scores_by_hand():
     labels = [[0, 0, 0], [0, 0, 1], [1, 1, -1], [1, -1, -1]]
     pred_probs = [[0.8, 0.2], [0.6, 0.4], [0.3, 0.7], [0.4, 0.6]]
+    # the probabilities are first scaled by the temperature that fits the
+    # label shares best (checked in test_activelab_temperature)
+    shares = np.array([[1, 0], [2 / 3, 1 / 3], [0, 1], [0, 1]])
+    temperature = _best_temperature(shares, np.array(pred_probs))
+    scaled = np.array(pred_probs) ** (1 / temperature)
+    scaled /= scaled.sum(axis=1, keepdims=True)
+    unlabeled = np.array([0.1, 0.9]) ** (1 / temperature)
+    unlabeled /= unlabeled.sum()
     # majority 0, 0, 1, 1; on the rows with several labels (the first three)
     # the most common class has share 2/3, so 1 - b = 1/3, and the model
     # agrees with every vote there
@@ -108,7 +116,7 @@ def test_activelab_scores_by_hand():
     a = (1 + 2 / 3 + 1) / 3
     q = np.array([[a, 1 - a], [1 - a, a]])
     given = np.array(labels) >= 0
-    post = w_model * np.array(pred_probs)
+    post = w_model * scaled
     norm = np.full(4, w_model)
     for i, row in enumerate(labels):
         for j, label in enumerate(row):
@@ -119,12 +127,32 @@ def test_activelab_scores_by_hand():
     quality = post[np.arange(4), [0, 0, 1, 1]]
     resting = given @ w + w_model
     expected = (quality * resting + w.mean() / 2) / (resting + w.mean())
-    new = (w_model * 0.9 + w.mean() / 2) / (w_model + w.mean())
+    new = (w_model * unlabeled[1] + w.mean() / 2) / (w_model + w.mean())
     scores, scores_new = activelab_scores(labels, pred_probs, [[0.1, 0.9]])
     assert scores == pytest.approx(expected, abs=1e-9)
     assert scores_new == pytest.approx([new], abs=1e-9)
     # the row with a dissenting label is the least sure of the labeled rows
     assert np.argmin(scores[:3]) == 1
+
+
+def test_activelab_temperature():
+    """The temperature is the best of the grid (coarse and fine) by the mean
+    cross-entropy with the label shares, and sharpens an under-confident
+    model (T < 1) or softens an over-confident one (T > 1)."""
+    shares = np.array([[1, 0], [1, 0], [0, 1], [0.5, 0.5]])
+
+    def loss(probs, t):
+        scaled = probs ** (1 / t)
+        scaled /= scaled.sum(axis=1, keepdims=True)
+        return np.mean(-(shares * np.log(scaled)).sum(axis=1))
+
+    timid = np.array([[0.6, 0.4], [0.6, 0.4], [0.4, 0.6], [0.5, 0.5]])
+    bold = np.array([[0.999, 0.001], [0.001, 0.999], [0.001, 0.999], [0.9, 0.1]])
+    for probs, side in ((timid, "sharpen"), (bold, "soften")):
+        t = _best_temperature(shares, probs)
+        grid = [0.1, 0.2, 0.5, 0.8, 1.0, 2.0, 3.0, 5.0, 8.0]
+        assert all(loss(probs, t) <= loss(probs, g) + 1e-12 for g in grid)
+        assert (t < 1) if side == "sharpen" else (t > 1)
 
 
 def test_second_opinion_decision_follows_the_scores():
