@@ -277,12 +277,14 @@ class CrowdLearner(DelegatesToModel, LearnerBase, MetaEstimatorMixin, BaseEstima
             )
 
     def _bind_annotators(self, y):
-        """Clones of the annotators, simulated ones answering from ``y``."""
-        annotators = []
+        """``(annotators, names, simulation)``: clones of the annotators,
+        simulated ones answering from ``y``, and whether there is one."""
+        annotators, simulation = [], False
         for given in self.annotators:
             oracle = as_oracle(given)
             oracle = clone(oracle) if oracle is given else oracle
             if oracle.uses_simulation_truth():
+                simulation = True
                 if y is None:
                     raise ValueError(
                         f"The annotator {oracle.display_name} answers from the y "
@@ -296,7 +298,7 @@ class CrowdLearner(DelegatesToModel, LearnerBase, MetaEstimatorMixin, BaseEstima
                 f"annotators must have distinct names; got {names}. Give each "
                 "oracle a name=..."
             )
-        return annotators, np.asarray(names, dtype=object)
+        return annotators, np.asarray(names, dtype=object), simulation
 
     @all_or_nothing
     def fit(self, X, y=None):
@@ -328,23 +330,14 @@ class CrowdLearner(DelegatesToModel, LearnerBase, MetaEstimatorMixin, BaseEstima
         if y is not None:
             y = self._labels_per_row(y, n, max_ndim=1)
             askable = ~missing_mask(y, self.learner.missing_label, True)
-        self.annotators_, self.annotator_names_ = self._bind_annotators(y)
-        simulation = any(a.uses_simulation_truth() for a in self.annotators)
+        self.annotators_, self.annotator_names_, simulation = self._bind_annotators(y)
         rng = check_random_state(self.random_state)
-        learner = clone(self.learner).set_params(
-            random_state=rng.randint(_SEED), missing_label="auto"
-        )
+        self._X, self._askable = X, askable
+        self._learner_seed = rng.randint(_SEED)
         known = y[askable] if y is not None else np.empty(0, dtype=object)
-        if known.dtype.kind in "iu":
-            y_start = np.full(n, -1, dtype=known.dtype)
-        elif known.dtype.kind == "f":
-            y_start = np.full(n, np.nan)
-        else:
-            y_start = np.full(n, None, dtype=object)
-        self.learner_ = learner.fit(X, y_start)
-        if not askable.all():
-            self.learner_.ask(np.flatnonzero(~askable), oracle=_SET_ASIDE)
-        self._X = X
+        self.learner_ = self._start_learner(known.dtype)
+        # without y, the labels' kind is known from the first answers
+        self._untyped = known.dtype.kind == "O"
         self._rng = rng
         self.label_matrix_ = np.full((n, len(self.annotators_)), None, dtype=object)
         self._asked = np.zeros(self.label_matrix_.shape, dtype=bool)
@@ -364,6 +357,24 @@ class CrowdLearner(DelegatesToModel, LearnerBase, MetaEstimatorMixin, BaseEstima
         self.estimator_ = self._final_model()
         return self
 
+    def _start_learner(self, dtype):
+        """A fitted clone of ``learner`` with no label yet, for labels of
+        ``dtype``; the rows that cannot be asked are set aside."""
+        n = n_rows(self._X)
+        if dtype.kind in "iu":
+            y_start = np.full(n, -1, dtype=dtype)
+        elif dtype.kind == "f":
+            y_start = np.full(n, np.nan)
+        else:
+            y_start = np.full(n, None, dtype=object)
+        learner = clone(self.learner).set_params(
+            random_state=self._learner_seed, missing_label="auto"
+        )
+        learner.fit(self._X, y_start)
+        if not self._askable.all():
+            learner.ask(np.flatnonzero(~self._askable), oracle=_SET_ASIDE)
+        return learner
+
     def _loop(self):
         """One loop: SELECT → LABEL → CONSENSUS → TRAIN; ``False`` when there
         is nothing left to ask within the budget."""
@@ -380,7 +391,12 @@ class CrowdLearner(DelegatesToModel, LearnerBase, MetaEstimatorMixin, BaseEstima
             "upper_bounds": upper,
             **answers,
         }
-        self._learn(new_rows, record)
+        try:
+            self._learn(new_rows, record)
+        except BaseException:
+            record["kind"] = "interrupted"  # the answers are kept
+            self.history_.append(record)
+            raise
         return True
 
     # ------------------------------------------------------------------ select
@@ -561,6 +577,11 @@ class CrowdLearner(DelegatesToModel, LearnerBase, MetaEstimatorMixin, BaseEstima
         rows = np.flatnonzero(has_label)
         result = self._consensus(rows, new_rows)
         labels = np.asarray(result.labels.tolist())
+        if self._untyped and labels.dtype.kind != "O":
+            # the first answers fix the labels' kind: a learner for them
+            self.learner_ = self._start_learner(labels.dtype)
+            new_rows = np.asarray(new_rows)  # not a query of this learner
+            self._untyped = False
         learner = self.learner_
         in_learner = np.isin(rows, learner.labeled_indices_)
         before = self._given[rows[in_learner]]

@@ -359,3 +359,39 @@ def test_no_answer_dropped_or_duplicated(
     _, labels = crowd.learner_.get_labeled_data()
     order = np.searchsorted(crowd.labeled_rows_, rows)
     np.testing.assert_array_equal(labels, crowd.consensus_.labels[order])
+
+
+def test_failed_campaign_keeps_every_answer():
+    """Real annotators (not answering from y): a failure keeps the loops
+    before it and the answers of the failing loop, in history_ and the
+    label matrix, then raises."""
+    X, y = _blobs(60)
+    log, calls = [], []
+
+    def fragile(X_rows, rows):
+        calls.append(len(rows))
+        if len(calls) > 4:
+            raise RuntimeError("annotator gone")
+        labels = [int(y[r]) for r in rows]
+        log.extend((int(r), "f", label) for r, label in zip(rows, labels))
+        return labels
+
+    annotators = [
+        _logged("a", lambda r: int(y[r]), log),
+        FunctionOracle(fragile, name="f"),
+    ]
+    crowd = CrowdLearner(
+        _learner(5), annotators, budget=40, choice="random", random_state=0
+    )
+    with pytest.raises(Exception, match="annotator gone"):
+        crowd.fit(X)
+    assert crowd.history_[-1]["kind"] == "interrupted"
+    recorded = [
+        (int(row), str(name), label)
+        for record in crowd.history_
+        for row, name, label in zip(
+            record["rows"], record["annotators"], record["labels"]
+        )
+    ]
+    assert sorted(recorded) == sorted(log)
+    assert np.not_equal(crowd.label_matrix_, None).sum() == len(log)
