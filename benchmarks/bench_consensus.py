@@ -224,7 +224,8 @@ def main(seeds):
     print(rule)
     print(
         f"\n{seeds} seeds; {time.time() - start:.0f} s; {platform.platform()}, "
-        f"{os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
 
 
