@@ -714,17 +714,16 @@ def activelab_scores(
     ActiveLab (Goh and Mueller 2023) compares the two at the cost of one label.
     With the CROWDLAB-style weights of :func:`consensus_labels`
     (``method="model"``): :math:`w_j` for annotator :math:`j`, :math:`w_M`
-    for the model, :math:`ar w` the mean annotator weight, and :math:`K`
+    for the model, :math:`\bar w` the mean annotator weight, and :math:`K`
     classes, a labeled row :math:`i` whose consensus has posterior
     :math:`Q_i` and whose labels come from the annotators :math:`J_i` scores
 
-    .. math:: rac{Q_i \left(w_M + \sum_{j \in J_i} w_j
-    ight) +
-              ar w / K}{w_M + \sum_{j \in J_i} w_j + ar w}
+    .. math:: \frac{Q_i \left(w_M + \sum_{j \in J_i} w_j\right) +
+              \bar w / K}{w_M + \sum_{j \in J_i} w_j + \bar w}
 
     and an unlabeled row with model probabilities :math:`p` scores
 
-    .. math:: rac{w_M \max_k p_k + ar w / K}{w_M + ar w}:
+    .. math:: \frac{w_M \max_k p_k + \bar w / K}{w_M + \bar w}:
 
     each is the quality of its current answer averaged with that of one more,
     uninformative, label (:math:`1/K`), weighted by what each rests on. As in
