@@ -395,3 +395,27 @@ def test_failed_campaign_keeps_every_answer():
     ]
     assert sorted(recorded) == sorted(log)
     assert np.not_equal(crowd.label_matrix_, None).sum() == len(log)
+
+
+def test_confidence_weights_train_the_final_model():
+    """weights="confidence": estimator_ is the estimator fitted on the
+    consensus with each row's confidence as its sample weight."""
+    X, y = _blobs(80)
+    rng = np.random.RandomState(0)
+    noisy = np.where(rng.rand(3, y.size) < 0.3, rng.randint(3, size=(3, y.size)), y)
+    annotators = [
+        FunctionOracle(lambda X, r, k=k: noisy[k, r], name=f"a{k}") for k in range(3)
+    ]
+    kwargs = dict(budget=40, n_per_row=2, consensus="dawid_skene", random_state=0)
+    plain = CrowdLearner(_learner(5), annotators, **kwargs).fit(X)
+    weighted = CrowdLearner(_learner(5), annotators, weights="confidence", **kwargs)
+    weighted.fit(X)
+    assert plain.estimator_ is plain.learner_.estimator_
+    rows = weighted.labeled_rows_
+    confidence = weighted.consensus_.confidence
+    assert confidence.min() < 1.0  # the weights are not all equal
+    by_hand = LogisticRegression(max_iter=200).fit(
+        X[rows], weighted.consensus_.labels.astype(int), sample_weight=confidence
+    )
+    np.testing.assert_allclose(weighted.estimator_.coef_, by_hand.coef_)
+    assert not np.allclose(weighted.learner_.estimator_.coef_, by_hand.coef_)
