@@ -24,10 +24,19 @@ annotator's estimated accuracy (against the consensus) with respect to its
 true accuracy on the rows it labeled, with the share of annotators whose 95 %
 Wilson interval holds the true accuracy.
 
+With cleanlab installed (a peer, never a dependency), its CROWDLAB
+(``cleanlab.multiannotator.get_label_quality_multiannotator``) runs on the same
+matrices with the same out-of-fold probabilities: its consensus accuracy, the
+model-assisted consensus' wins/ties/losses against it, and the mean absolute
+error of its annotators' ``agreement_with_consensus`` beside the
+model-assisted consensus' estimate.
+
 Run: ``python benchmarks/bench_consensus.py [--seeds 10]``.
 """
 
 import argparse
+import contextlib
+import io
 import os
 import platform
 import time
@@ -115,7 +124,46 @@ def run_one(X, y, pool, regime, seed):
             float(np.mean(np.abs(result.annotator_accuracy - true_accuracy))),
             float(np.mean((low <= true_accuracy) & (true_accuracy <= high))),
         )
+    out["cleanlab"] = cleanlab_consensus(
+        labels, classes, pred_probs, truth, true_accuracy
+    )
     return out
+
+
+def cleanlab_consensus(labels, classes, pred_probs, truth, true_accuracy):
+    """cleanlab's CROWDLAB on the same matrix: ``(consensus accuracy, mean
+    |estimated - true| annotator accuracy, nan)``, or ``None`` without it."""
+    try:
+        from cleanlab.multiannotator import get_label_quality_multiannotator
+    except ImportError:
+        return None
+    matrix = np.searchsorted(classes, labels).astype(float)
+    matrix[labels < 0] = np.nan
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        found = get_label_quality_multiannotator(matrix, pred_probs, verbose=False)
+    consensus = classes[found["label_quality"]["consensus_label"].to_numpy()]
+    agreement = found["annotator_stats"]["agreement_with_consensus"].sort_index()
+    return (
+        float(np.mean(consensus == truth)),
+        float(np.mean(np.abs(agreement.to_numpy() - true_accuracy))),
+        np.nan,
+    )
+
+
+def cleanlab_columns(runs, mod):
+    """cleanlab's accuracy, the model-assisted consensus' wins/ties/losses
+    against it, and both annotator-accuracy errors (``-`` without cleanlab)."""
+    if runs[0]["cleanlab"] is None:
+        return ("-", "-", f"{mod[:, 1].mean():.3f}", "-")
+    cl = np.array([r["cleanlab"] for r in runs])
+    diff = mod[:, 0] - cl[:, 0]
+    return (
+        f"{cl[:, 0].mean():.3f} ± {cl[:, 0].std():.3f}",
+        f"{(diff > 0).sum()}/{(diff == 0).sum()}/{(diff < 0).sum()}",
+        f"{mod[:, 1].mean():.3f}",
+        f"{cl[:, 1].mean():.3f}",
+    )
 
 
 def main(seeds):
@@ -134,6 +182,10 @@ def main(seeds):
         "acc. MAE D-S",
         "cover maj.",
         "cover D-S",
+        "cleanlab acc",
+        "model vs cl w/t/l",
+        "acc. MAE model",
+        "acc. MAE cl",
     )
     rows = []
     for name, pool in POOLS.items():
@@ -159,6 +211,7 @@ def main(seeds):
                     f"{ds[:, 1].mean():.3f}",
                     f"{maj[:, 2].mean():.2f}",
                     f"{ds[:, 2].mean():.2f}",
+                    *cleanlab_columns(runs, mod),
                 )
             )
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
@@ -171,7 +224,8 @@ def main(seeds):
     print(rule)
     print(
         f"\n{seeds} seeds; {time.time() - start:.0f} s; {platform.platform()}, "
-        f"{os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
 
 

@@ -39,12 +39,23 @@ References
 .. [4] H. W. Goh, U. Tkachenko and J. Mueller. "CROWDLAB: Supervised learning
    to infer consensus labels and quality scores for data with multiple
    annotators". arXiv:2210.06812, 2022.
+.. [5] P. Donmez, J. G. Carbonell and J. Schneider. "Efficiently Learning the
+   Accuracy of Labeling Sources for Selective Sampling". KDD 2009.
+.. [6] H. W. Goh and J. Mueller. "ActiveLab: Active Learning with
+   Re-Labeling by Multiple Annotators". arXiv:2301.11856, 2023.
+
+Choosing whom to ask and what: :func:`interval_estimation` (IEThresh [5]_:
+the annotators whose upper confidence bound on their agreement with the
+consensus is near the best) and :func:`activelab_scores` (ActiveLab [6]_:
+whether a new row or a second opinion on a labeled row is worth more). The
+loop that uses them is :class:`skal.CrowdLearner`.
 """
 
 from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import stats
 from sklearn.utils import check_random_state
 
 from .evaluation import wilson_interval
@@ -57,6 +68,8 @@ __all__ = [
     "fleiss_kappa",
     "krippendorff_alpha",
     "consensus_labels",
+    "interval_estimation",
+    "activelab_scores",
 ]
 
 
@@ -381,13 +394,13 @@ def _dawid_skene_step(codes, posteriors, smoothing):
     return new, priors, confusion
 
 
-def _model_weighted(codes, vote_shares, pred_probs, rng, floor=1e-3):
-    """CROWDLAB-style posteriors (see :func:`consensus_labels`)."""
-    n_rows, n_classes = vote_shares.shape
+def _check_pred_probs(pred_probs, n_rows, n_classes, name="pred_probs"):
+    """``pred_probs`` as a float array of shape ``(n_rows, n_classes)`` whose
+    rows are probability distributions."""
     pred_probs = np.asarray(pred_probs, dtype=float)
     if pred_probs.shape != (n_rows, n_classes):
         raise ValueError(
-            f"pred_probs must have shape (n_rows, n_classes) = {(n_rows, n_classes)}"
+            f"{name} must have shape (n_rows, n_classes) = {(n_rows, n_classes)}"
             f" (columns: the sorted classes found in labels); got {pred_probs.shape}."
         )
     if (
@@ -396,13 +409,34 @@ def _model_weighted(codes, vote_shares, pred_probs, rng, floor=1e-3):
         or not np.allclose(pred_probs.sum(axis=1), 1.0)
     ):
         raise ValueError(
-            "pred_probs must hold finite non-negative probabilities summing to 1 "
+            f"{name} must hold finite non-negative probabilities summing to 1 "
             "on each row."
         )
-    majority = _argmax_random_ties(vote_shares, rng)
-    baseline = np.bincount(majority, minlength=n_classes).max() / n_rows
-    room = max(1.0 - baseline, floor)
+    return pred_probs
+
+
+@dataclass
+class _Weights:
+    """The CROWDLAB-style weights (see :func:`consensus_labels`)."""
+
+    annotators: np.ndarray  # w_j
+    model: float  # w_M
+    likelihood: np.ndarray  # q: row k is the distribution of a label k
+
+
+def _crowdlab_weights(codes, vote_shares, pred_probs, rng, floor=1e-3):
+    """Annotator and model weights from the majority vote (see
+    :func:`consensus_labels`, ``method="model"``)."""
+    n_rows, n_classes = vote_shares.shape
+    # the vote, ties broken by the model (vote shares differ by 1/n or more)
+    majority = _argmax_random_ties(vote_shares + 1e-6 * pred_probs, rng)
     given = codes >= 0
+    # baseline and model accuracy on the rows with several labels, if any
+    shared = given.sum(axis=1) >= 2
+    if not shared.any():
+        shared = np.ones(n_rows, dtype=bool)
+    counted = np.bincount(majority[shared], minlength=n_classes)
+    room = max(1.0 - counted.max() / shared.sum(), floor)
     counts = _counts(codes, n_classes)
     n_annotators = codes.shape[1]
     agreement = np.full(n_annotators, np.nan)
@@ -415,22 +449,34 @@ def _model_weighted(codes, vote_shares, pred_probs, rng, floor=1e-3):
     mean_agreement = np.nanmean(agreement) if np.isfinite(agreement).any() else 1.0
     agreement = np.where(np.isnan(agreement), mean_agreement, agreement)
     weights = np.maximum(1.0 - (1.0 - agreement) / room, floor)
-    model_accuracy = np.mean(pred_probs.argmax(axis=1) == majority)
+    model_accuracy = np.mean(pred_probs[shared].argmax(axis=1) == majority[shared])
     model_weight = max(1.0 - (1.0 - model_accuracy) / room, floor)
     model_weight *= np.sqrt(given.sum() / n_rows)
     if n_classes > 1:
-        other = (1.0 - mean_agreement) / (n_classes - 1)
-        likelihood = np.full((n_classes, n_classes), other)
-        np.fill_diagonal(likelihood, mean_agreement)
+        # a label's likelihood: the mean share of a row's labels equal to its
+        # vote, on the rows with several labels
+        vote_share = counts[shared, majority[shared]] / given[shared].sum(axis=1)
+        right = float(np.mean(vote_share))
+        likelihood = np.full((n_classes, n_classes), (1.0 - right) / (n_classes - 1))
+        np.fill_diagonal(likelihood, right)
     else:
         likelihood = np.ones((1, 1))
-    total = model_weight * pred_probs
-    norm = np.full(n_rows, model_weight)
-    for j in range(n_annotators):
-        rows = np.flatnonzero(given[:, j])
-        total[rows] += weights[j] * likelihood[codes[rows, j]]
-        norm[rows] += weights[j]
-    return total / norm[:, None]
+    return _Weights(weights, float(model_weight), likelihood)
+
+
+def _model_weighted(codes, vote_shares, pred_probs, rng):
+    """CROWDLAB-style posteriors and their weights (see
+    :func:`consensus_labels`)."""
+    n_rows, n_classes = vote_shares.shape
+    pred_probs = _check_pred_probs(pred_probs, n_rows, n_classes)
+    weights = _crowdlab_weights(codes, vote_shares, pred_probs, rng)
+    total = weights.model * pred_probs
+    norm = np.full(n_rows, weights.model)
+    for j in range(codes.shape[1]):
+        rows = np.flatnonzero(codes[:, j] >= 0)
+        total[rows] += weights.annotators[j] * weights.likelihood[codes[rows, j]]
+        norm[rows] += weights.annotators[j]
+    return total / norm[:, None], weights
 
 
 def consensus_labels(
@@ -471,7 +517,9 @@ def consensus_labels(
         * ``"model"``: a CROWDLAB-style weighted ensemble (Goh, Tkachenko and
           Mueller 2022) of a classifier's out-of-fold probabilities
           ``pred_probs`` and the annotators' labels. From the majority vote
-          :math:`c`, with :math:`b` the share of its most common class:
+          :math:`c` (ties broken by ``pred_probs``), with :math:`b` the share
+          of its most common class and :math:`a_M` below both computed on
+          the rows with two labels or more (on all rows if there is none):
           each annotator's agreement :math:`A_j` (mean share of the *other*
           annotators agreeing with its label, on the rows it shares), the
           annotator weight :math:`w_j = 1 - (1 - A_j) / (1 - b)`, the model
@@ -481,7 +529,8 @@ def consensus_labels(
           ``1e-3`` are raised to it). Annotator :math:`j`'s label on row
           :math:`i` counts as the distribution :math:`q_{ij}`: :math:`\bar A`
           on its class and :math:`(1 - \bar A) / (K - 1)` on each other,
-          :math:`\bar A` the mean agreement; a row's posterior is
+          :math:`\bar A` the mean share of a row's labels equal to its vote
+          (on those rows); a row's posterior is
 
           .. math:: \frac{w_M\, p_i + \sum_{j} w_j\, q_{ij}}
                     {w_M + \sum_j w_j}
@@ -550,7 +599,7 @@ def consensus_labels(
             posteriors = new
             n_iter += 1
     elif method == "model":
-        posteriors = _model_weighted(codes, posteriors, pred_probs, rng)
+        posteriors, _ = _model_weighted(codes, posteriors, pred_probs, rng)
     chosen = _argmax_random_ties(posteriors, rng)
     given = codes >= 0
     n_labels = given.sum(axis=0)
@@ -572,3 +621,241 @@ def consensus_labels(
         priors=priors,
         n_iter=n_iter,
     )
+
+
+def interval_estimation(n_agree, n_labels, *, epsilon=0.8, confidence=0.95):
+    r"""IEThresh: upper confidence bounds on the annotators' agreement, and
+    the annotators near the best.
+
+    Interval estimation (Donmez, Carbonell and Schneider 2009) scores
+    annotator :math:`j` by the upper end of a Student-t interval on the mean
+    of its rewards, 1 for a label equal to the consensus and 0 otherwise:
+
+    .. math:: UI_j = m_j + t_{(1 + c)/2,\, n_j - 1}\, \frac{s_j}{\sqrt{n_j}}
+
+    with :math:`m_j` the mean and :math:`s_j` the sample standard deviation
+    (``ddof=1``) of its :math:`n_j` rewards and :math:`c` the ``confidence``.
+    As in scikit-activeml's ``IntervalEstimationAnnotModel``, each
+    annotator's rewards start with one 1 and one 0 (so :math:`n_j \ge 2`, and
+    an annotator never asked has the widest bound: it is explored first).
+    IEThresh asks every annotator with :math:`UI_j \ge \epsilon \max_k
+    UI_k`: the reliable ones and the ones not known well enough yet.
+
+    Parameters
+    ----------
+    n_agree : array-like of int, shape (n_annotators,)
+        Labels of each annotator equal to the consensus.
+    n_labels : array-like of int, shape (n_annotators,)
+        Labels of each annotator.
+    epsilon : float in [0, 1], default=0.8
+        The threshold, a share of the best bound.
+    confidence : float in (0, 1), default=0.95
+        Level of the intervals.
+
+    Returns
+    -------
+    upper : ndarray of shape (n_annotators,)
+        The upper bounds :math:`UI_j`.
+    chosen : ndarray of bool, shape (n_annotators,)
+        The annotators at or above the threshold.
+
+    References
+    ----------
+    .. [1] P. Donmez, J. G. Carbonell and J. Schneider. "Efficiently Learning
+       the Accuracy of Labeling Sources for Selective Sampling". KDD 2009,
+       pp. 259-268.
+
+    Examples
+    --------
+    >>> from skal.annotators import interval_estimation
+    >>> upper, chosen = interval_estimation([8, 3, 0], [10, 5, 0])
+    >>> upper.round(3).tolist(), chosen.tolist()
+    ([1.037, 1.066, 6.853], [False, False, True])
+    """
+    n_agree = np.asarray(n_agree)
+    n_labels = np.asarray(n_labels)
+    if (
+        n_agree.ndim != 1
+        or n_agree.shape != n_labels.shape
+        or n_agree.size == 0
+        or n_agree.dtype.kind not in "iu"
+        or n_labels.dtype.kind not in "iu"
+        or (n_agree < 0).any()
+        or (n_agree > n_labels).any()
+    ):
+        raise ValueError(
+            "n_agree and n_labels must be two non-empty 1-D arrays of counts of "
+            "the same length with 0 <= n_agree <= n_labels; got "
+            f"{n_agree!r} and {n_labels!r}."
+        )
+    if not isinstance(epsilon, Real) or not 0 <= epsilon <= 1:
+        raise ValueError(f"epsilon must be a float in [0, 1]; got {epsilon!r}.")
+    if not isinstance(confidence, Real) or not 0 < confidence < 1:
+        raise ValueError(f"confidence must be a float in (0, 1); got {confidence!r}.")
+    ones = n_agree + 1.0
+    n = n_labels + 2.0
+    mean = ones / n
+    std = np.sqrt((ones * (1 - mean) ** 2 + (n - ones) * mean**2) / (n - 1))
+    upper = mean + stats.t.ppf((1 + confidence) / 2, n - 1) * std / np.sqrt(n)
+    return upper, upper >= epsilon * upper.max()
+
+
+def activelab_scores(
+    labels=None,
+    pred_probs=None,
+    pred_probs_unlabeled=None,
+    *,
+    missing_label="auto",
+    random_state=None,
+):
+    r"""ActiveLab scores: is a new row or another label on a labeled row worth
+    more? Lower is more worth labeling.
+
+    ActiveLab (Goh and Mueller 2023) compares the two at the cost of one label.
+    With the CROWDLAB-style weights of :func:`consensus_labels`
+    (``method="model"``): :math:`w_j` for annotator :math:`j`, :math:`w_M`
+    for the model, :math:`\bar w` the mean annotator weight, and :math:`K`
+    classes, a labeled row :math:`i` whose consensus has posterior
+    :math:`Q_i` and whose labels come from the annotators :math:`J_i` scores
+
+    .. math:: \frac{Q_i \left(w_M + \sum_{j \in J_i} w_j\right) +
+              \bar w / K}{w_M + \sum_{j \in J_i} w_j + \bar w}
+
+    and an unlabeled row with model probabilities :math:`p` scores
+
+    .. math:: \frac{w_M \max_k p_k + \bar w / K}{w_M + \bar w}:
+
+    each is the quality of its current answer averaged with that of one more,
+    uninformative, label (:math:`1/K`), weighted by what each rests on. As in
+    cleanlab's ``get_active_learning_scores``, when no row has two labels the
+    weights are 1 and :math:`Q_i` is the model's probability of the row's
+    majority label; otherwise, as there, every probability is first
+    temperature-scaled (:math:`p_k \propto p_k^{1/T}`) with the :math:`T`
+    that best fits the labeled rows' label shares (the least mean
+    cross-entropy on a grid from 0.1 to 8, refined around the best).
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_rows, n_annotators) or None, default=None
+        Label matrix of the labeled rows (every row with one label at least).
+    pred_probs : array-like of shape (n_rows, n_classes) or None, default=None
+        Out-of-fold class probabilities of the labeled rows, columns in the
+        order of the sorted labels found in ``labels``; required with
+        ``labels``.
+    pred_probs_unlabeled : array-like of shape (n_unlabeled, n_classes) or None
+        Class probabilities of the candidate new rows (same columns).
+    missing_label : "auto" or scalar, default="auto"
+    random_state : int, RandomState instance or None, default=None
+        Breaks the majority vote's ties.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_rows,)
+        Scores of the labeled rows (empty without ``labels``).
+    scores_unlabeled : ndarray of shape (n_unlabeled,)
+        Scores of the new rows (empty without ``pred_probs_unlabeled``).
+
+    References
+    ----------
+    .. [1] H. W. Goh and J. Mueller. "ActiveLab: Active Learning with
+       Re-Labeling by Multiple Annotators". arXiv:2301.11856, 2023.
+
+    Examples
+    --------
+    >>> from skal.annotators import activelab_scores
+    >>> labeled, new = activelab_scores([[0, -1], [1, -1]],
+    ...                                 [[0.9, 0.1], [0.4, 0.6]],
+    ...                                 [[0.5, 0.5]])
+    >>> labeled.round(3).tolist(), new.round(3).tolist()
+    ([0.767, 0.567], [0.5])
+    """
+    if labels is None and pred_probs_unlabeled is None:
+        raise ValueError(
+            "activelab_scores needs labels (with pred_probs), "
+            "pred_probs_unlabeled, or both; got neither."
+        )
+    scores = np.empty(0)
+    model_weight = mean_weight = temperature = 1.0
+    n_classes = None
+    if labels is not None:
+        if pred_probs is None:
+            raise ValueError("pred_probs is required with labels.")
+        codes, classes = encode_label_matrix(labels, missing_label=missing_label)
+        if ((codes < 0).all(axis=1)).any():
+            raise ValueError("labels has a row with no label; every row needs one.")
+        rng = check_random_state(random_state)
+        n_rows, n_classes = codes.shape[0], np.shape(pred_probs)[1]
+        if n_classes != classes.size:
+            # a class the model knows that no annotator gave yet: its column
+            # stays out of the labels' encoding, so give labels its column
+            raise ValueError(
+                f"pred_probs has {n_classes} columns but labels hold "
+                f"{classes.size} classes; they must match."
+            )
+        pred_probs = _check_pred_probs(pred_probs, n_rows, n_classes)
+        counts = _counts(codes, n_classes)
+        shares = counts / counts.sum(axis=1, keepdims=True)
+        given = codes >= 0
+        if (given.sum(axis=1) >= 2).any():
+            temperature = _best_temperature(shares, pred_probs)
+            pred_probs = _temperature_scaled(pred_probs, temperature)
+            posteriors, weights = _model_weighted(codes, shares, pred_probs, rng)
+            chosen = _argmax_random_ties(posteriors, rng)
+            quality = posteriors[np.arange(n_rows), chosen]
+            model_weight = weights.model
+            annotator_weights = weights.annotators
+        else:
+            chosen = _argmax_random_ties(shares, rng)
+            quality = pred_probs[np.arange(n_rows), chosen]
+            annotator_weights = np.ones(codes.shape[1])
+        mean_weight = float(np.mean(annotator_weights))
+        resting = given @ annotator_weights + model_weight
+        scores = (quality * resting + mean_weight / n_classes) / (resting + mean_weight)
+    unlabeled = np.empty(0)
+    if pred_probs_unlabeled is not None:
+        probs = np.asarray(pred_probs_unlabeled, dtype=float)
+        if probs.ndim != 2 or (n_classes is not None and probs.shape[1] != n_classes):
+            raise ValueError(
+                "pred_probs_unlabeled must have shape (n_unlabeled, n_classes)"
+                f"{'' if n_classes is None else f' with {n_classes} columns'}; "
+                f"got {probs.shape}."
+            )
+        probs = _check_pred_probs(
+            probs, probs.shape[0], probs.shape[1], "pred_probs_unlabeled"
+        )
+        probs = _temperature_scaled(probs, temperature)
+        unlabeled = (
+            model_weight * probs.max(axis=1) + mean_weight / probs.shape[1]
+        ) / (model_weight + mean_weight)
+    return scores, unlabeled
+
+
+#: temperatures tried first (then a finer grid around the best)
+_TEMPERATURES = (0.1, 0.2, 0.5, 0.8, 1.0, 2.0, 3.0, 5.0, 8.0)
+
+
+def _temperature_scaled(probs, temperature):
+    """``probs`` raised to ``1 / temperature`` and renormalized."""
+    if temperature == 1.0:
+        return probs
+    with np.errstate(divide="ignore"):
+        logits = np.log(probs) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    scaled = np.exp(logits)
+    return scaled / scaled.sum(axis=1, keepdims=True)
+
+
+def _best_temperature(shares, probs):
+    """The temperature whose scaled ``probs`` have the least mean
+    cross-entropy with the label ``shares``: on :data:`_TEMPERATURES`, then on
+    a finer grid between the best one's neighbours."""
+
+    def loss(temperature):
+        scaled = np.clip(_temperature_scaled(probs, temperature), 1e-12, 1.0)
+        return float(np.mean(-(shares * np.log(scaled)).sum(axis=1)))
+
+    coarse = np.asarray(_TEMPERATURES)
+    best = int(np.argmin([loss(t) for t in coarse]))
+    low, high = coarse[max(best - 1, 0)], coarse[min(best + 1, coarse.size - 1)]
+    fine = np.linspace(low, high, 9)
+    return float(fine[np.argmin([loss(t) for t in fine])])

@@ -262,10 +262,10 @@ def test_model_weighted_consensus_by_hand():
     # agreement with the others: annotators 0 and 1: 1, 1/2, 1, 1 -> 7/8;
     # annotator 2: 1, 0, 1, 1 -> 3/4. Weights 1 - (1 - A) / (1 - b):
     # 3/4, 3/4, 1/2. The model agrees with the vote on every row: weight 1,
-    # times sqrt(3 labels per row). Mean agreement 5/6: a label counts as
-    # (5/6, 1/6) on its class.
+    # times sqrt(3 labels per row). A row's labels equal its vote: 3/3, 2/3,
+    # 3/3, 3/3, mean 11/12: a label counts as (11/12, 1/12) on its class.
     w_model, w = np.sqrt(3), np.array([0.75, 0.75, 0.5])
-    one = {0: np.array([5 / 6, 1 / 6]), 1: np.array([1 / 6, 5 / 6])}
+    one = {0: np.array([11 / 12, 1 / 12]), 1: np.array([1 / 12, 11 / 12])}
     for row in range(4):
         total = w_model * pred_probs[row] + sum(
             w[j] * one[labels[row][j]] for j in range(3)
@@ -278,7 +278,7 @@ def test_model_weighted_consensus_by_hand():
     strong[1] = [0.999, 0.001]
     flipped = consensus_labels(labels, method="model", pred_probs=strong)
     w_model = 0.5 * np.sqrt(3)
-    expected = (w_model * 0.999 + 2 * 0.75 / 6 + 0.5 * 5 / 6) / (w_model + 2.0)
+    expected = (w_model * 0.999 + 2 * 0.75 / 12 + 0.5 * 11 / 12) / (w_model + 2.0)
     assert flipped.posteriors[1, 0] == pytest.approx(expected)
     assert expected > 0.5 and flipped.labels[1] == 0
     with pytest.raises(ValueError, match="pred_probs must have shape"):
