@@ -230,15 +230,16 @@ class Gate:
         theta : float
             The threshold after the chunk.
         """
-        n = values.shape[0]
+        if at_random is not None and scale is not None:  # pragma: no cover
+            raise ValueError("a randomized threshold has no random share")
         return self._walk(
             values,
             theta=theta,
             down=1.0 - step,
             up=1.0 + step,
-            scale=np.ones(n) if scale is None else scale,
-            at_random=np.zeros(n, dtype=bool) if at_random is None else at_random,
-            lucky=np.zeros(n, dtype=bool) if lucky is None else lucky,
+            scale=scale,
+            at_random=at_random,
+            lucky=lucky,
         )
 
     def walk_balanced(self, values, quantile, lowered, budget):
@@ -285,17 +286,23 @@ class Gate:
         )
         budget, decay, window, cap = self.budget, self.decay, self.window, self.cap
         limit = self._estimate_limit()
-        allowed = None
-        if self.share:  # labels allowed by the share up to each row, included
-            seen = np.arange(base + 1, base + n + 1, dtype=float)
-            allowed = np.floor(budget * seen).astype(np.int64).tolist()
+        opens, granted_before = None, granted
+        if self.share:
+            # opens[k]: the first row at which the share allows label
+            # granted + k + 1, floor(budget * (t + 1)) >= granted + k + 1
+            allowed = np.floor(budget * np.arange(base + 1, base + n + 1, dtype=float))
+            wanted = np.arange(granted + 1, granted + n + 2, dtype=float)
+            opens = memoryview(np.searchsorted(allowed, wanted))
 
         values = _as_view(values)
         if quantile is None:
             down, up = rows["down"], rows["up"]
             scale, at_random, lucky = (
-                _as_view(rows[name]) for name in ("scale", "at_random", "lucky")
+                rows.get(name) for name in ("scale", "at_random", "lucky")
             )
+            scale = None if scale is None else _as_view(scale)
+            if at_random is not None:
+                at_random, lucky = _as_view(at_random), _as_view(lucky)
         else:
             quantile, lowered = _as_view(quantile), _as_view(rows["lowered"])
             owes = rows["owes"]
@@ -305,46 +312,75 @@ class Gate:
                 # the first row at which the cap and the share let label
                 # `granted + 1` through: known until the next label
                 closed = 0 if cap is None else ring[granted % cap] + window - base
-                if allowed is not None:
-                    opens = bisect_left(allowed, granted + 1)
-                    if opens > closed:
-                        closed = opens
-                closed = min(max(closed, 0), n)
+                if opens is not None and opens[granted - granted_before] > closed:
+                    closed = opens[granted - granted_before]
             if j < closed:
+                stop = closed if closed < n else n
                 if decay is not None:
-                    for _ in range(closed - j):
+                    for _ in range(stop - j):
                         estimate *= decay
-                j = closed
+                j = stop
                 continue
             if limit is not None and estimate >= limit:
                 estimate *= decay
-                j += 1
-                while j < n and estimate >= limit:
+                for j in range(j + 1, n):  # noqa: B020 - j is the walk's row
+                    if estimate < limit:
+                        break
                     estimate *= decay
-                    j += 1
+                else:
+                    j = n
                 continue
-            # the gate is open at row j: the rule decides
+            # the gate is open at row `start` and stays open until a label:
+            # the rule scans on to the first row it labels (n: none)
+            start = j
             if quantile is not None:
-                owed = owes * (base + j + 1) - granted
-                labeled = values[j] >= quantile[j] - lowered[j] * owed
-            elif at_random[j]:
-                labeled = lucky[j]
-            elif values[j] < theta * scale[j]:
-                theta *= down
-                labeled = True
+                for j in range(start, n):
+                    owed = owes * (base + j + 1) - granted
+                    if values[j] >= quantile[j] - lowered[j] * owed:
+                        break
+                else:
+                    j = n
+            elif at_random is not None:
+                for j in range(start, n):
+                    if at_random[j]:
+                        if lucky[j]:
+                            break
+                    elif values[j] < theta:
+                        theta *= down
+                        break
+                    else:
+                        theta *= up
+                else:
+                    j = n
+            elif scale is not None:
+                for j in range(start, n):
+                    if values[j] < theta * scale[j]:
+                        theta *= down
+                        break
+                    theta *= up
+                else:
+                    j = n
             else:
-                theta *= up
-                labeled = False
-            if labeled:
-                if decay is not None:
-                    estimate = estimate * decay + 1.0
-                if cap is not None:
-                    ring[granted % cap] = base + j
-                granted += 1
-                hits.append(j)
-                closed = None
-            elif decay is not None:
-                estimate *= decay
+                for j in range(start, n):
+                    if values[j] < theta:
+                        theta *= down
+                        break
+                    theta *= up
+                else:
+                    j = n
+            if decay is not None:
+                for _ in range(j - start):
+                    estimate *= decay
+            if j == n:
+                break
+            # row j labeled
+            if decay is not None:
+                estimate = estimate * decay + 1.0
+            if cap is not None:
+                ring[granted % cap] = base + j
+            granted += 1
+            hits.append(j)
+            closed = None
             j += 1
         state.n_seen, state.n_granted, state.estimate = base + n, granted, estimate
         mask = np.zeros(n, dtype=bool)

@@ -468,9 +468,7 @@ class StreamActiveLearner(
             keep[positions] = False
             kept = np.flatnonzero(keep)
         after["_pending_ids"] = pending[kept]
-        after["_pending_X"] = (
-            _rows_of(state["_pending_X"], kept) if kept.size else None
-        )
+        after["_pending_X"] = _rows_of(state["_pending_X"], kept) if kept.size else None
         after["n_labeled_"] = state["n_labeled_"] + ids.size
         return self._commit(after)
 
