@@ -14,7 +14,6 @@ consecutive arrivals, at most ``floor(budget * window)`` labels are requested.
 """
 
 from dataclasses import dataclass, field
-from bisect import bisect_left
 from math import floor, inf, nextafter
 from numbers import Integral, Real
 
@@ -323,7 +322,7 @@ class Gate:
                 continue
             if limit is not None and estimate >= limit:
                 estimate *= decay
-                for j in range(j + 1, n):  # noqa: B020 - j is the walk's row
+                for j in range(j + 1, n):  # noqa: B007, B020 - j is the walk's row
                     if estimate < limit:
                         break
                     estimate *= decay
