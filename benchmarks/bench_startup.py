@@ -115,7 +115,8 @@ def main():
         for x in next(li for li in lines if li.startswith("SESSION")).split()[1:]
     )
     print(
-        f"new session of {args.rows:,} text rows: import skal.session {imported:.2f} s; "
+        f"new session of {args.rows:,} text rows: import skal.session "
+        f"{imported:.2f} s; "
         f"data read -> session created {created:.2f} s; data read -> first "
         f"question {first:.2f} s"
     )
