@@ -7,7 +7,9 @@ loss="log_loss", random_state=0)`` trained with ``partial_fit`` on the first 20
 rows, then for each chunk decides which rows to label and updates the model
 with ``partial_fit`` on those rows. Timed: the decisions (``decide``: the
 model's probabilities, the rule and the budget) and the update (``teach``: the
-model's ``partial_fit``), in one process, one BLAS thread.
+model's ``partial_fit``), in one process, one BLAS thread, as the CPU time of
+the process (``time.process_time``: on a machine shared with other jobs the
+time spent waiting for a core is left out, on both sides of every ratio).
 
 Columns, for each rule:
 
