@@ -40,3 +40,22 @@ def test_snapshot_keeps_aliases_and_copies_arrays():
     assert copied.coef_ is not model.coef_
     copied.coef_ += 1.0
     assert not np.array_equal(copied.coef_, model.coef_)
+
+
+class Locked(SGDClassifier):
+    """A model whose state leaves out what cannot be copied."""
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("lock_", None)
+        return state
+
+
+def test_snapshot_defers_to_a_model_that_customises_its_state():
+    import threading
+
+    model, X, _ = fitted(Locked(random_state=0))
+    model.lock_ = threading.Lock()  # deepcopy would fail on it, were it kept
+    copied = snapshot(model)
+    assert not hasattr(copied, "lock_")
+    np.testing.assert_array_equal(copied.predict(X), model.predict(X))

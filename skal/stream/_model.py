@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 
 from ..utils._rows import concat_rows, n_rows, take_rows
 
@@ -30,6 +30,8 @@ def owned_rows(X):
 
 #: Values shared, not copied, by :func:`snapshot`: they cannot change.
 _IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, type)
+#: The ``__getstate__`` of objects whose state is their ``__dict__``.
+_PLAIN_GETSTATE = (object.__getstate__, BaseEstimator.__getstate__)
 
 
 def snapshot(model):
@@ -37,12 +39,18 @@ def snapshot(model):
     faster for a fitted scikit-learn estimator: its plain attributes are
     shared when immutable and numpy arrays are copied directly (aliases stay
     aliases, through deepcopy's memo); everything else goes through
-    ``copy.deepcopy``, as does a model that customises copying or has no
-    ``__dict__``. The stream learner takes one per answered chunk, so that a
-    failing ``partial_fit`` leaves its model as it was."""
+    ``copy.deepcopy``, as does a model that customises copying or pickling
+    (anything but scikit-learn's ``__getstate__``) or has no ``__dict__``.
+    The stream learner takes one per answered chunk, so that a failing
+    ``partial_fit`` leaves its model as it was."""
     cls = type(model)
     if (
         getattr(cls, "__deepcopy__", None) is not None
+        or cls.__reduce_ex__ is not object.__reduce_ex__
+        or cls.__reduce__ is not object.__reduce__
+        or cls.__getstate__ not in _PLAIN_GETSTATE
+        or getattr(cls, "__setstate__", BaseEstimator.__setstate__)
+        is not BaseEstimator.__setstate__
         or hasattr(cls, "__slots__")
         or not hasattr(model, "__dict__")
     ):
