@@ -21,8 +21,13 @@ chunk's cost is proportional to the rows from it on, which it is compared
 with); the greedy phase then runs on the graph of the first 200,000 rows only
 and is marked so.
 
+``--data blobs`` (ten tight clusters, embedding-like) or ``--data uniform``
+(noise, the worst case) change the pool; ``--indexes`` only times, at the
+default delta, the radius queries of 1,000 rows with each scikit-learn index
+(brute force, KD-tree, ball tree) and extrapolates each to the whole graph.
+
 Run: ``python benchmarks/bench_probcover.py [--n-pool 100000,1000000]
-[--threads 1]``.
+[--threads 1] [--data blobs] [--indexes]``.
 """
 
 import argparse
@@ -75,9 +80,50 @@ def delta_ball_graph_first_chunk(features, delta, chunk_size):
     index.radius_neighbors(features[:chunk_size], return_distance=False)
 
 
-def run(n_pool, n_instances, graph_chunks):
-    from sklearn.datasets import make_classification
+def make_pool(kind, n_pool):
+    """The pool: ``classification`` (the strategy benchmark's), ``blobs`` (ten
+    tight clusters in 20 dimensions: embedding-like data) or ``uniform`` (noise
+    in the unit cube: no structure at all, the worst case for any index)."""
+    from sklearn.datasets import make_blobs, make_classification
 
+    if kind == "blobs":
+        return make_blobs(
+            n_samples=n_pool, n_features=20, centers=10, random_state=SEED
+        )[0]
+    if kind == "uniform":
+        return np.random.RandomState(SEED).uniform(size=(n_pool, 20))
+    return make_classification(
+        n_samples=n_pool,
+        n_features=20,
+        n_informative=10,
+        n_classes=4,
+        random_state=SEED,
+    )[0]
+
+
+def index_costs(X, delta, n_queries=1000):
+    """Per index (brute force, KD-tree, ball tree): the seconds to count the
+    neighbours within ``delta`` of ``n_queries`` rows drawn at random, and the
+    mean ball size they see; the whole graph needs N such rows (half of them
+    with the symmetric trick of the brute-force build)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    rng = np.random.RandomState(SEED)
+    queries = X[rng.choice(X.shape[0], size=n_queries, replace=False)]
+    costs = {}
+    for algorithm in ("brute", "kd_tree", "ball_tree"):
+        tic = time.perf_counter()
+        index = NearestNeighbors(radius=delta, algorithm=algorithm).fit(X)
+        built = time.perf_counter() - tic
+        tic = time.perf_counter()
+        neighbors = index.radius_neighbors(queries, return_distance=False)
+        seconds = time.perf_counter() - tic
+        ball = float(np.mean([len(row) for row in neighbors]))
+        costs[algorithm] = (built, seconds, ball)
+    return costs
+
+
+def run(n_pool, n_instances, graph_chunks, kind="classification", indexes=False):
     from skal.strategies import ProbCover
     from skal.strategies._probcover import (
         GRAPH_CHUNK_SIZE,
@@ -87,13 +133,7 @@ def run(n_pool, n_instances, graph_chunks):
     )
     from skal.utils._clustering import fit_kmeans
 
-    X, _ = make_classification(
-        n_samples=n_pool,
-        n_features=20,
-        n_informative=10,
-        n_classes=4,
-        random_state=SEED,
-    )
+    X = make_pool(kind, n_pool)
     strategy = ProbCover()
     rng = np.random.RandomState(SEED)
     rows = []
@@ -105,6 +145,18 @@ def run(n_pool, n_instances, graph_chunks):
         purity_delta, X, labels, strategy.purity, strategy.n_purity_samples, rng
     )
     rows.append((f"purity delta = {delta:.3f}", seconds, peak))
+    if indexes:
+        for algorithm, (built, seconds, ball) in index_costs(X, delta).items():
+            whole = seconds * n_pool / 1000 / (2 if algorithm == "brute" else 1)
+            rows.append(
+                (
+                    f"  {algorithm}: build {built:.1f} s, 1,000 radius queries "
+                    f"{seconds:.2f} s (ball {ball:,.0f} rows); whole graph ~",
+                    whole,
+                    None,
+                )
+            )
+        return rows, float("nan")
     estimated = graph_chunks and n_pool > FULL_GRAPH_LIMIT
     if estimated:
         seconds = graph_estimate(X, delta, GRAPH_CHUNK_SIZE, graph_chunks)
@@ -132,6 +184,17 @@ def main(argv=None):
     parser.add_argument("--n-instances", type=int, default=100)
     parser.add_argument("--graph-chunks", type=int, default=6)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--data",
+        choices=("classification", "blobs", "uniform"),
+        default="classification",
+    )
+    parser.add_argument(
+        "--indexes",
+        action="store_true",
+        help="only time the radius queries of each scikit-learn index on 1,000 "
+        "rows at the default delta, and extrapolate to the whole graph",
+    )
     args = parser.parse_args(argv)
     if args.threads is not None:
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -147,9 +210,14 @@ def main(argv=None):
         f"{sklearn.__version__}, threads {args.threads or 'default'}"
     )
     for n_pool in (int(n) for n in args.n_pool.split(",")):
-        rows, mean_ball = run(n_pool, args.n_instances, args.graph_chunks)
-        total = sum(seconds for _, seconds, _ in rows)
-        print(f"\n{n_pool:,} x 20 rows: mean ball {mean_ball:.2f} rows (self included)")
+        rows, mean_ball = run(
+            n_pool, args.n_instances, args.graph_chunks, args.data, args.indexes
+        )
+        total = sum(seconds for name, seconds, _ in rows if not name.startswith(" "))
+        print(
+            f"\n{n_pool:,} x 20 rows ({args.data}): mean ball {mean_ball:.2f} rows "
+            "(self included)"
+        )
         width = max(len(name) for name, _, _ in rows)
         print(f"{'phase'.ljust(width)}  {'time s':>8}  {'peak MiB':>8}")
         for name, seconds, peak in rows:

@@ -77,6 +77,7 @@ OPTIONAL_PAGES = [
     "semi_supervised",
     "web",
     "errors",
+    "performance",
 ]
 
 

@@ -14,7 +14,7 @@ consecutive arrivals, at most ``floor(budget * window)`` labels are requested.
 """
 
 from dataclasses import dataclass, field
-from math import floor
+from math import floor, inf, nextafter
 from numbers import Integral, Real
 
 import numpy as np
@@ -208,7 +208,7 @@ class Gate:
             seen += n - done
         state.n_seen, state.n_granted, state.estimate = seen, n_granted, estimate
         granted = np.zeros(n, dtype=bool)
-        granted[hits] = True
+        granted[np.array(hits, dtype=np.intp)] = True
         return granted
 
     def walk_threshold(
@@ -229,25 +229,17 @@ class Gate:
         theta : float
             The threshold after the chunk.
         """
-        down, up = 1.0 - step, 1.0 + step
-        values = values.tolist()
-        scale = [1.0] * len(values) if scale is None else scale.tolist()
-        if at_random is None:
-            at_random = [False] * len(values)
-        else:
-            at_random, lucky = at_random.tolist(), lucky.tolist()
-
-        def label(i, seen, granted):
-            nonlocal theta
-            if at_random[i]:
-                return lucky[i]
-            if values[i] < theta * scale[i]:
-                theta *= down
-                return True
-            theta *= up
-            return False
-
-        return self._walk(len(values), label), theta
+        if at_random is not None and scale is not None:  # pragma: no cover
+            raise ValueError("a randomized threshold has no random share")
+        return self._walk(
+            values,
+            theta=theta,
+            down=1.0 - step,
+            up=1.0 + step,
+            scale=scale,
+            at_random=at_random,
+            lucky=lucky,
+        )
 
     def walk_balanced(self, values, quantile, lowered, budget):
         """The balanced quantile filter, walked row by row under the budget.
@@ -260,79 +252,159 @@ class Gate:
         -------
         mask : ndarray of bool
         """
-        values, quantile, lowered = (
-            values.tolist(),
-            quantile.tolist(),
-            lowered.tolist(),
-        )
+        return self._walk(values, quantile=quantile, lowered=lowered, owes=budget)[0]
 
-        def label(i, seen, granted):
-            return values[i] >= quantile[i] - lowered[i] * (
-                budget * (seen + 1) - granted
-            )
+    def _walk(self, values, theta=None, quantile=None, **rows):
+        """Walk the rows of one chunk in arrival order, under the budget.
 
-        return self._walk(len(values), label)
-
-    def _walk(self, n, label):
-        """Walk ``n`` arriving rows in order: ``label(i, seen, granted)``
-        decides each row at which the gate is open; the rows at which it is
-        closed move only the estimate and the row count. The same checks and
-        arithmetic as :meth:`is_open` and :meth:`advance` one row at a time,
-        over plain floats (closed stretches in tight loops).
+        The open rows are decided by the variable threshold (``theta`` given,
+        with ``down``, ``up``, ``scale``, ``at_random`` and ``lucky``) or by the
+        balanced quantile filter (``quantile``, ``lowered`` and the budget it
+        ``owes``). The checks and
+        arithmetic are those of :meth:`is_open` and :meth:`advance` one row at a
+        time, arranged so that a closed row costs one comparison and one
+        multiplication: the estimate check compares with the smallest float
+        ``e`` with ``e / w >= budget``; the cap and the share each stay closed
+        until a row known at the last label (the cap until the oldest of the
+        last ``cap`` labels leaves the window, the share until ``floor(budget *
+        (t + 1))`` reaches the next label), so they are one bound, ``closed``.
+        Per-row values are read through memoryviews (Python floats, no list).
 
         Returns
         -------
         mask : ndarray of bool
+        theta : float or None
         """
         state = self.state
-        seen, granted, estimate, ring = (
+        n = values.shape[0]
+        base, granted, estimate, ring = (
             state.n_seen,
             state.n_granted,
             state.estimate,
             state.ring,
         )
-        budget, w_est, decay = self.budget, self.estimate_window, self.decay
-        share, window, cap = self.share, self.window, self.cap
-        hits, i = [], 0
-        while i < n:
-            if decay is not None and estimate / w_est >= budget:
-                estimate *= decay
-                i += 1
-                seen += 1
-                while i < n and estimate / w_est >= budget:
-                    estimate *= decay
-                    i += 1
-                    seen += 1
-                continue
-            if share and granted + 1 > floor(budget * (seen + 1)):
+        budget, decay, window, cap = self.budget, self.decay, self.window, self.cap
+        limit = self._estimate_limit()
+        opens, granted_before = None, granted
+        if self.share:
+            # opens[k]: the first row at which the share allows label
+            # granted + k + 1, floor(budget * (t + 1)) >= granted + k + 1
+            allowed = np.floor(budget * np.arange(base + 1, base + n + 1, dtype=float))
+            wanted = np.arange(granted + 1, granted + n + 2, dtype=float)
+            opens = memoryview(np.searchsorted(allowed, wanted))
+
+        values = _as_view(values)
+        if quantile is None:
+            down, up = rows["down"], rows["up"]
+            scale, at_random, lucky = (
+                rows.get(name) for name in ("scale", "at_random", "lucky")
+            )
+            scale = None if scale is None else _as_view(scale)
+            if at_random is not None:
+                at_random, lucky = _as_view(at_random), _as_view(lucky)
+        else:
+            quantile, lowered = _as_view(quantile), _as_view(rows["lowered"])
+            owes = rows["owes"]
+        hits, closed, j = [], None, 0
+        while j < n:
+            if closed is None:
+                # the first row at which the cap and the share let label
+                # `granted + 1` through: known until the next label
+                closed = 0 if cap is None else ring[granted % cap] + window - base
+                if opens is not None and opens[granted - granted_before] > closed:
+                    closed = opens[granted - granted_before]
+            if j < closed:
+                stop = closed if closed < n else n
                 if decay is not None:
-                    estimate *= decay
-                i += 1
-                seen += 1
-                continue
-            if cap is not None and ring[granted % cap] > seen - window:
-                # closed until the oldest of the last `cap` labels leaves
-                stop = min(n, i + ring[granted % cap] + window - seen)
-                if decay is not None:
-                    for _ in range(stop - i):
+                    for _ in range(stop - j):
                         estimate *= decay
-                seen += stop - i
-                i = stop
+                j = stop
                 continue
-            labeled = label(i, seen, granted)  # the gate is open at row i
+            if limit is not None and estimate >= limit:
+                estimate *= decay
+                for j in range(j + 1, n):  # noqa: B007, B020 - j is the walk's row
+                    if estimate < limit:
+                        break
+                    estimate *= decay
+                else:
+                    j = n
+                continue
+            # the gate is open at row `start` and stays open until a label:
+            # the rule scans on to the first row it labels (n: none)
+            start = j
+            if quantile is not None:
+                for j in range(start, n):
+                    owed = owes * (base + j + 1) - granted
+                    if values[j] >= quantile[j] - lowered[j] * owed:
+                        break
+                else:
+                    j = n
+            elif at_random is not None:
+                for j in range(start, n):
+                    if at_random[j]:
+                        if lucky[j]:
+                            break
+                    elif values[j] < theta:
+                        theta *= down
+                        break
+                    else:
+                        theta *= up
+                else:
+                    j = n
+            elif scale is not None:
+                for j in range(start, n):
+                    if values[j] < theta * scale[j]:
+                        theta *= down
+                        break
+                    theta *= up
+                else:
+                    j = n
+            else:
+                for j in range(start, n):
+                    if values[j] < theta:
+                        theta *= down
+                        break
+                    theta *= up
+                else:
+                    j = n
             if decay is not None:
-                estimate = estimate * decay + labeled
-            if labeled:
-                if cap is not None:
-                    ring[granted % cap] = seen
-                granted += 1
-                hits.append(i)
-            i += 1
-            seen += 1
-        state.n_seen, state.n_granted, state.estimate = seen, granted, estimate
+                for _ in range(j - start):
+                    estimate *= decay
+            if j == n:
+                break
+            # row j labeled
+            if decay is not None:
+                estimate = estimate * decay + 1.0
+            if cap is not None:
+                ring[granted % cap] = base + j
+            granted += 1
+            hits.append(j)
+            closed = None
+            j += 1
+        state.n_seen, state.n_granted, state.estimate = base + n, granted, estimate
         mask = np.zeros(n, dtype=bool)
-        mask[hits] = True
-        return mask
+        mask[np.array(hits, dtype=np.intp)] = True
+        return mask, theta
+
+    def _estimate_limit(self):
+        """The smallest float ``e`` with ``e / w >= budget``: since a division
+        by ``w > 0`` never decreases as ``e`` grows, ``estimate >= limit`` is
+        exactly the estimate check, without a division per row."""
+        if self.decay is None:
+            return None
+        w, budget = self.estimate_window, self.budget
+        limit = budget * w
+        while limit / w >= budget:
+            limit = nextafter(limit, -inf)
+        while not limit / w >= budget:
+            limit = nextafter(limit, inf)
+        return limit
+
+
+def _as_view(array):
+    """A 1-D array as a memoryview: indexing it gives Python floats (bools)
+    without building a list of all of them."""
+    return memoryview(np.ascontiguousarray(array))
 
 
 class BudgetManager(ValidatedParameters, BaseEstimator):

