@@ -18,10 +18,19 @@ The journal is the source of truth; everything else is derived from it.
   questions); the next batch is drawn by the same code from the same journal,
   so a session that was killed asks what a session that never stopped would
   have asked.
+* The journal's unanswered rows are the session's one queue
+  (:meth:`LabelingSession.pending`), whoever asks them (the terminal, the web
+  page, one after the other): the oldest batch's rows are asked first, and no
+  batch is drawn while rows are queued, except one drawn ahead of time
+  (:meth:`LabelingSession.draw_due`) when the queue runs low, so that nobody
+  waits for the model: it is queued behind the rows journaled before it.
 """
 
 import getpass
+import math
 import os
+import time
+from collections import deque
 from dataclasses import dataclass
 
 from ._config import SessionConfig
@@ -63,6 +72,69 @@ class Question:
     guess: str | None
     confidence: float | None
     loop: int
+
+
+class Pace:
+    """How fast the queue is answered and how long a draw takes: when to
+    start drawing the next batch so that nobody waits for it.
+
+    Parameters
+    ----------
+    window : int, default=32
+        Answers (and skips) the rate is measured over.
+    margin : float, default=2.0
+        Rows kept queued, as a multiple of those answered during one draw.
+    floor : int, default=3
+        Rows kept queued at least (a person's answers come seconds apart,
+        so a few rows cover a draw).
+    clock : callable, default=time.monotonic
+
+    Examples
+    --------
+    >>> ticks = iter([0.0, 0.5, 1.0, 1.5, 2.0])
+    >>> pace = Pace(clock=lambda: next(ticks))
+    >>> for _ in range(5):
+    ...     pace.answered()
+    >>> pace.rate()  # 4 intervals in 2 s
+    2.0
+    >>> pace.drew(3.0)  # a draw took 3 s: 6 answers meanwhile, twice that
+    >>> pace.low_water(batch_size=100)
+    12
+    >>> pace.low_water(batch_size=10)  # never more than a batch
+    10
+    """
+
+    def __init__(self, window=32, margin=2.0, floor=3, clock=time.monotonic):
+        self.margin = margin
+        self.floor = floor
+        self.clock = clock
+        self._times = deque(maxlen=window)
+        self._draws = deque(maxlen=3)
+
+    def answered(self):
+        """An answer (or skip) was committed now."""
+        self._times.append(self.clock())
+
+    def drew(self, seconds):
+        """A draw (training and choosing a batch) took ``seconds``."""
+        self._draws.append(float(seconds))
+
+    def rate(self):
+        """Answers per second over the window, or ``None`` before two."""
+        times = self._times
+        if len(times) < 2:
+            return None
+        return (len(times) - 1) / max(times[-1] - times[0], 1e-6)
+
+    def low_water(self, batch_size):
+        """Rows to keep queued: start a draw when fewer are left. Those
+        answered during the slowest of the last three draws at the current
+        rate, times ``margin``; at least ``floor`` and at most a batch."""
+        rate = self.rate()
+        need = 0
+        if rate is not None and self._draws:
+            need = math.ceil(rate * max(self._draws) * self.margin)
+        return max(1, min(batch_size, max(self.floor, need)))
 
 
 def default_annotator():
@@ -138,6 +210,8 @@ class LabelingSession:
         self.annotator = annotator
         self._lock = lock
         self.notices = []
+        #: The answer rate and draw times (:class:`Pace`), for :meth:`draw_due`.
+        self.pace = Pace()
         self.state = _replay(journal, config) if state is None else state
         self._untrusted = frozenset()
         if dataset is not None:
@@ -328,8 +402,41 @@ class LabelingSession:
         return len(self.state.batches)
 
     def pending(self):
-        """Ids of the rows still to ask in this batch, next first."""
+        """The queue: ids of the rows still to ask, next first (rows reopened
+        by undo, then every batch's unanswered rows, the oldest batch first;
+        :meth:`SessionState.pending <skal.session.SessionState.pending>`)."""
         return [r for r in self.state.pending() if r not in self._untrusted]
+
+    def chosen_by(self, row_id):
+        """``(batch, index)``: the newest batch that chose ``row_id`` and its
+        place in it, or ``(None, None)``."""
+        for batch in reversed(self.state.batches):
+            rows = batch["row_ids"]
+            if row_id in rows:
+                return batch, rows.index(row_id)
+        return None, None
+
+    def draw_due(self, held=()):
+        """Whether to start drawing the next batch now: there is none yet, or
+        the queue's rows not in ``held`` (rows on someone's screen) are fewer
+        than :meth:`Pace.low_water` -- those answered during one draw at the
+        rate observed -- and rows are left to draw and budget to spend.
+
+        The batch drawn is queued behind the rows still pending
+        (:meth:`next_snapshot` leaves them out)."""
+        if self.finished() is not None:
+            return False
+        if not self.state.batches:
+            return True
+        queue = self.pending()
+        held = set(held)
+        free = sum(1 for row in queue if row not in held)
+        left = self.budget_left()
+        return (
+            free < self.pace.low_water(self.config.batch_size)
+            and self._pool_size() > len(queue)
+            and (left is None or left > len(queue))
+        )
 
     def n_labeled(self):
         return sum(self.state.label_counts().values())
@@ -366,11 +473,11 @@ class LabelingSession:
             return None
         row = pending[0]
         guess = confidence = None
-        for batch in reversed(self.state.batches):
-            if row in batch["row_ids"] and batch["guesses"]:
-                guess, confidence = batch["guesses"][batch["row_ids"].index(row)]
-                break
-        return Question(row, self.dataset.render(row), guess, confidence, self.loop)
+        batch, index = self.chosen_by(row)
+        if batch is not None and batch["guesses"]:
+            guess, confidence = batch["guesses"][index]
+        loop = self.loop if batch is None else batch["loop"]
+        return Question(row, self.dataset.render(row), guess, confidence, loop)
 
     # ------------------------------------------------------------ answers
     def check_label(self, label):
@@ -417,6 +524,13 @@ class LabelingSession:
             An answer once the budget is reached (skips, relabels and undos
             do not add labels: they are always taken).
         """
+        event = self._journal(kind, row, label, annotator, replaces)
+        if kind in ("answer", "skip"):  # the queue's pace (imports aside)
+            self.pace.answered()
+        return event
+
+    def _journal(self, kind, row, label, annotator=None, replaces=None):
+        """:meth:`record` without counting the event in :attr:`pace`."""
         if kind == "answer" and self.budget_left() == 0:
             raise SessionError(
                 f"the budget of {self.config.budget} labels is reached; the "
@@ -561,7 +675,7 @@ class LabelingSession:
             if self.budget_left() == 0:
                 counts["over_budget"] += 1
                 continue
-            self.record("answer", row, label, annotator=annotator)
+            self._journal("answer", row, label, annotator)
             counts["imported"] += 1
             counts["matched_loosely"] += label != str(value)
         counts["unknown"] = sorted(unknown)
@@ -623,7 +737,7 @@ class LabelingSession:
         )
 
     # ---------------------------------------------------------- the model
-    def training_snapshot(self, exclude=(), *, state=None):
+    def training_snapshot(self, exclude=(), *, state=None, n_queued=0):
         """What training needs to know about the session now, as plain data.
 
         Parameters
@@ -634,6 +748,8 @@ class LabelingSession:
         state : SessionState, optional
             Another state of this session's journal (a prefix of its events,
             replayed) to take the labels from instead of the current one.
+        n_queued : int, default=0
+            Rows still queued for an answer (the budget counts them).
 
         Returns
         -------
@@ -672,6 +788,16 @@ class LabelingSession:
             audit=frozenset(
                 row for batch in batches for row in batch.get("audit_ids") or ()
             ),
+            n_queued=n_queued,
+        )
+
+    def next_snapshot(self, held=()):
+        """The snapshot the next batch is drawn from: every current label,
+        with the queued rows and ``held`` ones left out (the batch is queued
+        behind them and asks fresh rows)."""
+        queue = self.pending()
+        return self.training_snapshot(
+            exclude={*queue, *held}, n_queued=len(queue)
         )
 
     def advance(self):
@@ -685,13 +811,20 @@ class LabelingSession:
         """
         if self.pending():
             raise SessionError("the current batch still has questions")
-        if self._stop_ids is None:
-            self._stop_ids = stop_set_ids(self.dataset, self.config)
-        batch = draw_batch(
-            self.training_snapshot(), self.dataset, stop_ids=self._stop_ids
-        )
+        batch = self.draw(self.next_snapshot())
         if batch is not None:
             self.record_batch(batch)
+        return batch
+
+    def draw(self, snapshot):
+        """:func:`~skal.session.draw_batch` on ``snapshot`` and this session's
+        data (writes nothing: safe on another thread); times the draw for
+        :attr:`pace`."""
+        if self._stop_ids is None:
+            self._stop_ids = stop_set_ids(self.dataset, self.config)
+        start = time.perf_counter()
+        batch = draw_batch(snapshot, self.dataset, stop_ids=self._stop_ids)
+        self.pace.drew(time.perf_counter() - start)
         return batch
 
     def record_batch(self, batch):

@@ -67,6 +67,10 @@ class TrainingSnapshot:
     audit : frozenset of str
         Rows of ``labels`` that were asked as random audit rows (see
         :func:`~skal.session.honest_estimate`).
+    n_queued : int, default=0
+        Rows of earlier batches still waiting for an answer (left out): the
+        next batch is queued behind them, so the budget counts them as
+        labels to come.
 
     Examples
     --------
@@ -94,6 +98,7 @@ class TrainingSnapshot:
     rng_state: list
     stop_sets: tuple
     audit: frozenset = frozenset()
+    n_queued: int = 0
 
 
 def _rng_to_json(state):
@@ -202,8 +207,10 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
 
     config = snapshot.config
     budget = config.budget
-    if budget is not None and snapshot.n_labeled >= budget:
-        return None
+    if budget is not None:  # the queued rows' answers will count too
+        budget -= snapshot.n_queued
+        if snapshot.n_labeled >= budget:
+            return None
     if not len(dataset) - snapshot.n_decided:
         return None
     ids, X, y = _training_set(snapshot, dataset)
