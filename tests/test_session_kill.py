@@ -12,6 +12,7 @@ drew it and however often it was killed while drawing.
 
 import os
 import random
+from dataclasses import replace
 
 import numpy as np
 from _session_helpers import QUESTION, SAVED, fork_label, spawn_label, write_csv
@@ -66,6 +67,9 @@ def _check_batches(session_path, path):
             snapshot = session.training_snapshot(
                 exclude=queued, state=state, n_queued=len(queued)
             )
+            # its size came from the answer rate (at least a batch)
+            assert len(batch["row_ids"]) >= BATCH or k == len(batches) - 1
+            snapshot = replace(snapshot, batch_size=len(batch["row_ids"]))
             again = draw_batch(snapshot, session.dataset)
             assert again["row_ids"] == batch["row_ids"], f"batch {k + 1}"
             assert again["rng_after"] == batch["rng_after"], f"batch {k + 1}"

@@ -31,7 +31,7 @@ import math
 import os
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
@@ -87,6 +87,9 @@ class Pace:
     floor : int, default=3
         Rows kept queued at least (a person's answers come seconds apart,
         so a few rows cover a draw).
+    most : int, default=4
+        Rows kept queued at most, in batches (answers timed at machine
+        speed, a script's, must not draw the whole pool at once).
     clock : callable, default=time.monotonic
 
     Examples
@@ -100,13 +103,16 @@ class Pace:
     >>> pace.drew(3.0)  # a draw took 3 s: 6 answers meanwhile, twice that
     >>> pace.low_water(batch_size=100)
     12
-    >>> pace.low_water(batch_size=10)  # never more than a batch
-    10
+    >>> pace.batch_rows(batch_size=100)
+    100
+    >>> pace.batch_rows(batch_size=5)  # a batch must outlast a draw
+    12
     """
 
-    def __init__(self, window=32, margin=2.0, floor=3, clock=time.monotonic):
+    def __init__(self, window=32, margin=2.0, floor=3, most=4, clock=time.monotonic):
         self.margin = margin
         self.floor = floor
+        self.most = most
         self.clock = clock
         self._times = deque(maxlen=window)
         self._draws = deque(maxlen=3)
@@ -129,12 +135,19 @@ class Pace:
     def low_water(self, batch_size):
         """Rows to keep queued: start a draw when fewer are left. Those
         answered during the slowest of the last three draws at the current
-        rate, times ``margin``; at least ``floor`` and at most a batch."""
+        rate, times ``margin``; at least ``floor`` (and 1), at most ``most``
+        batches."""
         rate = self.rate()
         need = 0
         if rate is not None and self._draws:
             need = math.ceil(rate * max(self._draws) * self.margin)
-        return max(1, min(batch_size, max(self.floor, need)))
+        return max(1, min(self.most * batch_size, max(self.floor, need)))
+
+    def batch_rows(self, batch_size):
+        """Rows to draw: a batch, or more when annotators answer a batch
+        faster than a draw takes (:meth:`low_water` rows: the batch must
+        last until the next one is drawn)."""
+        return max(batch_size, self.low_water(batch_size))
 
 
 def default_annotator():
@@ -794,10 +807,13 @@ class LabelingSession:
     def next_snapshot(self, held=()):
         """The snapshot the next batch is drawn from: every current label,
         with the queued rows and ``held`` ones left out (the batch is queued
-        behind them and asks fresh rows)."""
+        behind them and asks fresh rows), and the batch's size
+        (:meth:`Pace.batch_rows`: larger than ``batch_size`` only when the
+        annotators answer a batch faster than a draw takes)."""
         queue = self.pending()
-        return self.training_snapshot(
-            exclude={*queue, *held}, n_queued=len(queue)
+        snapshot = self.training_snapshot(exclude={*queue, *held}, n_queued=len(queue))
+        return replace(
+            snapshot, batch_size=self.pace.batch_rows(self.config.batch_size)
         )
 
     def advance(self):

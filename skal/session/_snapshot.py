@@ -71,6 +71,8 @@ class TrainingSnapshot:
         Rows of earlier batches still waiting for an answer (left out): the
         next batch is queued behind them, so the budget counts them as
         labels to come.
+    batch_size : int or None, default=None
+        Rows to draw; ``None`` is the configuration's ``batch_size``.
 
     Examples
     --------
@@ -99,6 +101,7 @@ class TrainingSnapshot:
     stop_sets: tuple
     audit: frozenset = frozenset()
     n_queued: int = 0
+    batch_size: int | None = None
 
 
 def _rng_to_json(state):
@@ -215,7 +218,7 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
         return None
     ids, X, y = _training_set(snapshot, dataset)
     labeled = [(row, label) for row, label in zip(ids, y) if label is not None]
-    n = min(config.batch_size, len(ids) - len(labeled))
+    n = min(snapshot.batch_size or config.batch_size, len(ids) - len(labeled))
     if budget is not None:
         n = min(n, budget - snapshot.n_labeled)
     if n <= 0:

@@ -160,7 +160,9 @@ class Retrainer:
     deliver : callable
         ``deliver(batch, n_batches_before, stopping, seconds)`` journals the
         batch (on the writer thread) unless another batch came first;
-        ``seconds`` is how long the draw took.
+        ``seconds`` is how long a draw may keep the queue waiting: the draw
+        itself, plus the latest learning-curve point (a draw that falls due
+        while one is computed waits for it).
     due : callable
         ``due() -> bool``: whether a draw is due now (on the writer thread);
         learning-curve points are computed only while none is.
@@ -195,6 +197,7 @@ class Retrainer:
         self.rounds = 0
         self.last_error = None
         self.last_seconds = None
+        self._curve_seconds = 0.0
         self._thread = threading.Thread(
             target=self._run, name="skal-retrainer", daemon=True
         )
@@ -261,13 +264,16 @@ class Retrainer:
         start = time.perf_counter()
         try:
             (batch, stopping), seconds = self._compute(draw, snapshot)
-            self._deliver(batch, snapshot.n_batches, stopping, seconds)
+            self._deliver(
+                batch, snapshot.n_batches, stopping, seconds + self._curve_seconds
+            )
             self.rounds += 1
             self.last_seconds = time.perf_counter() - start
             self.last_error = None
             for point in curve_snapshots:  # oldest first, after the batch is out
                 if self._stop.is_set() or self._due():
                     return  # the next batch first; later points replace these
-                self._on_curve(self._compute(curve_point, point)[0])
+                point, self._curve_seconds = self._compute(curve_point, point)
+                self._on_curve(point)
         finally:
             self.busy = False

@@ -27,6 +27,7 @@ import json
 import math
 import os
 import re
+import time
 
 from ..session import (
     LabelingSession,
@@ -134,6 +135,7 @@ class WebSession:
         self.curve = []  # learning-curve points: dicts n, accuracy, low, high
         self.stopping = None
         self._log_path = log_path or self.session.journal.path + ".web.jsonl"
+        self._due_since = None  # when the draw under way became due
         self._retrainer = Retrainer(
             self._snapshot,
             self._deliver,
@@ -233,6 +235,7 @@ class WebSession:
         for row in session.pending():  # the oldest first
             if row not in leased:
                 return self._payload(self.leases.grant(row, annotator), show_guess)
+        self._check_due()
         self._retrainer.poke()
         return None
 
@@ -296,7 +299,7 @@ class WebSession:
                 "chosen_in_loop": batch["loop"] if batch else None,
             }
         )
-        if session.draw_due(self.leases.leased_rows()):
+        if self._check_due():
             self._retrainer.poke()
         return self._reply(annotator, show_guess, saved=_event_json(event))
 
@@ -369,8 +372,17 @@ class WebSession:
     def _snapshot(self):
         return self.call(self._take_snapshot)
 
+    def _check_due(self):
+        """Whether a draw is due (writer thread); notes since when, so that
+        the pace learns how long the queue waits for a batch: the draw, and
+        whatever the retrainer was finishing when it became due."""
+        due = self.session.draw_due(self.leases.leased_rows())
+        if due and self._due_since is None:
+            self._due_since = time.monotonic()
+        return due
+
     def _draw_due(self):
-        return self.call(self.session.draw_due, self.leases.leased_rows())
+        return self.call(self._check_due)
 
     def _take_snapshot(self):
         """What the retrainer needs, or ``None`` if no new batch is due: the
@@ -378,11 +390,9 @@ class WebSession:
         those answered during one draw (:meth:`LabelingSession.draw_due
         <skal.session.LabelingSession.draw_due>`). The queued and leased rows
         are left out of the new batch: it is queued behind them."""
-        session = self.session
-        leased = self.leases.leased_rows()
-        if not session.draw_due(leased):
+        if not self._check_due():
             return None
-        snapshot = session.next_snapshot(leased)
+        snapshot = self.session.next_snapshot(self.leases.leased_rows())
         return snapshot, self._curve_snapshots(snapshot)
 
     def _curve_snapshots(self, snapshot):
@@ -416,6 +426,9 @@ class WebSession:
         self.call(self._journal_batch, batch, n_before, seconds)
 
     def _journal_batch(self, batch, n_before, seconds):
+        if self._due_since is not None and n_before:  # from due to journaled
+            seconds = max(seconds, time.monotonic() - self._due_since)
+        self._due_since = None  # (the first draw also started the worker)
         self.session.pace.drew(seconds)
         if batch is None or self.session.loop != n_before:
             return  # none due, or another batch came first
