@@ -156,7 +156,8 @@ class Retrainer:
         ``snapshot() -> (snapshot, curve_snapshots) or None``: the
         :class:`~skal.session.TrainingSnapshot` to draw the next batch from
         (``None`` when no new batch is due) and the snapshots to compute
-        learning-curve points for, oldest first. Runs on the writer thread.
+        learning-curve points for, oldest first (``None``: nothing to do).
+        Runs on the writer thread.
     deliver : callable
         ``deliver(batch, n_batches_before, stopping, seconds)`` journals the
         batch (on the writer thread) unless another batch came first;
@@ -263,12 +264,13 @@ class Retrainer:
         self.busy = True
         start = time.perf_counter()
         try:
-            (batch, stopping), seconds = self._compute(draw, snapshot)
-            self._deliver(
-                batch, snapshot.n_batches, stopping, seconds + self._curve_seconds
-            )
-            self.rounds += 1
-            self.last_seconds = time.perf_counter() - start
+            if snapshot is not None:
+                (batch, stopping), seconds = self._compute(draw, snapshot)
+                self._deliver(
+                    batch, snapshot.n_batches, stopping, seconds + self._curve_seconds
+                )
+                self.rounds += 1
+                self.last_seconds = time.perf_counter() - start
             self.last_error = None
             for point in curve_snapshots:  # oldest first, after the batch is out
                 if self._stop.is_set() or self._due():

@@ -385,15 +385,21 @@ class WebSession:
         return self.call(self._check_due)
 
     def _take_snapshot(self):
-        """What the retrainer needs, or ``None`` if no new batch is due: the
-        first batch, then one whenever the rows left to hand out fall below
-        those answered during one draw (:meth:`LabelingSession.draw_due
-        <skal.session.LabelingSession.draw_due>`). The queued and leased rows
-        are left out of the new batch: it is queued behind them."""
-        if not self._check_due():
+        """What the retrainer needs: the snapshot to draw the next batch from
+        (``None`` if none is due) and those to compute learning-curve points
+        for; ``None`` if neither. A batch is due first, then whenever the
+        rows left to hand out fall below those answered during one draw
+        (:meth:`LabelingSession.draw_due
+        <skal.session.LabelingSession.draw_due>`); the queued and leased rows
+        are left out of it: it is queued behind them."""
+        session = self.session
+        snapshot = None
+        if self._check_due():
+            snapshot = session.next_snapshot(self.leases.leased_rows())
+        curve = self._curve_snapshots(snapshot or session.training_snapshot())
+        if snapshot is None and not curve:
             return None
-        snapshot = self.session.next_snapshot(self.leases.leased_rows())
-        return snapshot, self._curve_snapshots(snapshot)
+        return snapshot, curve
 
     def _curve_snapshots(self, snapshot):
         """Snapshots to compute learning-curve points for: ``snapshot`` (the
