@@ -207,7 +207,9 @@ def test_low_water_is_twice_the_rows_answered_during_a_draw():
         now[0] = i * 0.0025
         pace.answered()
     assert pace.rate() == pytest.approx(400)
-    pace.drew(0.2)
+    pace.drew(0.5, cold=True)  # the first batch, chosen without a model
+    assert pace.low_water(1000) == 400  # 400/s * 0.5 s * 2
+    pace.drew(0.2)  # a model's draw: the cold start no longer counts
     assert pace.low_water(200) == 160  # 400/s * 0.2 s * 2
     assert pace.batch_rows(200) == 200
     # a batch of 100 is answered faster than it is drawn: draw 160 rows

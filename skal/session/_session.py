@@ -116,14 +116,18 @@ class Pace:
         self.clock = clock
         self._times = deque(maxlen=window)
         self._draws = deque(maxlen=3)
+        self._cold = deque(maxlen=3)  # draws without a model (cold start)
 
     def answered(self):
         """An answer (or skip) was committed now."""
         self._times.append(self.clock())
 
-    def drew(self, seconds):
-        """A draw (training and choosing a batch) took ``seconds``."""
-        self._draws.append(float(seconds))
+    def drew(self, seconds, cold=False):
+        """A draw (training and choosing a batch) took ``seconds``; ``cold``
+        if it chose without a model (the initial strategy: its cost says
+        little about the model's draws, and is used only until one is
+        timed)."""
+        (self._cold if cold else self._draws).append(float(seconds))
 
     def rate(self):
         """Answers per second over the window, or ``None`` before two."""
@@ -138,9 +142,10 @@ class Pace:
         rate, times ``margin``; at least ``floor`` (and 1), at most ``most``
         batches."""
         rate = self.rate()
+        draws = self._draws or self._cold
         need = 0
-        if rate is not None and self._draws:
-            need = math.ceil(rate * max(self._draws) * self.margin)
+        if rate is not None and draws:
+            need = math.ceil(rate * max(draws) * self.margin)
         return max(1, min(self.most * batch_size, max(self.floor, need)))
 
     def batch_rows(self, batch_size):
@@ -827,7 +832,9 @@ class LabelingSession:
         """
         if self.pending():
             raise SessionError("the current batch still has questions")
-        batch = self.draw(self.next_snapshot())
+        # a batch of ``batch_size`` (no answer rate sizes it: reopened or
+        # not, the session draws the same batch)
+        batch = self.draw(self.training_snapshot())
         if batch is not None:
             self.record_batch(batch)
         return batch
@@ -840,8 +847,13 @@ class LabelingSession:
             self._stop_ids = stop_set_ids(self.dataset, self.config)
         start = time.perf_counter()
         batch = draw_batch(snapshot, self.dataset, stop_ids=self._stop_ids)
-        self.pace.drew(time.perf_counter() - start)
+        self.pace.drew(time.perf_counter() - start, self.cold_start(batch))
         return batch
+
+    def cold_start(self, batch):
+        """Whether ``batch`` was chosen without a model (by the initial
+        strategy, before two classes were labeled)."""
+        return batch is not None and not batch["guesses"]
 
     def record_batch(self, batch):
         """Journal a batch drawn from this session's latest snapshot (by

@@ -435,7 +435,7 @@ class WebSession:
         if self._due_since is not None and n_before:  # from due to journaled
             seconds = max(seconds, time.monotonic() - self._due_since)
         self._due_since = None  # (the first draw also started the worker)
-        self.session.pace.drew(seconds)
+        self.session.pace.drew(seconds, self.session.cold_start(batch))
         if batch is None or self.session.loop != n_before:
             return  # none due, or another batch came first
         self.session.record_batch(batch)
