@@ -8,7 +8,12 @@ import threading
 import pytest
 from _session_helpers import QUESTION
 
-from skal.session import LabelingSession, SessionConfig, TerminalLoop
+from skal.session import (
+    LabelingSession,
+    SessionConfig,
+    SessionLockedError,
+    TerminalLoop,
+)
 from skal.session import _session as session_module
 from skal.session._session import Pace
 
@@ -39,8 +44,8 @@ def _steady(session, floor=3):
 
 def _terminal(session, lines, background=False):
     out = io.StringIO()
-    TerminalLoop(session, io.StringIO("".join(f"{x}\n" for x in lines)), out,
-                 background=background).run()  # fmt: skip
+    stdin = io.StringIO("".join(f"{line}\n" for line in lines))
+    TerminalLoop(session, stdin, out, background=background).run()
     return QUESTION.findall(out.getvalue())
 
 
@@ -61,6 +66,9 @@ def test_browser_and_terminal_answer_from_one_queue(tmp_path):
         reply = _answer(client, "ann", row, truth[row["row_id"]])
         assert reply["row"]["row_id"] == first[1]  # the oldest rows first
         assert web.call(lambda: session.status(cv=False))["pending"] == 9
+        # one labeler at a time: the terminal waits for the page to stop
+        with pytest.raises(SessionLockedError, match="open for labeling by pid"):
+            LabelingSession.open(str(path), annotator="term")
     finally:
         client.close()
         web.close()
