@@ -232,3 +232,39 @@ def test_low_water_is_twice_the_rows_answered_during_a_draw():
         now[0] = 10 + 4 * i
         pace.answered()
     assert pace.low_water(200) == 3  # 0.25/s * 0.1 s * 2 rounds up to 1
+
+
+def test_the_queue_kept_between_events_is_the_journal_replayed(tmp_path):
+    """Random answers, skips, undos and batches drawn ahead: after each, the
+    queue the session keeps equals a fresh replay of its journal's."""
+    import random
+
+    from _web_helpers import texts_csv
+
+    from skal.session import SessionState
+
+    data = tmp_path / "texts.csv"
+    texts_csv(data, n=40, hostile=False)
+    config = SessionConfig(
+        classes=["pos", "neg"], text_column="text", id_column="id", batch_size=3
+    )
+    rng = random.Random(3)
+    with LabelingSession.create(str(tmp_path / "s.db"), str(data), config) as s:
+        _steady(s, floor=2)
+        s.advance()
+        for _ in range(60):
+            move = rng.random()
+            if s.draw_due() or not s.pending():
+                batch = s.draw(s.next_snapshot())
+                if batch is None:
+                    break
+                s.record_batch(batch)
+            elif move < 0.6:
+                s.answer(rng.choice(["pos", "neg"]))
+            elif move < 0.75:
+                s.skip()
+            else:
+                s.undo()
+            fresh = SessionState(s.journal.events(), s.journal.batches())
+            assert s.pending() == fresh.pending()
+        assert len(s.state.batches) >= 5

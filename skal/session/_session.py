@@ -32,6 +32,7 @@ import os
 import time
 from collections import deque
 from dataclasses import dataclass, replace
+from itertools import islice
 
 from ._config import SessionConfig
 from ._errors import NotASessionError, SessionError, SessionLockedError
@@ -232,6 +233,7 @@ class LabelingSession:
         self.pace = Pace()
         self.state = _replay(journal, config) if state is None else state
         self._untrusted = frozenset()
+        self._queue = (None, [])  # (state's size, pending rows)
         if dataset is not None:
             self._match_data(max_vanished)
         self._stop_ids = None
@@ -393,6 +395,7 @@ class LabelingSession:
                     "add --data-changed if the data was edited on purpose"
                 )
         self._untrusted = frozenset(missing) | frozenset(changed)
+        self._queue = (None, [])
         if changed:
             self.notices.append(
                 f"{len(changed)} answered rows changed in the data since they were "
@@ -423,7 +426,27 @@ class LabelingSession:
         """The queue: ids of the rows still to ask, next first (rows reopened
         by undo, then every batch's unanswered rows, the oldest batch first;
         :meth:`SessionState.pending <skal.session.SessionState.pending>`)."""
-        return [r for r in self.state.pending() if r not in self._untrusted]
+        # the state changes only by a new event or batch; answers and skips
+        # only take rows off the queue (an undo or a batch adds some)
+        state = self.state
+        key = (len(state.events), len(state.batches))
+        known, rows = self._queue
+        if known != key:
+            if (
+                known is not None
+                and known[1] == key[1]
+                and not any(
+                    event["kind"] == "undo"
+                    for event in islice(
+                        reversed(state.events.values()), key[0] - known[0]
+                    )
+                )
+            ):
+                rows = [r for r in rows if state.current(r) is None]
+            else:
+                rows = [r for r in state.pending() if r not in self._untrusted]
+            self._queue = (key, rows)
+        return list(rows)
 
     def chosen_by(self, row_id):
         """``(batch, index)``: the newest batch that chose ``row_id`` and its
