@@ -832,14 +832,17 @@ class LabelingSession:
             n_queued=n_queued,
         )
 
-    def next_snapshot(self, held=()):
+    def next_snapshot(self, held=(), sized=True):
         """The snapshot the next batch is drawn from: every current label,
         with the queued rows and ``held`` ones left out (the batch is queued
         behind them and asks fresh rows), and the batch's size
         (:meth:`Pace.batch_rows`: larger than ``batch_size`` only when the
-        annotators answer a batch faster than a draw takes)."""
+        annotators answer a batch faster than a draw takes; ``batch_size``
+        if not ``sized``: a draw the user waits for anyway)."""
         queue = self.pending()
         snapshot = self.training_snapshot(exclude={*queue, *held}, n_queued=len(queue))
+        if not sized:
+            return snapshot
         return replace(
             snapshot, batch_size=self.pace.batch_rows(self.config.batch_size)
         )

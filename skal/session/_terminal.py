@@ -57,11 +57,15 @@ class BackgroundDraw:
     Parameters
     ----------
     session : LabelingSession
+    sized : bool, default=True
+        Size the batch from the answer rate
+        (:meth:`LabelingSession.next_snapshot
+        <skal.session.LabelingSession.next_snapshot>`).
     """
 
-    def __init__(self, session):
+    def __init__(self, session, sized=True):
         self.session = session
-        snapshot = session.next_snapshot()
+        snapshot = session.next_snapshot(sized=sized)
         #: Labels the batch's model is trained on.
         self.n_labels = snapshot.n_labeled
         self.started = time.perf_counter()
@@ -243,7 +247,7 @@ class TerminalLoop:
 
     def _start_draw(self, waiting):
         """Start drawing the next batch on a thread, after a progress line."""
-        self._draw = BackgroundDraw(self.session)
+        self._draw = BackgroundDraw(self.session, sized=self.background)
         n = self._draw.n_labels
         if n == 0:
             self.say("choosing the first questions (no labels yet) ...")
