@@ -15,6 +15,13 @@ Prints the table shown on the "Label your own data" page (doc/labeling.rst)::
    copy is timed (a) to its first question when a batch is pending and (b) to
    the next new batch, which must equal the batch the uninterrupted session
    draws.
+3. **The terminal across batches**: ``skal label``'s loop (``TerminalLoop``)
+   driven by a person who reads each row for ``--think-ms`` (batches of 10,
+   ``--terminal-answers`` answers, so several batch ends); every answer is
+   timed from the line sent to the next prompt, with the next batch drawn
+   in the foreground at each batch end (as before) and in the background
+   while the queued rows are answered. The machine's load average is
+   printed with it.
 """
 
 import argparse
@@ -100,6 +107,41 @@ def answer_latency(data, truth, folder, n_answers):
     return np.asarray(times) * 1000, np.asarray(retrain)
 
 
+class Person:
+    """A terminal's input: reads the row on screen for ``think`` seconds,
+    answers it, and notes the time from each answer to the next prompt."""
+
+    def __init__(self, out, truth, n_answers, think):
+        self.out, self.truth, self.left, self.think = out, truth, n_answers, think
+        self.sent = None
+        self.waits = []
+
+    def readline(self):
+        now = time.perf_counter()
+        if self.sent is not None:
+            self.waits.append(now - self.sent)
+        if self.left == 0:
+            return "q\n"
+        self.left -= 1
+        time.sleep(self.think)
+        row = self.out.getvalue().rsplit("\nrow ", 1)[1].split("\n", 1)[0]
+        self.sent = time.perf_counter()
+        return self.truth[row] + "\n"
+
+
+def terminal_waits(data, truth, folder, n_answers, think, background):
+    """Answer -> next prompt in ``TerminalLoop`` (ms), over batch ends."""
+    config = SessionConfig(
+        classes=list(TOPICS), text_column="text", id_column="ticket", batch_size=10
+    )
+    path = os.path.join(folder, f"terminal-{background}.db")
+    with LabelingSession.create(path, data, config, "bench") as session:
+        out = io.StringIO()
+        person = Person(out, truth, n_answers, think)
+        TerminalLoop(session, person, out, background=background).run()
+    return np.asarray(person.waits) * 1000
+
+
 def snapshot(path, copy):
     """A consistent copy of a session file (its WAL included)."""
     source = sqlite3.connect(path)
@@ -137,12 +179,26 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--answers", type=int, default=10_000)
     parser.add_argument("--latency-answers", type=int, default=100)
+    parser.add_argument("--terminal-answers", type=int, default=40)
+    parser.add_argument("--think-ms", type=float, default=500.0)
     args = parser.parse_args(argv)
+    load = os.getloadavg()[0]
     folder = tempfile.mkdtemp(prefix="bench_session_")
     try:
         data = os.path.join(folder, "tickets.csv")
         truth = write_texts(data, args.rows)
         latency, retrain = answer_latency(data, truth, folder, args.latency_answers)
+        terminal = {
+            background: terminal_waits(
+                data,
+                truth,
+                folder,
+                args.terminal_answers,
+                args.think_ms / 1000,
+                background,
+            )
+            for background in (False, True)
+        }
         n, to_question, same_question, to_batch, same_batch = reopen(
             data, truth, folder, args.answers
         )
@@ -170,6 +226,26 @@ def main(argv=None):
         (f"reopen with {n:,} answers -> rebuilt learner's batch", f"{to_batch:.2f} s"),
         ("  same batch as the uninterrupted session", str(same_batch)),
     ]
+    for background, waits in terminal.items():
+        how = "in the background" if background else "at each batch end"
+        rows.append((f"terminal, next batch drawn {how}:", ""))
+        rows.append(
+            ("  answers whose next prompt took over 100 ms", str(sum(waits > 100)))
+        )
+        rows += [
+            (f"  answer -> next prompt, {name} ({waits.size} answers)", f"{v:.2f} ms")
+            for name, v in (
+                ("p50", np.percentile(waits, 50)),
+                ("p99", np.percentile(waits, 99)),
+                ("max", waits.max()),
+            )
+        ]
+    rows.append(
+        (
+            f"  (a person reading each row {args.think_ms:g} ms; load average",
+            f"{load:.2f} -> {os.getloadavg()[0]:.2f})",
+        )
+    )
     for name, value in rows:
         print(f"{name:<52} {value:>12}")
     return 0 if same_question and same_batch else 1

@@ -8,6 +8,9 @@ brings, until the total is reached. The time from sending an answer to
 having the next row on hand (the reply, or a poll while a batch is being
 drawn) is measured for every answer. Then the journal is read: every
 acknowledged answer must be there once, and no row answered by two people.
+The table gives p50/p95/p99/max of answer -> next row and the machine's load
+(1-minute load average before and after, and the other processes' share of
+the cores during the run, from /proc/stat less this run's own CPU time).
 
     python benchmarks/bench_web.py [--annotators 8] [--answers 5000]
 """
@@ -115,6 +118,42 @@ def annotate(name, base, token, truth, quota, results, lock, rng, think=0.0):
                 results["polls"] += polls > 0
 
 
+def _busy_seconds():
+    """CPU seconds all cores spent busy since boot (``/proc/stat``), or 0."""
+    try:
+        with open("/proc/stat") as handle:
+            fields = [int(v) for v in handle.readline().split()[1:]]
+    except OSError:  # not Linux
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu(server_pid):
+    """CPU seconds of this process, the server and its worker so far."""
+    total = sum(os.times()[:2])
+    try:
+        import psutil
+
+        server = psutil.Process(server_pid)
+        for proc in (server, *server.children(recursive=True)):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    except Exception:  # no psutil: count the server from /proc
+        total += _proc_cpu(server_pid)
+    return total
+
+
+def _proc_cpu(pid):
+    """CPU seconds of ``pid`` and its waited-for children, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def row_id_of(payload):
     return payload["saved"]["row_id"]
 
@@ -151,12 +190,16 @@ def run(
             )
             for i in range(annotators)
         ]
+        load_before = os.getloadavg()[0]
+        busy_before, cpu_before = _busy_seconds(), _own_cpu(server.pid)
         began = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - began
+        own = _own_cpu(server.pid) - cpu_before
+        others = max(0.0, _busy_seconds() - busy_before - own)
         import httpx
 
         model = httpx.get(
@@ -190,6 +233,9 @@ def run(
         "batches": len(batches),
         "last_model": batches[-1][0] if batches else 0,
         "retrain_seconds": model["retrain_seconds"] or 0.0,
+        "load_before": load_before,
+        "load_after": os.getloadavg()[0],
+        "others_cores": others / wall,
     }
     measures["think_ms"] = think_ms
     if not quiet:
@@ -220,6 +266,10 @@ def table(m, rows, batch_size):
         f"{m['batches']:>5} ({m['last_model']})",
         f"{'retraining and drawing a batch, the last one':<52}"
         f"{m['retrain_seconds']:>10.2f} s",
+        f"{'load average (1 min) before / after':<52}"
+        f"{m['load_before']:>5.2f} / {m['load_after']:<5.2f}",
+        f"{'cores busy with other processes during the run':<52}"
+        f"{m['others_cores']:>12.2f}",
     ]
     return "\n".join(lines)
 

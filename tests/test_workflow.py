@@ -288,7 +288,7 @@ def test_first_batch_and_missing_guess_messages(tmp_path):
         # answering the batch retrains on the labels now held
         answers = "".join(f"{truth[r]}\n" for r in session.pending()) + "q\n"
         out = io.StringIO()
-        TerminalLoop(session, io.StringIO(answers), out).run()
+        TerminalLoop(session, io.StringIO(answers), out, background=False).run()
         n = 3 + len(batch)
         assert f"retraining on {n} labels and choosing the next" in out.getvalue()
 

@@ -521,7 +521,7 @@ def format_status(path, status):
     lines.append(
         f"labeled {status['labeled']}{of}{budget}; skipped {status['skipped']}; "
         f"loops {status['loops']}; {_count(status['pending'], 'question')} "
-        "pending in the current batch"
+        "pending (the unanswered rows of every batch, asked oldest first)"
     )
     lines.append(
         "per class: "

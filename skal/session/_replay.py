@@ -221,6 +221,7 @@ class SessionState:
         self._counts = Counter()  # class -> rows whose current label it is
         self._classes = None if classes is None else _label_set(classes)
         self.batches = []
+        self._closed = 0  # leading batches whose every row is decided
         batches = list(batches)
         for i, batch in enumerate(batches):
             self.add_batch(batch, full=i == len(batches) - 1)
@@ -449,14 +450,23 @@ class SessionState:
         return Counter(self._counts)
 
     def pending(self):
-        """Row ids still to ask, next first: rows reopened by ``undo`` (the most
-        recently undone first), then the latest batch's unanswered rows in the
-        order the learner chose them."""
+        """Row ids still to ask, next first: the session's one queue. Rows
+        reopened by ``undo`` (the most recently undone first), then every
+        batch's unanswered, unskipped rows, the oldest batch first and each
+        in the order the learner chose them (a batch drawn ahead of time
+        waits behind the rows journaled before it)."""
         reopened = sorted(self._undone, key=self._undone.get, reverse=True)
         reopened = [row for row in reopened if self.current(row) is None]
         seen = set(reopened)
         rest = []
-        for batch in self.batches[-1:]:
+        # a batch whose rows are all decided stays so (an undo that reopens
+        # one of its rows puts it among the reopened rows above)
+        batches = self.batches
+        while self._closed < len(batches) and all(
+            self.current(row) is not None for row in batches[self._closed]["row_ids"]
+        ):
+            self._closed += 1
+        for batch in batches[self._closed :]:
             for row in batch["row_ids"]:
                 if row not in seen and self.current(row) is None:
                     seen.add(row)

@@ -18,11 +18,21 @@ The journal is the source of truth; everything else is derived from it.
   questions); the next batch is drawn by the same code from the same journal,
   so a session that was killed asks what a session that never stopped would
   have asked.
+* The journal's unanswered rows are the session's one queue
+  (:meth:`LabelingSession.pending`), whoever asks them (the terminal, the web
+  page, one after the other): the oldest batch's rows are asked first, and no
+  batch is drawn while rows are queued, except one drawn ahead of time
+  (:meth:`LabelingSession.draw_due`) when the queue runs low, so that nobody
+  waits for the model: it is queued behind the rows journaled before it.
 """
 
 import getpass
+import math
 import os
-from dataclasses import dataclass
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+from itertools import islice
 
 from ._agreement import team_snapshot
 from ._config import SessionConfig
@@ -65,6 +75,87 @@ class Question:
     guess: str | None
     confidence: float | None
     loop: int
+
+
+class Pace:
+    """How fast the queue is answered and how long a draw takes: when to
+    start drawing the next batch so that nobody waits for it.
+
+    Parameters
+    ----------
+    window : int, default=32
+        Answers (and skips) the rate is measured over.
+    margin : float, default=2.0
+        Rows kept queued, as a multiple of those answered during one draw.
+    floor : int, default=3
+        Rows kept queued at least (a person's answers come seconds apart,
+        so a few rows cover a draw).
+    most : int, default=4
+        Rows kept queued at most, in batches (answers timed at machine
+        speed, a script's, must not draw the whole pool at once).
+    clock : callable, default=time.monotonic
+
+    Examples
+    --------
+    >>> ticks = iter([0.0, 0.5, 1.0, 1.5, 2.0])
+    >>> pace = Pace(clock=lambda: next(ticks))
+    >>> for _ in range(5):
+    ...     pace.answered()
+    >>> pace.rate()  # 4 intervals in 2 s
+    2.0
+    >>> pace.drew(3.0)  # a draw took 3 s: 6 answers meanwhile, twice that
+    >>> pace.low_water(batch_size=100)
+    12
+    >>> pace.batch_rows(batch_size=100)
+    100
+    >>> pace.batch_rows(batch_size=5)  # a batch must outlast a draw
+    12
+    """
+
+    def __init__(self, window=32, margin=2.0, floor=3, most=4, clock=time.monotonic):
+        self.margin = margin
+        self.floor = floor
+        self.most = most
+        self.clock = clock
+        self._times = deque(maxlen=window)
+        self._draws = deque(maxlen=3)
+        self._cold = deque(maxlen=3)  # draws without a model (cold start)
+
+    def answered(self):
+        """An answer (or skip) was committed now."""
+        self._times.append(self.clock())
+
+    def drew(self, seconds, cold=False):
+        """A draw (training and choosing a batch) took ``seconds``; ``cold``
+        if it chose without a model (the initial strategy: its cost says
+        little about the model's draws, and is used only until one is
+        timed)."""
+        (self._cold if cold else self._draws).append(float(seconds))
+
+    def rate(self):
+        """Answers per second over the window, or ``None`` before two."""
+        times = self._times
+        if len(times) < 2:
+            return None
+        return (len(times) - 1) / max(times[-1] - times[0], 1e-6)
+
+    def low_water(self, batch_size):
+        """Rows to keep queued: start a draw when fewer are left. Those
+        answered during the slowest of the last three draws at the current
+        rate, times ``margin``; at least ``floor`` (and 1), at most ``most``
+        batches."""
+        rate = self.rate()
+        draws = self._draws or self._cold
+        need = 0
+        if rate is not None and draws:
+            need = math.ceil(rate * max(draws) * self.margin)
+        return max(1, min(self.most * batch_size, max(self.floor, need)))
+
+    def batch_rows(self, batch_size):
+        """Rows to draw: a batch, or more when annotators answer a batch
+        faster than a draw takes (:meth:`low_water` rows: the batch must
+        last until the next one is drawn)."""
+        return max(batch_size, self.low_water(batch_size))
 
 
 def default_annotator():
@@ -140,8 +231,11 @@ class LabelingSession:
         self.annotator = annotator
         self._lock = lock
         self.notices = []
+        #: The answer rate and draw times (:class:`Pace`), for :meth:`draw_due`.
+        self.pace = Pace()
         self.state = _replay(journal, config) if state is None else state
         self._untrusted = frozenset()
+        self._queue = (None, [])  # (state's size, pending rows)
         if dataset is not None:
             self._match_data(max_vanished)
         self._stop_ids = None
@@ -303,6 +397,7 @@ class LabelingSession:
                     "add --data-changed if the data was edited on purpose"
                 )
         self._untrusted = frozenset(missing) | frozenset(changed)
+        self._queue = (None, [])
         if changed:
             self.notices.append(
                 f"{len(changed)} answered rows changed in the data since they were "
@@ -330,8 +425,61 @@ class LabelingSession:
         return len(self.state.batches)
 
     def pending(self):
-        """Ids of the rows still to ask in this batch, next first."""
-        return [r for r in self.state.pending() if r not in self._untrusted]
+        """The queue: ids of the rows still to ask, next first (rows reopened
+        by undo, then every batch's unanswered rows, the oldest batch first;
+        :meth:`SessionState.pending <skal.session.SessionState.pending>`)."""
+        # the state changes only by a new event or batch; answers and skips
+        # only take rows off the queue (an undo or a batch adds some)
+        state = self.state
+        key = (len(state.events), len(state.batches))
+        known, rows = self._queue
+        if known != key:
+            if (
+                known is not None
+                and known[1] == key[1]
+                and not any(
+                    event["kind"] == "undo"
+                    for event in islice(
+                        reversed(state.events.values()), key[0] - known[0]
+                    )
+                )
+            ):
+                rows = [r for r in rows if state.current(r) is None]
+            else:
+                rows = [r for r in state.pending() if r not in self._untrusted]
+            self._queue = (key, rows)
+        return list(rows)
+
+    def chosen_by(self, row_id):
+        """``(batch, index)``: the newest batch that chose ``row_id`` and its
+        place in it, or ``(None, None)``."""
+        for batch in reversed(self.state.batches):
+            rows = batch["row_ids"]
+            if row_id in rows:
+                return batch, rows.index(row_id)
+        return None, None
+
+    def draw_due(self, held=()):
+        """Whether to start drawing the next batch now: there is none yet, or
+        the queue's rows not in ``held`` (rows on someone's screen) are fewer
+        than :meth:`Pace.low_water` -- those answered during one draw at the
+        rate observed -- and rows are left to draw and budget to spend.
+
+        The batch drawn is queued behind the rows still pending
+        (:meth:`next_snapshot` leaves them out)."""
+        if self.finished() is not None:
+            return False
+        if not self.state.batches:
+            return True
+        queue = self.pending()
+        held = set(held)
+        free = sum(1 for row in queue if row not in held)
+        left = self.budget_left()
+        return (
+            free < self.pace.low_water(self.config.batch_size)
+            and self._pool_size() > len(queue)
+            and (left is None or left > len(queue))
+        )
 
     def n_labeled(self):
         return sum(self.state.label_counts().values())
@@ -368,11 +516,11 @@ class LabelingSession:
             return None
         row = pending[0]
         guess = confidence = None
-        for batch in reversed(self.state.batches):
-            if row in batch["row_ids"] and batch["guesses"]:
-                guess, confidence = batch["guesses"][batch["row_ids"].index(row)]
-                break
-        return Question(row, self.dataset.render(row), guess, confidence, self.loop)
+        batch, index = self.chosen_by(row)
+        if batch is not None and batch["guesses"]:
+            guess, confidence = batch["guesses"][index]
+        loop = self.loop if batch is None else batch["loop"]
+        return Question(row, self.dataset.render(row), guess, confidence, loop)
 
     # ------------------------------------------------------------ answers
     def check_label(self, label):
@@ -425,6 +573,13 @@ class LabelingSession:
             An answer once the budget is reached (skips, relabels and undos
             do not add labels: they are always taken).
         """
+        event = self._journal(kind, row, label, annotator, replaces, seconds)
+        if kind in ("answer", "skip"):  # the queue's pace (imports aside)
+            self.pace.answered()
+        return event
+
+    def _journal(self, kind, row, label, annotator=None, replaces=None, seconds=None):
+        """:meth:`record` without counting the event in :attr:`pace`."""
         seconds = check_seconds(seconds)
         if kind == "answer" and self.budget_left() == 0:
             raise SessionError(
@@ -578,7 +733,7 @@ class LabelingSession:
             if self.budget_left() == 0:
                 counts["over_budget"] += 1
                 continue
-            self.record("answer", row, label, annotator=annotator)
+            self._journal("answer", row, label, annotator)
             counts["imported"] += 1
             counts["matched_loosely"] += (
                 label != str(value) and not self.config.multi_label
@@ -651,7 +806,7 @@ class LabelingSession:
         return confirm(self, row_id, label, annotator)
 
     # ---------------------------------------------------------- the model
-    def training_snapshot(self, exclude=(), *, state=None):
+    def training_snapshot(self, exclude=(), *, state=None, n_queued=0):
         """What training needs to know about the session now, as plain data.
 
         Parameters
@@ -662,6 +817,8 @@ class LabelingSession:
         state : SessionState, optional
             Another state of this session's journal (a prefix of its events,
             replayed) to take the labels from instead of the current one.
+        n_queued : int, default=0
+            Rows still queued for an answer (the budget counts them).
 
         Returns
         -------
@@ -700,8 +857,24 @@ class LabelingSession:
             audit=frozenset(
                 row for batch in batches for row in batch.get("audit_ids") or ()
             ),
+            n_queued=n_queued,
         )
         return team_snapshot(self, snapshot, state)  # named annotators: consensus
+
+    def next_snapshot(self, held=(), sized=True):
+        """The snapshot the next batch is drawn from: every current label,
+        with the queued rows and ``held`` ones left out (the batch is queued
+        behind them and asks fresh rows), and the batch's size
+        (:meth:`Pace.batch_rows`: larger than ``batch_size`` only when the
+        annotators answer a batch faster than a draw takes; ``batch_size``
+        if not ``sized``: a draw the user waits for anyway)."""
+        queue = self.pending()
+        snapshot = self.training_snapshot(exclude={*queue, *held}, n_queued=len(queue))
+        if not sized:
+            return snapshot
+        return replace(
+            snapshot, batch_size=self.pace.batch_rows(self.config.batch_size)
+        )
 
     def advance(self):
         """Train on every current label and journal the next batch.
@@ -714,14 +887,28 @@ class LabelingSession:
         """
         if self.pending():
             raise SessionError("the current batch still has questions")
-        if self._stop_ids is None:
-            self._stop_ids = stop_set_ids(self.dataset, self.config)
-        batch = draw_batch(
-            self.training_snapshot(), self.dataset, stop_ids=self._stop_ids
-        )
+        # a batch of ``batch_size`` (no answer rate sizes it: reopened or
+        # not, the session draws the same batch)
+        batch = self.draw(self.training_snapshot())
         if batch is not None:
             self.record_batch(batch)
         return batch
+
+    def draw(self, snapshot):
+        """:func:`~skal.session.draw_batch` on ``snapshot`` and this session's
+        data (writes nothing: safe on another thread); times the draw for
+        :attr:`pace`."""
+        if self._stop_ids is None:
+            self._stop_ids = stop_set_ids(self.dataset, self.config)
+        start = time.perf_counter()
+        batch = draw_batch(snapshot, self.dataset, stop_ids=self._stop_ids)
+        self.pace.drew(time.perf_counter() - start, self.cold_start(batch))
+        return batch
+
+    def cold_start(self, batch):
+        """Whether ``batch`` was chosen without a model (by the initial
+        strategy, before two classes were labeled)."""
+        return batch is not None and not batch["guesses"]
 
     def record_batch(self, batch):
         """Journal a batch drawn from this session's latest snapshot (by

@@ -67,6 +67,12 @@ class TrainingSnapshot:
     audit : frozenset of str
         Rows of ``labels`` that were asked as random audit rows (see
         :func:`~skal.session.honest_estimate`).
+    n_queued : int, default=0
+        Rows of earlier batches still waiting for an answer (left out): the
+        next batch is queued behind them, so the budget counts them as
+        labels to come.
+    batch_size : int or None, default=None
+        Rows to draw; ``None`` is the configuration's ``batch_size``.
 
     Examples
     --------
@@ -94,6 +100,8 @@ class TrainingSnapshot:
     rng_state: list
     stop_sets: tuple
     audit: frozenset = frozenset()
+    n_queued: int = 0
+    batch_size: int | None = None
 
 
 def _rng_to_json(state):
@@ -206,13 +214,15 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
 
     config = snapshot.config
     budget = config.budget
-    if budget is not None and snapshot.n_labeled >= budget:
-        return None
+    if budget is not None:  # the queued rows' answers will count too
+        budget -= snapshot.n_queued
+        if snapshot.n_labeled >= budget:
+            return None
     if not len(dataset) - snapshot.n_decided:
         return None
     ids, X, y = _training_set(snapshot, dataset)
     labeled = [(row, label) for row, label in zip(ids, y) if label is not None]
-    n = min(config.batch_size, len(ids) - len(labeled))
+    n = min(snapshot.batch_size or config.batch_size, len(ids) - len(labeled))
     if budget is not None:
         n = min(n, budget - snapshot.n_labeled)
     if n <= 0:

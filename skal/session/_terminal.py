@@ -3,7 +3,14 @@
 Reads lines from standard input (a terminal or a pipe, so scripts and tests
 can drive it) and prints plain text. ``saved`` is printed only after the
 answer is committed to the journal, so every acknowledged answer survives a
-crash. The model is retrained between batches only, after a progress line.
+crash. The questions come from the session's one queue (the journal's
+unanswered rows, the oldest batch first). The model is retrained on a thread
+while the questions go on: when the queue runs low
+(:meth:`LabelingSession.draw_due <skal.session.LabelingSession.draw_due>`),
+the next batch is drawn from a snapshot of the journal (which the thread
+reads, never writes) and journaled by the loop, behind the rows still queued,
+before one of its rows is asked. A process killed while the thread trains
+loses nothing: the batch was not journaled, and is drawn again when due.
 
 Every string that comes from people or files (row ids and text, class
 names, the annotator's name, labels read back from the journal, error
@@ -14,6 +21,7 @@ the terminal.
 
 import shutil
 import textwrap
+import threading
 import time
 
 from ..utils import printable
@@ -40,6 +48,57 @@ def _plural(n, noun):
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+class BackgroundDraw:
+    """The next batch, drawn on a thread from a snapshot of the session.
+
+    The thread only computes (:meth:`LabelingSession.draw
+    <skal.session.LabelingSession.draw>` writes nothing); the batch is
+    journaled by :meth:`collect`, on the thread that owns the session.
+
+    Parameters
+    ----------
+    session : LabelingSession
+    sized : bool, default=True
+        Size the batch from the answer rate
+        (:meth:`LabelingSession.next_snapshot
+        <skal.session.LabelingSession.next_snapshot>`).
+    """
+
+    def __init__(self, session, sized=True):
+        self.session = session
+        snapshot = session.next_snapshot(sized=sized)
+        #: Labels the batch's model is trained on.
+        self.n_labels = snapshot.n_labeled
+        self.started = time.perf_counter()
+        self._batch = self._error = None
+        self._thread = threading.Thread(
+            target=self._run, args=(snapshot,), name="skal-draw", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, snapshot):
+        try:
+            self._batch = self.session.draw(snapshot)
+        except BaseException as error:  # raised again by collect()
+            self._error = error
+
+    @property
+    def done(self):
+        return not self._thread.is_alive()
+
+    def collect(self):
+        """Wait for the draw, journal its batch (committed on return) and
+        return it; ``None`` if none was due. Re-raises the draw's error."""
+        while self._thread.is_alive():  # in steps: Ctrl-C stays live
+            self._thread.join(0.05)
+        if self._error is not None:
+            raise self._error
+        batch = self._batch
+        if batch is not None:
+            self.session.record_batch(batch)
+        return batch
+
+
 class TerminalLoop:
     """Ask the questions of ``session`` on ``stdin``/``stdout``.
 
@@ -48,13 +107,18 @@ class TerminalLoop:
     session : LabelingSession
         Opened to label.
     stdin, stdout : file objects
+    background : bool, default=True
+        Draw the next batch on a thread while the queued questions are
+        asked; ``False`` draws it when the queue is empty, the user waiting.
     """
 
-    def __init__(self, session, stdin, stdout):
+    def __init__(self, session, stdin, stdout, background=True):
         self.session = session
         self.stdin = stdin
         self.stdout = stdout
         self._shown_at = None  # time.monotonic() when the row was shown
+        self.background = background
+        self._draw = None  # the BackgroundDraw under way
 
     def say(self, text=""):
         """Print one line (its parts from users already escaped)."""
@@ -98,18 +162,24 @@ class TerminalLoop:
         shown = None
         try:
             while True:
+                if self._draw is not None and self._draw.done:
+                    self._collect()
                 question = session.question()
                 if question is None:
                     if not self._next_batch():
                         return 0
                     shown = None
                     continue
+                if self.background and self._draw is None and session.draw_due():
+                    self._start_draw(waiting=False)
                 if question.row_id != shown:
                     self._show(question)
                     shown = question.row_id
                     self._shown_at = time.monotonic()
                 line = self.read(PROMPT)
                 if line is None or line == "q":
+                    if self._draw is not None:  # keep what it trained
+                        self._collect()
                     self.say(
                         f"quit: {session.n_labeled()} labels saved; run the same "
                         "command to continue"
@@ -169,7 +239,7 @@ class TerminalLoop:
         left = len(session.pending())
         self.say("")
         self.say(
-            f"--- loop {question.loop}, {left} left in this batch | labeled "
+            f"--- loop {question.loop}, {left} in the queue | labeled "
             f"{session.n_labeled()} {of} | {per_class} ---"
         )
         self.say(f"row {printable(question.row_id)}")
@@ -181,27 +251,50 @@ class TerminalLoop:
         else:
             self.say(f"model guess: {no_guess_reason(len(counts))}")
 
+    def _start_draw(self, waiting):
+        """Start drawing the next batch on a thread, after a progress line."""
+        self._draw = BackgroundDraw(self.session, sized=self.background)
+        n = self._draw.n_labels
+        if n == 0:
+            self.say("choosing the first questions (no labels yet) ...")
+        elif waiting:
+            self.say(
+                f"retraining on {_plural(n, 'label')} and choosing the next "
+                "questions ..."
+            )
+        else:
+            self.say(
+                f"retraining on {_plural(n, 'label')} in the background; the "
+                "queued questions go on meanwhile"
+            )
+
+    def _collect(self):
+        """Journal the batch the thread drew (waiting for it if need be)."""
+        draw, self._draw = self._draw, None
+        batch = draw.collect()
+        if batch is not None:
+            behind = len(self.session.pending()) - len(batch["row_ids"])
+            after = f", after the {_plural(behind, 'row')} queued" if behind else ""
+            self.say(
+                f"ready: loop {batch['loop']}, {len(batch['row_ids'])} questions "
+                f"chosen by {printable(batch['strategy'])} in "
+                f"{time.perf_counter() - draw.started:.1f} s{after}"
+            )
+        return batch
+
     def _next_batch(self):
-        """Retrain and draw the next batch; ``False`` when there is none."""
+        """The queue is empty: wait for the batch being drawn, or draw one;
+        ``False`` when there is none."""
         session = self.session
+        if self._draw is not None:
+            if not self._draw.done:
+                self.say("waiting for the model to finish choosing ...")
+            if self._collect() is not None:
+                return True
         why = session.finished()
         if why is None:
-            n = session.n_labeled()
-            if n == 0:
-                self.say("choosing the first questions (no labels yet) ...")
-            else:
-                self.say(
-                    f"retraining on {_plural(n, 'label')} and choosing the next "
-                    "questions ..."
-                )
-            start = time.perf_counter()
-            batch = session.advance()
-            if batch is not None:
-                self.say(
-                    f"ready: loop {batch['loop']}, {len(batch['row_ids'])} questions "
-                    f"chosen by {printable(batch['strategy'])} in "
-                    f"{time.perf_counter() - start:.1f} s"
-                )
+            self._start_draw(waiting=True)
+            if self._collect() is not None:
                 return True
             why = session.finished() or "no more rows to ask"
         self.say(f"done: {printable(why)}; {session.n_labeled()} labels saved")

@@ -10,7 +10,9 @@ process draw the next batch from it with the session's own code
 back to the writer thread, which journals it
 (:meth:`~skal.session.LabelingSession.record_batch`, with the label count and
 digest of the model that chose it). Meanwhile answers keep being committed
-and rows keep being handed out from the previous batches.
+and rows keep being handed out from the session's queue: the next batch is
+drawn while the rows before it are answered
+(:meth:`~skal.session.LabelingSession.draw_due`), and is queued behind them.
 """
 
 import os
@@ -129,8 +131,15 @@ def _start_worker(config_json, data, server_pid):
     _WORKER["dataset"] = load_data(data, SessionConfig.from_json(config_json))
 
 
+def _timed(fn, snapshot, dataset):
+    """``fn(snapshot, dataset)`` and the seconds it took (measured where it
+    runs: a worker's start is not counted)."""
+    start = time.perf_counter()
+    return fn(snapshot, dataset), time.perf_counter() - start
+
+
 def _in_worker(fn, snapshot):
-    return fn(snapshot, _WORKER["dataset"])
+    return _timed(fn, snapshot, _WORKER["dataset"])
 
 
 class Retrainer:
@@ -147,10 +156,17 @@ class Retrainer:
         ``snapshot() -> (snapshot, curve_snapshots) or None``: the
         :class:`~skal.session.TrainingSnapshot` to draw the next batch from
         (``None`` when no new batch is due) and the snapshots to compute
-        learning-curve points for, oldest first. Runs on the writer thread.
+        learning-curve points for, oldest first (``None``: nothing to do).
+        Runs on the writer thread.
     deliver : callable
-        ``deliver(batch, n_batches_before, stopping)`` journals the batch (on
-        the writer thread) unless another batch came first.
+        ``deliver(batch, n_batches_before, stopping, seconds)`` journals the
+        batch (on the writer thread) unless another batch came first;
+        ``seconds`` is how long a draw may keep the queue waiting: the draw
+        itself, plus the latest learning-curve point (a draw that falls due
+        while one is computed waits for it).
+    due : callable
+        ``due() -> bool``: whether a draw is due now (on the writer thread);
+        learning-curve points are computed only while none is.
     on_curve : callable
         ``on_curve(point)`` with a new learning-curve point, computed after
         the batch is delivered (it never delays a batch).
@@ -165,10 +181,11 @@ class Retrainer:
     """
 
     def __init__(
-        self, snapshot, deliver, on_curve, config, dataset, data, process=True
+        self, snapshot, deliver, due, on_curve, config, dataset, data, process=True
     ):
         self._snapshot = snapshot
         self._deliver = deliver
+        self._due = due
         self._on_curve = on_curve
         self._config = config
         self._dataset = dataset
@@ -181,6 +198,7 @@ class Retrainer:
         self.rounds = 0
         self.last_error = None
         self.last_seconds = None
+        self._curve_seconds = 0.0
         self._thread = threading.Thread(
             target=self._run, name="skal-retrainer", daemon=True
         )
@@ -232,9 +250,10 @@ class Retrainer:
         return self._pool
 
     def _compute(self, fn, snapshot):
+        """``fn(snapshot, dataset)`` in the worker (or here) and its seconds."""
         if self._process:
             return self._worker().submit(_in_worker, fn, snapshot).result()
-        return fn(snapshot, self._dataset)
+        return _timed(fn, snapshot, self._dataset)
 
     def round(self):
         """One retraining, if one is due (on the calling thread, waiting)."""
@@ -245,14 +264,18 @@ class Retrainer:
         self.busy = True
         start = time.perf_counter()
         try:
-            batch, stopping = self._compute(draw, snapshot)
-            self._deliver(batch, snapshot.n_batches, stopping)
-            self.rounds += 1
-            self.last_seconds = time.perf_counter() - start
+            if snapshot is not None:
+                (batch, stopping), seconds = self._compute(draw, snapshot)
+                self._deliver(
+                    batch, snapshot.n_batches, stopping, seconds + self._curve_seconds
+                )
+                self.rounds += 1
+                self.last_seconds = time.perf_counter() - start
             self.last_error = None
             for point in curve_snapshots:  # oldest first, after the batch is out
-                if self._stop.is_set():
-                    return
-                self._on_curve(self._compute(curve_point, point))
+                if self._stop.is_set() or self._due():
+                    return  # the next batch first; later points replace these
+                point, self._curve_seconds = self._compute(curve_point, point)
+                self._on_curve(point)
         finally:
             self.busy = False

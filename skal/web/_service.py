@@ -5,9 +5,13 @@ its SQLite journal, whose connection belongs to the thread that opened it)
 runs on one thread, one call at a time: answers from several annotators are
 serialized into the one journal, each committed before its answer is
 acknowledged and before the next row is handed out. Rows are handed out
-under leases (:mod:`skal.web._leases`); retraining runs on another thread
-(:mod:`skal.web._background`). The session is used through the public API
-of :mod:`skal.session` only.
+under leases (:mod:`skal.web._leases`) from the session's one queue
+(:meth:`~skal.session.LabelingSession.pending`: the oldest batch's rows
+first, the queue the terminal asks too); retraining runs on another thread
+(:mod:`skal.web._background`) and starts before the queue runs out
+(:meth:`~skal.session.LabelingSession.draw_due`), so no answer waits for a
+batch. The session is used through the public API of :mod:`skal.session`
+only.
 
 The budget (``--budget``) holds exactly, however many annotators answer at
 once: each lease holds a place for its answer, so no row is leased while the
@@ -23,6 +27,7 @@ import json
 import math
 import os
 import re
+import time
 
 from ..session import (
     LabelingSession,
@@ -37,9 +42,6 @@ from ._team import TeamDesk
 
 #: Characters of a row's text sent to the page.
 TEXT_WIDTH = 20000
-#: Earlier batches whose unanswered rows are handed out while the next batch
-#: is being drawn.
-FALLBACK_BATCHES = 20
 #: Compute a new point of the learning curve when the labels have grown by
 #: this fraction (and at least ``CURVE_MIN_STEP`` labels) since the last one.
 CURVE_GROWTH = 0.2
@@ -135,10 +137,11 @@ class WebSession:
         self.curve = []  # learning-curve points: dicts n, accuracy, low, high
         self.stopping = None
         self._log_path = log_path or self.session.journal.path + ".web.jsonl"
-        self._drawn_at = -1  # events in the snapshot of the latest draw
+        self._due_since = None  # when the draw under way became due
         self._retrainer = Retrainer(
             self._snapshot,
             self._deliver,
+            self._draw_due,
             self._add_curve_point,
             self.config,
             self.session.dataset,
@@ -180,34 +183,13 @@ class WebSession:
         self._log.flush()
 
     # ------------------------------------------------------------ the queue
-    def _queue(self):
-        """Rows to hand out, in order: the session's pending rows (rows
-        reopened by undo, then the newest batch), then the unanswered rows of
-        a few earlier batches, newest first (used while the next batch is
-        being drawn)."""
-        session = self.session
-        yield from session.pending()
-        state = session.state
-        untrusted = session.untrusted
-        for batch in reversed(state.batches[-1 - FALLBACK_BATCHES : -1]):
-            for row in batch["row_ids"]:
-                if state.current(row) is None and row not in untrusted:
-                    yield row
-
-    def _chooser(self, row):
-        """``(batch, index)`` of the newest batch that chose ``row``."""
-        for batch in reversed(self.session.state.batches):
-            if row in batch["row_ids"]:
-                return batch, batch["row_ids"].index(row)
-        return None, None
-
     def _payload(self, lease, show_guess):
         session = self.session
         row = lease.row_id
         position = session.dataset.position[row]
         values = session.dataset.values[position]
         names = session.dataset.shown
-        batch, index = self._chooser(row)
+        batch, index = session.chosen_by(row)
         out = {
             "row_id": row,
             "lease": lease.nonce,
@@ -253,9 +235,10 @@ class WebSession:
         leased = self.leases.leased_rows()
         for row in self.team.answered_rows(annotator, leased) if self.team else ():
             return self._payload(self.leases.grant(row, annotator), show_guess)
-        for row in self._queue():
+        for row in self.session.pending():  # the oldest first
             if row not in leased:
                 return self._payload(self.leases.grant(row, annotator), show_guess)
+        self._check_due()
         self._retrainer.poke()
         return None
 
@@ -315,7 +298,7 @@ class WebSession:
             self.leases.release(row_id)
             raise WebError(409, str(error)) from None
         self.leases.release(row_id)
-        batch, _ = self._chooser(row_id)
+        batch, _ = session.chosen_by(row_id)
         self._note(
             {
                 "event": event["id"],
@@ -326,7 +309,8 @@ class WebSession:
                 "chosen_in_loop": batch["loop"] if batch else None,
             }
         )
-        self._retrainer.poke()
+        if self._check_due():
+            self._retrainer.poke()
         return self._reply(annotator, show_guess, saved=_event_json(event))
 
     def _open_to(self, row, annotator):
@@ -429,31 +413,34 @@ class WebSession:
     def _snapshot(self):
         return self.call(self._take_snapshot)
 
+    def _check_due(self):
+        """Whether a draw is due (writer thread); notes since when, so that
+        the pace learns how long the queue waits for a batch: the draw, and
+        whatever the retrainer was finishing when it became due."""
+        due = self.session.draw_due(self.leases.leased_rows())
+        if due and self._due_since is None:
+            self._due_since = time.monotonic()
+        return due
+
+    def _draw_due(self):
+        return self.call(self._check_due)
+
     def _take_snapshot(self):
-        """What the retrainer needs, or ``None`` if no new batch is due: one
-        is due every ``batch_size`` answers (as in the terminal), sooner if
-        less than a batch of rows is left to hand out, and at once if none
-        is. The rows still to hand out are left out of the new batch, so each
-        batch adds fresh rows to the queue."""
+        """What the retrainer needs: the snapshot to draw the next batch from
+        (``None`` if none is due) and those to compute learning-curve points
+        for; ``None`` if neither. A batch is due first, then whenever the
+        rows left to hand out fall below those answered during one draw
+        (:meth:`LabelingSession.draw_due
+        <skal.session.LabelingSession.draw_due>`); the queued and leased rows
+        are left out of it: it is queued behind them."""
         session = self.session
-        if session.finished() is not None:
+        snapshot = None
+        if self._check_due():
+            snapshot = session.next_snapshot(self.leases.leased_rows())
+        curve = self._curve_snapshots(snapshot or session.training_snapshot())
+        if snapshot is None and not curve:
             return None
-        n_events = len(session.state.events)
-        new = n_events - self._drawn_at
-        free = len(self._queue_unleased())
-        due = (
-            not session.state.batches
-            or free == 0
-            or new >= self.config.batch_size
-            or (new > 0 and free < self.config.batch_size)
-        )
-        if not due:
-            return None
-        self._drawn_at = n_events
-        snapshot = session.training_snapshot(
-            exclude=self.leases.leased_rows() | set(self._queue())
-        )
-        return snapshot, self._curve_snapshots(snapshot)
+        return snapshot, curve
 
     def _curve_snapshots(self, snapshot):
         """Snapshots to compute learning-curve points for: ``snapshot`` (the
@@ -477,22 +464,21 @@ class WebSession:
                     goal *= 2
         return [*earlier, snapshot]
 
-    def _queue_unleased(self):
-        leased = self.leases.leased_rows()
-        return [row for row in self._queue() if row not in leased]
-
     def _add_curve_point(self, point):
         if point is not None and (not self.curve or point["n"] > self.curve[-1]["n"]):
             self.curve.append(point)
 
-    def _deliver(self, batch, n_before, stopping):
+    def _deliver(self, batch, n_before, stopping, seconds):
         self.stopping = stopping
-        if batch is not None:
-            self.call(self._journal_batch, batch, n_before)
+        self.call(self._journal_batch, batch, n_before, seconds)
 
-    def _journal_batch(self, batch, n_before):
-        if self.session.loop != n_before:
-            return  # another batch came first
+    def _journal_batch(self, batch, n_before, seconds):
+        if self._due_since is not None and n_before:  # from due to journaled
+            seconds = max(seconds, time.monotonic() - self._due_since)
+        self._due_since = None  # (the first draw also started the worker)
+        self.session.pace.drew(seconds, self.session.cold_start(batch))
+        if batch is None or self.session.loop != n_before:
+            return  # none due, or another batch came first
         self.session.record_batch(batch)
 
 
