@@ -47,8 +47,10 @@ def next_row(client, token, name):
     return reply.json()["row"]
 
 
-def answer(client, token, name, row, label):
+def answer(client, token, name, row, label, seconds=None):
     body = {"annotator": name, "row_id": row["row_id"], "lease": row["lease"]}
+    if seconds is not None:
+        body["seconds"] = seconds
     reply = post(client, token, "/api/answer", {**body, "label": label})
     assert reply.status_code == 200, reply.text
     return reply.json()
@@ -78,12 +80,12 @@ def test_the_token_says_who_answers(team_served):
 def test_overlap_adjudication_and_consensus(team_served):
     web, client, path, tokens = team_served
     row = next_row(client, tokens["alice"], "alice")
-    reply = answer(client, tokens["alice"], "alice", row, "pos")
+    reply = answer(client, tokens["alice"], "alice", row, "pos", seconds=3.0)
     assert reply["row"]["row_id"] != row["row_id"]  # never twice to alice
     # bob is asked the row alice answered, as a second opinion
     second = next_row(client, tokens["bob"], "bob")
     assert second["row_id"] == row["row_id"]
-    answer(client, tokens["bob"], "bob", second, "neg")
+    answer(client, tokens["bob"], "bob", second, "neg", seconds=6.0)
     # they disagree: carol, the adjudicator, gets it; her answer settles it
     judged = next_row(client, tokens["carol"], "carol")
     assert judged["row_id"] == row["row_id"]
@@ -97,6 +99,11 @@ def test_overlap_adjudication_and_consensus(team_served):
     ).json()
     assert shown["team"] and shown["settled"] == 1
     assert shown["labels"] == {"alice": 1, "bob": 1, "carol": 1}
+    # time per label, per person: one timed answer each (carol's is untimed)
+    assert shown["timing"] == {
+        "alice": {"n": 1, "median": 3.0, "per_hour": 1200.0},
+        "bob": {"n": 1, "median": 6.0, "per_hour": 600.0},
+    }
     assert {(p["a"], p["b"], p["rows"]) for p in shown["pairs"]} >= {
         ("alice", "bob", 1)
     }

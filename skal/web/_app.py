@@ -34,7 +34,8 @@ same-origin ``Origin``; GETs change nothing):
     The most suspicious labels.
 ``GET /api/agreement``
     With named annotators: agreement, accuracy and labels per annotator
-    (:func:`skal.session.agreement`); ``{"team": false}`` without.
+    (:func:`skal.session.agreement`) and their time per label
+    (``timing``: :func:`skal.session.timing`); ``{"team": false}`` without.
 """
 
 import asyncio
@@ -54,7 +55,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..session import SessionError, check_seconds
+from ..session import SessionError, check_seconds, timing
 from ._auth import SCOPE_KEY, BodyTooLarge, TokenGuard, acting_as
 from ._service import WebError, check_annotator
 
@@ -313,7 +314,14 @@ def create_app(
         team = web.team
         if team is None:
             return JSONResponse({"team": False})
-        return await api(lambda: team.summary(web.call(team.opinions)))
+
+        def summary():
+            opinions, times = web.call(
+                lambda: (team.opinions(), timing(web.session.state.events.values()))
+            )
+            return {**team.summary(opinions), "timing": times}
+
+        return await api(summary)
 
     routes = [
         Route("/", index, methods=["GET"]),

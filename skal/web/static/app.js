@@ -381,7 +381,8 @@
     const table = document.getElementById("agreement-table");
     table.replaceChildren();
     const head = el("tr");
-    ["annotator", "labels", "accuracy vs consensus (95% interval)", "shared rows"].forEach(
+    ["annotator", "labels", "accuracy vs consensus (95% interval)", "shared rows",
+     "time per label (median, labels/hour, timed answers)"].forEach(
       function (h) { head.appendChild(el("th", h)); });
     table.appendChild(head);
     (a.accuracy || []).forEach(function (e) {
@@ -391,6 +392,9 @@
       tr.appendChild(el("td", e.rows ? figure(e.accuracy) + " [" + figure(e.low) + ", " +
         figure(e.high) + "]" : "–"));
       tr.appendChild(el("td", e.rows));
+      const t = (a.timing || {})[e.annotator];
+      tr.appendChild(el("td", t ? t.median.toFixed(1) + " s, " +
+        (t.per_hour === null ? "–" : Math.round(t.per_hour)) + "/hour, over " + t.n : "–"));
       table.appendChild(tr);
     });
     const pairs = document.getElementById("agreement-pairs");
