@@ -461,19 +461,30 @@ def test_a_kill_while_upgrading_leaves_the_old_file_or_the_upgraded_one(blobs):
     window = 2 * (time.perf_counter() - start)
     rng = random.Random(3)
     seen = set()
-    for attempt in range(12):
+    # 12 kills at random moments, then two whose moment is sure: before the
+    # child opens the file, and once it says the open (the upgrade) returned
+    for attempt, moment in enumerate([*range(12), "before", "after"]):
         copy = path.parent / f"k{attempt}.db"
         shutil.copyfile(path, copy)
+        opened_r, opened_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child opens the copy to label, then waits to die
             try:
+                if moment == "before":
+                    time.sleep(30)
                 LabelingSession.open(copy, data, annotator="ann")
+                os.write(opened_w, b"x")
                 time.sleep(30)
             finally:
                 os._exit(0)
-        time.sleep(rng.uniform(0, window))
+        if moment == "after":
+            os.read(opened_r, 1)
+        elif moment != "before":
+            time.sleep(rng.uniform(0, window))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+        os.close(opened_r)
+        os.close(opened_w)
         found = _objects(copy)
         assert found in (old, (_OBJECTS, SCHEMA_VERSION))
         seen.add(found[1])
