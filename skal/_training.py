@@ -14,7 +14,9 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.semi_supervised import (
     LabelPropagation,
@@ -22,7 +24,7 @@ from sklearn.semi_supervised import (
     SelfTrainingClassifier,
 )
 
-from .utils._multilabel import fit_labels, learnable_multilabel
+from .utils._multilabel import fit_labels, label_probabilities, learnable_multilabel
 from .utils._rows import concat_rows, n_rows, take_rows
 from .utils._validation import resolve_size
 
@@ -266,3 +268,146 @@ class Trainer:
         if self.is_classifier:
             return estimator.partial_fit(X, y, classes=classes)
         return estimator.partial_fit(X, y)
+
+
+class MaskedLabelsClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """A multi-label classifier trained label by label on the rows where
+    each label is known: what partially labeled rows (answers to label-wise
+    questions) can teach.
+
+    Label :math:`l` is learned from the rows whose entry :math:`l` is not
+    ``missing_label``, by a binary classifier: the ``estimator`` parameter of
+    a ``OneVsRestClassifier`` or ``MultiOutputClassifier`` (cloned once per
+    label), else ``estimator`` itself fitted on that column given twice (so a
+    multi-label estimator keeps its output format) and read back through its
+    first column. A label known with one value only (or not at all) is
+    predicted as that value (0 when unknown), as ``OneVsRestClassifier``
+    does for a constant column.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A multi-label classifier (or a ``OneVsRestClassifier`` /
+        ``MultiOutputClassifier`` of a binary one).
+    missing_label : int, default=-1
+        The entry marking an unknown label.
+
+    Attributes
+    ----------
+    estimators_ : list
+        One fitted binary classifier per label, or ``None`` for a label
+        predicted as a constant.
+    constants_ : ndarray of float, shape (n_labels,)
+        The probability given to a constant label (NaN where learned).
+    classes_ : ndarray
+        ``np.arange(n_labels)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.multiclass import OneVsRestClassifier
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> Y = np.array([[0, -1], [0, 1], [1, -1], [1, 1]])
+    >>> model = MaskedLabelsClassifier(OneVsRestClassifier(LogisticRegression()))
+    >>> model.fit(X, Y).predict(X).tolist()
+    [[0, 1], [0, 1], [1, 1], [1, 1]]
+    """
+
+    def __init__(self, estimator, missing_label=-1):
+        self.estimator = estimator
+        self.missing_label = missing_label
+
+    def _binary(self):
+        if isinstance(self.estimator, (OneVsRestClassifier, MultiOutputClassifier)):
+            return clone(self.estimator.estimator), False
+        return clone(self.estimator), True
+
+    def fit(self, X, y):
+        """Fit one classifier per label on the rows where it is known.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples, n_labels)
+            0, 1 or ``missing_label`` entries.
+
+        Returns
+        -------
+        self : MaskedLabelsClassifier
+        """
+        y = np.asarray(y)
+        if y.ndim != 2:
+            raise ValueError(
+                f"y must be a 2-D label matrix; got an array of shape {y.shape}."
+            )
+        known = y != self.missing_label
+        if not np.all((y[known] == 0) | (y[known] == 1)):
+            raise ValueError(
+                "y must hold 0, 1 or the missing marker "
+                f"({self.missing_label!r}) in every entry."
+            )
+        self.estimators_, constants = [], np.full(y.shape[1], np.nan)
+        for label in range(y.shape[1]):
+            rows = np.flatnonzero(known[:, label])
+            values = y[rows, label].astype(int)
+            if np.unique(values).size < 2:
+                constants[label] = float(values[0]) if values.size else 0.0
+                self.estimators_.append(None)
+                continue
+            model, doubled = self._binary()
+            X_rows = take_rows(X, rows)
+            target = np.column_stack([values, values]) if doubled else values
+            self.estimators_.append((model.fit(X_rows, target), doubled))
+        self.constants_ = constants
+        self.classes_ = np.arange(y.shape[1])
+        self.n_features_in_ = getattr(
+            next((m for m, _ in filter(None, self.estimators_)), None),
+            "n_features_in_",
+            None,
+        )
+        return self
+
+    def predict_proba(self, X):
+        """:math:`P(y_l = 1 \\mid x)`, an ``(n, L)`` array.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_labels)
+        """
+        n = n_rows(X)
+        proba = np.empty((n, len(self.estimators_)))
+        for label, fitted in enumerate(self.estimators_):
+            if fitted is None:
+                proba[:, label] = self.constants_[label]
+                continue
+            model, doubled = fitted
+            if doubled:
+                proba[:, label] = label_probabilities(model, X)[:, 0]
+            else:
+                positive = np.flatnonzero(np.asarray(model.classes_) == 1)[0]
+                proba[:, label] = model.predict_proba(X)[:, positive]
+        return proba
+
+    def predict(self, X):
+        """The label-indicator matrix: probability above 1/2.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Y : ndarray of int, shape (n_samples, n_labels)
+        """
+        return (self.predict_proba(X) > 0.5).astype(int)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        return tags

@@ -11,11 +11,13 @@ from ._expected_error import ExpectedErrorReduction
 from ._history import LoopVarianceSampling, PredictionChangeSampling
 from ._kcenter import KCenterGreedy
 from ._kmeans import KMeansSampling
+from ._labelwise import LabelWiseUncertainty
 from ._multilabel import (
     CVIRS,
     MMC,
     AdaptiveMultiLabel,
     BinMin,
+    LabelCardinalityInconsistency,
     LabelCountPredictor,
     MultiLabelUncertainty,
 )
@@ -65,6 +67,8 @@ __all__ = [
     "MMC",
     "AdaptiveMultiLabel",
     "CVIRS",
+    "LabelCardinalityInconsistency",
+    "LabelWiseUncertainty",
     "LabelCountPredictor",
     "top_k",
 ]

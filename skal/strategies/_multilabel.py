@@ -14,8 +14,11 @@ label rows.
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.svm import LinearSVC
 
 from ..utils._multilabel import (
     check_multilabel_context,
@@ -47,45 +50,47 @@ class _MultiLabelRanking(RankingStrategy):
 class MultiLabelUncertainty(_MultiLabelRanking):
     r"""Per-label uncertainty, aggregated over the labels of a row.
 
-    Each label's uncertainty is :math:`u_l(x) = 1 - |2 p_l(x) - 1|`, one minus
-    the binary margin of that label's classifier; a row's utility aggregates
-    them [1]_:
+        Each label's uncertainty is :math:`u_l(x) = 1 - |2 p_l(x) - 1|`, one minus
+        the binary margin of that label's classifier; a row's utility aggregates
+        them [1]_:
 
-    - ``"max"``: :math:`\max_l u_l(x)`, the row whose least confident label is
-      the least confident (Esuli and Sebastiani's *MinConfidence*, the MAX
-      aggregation);
-    - ``"mean"``: :math:`\frac{1}{L} \sum_l u_l(x)`, the average uncertainty
-      (their *AvgScore*-style AVG aggregation).
+        - ``"max"``: :math:`\max_l u_l(x)`, the row whose least confident label is
+          the least confident (Esuli and Sebastiani's *MinConfidence*, the MAX
+          aggregation);
+        - ``"mean"``: :math:`\frac{1}{L} \sum_l u_l(x)`, the average uncertainty
+          (their *AvgScore*-style AVG aggregation).
 
-    Parameters
-    ----------
-    aggregate : {"mean", "max"}, default="mean"
-        How the per-label uncertainties of a row are combined.
+        Parameters
+        ----------
+        aggregate : {"mean", "max"}, default="mean"
+            How the per-label uncertainties of a row are combined.
 
-    Notes
-    -----
-    Cost: one ``predict_proba`` pass over the pool, chunk by chunk; memory one
-    chunk of ``(chunk, L)`` probabilities plus one float per pool row. With a
-    logistic model, ``aggregate="max"`` ranks rows exactly as :class:`BinMin`.
+        Notes
+        -----
+        Cost: one ``predict_proba`` pass over the pool, chunk by chunk; memory one
+        chunk of ``(chunk, L)`` probabilities plus one float per pool row. With a
+        logistic model, ``aggregate="max"`` ranks rows exactly as :class:`BinMin`.
 
-    References
-    ----------
-    .. [1] A. Esuli and F. Sebastiani. "Active Learning Strategies for
-       Multi-Label Text Classification". ECIR 2009, LNCS 5478, pp. 102-113.
+        References
+        ----------
+        .. [1] A. Esuli and F. Sebastiani. "Active Learning Strategies for
+           Multi-Label Text Classification". ECIR 2009, LNCS 5478, pp. 102-113.
 
-    Examples
-    --------
-    >>> from sklearn.datasets import make_multilabel_classification
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn.multiclass import OneVsRestClassifier
-    >>> from skal import ActiveLearner
-    >>> from skal.strategies import MultiLabelUncertainty
-    >>> X, Y = make_multilabel_classification(300, n_classes=4, random_state=0)
-    >>> learner = ActiveLearner(OneVsRestClassifier(LogisticRegression()),
-    ...                         MultiLabelUncertainty(aggregate="max"),
-    ...                         budget=60, batch_size=10, random_state=0)
-    >>> learner.fit(X, Y).labeled_indices_.shape
-    (60,)
+        Examples
+        --------
+        >>> from sklearn.datasets import make_multilabel_classification
+        >>> from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.svm import LinearSVC
+        >>> from sklearn.multiclass import OneVsRestClassifier
+        >>> from skal import ActiveLearner
+        >>> from skal.strategies import MultiLabelUncertainty
+        >>> X, Y = make_multilabel_classification(300, n_classes=4, random_state=0)
+        >>> learner = ActiveLearner(OneVsRestClassifier(LogisticRegression()),
+        ...                         MultiLabelUncertainty(aggregate="max"),
+        ...                         budget=60, batch_size=10, random_state=0)
+        >>> learner.fit(X, Y).labeled_indices_.shape
+        (60,)
     """
 
     _parameter_constraints = {"aggregate": [Options(AGGREGATES)]}
@@ -100,6 +105,37 @@ class MultiLabelUncertainty(_MultiLabelRanking):
             return combine(label_uncertainty(context.label_proba(X_chunk, rows)), 1)
 
         return scorer
+
+
+def stacked_linear_model(estimator):
+    """``(W, b)`` with ``X @ W + b`` the decision values of a
+    ``OneVsRestClassifier`` whose per-label estimators are all fitted linear
+    classifiers of scikit-learn (``sklearn.linear_model``'s or ``LinearSVC``,
+    whose ``decision_function`` is ``X @ coef_.T + intercept_``), else
+    ``None``.
+
+    One matrix product in place of ``L`` calls of ``decision_function``, each
+    validating the chunk again: what lets BinMin score a pool of 100,000 rows
+    and 20 labels faster than modAL's loop over the labels.
+    """
+    if not isinstance(estimator, OneVsRestClassifier) or not hasattr(
+        estimator, "estimators_"
+    ):
+        return None
+    parts = estimator.estimators_
+    if not all(
+        (
+            isinstance(part, LinearSVC)
+            or type(part).__module__.startswith("sklearn.linear_model.")
+        )
+        and isinstance(getattr(part, "coef_", None), np.ndarray)
+        and part.coef_.shape[0] == 1
+        for part in parts
+    ):
+        return None
+    weights = np.vstack([part.coef_ for part in parts]).T
+    intercepts = np.array([np.ravel(part.intercept_)[0] for part in parts], float)
+    return weights, intercepts
 
 
 class BinMin(_MultiLabelRanking):
@@ -134,6 +170,18 @@ class BinMin(_MultiLabelRanking):
 
     def _multilabel_scorer(self, context):
         estimator = context.estimator
+        linear = stacked_linear_model(estimator)
+        if linear is not None:
+            weights, intercepts = linear
+
+            def margins(X_chunk, rows):
+                if not sp.issparse(X_chunk):
+                    X_chunk = np.asarray(X_chunk, dtype=float)
+                values = X_chunk @ weights
+                values += intercepts
+                return -np.abs(values).min(axis=1)
+
+            return margins
 
         def decision(X_chunk, rows):
             if hasattr(estimator, "decision_function"):
@@ -299,6 +347,53 @@ class AdaptiveMultiLabel(_MultiLabelRanking):
         return scorer
 
 
+class LabelCardinalityInconsistency(_MultiLabelRanking):
+    r"""Label cardinality inconsistency (LCI) [1]_.
+
+    The utility of a row is how far the number of labels the model predicts
+    for it is from the mean number of labels of the labeled rows,
+
+    .. math:: c(x) = \Bigl| \sum_{l=1}^{L} [p_l(x) > t] - \bar m \Bigr|,
+
+    :math:`t` the ``threshold`` and :math:`\bar m` the label cardinality of
+    the labeled rows. It is the second term of :class:`AdaptiveMultiLabel`,
+    used alone, as small-text (``LabelCardinalityInconsistency``) and
+    scikit-activeml offer it.
+
+    Parameters
+    ----------
+    threshold : float in (0, 1), default=0.5
+        A label is predicted when its probability exceeds it.
+
+    Notes
+    -----
+    Cost: one ``predict_proba`` pass over the pool, chunk by chunk. The
+    utility takes few values (the label counts), so many rows tie and ties are
+    broken at random: the strategy is random sampling among the rows whose
+    predicted label count is the most unusual.
+
+    References
+    ----------
+    .. [1] X. Li and Y. Guo. "Active Learning with Multi-Label SVM
+       Classification". IJCAI 2013, pp. 1479-1485.
+    """
+
+    _parameter_constraints = {"threshold": [Interval(Real, 0.0, 1.0, "neither")]}
+
+    def __init__(self, threshold=0.5):
+        self.threshold = threshold
+
+    def _multilabel_scorer(self, context):
+        mean_cardinality = float(np.mean(np.sum(labeled_targets(context), axis=1)))
+        threshold = float(self.threshold)
+
+        def scorer(X_chunk, rows):
+            predicted = context.label_proba(X_chunk, rows) > threshold
+            return np.abs(predicted.sum(axis=1) - mean_cardinality)
+
+        return scorer
+
+
 def _entropy_terms(counts, total):
     """:math:`-\\frac{n}{t} \\log_2 \\frac{n}{t}` elementwise, 0 where ``n = 0``."""
     share = counts / total
@@ -430,5 +525,6 @@ __all__ = [
     "MMC",
     "AdaptiveMultiLabel",
     "CVIRS",
+    "LabelCardinalityInconsistency",
     "LabelCountPredictor",
 ]
