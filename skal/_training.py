@@ -266,6 +266,8 @@ class Trainer:
 
     def partial_fit(self, estimator, X, y, classes):
         if self.is_classifier:
+            if np.ndim(y) == 2:  # a label-indicator y: classes 0 and 1 per label
+                classes = [np.array([0, 1])] * np.shape(y)[1]
             return estimator.partial_fit(X, y, classes=classes)
         return estimator.partial_fit(X, y)
 

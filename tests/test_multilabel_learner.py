@@ -287,18 +287,38 @@ def test_noisy_oracle_flips_indicator_entries():
     assert learner.labeled_indices_.size == 40
 
 
-def test_refit_partial_is_refused_and_warm_start_works():
+def test_refit_partial_needs_multioutput_and_warm_start_works():
     from sklearn.linear_model import SGDClassifier
 
-    partial = ActiveLearner(
-        MultiOutputClassifier(SGDClassifier()), refit="partial", budget=30
+    refused = ActiveLearner(
+        OneVsRestClassifier(SGDClassifier()), refit="partial", budget=30
     )
-    with pytest.raises(ValueError, match="refit='partial' is not supported"):
-        partial.fit(X, Y)
+    with pytest.raises(ValueError, match="needs a MultiOutputClassifier"):
+        refused.fit(X, Y)
     warm = ActiveLearner(
         ovr(), refit="warm_start", budget=40, batch_size=10, random_state=0
     ).fit(X, Y)
     assert warm.labeled_indices_.size == 40
+
+
+def test_refit_partial_with_a_multilabel_y_updates_each_label():
+    from sklearn.linear_model import SGDClassifier
+
+    model = MultiOutputClassifier(SGDClassifier(loss="log_loss", random_state=0))
+    Y_start = np.full_like(Y, -1)
+    Y_start[:20] = Y[:20]
+    learner = ActiveLearner(
+        model, refit="partial", partial_epochs=1, replay=0, random_state=0
+    ).fit(X, Y_start)
+    rows = np.arange(20, 30)
+    learner.label(rows, Y[rows])
+    assert learner.history_[-1]["refit"] == "partial"
+    # the same two partial_fit calls by hand: the first 20 rows, then the 10
+    expected = clone(model).partial_fit(X[:20], Y[:20], classes=[[0, 1]] * Y.shape[1])
+    expected.partial_fit(X[20:30], Y[20:30])
+    np.testing.assert_allclose(
+        learner.predict_proba(X[:5])[0], expected.predict_proba(X[:5])[0]
+    )
 
 
 def test_grid_search_over_a_multilabel_strategy_parameter():
