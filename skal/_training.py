@@ -24,6 +24,7 @@ from sklearn.semi_supervised import (
     SelfTrainingClassifier,
 )
 
+from ._labeled_set import UNKNOWN
 from .utils._multilabel import fit_labels, label_probabilities, learnable_multilabel
 from .utils._rows import concat_rows, n_rows, take_rows
 from .utils._validation import resolve_size
@@ -88,6 +89,16 @@ def warm_start_params(estimator):
     ]
 
 
+def has_unknown_labels(y):
+    """Whether ``y`` is a label-indicator matrix with unknown entries (a
+    partially labeled row: :data:`skal._labeled_set.UNKNOWN`)."""
+    if y is None or np.ndim(y) != 2 or np.asarray(y).dtype.kind not in "iuf":
+        return False
+    y = np.asarray(y)
+    unknown = y == UNKNOWN
+    return bool(unknown.any() and np.all((y == 0) | (y == 1) | unknown))
+
+
 @dataclass
 class Trainer:
     """Trains the model of one loop in the refit mode the learner chose.
@@ -146,6 +157,8 @@ class Trainer:
             return False
         if not self.is_classifier:
             return True
+        if has_unknown_labels(y_all):  # one label known both ways is enough
+            return bool(np.any((y_all == 0).any(axis=0) & (y_all == 1).any(axis=0)))
         if y_all.ndim > 1:  # multi-label: one label with two values is enough
             return learnable_multilabel(y_all)
         if self.mode == "partial":
@@ -200,6 +213,15 @@ class Trainer:
         column with one value is predicted as a constant (``previous``, the
         model before, tells whether to warn again; see
         :func:`skal.utils._multilabel.fit_labels`)."""
+        if has_unknown_labels(y):
+            if self.takes_unlabeled or self.pseudo_labels is not None:
+                raise ValueError(
+                    "Partially labeled rows (label entries -1) cannot be joined "
+                    "by unlabeled or pseudo-labeled rows: pass unlabeled='none' "
+                    "and pseudo_labels=None."
+                )
+            # each label learned from the rows where it is known
+            return MaskedLabelsClassifier(estimator).fit(X, y), how
         wanted = self.takes_unlabeled or self.pseudo_labels is not None
         X_pool = self.unlabeled(labeled) if wanted and self.unlabeled else None
         n_pool = 0 if X_pool is None else n_rows(X_pool)
@@ -266,10 +288,94 @@ class Trainer:
 
     def partial_fit(self, estimator, X, y, classes):
         if self.is_classifier:
+            if has_unknown_labels(y):
+                raise ValueError(
+                    "refit='partial' cannot learn partially labeled rows (label "
+                    "entries -1): use refit='full'."
+                )
             if np.ndim(y) == 2:  # a label-indicator y: classes 0 and 1 per label
                 classes = [np.array([0, 1])] * np.shape(y)[1]
             return estimator.partial_fit(X, y, classes=classes)
         return estimator.partial_fit(X, y)
+
+
+def one_label_classifier(estimator):
+    """A binary classifier learning one label the way ``estimator`` learns
+    each: the ``estimator`` parameter of a ``OneVsRestClassifier`` or
+    ``MultiOutputClassifier`` (cloned), else :class:`OneLabelClassifier`
+    around ``estimator``."""
+    if isinstance(estimator, (OneVsRestClassifier, MultiOutputClassifier)):
+        return clone(estimator.estimator)
+    return OneLabelClassifier(estimator)
+
+
+class OneLabelClassifier(ClassifierMixin, BaseEstimator):
+    """A multi-label estimator used as a binary classifier of one label.
+
+    ``fit(X, y)`` fits ``estimator`` on the label given twice (two identical
+    columns, so a multi-label estimator keeps its output format) and
+    ``predict_proba`` reads the first column back: ``(n, 2)``, the
+    probabilities of 0 and 1.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A multi-label classifier.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted multi-label estimator.
+    classes_ : ndarray
+        ``[0, 1]``.
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X, y):
+        """Fit on one label ``y`` (0 or 1 per row, both present).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : OneLabelClassifier
+        """
+        y = np.asarray(y).astype(int)
+        self.estimator_ = clone(self.estimator).fit(X, np.column_stack([y, y]))
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        """``(n, 2)``: the probabilities of 0 and 1.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+        """
+        positive = label_probabilities(self.estimator_, X)[:, 0]
+        return np.column_stack([1.0 - positive, positive])
+
+    def predict(self, X):
+        """0 or 1 per row (probability of 1 above 1/2).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of int, shape (n_samples,)
+        """
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
 
 
 class MaskedLabelsClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -278,13 +384,11 @@ class MaskedLabelsClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     questions) can teach.
 
     Label :math:`l` is learned from the rows whose entry :math:`l` is not
-    ``missing_label``, by a binary classifier: the ``estimator`` parameter of
-    a ``OneVsRestClassifier`` or ``MultiOutputClassifier`` (cloned once per
-    label), else ``estimator`` itself fitted on that column given twice (so a
-    multi-label estimator keeps its output format) and read back through its
-    first column. A label known with one value only (or not at all) is
-    predicted as that value (0 when unknown), as ``OneVsRestClassifier``
-    does for a constant column.
+    ``missing_label``, by a binary classifier (:func:`one_label_classifier`:
+    the ``estimator`` parameter of a ``OneVsRestClassifier`` or
+    ``MultiOutputClassifier``, else :class:`OneLabelClassifier`). A label
+    known with one value only (or not at all) is predicted as that value (0
+    when unknown), as ``OneVsRestClassifier`` does for a constant column.
 
     Parameters
     ----------
@@ -316,14 +420,9 @@ class MaskedLabelsClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     [[0, 1], [0, 1], [1, 1], [1, 1]]
     """
 
-    def __init__(self, estimator, missing_label=-1):
+    def __init__(self, estimator, missing_label=UNKNOWN):
         self.estimator = estimator
         self.missing_label = missing_label
-
-    def _binary(self):
-        if isinstance(self.estimator, (OneVsRestClassifier, MultiOutputClassifier)):
-            return clone(self.estimator.estimator), False
-        return clone(self.estimator), True
 
     def fit(self, X, y):
         """Fit one classifier per label on the rows where it is known.
@@ -357,14 +456,12 @@ class MaskedLabelsClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 constants[label] = float(values[0]) if values.size else 0.0
                 self.estimators_.append(None)
                 continue
-            model, doubled = self._binary()
-            X_rows = take_rows(X, rows)
-            target = np.column_stack([values, values]) if doubled else values
-            self.estimators_.append((model.fit(X_rows, target), doubled))
+            model = one_label_classifier(self.estimator)
+            self.estimators_.append(model.fit(take_rows(X, rows), values))
         self.constants_ = constants
         self.classes_ = np.arange(y.shape[1])
         self.n_features_in_ = getattr(
-            next((m for m, _ in filter(None, self.estimators_)), None),
+            next(filter(None, self.estimators_), None),
             "n_features_in_",
             None,
         )
@@ -383,16 +480,12 @@ class MaskedLabelsClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         """
         n = n_rows(X)
         proba = np.empty((n, len(self.estimators_)))
-        for label, fitted in enumerate(self.estimators_):
-            if fitted is None:
+        for label, model in enumerate(self.estimators_):
+            if model is None:
                 proba[:, label] = self.constants_[label]
                 continue
-            model, doubled = fitted
-            if doubled:
-                proba[:, label] = label_probabilities(model, X)[:, 0]
-            else:
-                positive = np.flatnonzero(np.asarray(model.classes_) == 1)[0]
-                proba[:, label] = model.predict_proba(X)[:, positive]
+            positive = np.flatnonzero(np.asarray(model.classes_) == 1)[0]
+            proba[:, label] = model.predict_proba(X)[:, positive]
         return proba
 
     def predict(self, X):

@@ -11,6 +11,7 @@ from sklearn.multioutput import MultiOutputClassifier
 from sklearn.svm import SVC
 from test_multilabel_strategies import ONE_LABEL_EACH, PROBA, TWO_LABELS_EACH, context
 
+from skal import ActiveLearner
 from skal._training import MaskedLabelsClassifier
 from skal.strategies import (
     BinMin,
@@ -187,3 +188,74 @@ def test_masked_labels_refuse_other_entries():
         MaskedLabelsClassifier(OneVsRestClassifier(LogisticRegression())).fit(
             np.zeros((2, 1)), np.array([[0, 2], [1, 0]])
         )
+
+
+def separable_labels(n=160, seed=0):
+    """Two labels read off the signs of two features, so every flipped entry
+    is wrong by a wide margin."""
+    X = np.random.RandomState(seed).normal(size=(n, 3))
+    return X, (X[:, :2] > 0).astype(int)
+
+
+def test_partially_labeled_rows_train_each_label_on_its_known_rows():
+    X, Y = separable_labels()
+    Y_partial = np.full_like(Y, -1)
+    Y_partial[:40] = Y[:40]
+    Y_partial[40:60, 0] = Y[40:60, 0]  # label 0 only: label 1 unknown
+    learner = ActiveLearner(OneVsRestClassifier(LogisticRegression())).fit(X, Y_partial)
+    assert learner.labeled_indices_.tolist() == list(range(60))
+    label_0 = LogisticRegression().fit(X[:60], Y[:60, 0])
+    label_1 = LogisticRegression().fit(X[:40], Y[:40, 1])
+    expected = np.column_stack(
+        [label_0.predict_proba(X)[:, 1], label_1.predict_proba(X)[:, 1]]
+    )
+    np.testing.assert_allclose(learner.predict_proba(X), expected)
+    # teach answers to one label of outside rows: label 1 learns them too
+    learner.teach(X[60:70], np.column_stack([np.full(10, -1), Y[60:70, 1]]))
+    label_1 = LogisticRegression().fit(
+        np.vstack([X[:40], X[60:70]]), np.concatenate([Y[:40, 1], Y[60:70, 1]])
+    )
+    np.testing.assert_allclose(
+        learner.predict_proba(X)[:, 1], label_1.predict_proba(X)[:, 1]
+    )
+
+
+def test_relabel_fills_the_unknown_labels_of_a_row():
+    X, Y = separable_labels()
+    Y_partial = np.full_like(Y, -1)
+    Y_partial[:40] = Y[:40]
+    Y_partial[40:60, 0] = Y[40:60, 0]
+    learner = ActiveLearner(OneVsRestClassifier(LogisticRegression())).fit(X, Y_partial)
+    learner.relabel(np.arange(40, 60), Y[40:60])
+    assert learner.history_[-1]["kind"] == "relabel"
+    full = LogisticRegression().fit(X[:60], Y[:60, 1])
+    np.testing.assert_allclose(
+        learner.predict_proba(X)[:, 1], full.predict_proba(X)[:, 1]
+    )
+
+
+def test_suspicious_labels_of_multilabel_rows_label_by_label():
+    from skal._relabeling import suspicious_label_entries
+    from skal.label_quality import suspicious_labels
+
+    X, Y = separable_labels()
+    noisy = Y.copy()
+    flipped = [5, 50, 95]
+    noisy[flipped, 1] = 1 - noisy[flipped, 1]
+    noisy[100:, 0] = -1  # label 0 unknown on the last rows
+    model = OneVsRestClassifier(LogisticRegression(C=100.0))
+    rows, scores = suspicious_label_entries(model, X, noisy, random_state=0)
+    assert set(flipped) <= set(rows[:3].tolist())
+    # by hand: each label alone, a row scored by its largest suspicion
+    best = np.full(len(Y), -np.inf)
+    for label, known in ((0, np.arange(100)), (1, np.arange(len(Y)))):
+        found, found_scores = suspicious_labels(
+            LogisticRegression(C=100.0), X[known], noisy[known, label], random_state=0
+        )
+        best[known[found]] = np.maximum(best[known[found]], found_scores)
+    expected = np.flatnonzero(np.isfinite(best))
+    assert sorted(rows.tolist()) == sorted(expected.tolist())
+    np.testing.assert_allclose(scores, best[rows])
+    learner = ActiveLearner(model, random_state=0).fit(X, noisy)
+    ids, _ = learner.suspicious_labels(3)
+    assert sorted(ids.tolist()) == flipped

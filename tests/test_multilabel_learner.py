@@ -178,9 +178,11 @@ def test_single_label_strategy_with_indicator_y():
         learner.fit(X, Y)
 
 
-def test_partially_labeled_rows_are_refused_everywhere():
-    Y_bad = Y.copy()
-    Y_bad[[3, 7], 1] = -1
+def test_partially_labeled_rows_are_refused_outside_an_indicator_with_minus_one():
+    # NaN as the missing marker: partial rows are refused (see
+    # test_multilabel_labelwise.py for the -1 marker, which takes them)
+    Y_bad = Y.astype(float)
+    Y_bad[[3, 7], 1] = np.nan
     with pytest.raises(ValueError, match=r"y has 2 partially labeled rows .*\[3, 7\]"):
         ActiveLearner(ovr(), budget=30).fit(X, Y_bad)
     Y_partial = np.full_like(Y, -1)
@@ -189,9 +191,9 @@ def test_partially_labeled_rows_are_refused_everywhere():
     before = state(learner)
     rows = learner.query()
     with pytest.raises(ValueError, match="partially labeled"):
-        learner.label(rows, np.array([[1, -1, 0, 0], [0, 1, 0, 0]]))
-    with pytest.raises(ValueError, match="partially labeled"):
-        learner.teach(X[:1], np.array([[-1, 1, 0, 0]]))
+        learner.label(rows, np.array([[1, 2, -1, 0], [0, 1, 0, 0]]))
+    with pytest.raises(ValueError, match="missing labels"):
+        learner.teach(X[:1], np.array([[-1, -1, -1, -1]]))
     same_state(before, state(learner))
 
 
@@ -259,17 +261,21 @@ def test_label_probabilities_without_predict_proba_is_a_sigmoid():
     np.testing.assert_allclose(label_probabilities(model, X[:5]), expected)
 
 
-def test_an_oracle_answering_partial_rows_is_refused_and_nothing_changes():
+def test_an_oracle_answering_unusable_partial_rows_is_refused_and_nothing_changes():
     from skal.oracles import FunctionOracle
 
     Y_partial = np.full_like(Y, -1)
     Y_partial[:30] = Y[:30]
     learner = ActiveLearner(ovr(), batch_size=2, random_state=0).fit(X, Y_partial)
     before = state(learner)
-    half = FunctionOracle(lambda X_rows, rows: [[1, -1, 0, 0]] * len(rows))
+    bad = FunctionOracle(lambda X_rows, rows: [[1, 2, -1, 0]] * len(rows))
     with pytest.raises(ValueError, match="oracle .* unusable labels.*partially"):
-        learner.ask(learner.query(), oracle=half)
+        learner.ask(learner.query(), oracle=bad)
     same_state(before, state(learner))
+    # answers to some labels only (label-wise questions) are learned
+    half = FunctionOracle(lambda X_rows, rows: [[1, -1, 0, 0]] * len(rows))
+    learner.ask(learner.query(), oracle=half)
+    assert learner.labeled_indices_.size == 32
 
 
 def test_noisy_oracle_flips_indicator_entries():

@@ -20,10 +20,11 @@ from ._multilabel import label_uncertainty
 
 def label_turns(y_labeled):
     """The order in which labels take turns: fewest labeled positives first
-    (ties: the label with fewer labeled negatives, then by column)."""
+    (ties: the label with fewer labeled negatives, then by column); unknown
+    entries of partially labeled rows (``-1``) count as neither."""
     y = np.asarray(y_labeled)
-    positives = y.sum(axis=0)
-    negatives = len(y) - positives
+    positives = (y == 1).sum(axis=0)
+    negatives = (y == 0).sum(axis=0)
     return np.lexsort((np.arange(y.shape[1]), negatives, positives))
 
 

@@ -33,6 +33,18 @@ from ._base import QueryStrategy, RankingStrategy
 AGGREGATES = ("mean", "max")
 
 
+def known_positives(y_labeled):
+    """The labels known present (1) of labeled rows; an unknown entry of a
+    partially labeled row (``-1``) counts as not known present."""
+    return np.asarray(y_labeled) == 1
+
+
+def mean_label_count(context):
+    """:math:`\bar m`: the mean number of labels known present per labeled
+    row."""
+    return float(np.mean(known_positives(labeled_targets(context)).sum(axis=1)))
+
+
 def label_uncertainty(label_proba):
     r"""Per-label uncertainty :math:`1 - |2 p_l(x) - 1|`: 1 at
     :math:`p_l = 1/2`, 0 when the model is sure either way."""
@@ -275,7 +287,7 @@ class MMC(_MultiLabelRanking):
 
     def _multilabel_scorer(self, context):
         X_labeled, y_labeled = context.labeled()
-        counts = np.asarray(y_labeled).sum(axis=1)
+        counts = known_positives(y_labeled).sum(axis=1)
         predictor = LabelCountPredictor(
             label_probabilities(context.estimator, X_labeled), counts
         )
@@ -332,7 +344,7 @@ class AdaptiveMultiLabel(_MultiLabelRanking):
         self.beta = beta
 
     def _multilabel_scorer(self, context):
-        mean_cardinality = float(np.mean(np.sum(labeled_targets(context), axis=1)))
+        mean_cardinality = mean_label_count(context)
         beta = float(self.beta)
 
         def scorer(X_chunk, rows):
@@ -384,7 +396,7 @@ class LabelCardinalityInconsistency(_MultiLabelRanking):
         self.threshold = threshold
 
     def _multilabel_scorer(self, context):
-        mean_cardinality = float(np.mean(np.sum(labeled_targets(context), axis=1)))
+        mean_cardinality = mean_label_count(context)
         threshold = float(self.threshold)
 
         def scorer(X_chunk, rows):
@@ -506,7 +518,7 @@ class CVIRS(QueryStrategy):
         check_multilabel_context(context, self)
         proba = context.map_pool(context.label_proba, with_rows=True)
         uncertainty = rank_aggregated_uncertainty(proba)
-        Y_labeled = np.asarray(labeled_targets(context), dtype=float)
+        Y_labeled = known_positives(labeled_targets(context)).astype(float)
         # chunk x n_labeled distances: about 1 Mi values per array at a time
         step = max(1, min(int(context.chunk_size), 2**20 // max(len(Y_labeled), 1)))
         inconsistency = np.empty(proba.shape[0])
