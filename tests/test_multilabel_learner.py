@@ -78,7 +78,7 @@ def test_simulation_end_to_end_with_every_estimator_kind(name):
         warnings.simplefilter("ignore")  # convergence of tiny fits
         learner.fit(X, Y)
     assert learner.labeled_indices_.size == 60
-    assert learner.history_[-1]["strategy"] == "MultiLabelUncertainty"
+    assert learner.history_[-1]["strategy"] == "TwoStepKMeans"
     assert learner.get_labeled_data()[1].shape == (60, 4)
     # predict, predict_proba and score are the estimator's, on the same rows
     X_lab, Y_lab = learner.get_labeled_data()

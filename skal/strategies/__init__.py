@@ -11,7 +11,7 @@ from ._expected_error import ExpectedErrorReduction
 from ._history import LoopVarianceSampling, PredictionChangeSampling
 from ._kcenter import KCenterGreedy
 from ._kmeans import KMeansSampling
-from ._labelwise import LabelWiseUncertainty
+from ._labelwise import LabelWiseUncertainty, uncertain_pairs
 from ._multilabel import (
     CVIRS,
     MMC,
@@ -69,6 +69,7 @@ __all__ = [
     "CVIRS",
     "LabelCardinalityInconsistency",
     "LabelWiseUncertainty",
+    "uncertain_pairs",
     "LabelCountPredictor",
     "top_k",
 ]

@@ -62,47 +62,45 @@ class _MultiLabelRanking(RankingStrategy):
 class MultiLabelUncertainty(_MultiLabelRanking):
     r"""Per-label uncertainty, aggregated over the labels of a row.
 
-        Each label's uncertainty is :math:`u_l(x) = 1 - |2 p_l(x) - 1|`, one minus
-        the binary margin of that label's classifier; a row's utility aggregates
-        them [1]_:
+    Each label's uncertainty is :math:`u_l(x) = 1 - |2 p_l(x) - 1|`, one minus
+    the binary margin of that label's classifier; a row's utility aggregates
+    them [1]_:
 
-        - ``"max"``: :math:`\max_l u_l(x)`, the row whose least confident label is
-          the least confident (Esuli and Sebastiani's *MinConfidence*, the MAX
-          aggregation);
-        - ``"mean"``: :math:`\frac{1}{L} \sum_l u_l(x)`, the average uncertainty
-          (their *AvgScore*-style AVG aggregation).
+    - ``"max"``: :math:`\max_l u_l(x)`, the row whose least confident label is
+      the least confident (Esuli and Sebastiani's *MinConfidence*, the MAX
+      aggregation);
+    - ``"mean"``: :math:`\frac{1}{L} \sum_l u_l(x)`, the average uncertainty
+      (their *AvgScore*-style AVG aggregation).
 
-        Parameters
-        ----------
-        aggregate : {"mean", "max"}, default="mean"
-            How the per-label uncertainties of a row are combined.
+    Parameters
+    ----------
+    aggregate : {"mean", "max"}, default="mean"
+        How the per-label uncertainties of a row are combined.
 
-        Notes
-        -----
-        Cost: one ``predict_proba`` pass over the pool, chunk by chunk; memory one
-        chunk of ``(chunk, L)`` probabilities plus one float per pool row. With a
-        logistic model, ``aggregate="max"`` ranks rows exactly as :class:`BinMin`.
+    Notes
+    -----
+    Cost: one ``predict_proba`` pass over the pool, chunk by chunk; memory one
+    chunk of ``(chunk, L)`` probabilities plus one float per pool row. With a
+    logistic model, ``aggregate="max"`` ranks rows exactly as :class:`BinMin`.
 
-        References
-        ----------
-        .. [1] A. Esuli and F. Sebastiani. "Active Learning Strategies for
-           Multi-Label Text Classification". ECIR 2009, LNCS 5478, pp. 102-113.
+    References
+    ----------
+    .. [1] A. Esuli and F. Sebastiani. "Active Learning Strategies for
+       Multi-Label Text Classification". ECIR 2009, LNCS 5478, pp. 102-113.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import make_multilabel_classification
-        >>> from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.svm import LinearSVC
-        >>> from sklearn.multiclass import OneVsRestClassifier
-        >>> from skal import ActiveLearner
-        >>> from skal.strategies import MultiLabelUncertainty
-        >>> X, Y = make_multilabel_classification(300, n_classes=4, random_state=0)
-        >>> learner = ActiveLearner(OneVsRestClassifier(LogisticRegression()),
-        ...                         MultiLabelUncertainty(aggregate="max"),
-        ...                         budget=60, batch_size=10, random_state=0)
-        >>> learner.fit(X, Y).labeled_indices_.shape
-        (60,)
+    Examples
+    --------
+    >>> from sklearn.datasets import make_multilabel_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.multiclass import OneVsRestClassifier
+    >>> from skal import ActiveLearner
+    >>> from skal.strategies import MultiLabelUncertainty
+    >>> X, Y = make_multilabel_classification(300, n_classes=4, random_state=0)
+    >>> learner = ActiveLearner(OneVsRestClassifier(LogisticRegression()),
+    ...                         MultiLabelUncertainty(aggregate="max"),
+    ...                         budget=60, batch_size=10, random_state=0)
+    >>> learner.fit(X, Y).labeled_indices_.shape
+    (60,)
     """
 
     _parameter_constraints = {"aggregate": [Options(AGGREGATES)]}
