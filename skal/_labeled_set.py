@@ -14,17 +14,19 @@ def takes_partial_rows(y, missing_label, is_classifier):
     numeric label-indicator matrix (every entry 0, 1 or :data:`UNKNOWN`) with
     the missing marker ``-1`` (``missing_label`` ``"auto"`` or ``-1``)."""
     y = np.asarray(y)
+    marker_is_unknown = (
+        isinstance(missing_label, str) and missing_label == "auto"
+    ) or (
+        isinstance(missing_label, (int, np.integer))
+        and not isinstance(missing_label, bool)
+        and missing_label == UNKNOWN
+    )
     if (
         not is_classifier
+        or not marker_is_unknown
         or y.ndim != 2
         or y.shape[1] < 2
         or y.dtype.kind not in "iuf"
-        or not (isinstance(missing_label, str) and missing_label == "auto")
-        and not (
-            isinstance(missing_label, (int, np.integer))
-            and not isinstance(missing_label, bool)
-            and missing_label == UNKNOWN
-        )
     ):
         return False
     return bool(np.all((y == 0) | (y == 1) | (y == UNKNOWN)))

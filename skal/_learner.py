@@ -35,6 +35,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._delegation import DelegatesToModel, copy_input_tags, estimator_has
 from ._labeled_set import (
+    UNKNOWN,
     LabeledSet,
     known_filled,
     takes_partial_rows,
@@ -1181,6 +1182,8 @@ class ActiveLearner(
         _, y_new = labeled.newest()
         y_rows = np.asarray(y_new)[np.isin(np.asarray(record.indices), rows)]
         correct = np.asarray(model.predict(take_rows(self._X, rows))) == y_rows
+        if self._partial_rows(y_rows):  # labels not answered are not judged
+            correct |= y_rows == UNKNOWN
         # a multi-label row is right when every label is (subset accuracy)
         return correct.all(axis=1) if correct.ndim > 1 else correct
 
