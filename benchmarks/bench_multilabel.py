@@ -366,19 +366,20 @@ def print_table(data_name, results):
             if seen[0] is None and name.startswith("pairs")
             else f"{np.median([s if s is not None else np.inf for s in seen]):>8.0f}"
         )
-        print(f"{data_name:<10} {name:<19} {cells[0]} {cells[1]} {seen_text}")
+        line = f"{data_name:<10} {name:<19} {cells[0]} {cells[1]} {seen_text}"
+        print(line.rstrip())
     print()
     print(
         f"{'':<10} {'diagnostics of picks':<19} {'error':>7} {'spread':>7} "
-        f"{'Brier':>7} {'labels':>7}"
+        f"{'p - y':>7} {'labels':>7}"
     )
     for name, runs in results.items():
         if runs[0][4] is None:
             continue
-        error, spread, brier, positives = np.mean([run[4] for run in runs], 0)
+        error, spread, bias, positives = np.mean([run[4] for run in runs], 0)
         print(
             f"{data_name:<10} {name:<19} {error:>7.3f} {spread:>7.2f} "
-            f"{brier:>7.3f} {positives:>7.2f}"
+            f"{bias:>+7.3f} {positives:>7.2f}"
         )
 
 
