@@ -60,7 +60,8 @@ def missing_mask(y, missing_label, is_classifier):
     A row of a 2-D ``y`` (a label-indicator matrix, or several outputs) is
     missing when all of its entries are (a row of ``-1``); a row with some
     entries missing and others given is refused with a ``ValueError`` naming
-    ``y``: partially labeled rows are not supported.
+    ``y`` (the learner takes such rows in a label-indicator matrix with the
+    marker ``-1`` before calling this; see ``skal._labeled_set``).
     """
     y = np.asarray(y)
     if missing_label == "auto":
