@@ -144,9 +144,9 @@ class ActiveLearner(
     query_strategy : QueryStrategy, default=None
         How rows are picked, an object from :mod:`skal.strategies`. ``None``
         means ``UncertaintySampling(measure="margin")`` for a classifier
-        (``TwoStepKMeans(MultiLabelUncertainty("max"))`` for a multi-label
-        ``y``: the least confident label, batches spread by weighted k-means;
-        see :ref:`multilabel` for the evidence) and
+        (``TwoStepKMeans(MultiLabelUncertainty("max"), beta=30)`` for a
+        multi-label ``y``: the least confident label, batches spread by
+        weighted k-means; see :ref:`multilabel` for the evidence) and
         ``RandomSampling()`` for a regressor. Its parameters are reachable as
         ``query_strategy__<param>`` (e.g. in ``GridSearchCV``).
 
@@ -774,7 +774,7 @@ class ActiveLearner(
         if is_clf and is_label_indicator(
             self._filled(y_example), np.zeros(len(y_example), bool)
         ):
-            default = TwoStepKMeans(MultiLabelUncertainty("max"))
+            default = TwoStepKMeans(MultiLabelUncertainty("max"), beta=30)
         initial = RandomSampling()
         if self.query_strategy is not None:
             default = self.query_strategy
