@@ -451,7 +451,7 @@ def scale(args):
         f"# pool {args.n_pool} x 50 features x 20 labels, 200 labeled rows, "
         "one query of 100 rows, OneVsRestClassifier(LogisticRegression(liblinear))"
     )
-    header = f"{'strategy':<22} {'time s':>8} {'peak MiB':>9}"
+    header = f"{'strategy':<24} {'time s':>8} {'peak MiB':>9}"
     print(header)
     print("-" * len(header))
     context = scale_context(X, Y, 200)
@@ -460,7 +460,7 @@ def scale(args):
             continue
         strategy = make()
         _, seconds, peak = measure(lambda s=strategy: s.select(context, 100))
-        print(f"{name:<22} {seconds:>8.2f} {peak:>9.1f}")
+        print(f"{name:<24} {seconds:>8.2f} {peak:>9.1f}")
     if args.modal:
         compare_modal(X, Y, args)
 

@@ -166,7 +166,7 @@ class BinMin(_MultiLabelRanking):
     Cost: one ``decision_function`` (or ``predict_proba``) pass over the pool,
     chunk by chunk; for a ``OneVsRestClassifier`` of scikit-learn linear
     classifiers, one matrix product per chunk with their stacked
-    coefficients (:func:`stacked_linear_model`), 0.23 times modAL's time for
+    coefficients (:func:`stacked_linear_model`), 0.31 times modAL's time for
     one row of a 100,000-row, 20-label pool (:ref:`multilabel`). For a
     logistic model the decision value is
     :math:`\operatorname{logit} p_l`, and BinMin ranks exactly as
