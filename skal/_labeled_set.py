@@ -4,6 +4,44 @@ import numpy as np
 
 from .utils._rows import concat_rows, take_rows
 
+#: The entry of a multi-label row marking a label not answered yet (a
+#: partially labeled row: some labels known, this one not).
+UNKNOWN = -1
+
+
+def takes_partial_rows(y, missing_label, is_classifier):
+    """Whether the rows of ``y`` may be partially labeled: a classifier's
+    numeric label-indicator matrix (every entry 0, 1 or :data:`UNKNOWN`) with
+    the missing marker ``-1`` (``missing_label`` ``"auto"`` or ``-1``)."""
+    y = np.asarray(y)
+    marker_is_unknown = (
+        isinstance(missing_label, str) and missing_label == "auto"
+    ) or (
+        isinstance(missing_label, (int, np.integer))
+        and not isinstance(missing_label, bool)
+        and missing_label == UNKNOWN
+    )
+    if (
+        not is_classifier
+        or not marker_is_unknown
+        or y.ndim != 2
+        or y.shape[1] < 2
+        or y.dtype.kind not in "iuf"
+    ):
+        return False
+    return bool(np.all((y == 0) | (y == 1) | (y == UNKNOWN)))
+
+
+def unlabeled_rows(y):
+    """The rows of a partially labeled ``y`` with no label known."""
+    return np.all(np.asarray(y) == UNKNOWN, axis=1)
+
+
+def known_filled(y):
+    """``y`` with its unknown entries read as 0, for checks of the known ones."""
+    y = np.asarray(y)
+    return np.where(y == UNKNOWN, 0, y).astype(y.dtype)
+
 
 class LabeledSet:
     """An append-only record of labeled rows.
@@ -56,7 +94,7 @@ class LabeledSet:
     def with_labels_replaced(self, positions, y_new):
         """``(new_set, old_labels)``: labels at ``positions`` (in labeling
         order) replaced by ``y_new``; blocks not touched are shared."""
-        blocks, old = [], np.empty(len(positions), dtype=object)
+        blocks, old = [], [None] * len(positions)
         start = 0
         positions = np.asarray(positions)
         for indices, X_rows, y in self.blocks:
@@ -68,11 +106,12 @@ class LabeledSet:
                     else y.astype(np.result_type(y, np.asarray(y_new)))
                 )
                 local = positions[inside] - start
-                old[inside] = list(y[local])
+                for where, row in zip(np.flatnonzero(inside), y[local]):
+                    old[where] = row  # a label, or a row of a label matrix
                 y[local] = np.asarray(y_new)[inside]
             blocks.append((indices, X_rows, y))
             start += len(y)
-        return LabeledSet(self.X, blocks), np.asarray(old.tolist())
+        return LabeledSet(self.X, blocks), np.asarray(old)
 
     def block_rows(self, block):
         indices, X_rows, _ = block

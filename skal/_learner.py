@@ -34,7 +34,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._delegation import DelegatesToModel, copy_input_tags, estimator_has
-from ._labeled_set import LabeledSet
+from ._labeled_set import (
+    UNKNOWN,
+    LabeledSet,
+    known_filled,
+    takes_partial_rows,
+    unlabeled_rows,
+)
 from ._learner_base import KeepProgress, LearnerBase, all_or_nothing
 from ._loop_record import LoopRecord
 from ._query import QueriedRows, QueryRecord, query_record_of
@@ -49,6 +55,7 @@ from .strategies import (
     QueryContext,
     QueryStrategy,
     RandomSampling,
+    TwoStepKMeans,
     UncertaintySampling,
 )
 from .utils._contract import (
@@ -137,7 +144,9 @@ class ActiveLearner(
     query_strategy : QueryStrategy, default=None
         How rows are picked, an object from :mod:`skal.strategies`. ``None``
         means ``UncertaintySampling(measure="margin")`` for a classifier
-        (``MultiLabelUncertainty()`` for a multi-label ``y``) and
+        (``TwoStepKMeans(MultiLabelUncertainty("max"), beta=30)`` for a
+        multi-label ``y``: the least confident label, batches spread by
+        weighted k-means; see :ref:`multilabel` for the evidence) and
         ``RandomSampling()`` for a regressor. Its parameters are reachable as
         ``query_strategy__<param>`` (e.g. in ``GridSearchCV``).
 
@@ -611,8 +620,8 @@ class ActiveLearner(
         if y.dtype.kind in "iuf" and np.any(np.isinf(y)):
             raise ValueError("Input y contains infinity; labels must be finite.")
         if y.ndim == 2 and self._is_classifier():
-            missing = self._missing(y)  # refuses partially labeled rows
-            if is_label_indicator(y, missing):
+            missing = self._missing(y)  # refuses partial rows of other kinds
+            if is_label_indicator(self._filled(y), missing):
                 check_multilabel_target(
                     self.estimator, y, missing, refit=self._refit_mode()
                 )
@@ -668,7 +677,18 @@ class ActiveLearner(
             )
 
     def _missing(self, y):
+        """The unlabeled rows of ``y``; a multi-label row with some labels
+        unknown (``-1``) is labeled (see :func:`takes_partial_rows`)."""
+        if self._partial_rows(y):
+            return unlabeled_rows(y)
         return missing_mask(y, self.missing_label, self._is_classifier())
+
+    def _partial_rows(self, y):
+        return takes_partial_rows(y, self.missing_label, self._is_classifier())
+
+    def _filled(self, y):
+        """``y`` with unknown entries of partially labeled rows read as 0."""
+        return known_filled(y) if self._partial_rows(y) else y
 
     # --------------------------------------------------------------------- fit
     @all_or_nothing
@@ -751,8 +771,10 @@ class ActiveLearner(
         (possibly empty) slice of the known labels, fixes their kind."""
         is_clf = self._is_classifier()
         default = UncertaintySampling() if is_clf else RandomSampling()
-        if is_clf and is_label_indicator(y_example, np.zeros(len(y_example), bool)):
-            default = MultiLabelUncertainty()
+        if is_clf and is_label_indicator(
+            self._filled(y_example), np.zeros(len(y_example), bool)
+        ):
+            default = TwoStepKMeans(MultiLabelUncertainty("max"), beta=30)
         initial = RandomSampling()
         if self.query_strategy is not None:
             default = self.query_strategy
@@ -1126,7 +1148,7 @@ class ActiveLearner(
             )
         if np.any(self._missing(y)):
             raise ValueError("y contains missing labels; give every row a label.")
-        check_label_shape(y, self._label_example())
+        check_label_shape(self._filled(y), self._filled(self._label_example()))
         return conform_labels(y, self._label_example())
 
     def _label_example(self):
@@ -1160,6 +1182,8 @@ class ActiveLearner(
         _, y_new = labeled.newest()
         y_rows = np.asarray(y_new)[np.isin(np.asarray(record.indices), rows)]
         correct = np.asarray(model.predict(take_rows(self._X, rows))) == y_rows
+        if self._partial_rows(y_rows):  # labels not answered are not judged
+            correct |= y_rows == UNKNOWN
         # a multi-label row is right when every label is (subset accuracy)
         return correct.all(axis=1) if correct.ndim > 1 else correct
 

@@ -12,14 +12,44 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._labeled_set import LabeledSet
+from ._labeled_set import UNKNOWN, LabeledSet
 from ._learner_base import all_or_nothing
 from ._loop_record import LoopRecord
 from ._query import QueryRecord
+from ._training import one_label_classifier
 from .label_quality import suspicious_labels
 from .oracles import Answers
-from .utils._rows import n_rows
+from .utils._rows import n_rows, take_rows
 from .utils._validation import check_int
+
+
+def suspicious_label_entries(estimator, X, Y, **options):
+    """:func:`skal.label_quality.suspicious_labels` for a label-indicator
+    ``Y``: each label checked as a binary problem on the rows where it is
+    known (:func:`skal._training.one_label_classifier`; a label with fewer
+    than two rows of either value is skipped), a row scored by its most
+    suspicious label.
+
+    Returns
+    -------
+    indices, scores : ndarray
+        As :func:`~skal.label_quality.suspicious_labels`: rows of ``Y``, most
+        suspicious first.
+    """
+    Y = np.asarray(Y)
+    best = np.full(len(Y), -np.inf)
+    for label in range(Y.shape[1]):
+        rows = np.flatnonzero(Y[:, label] != UNKNOWN)
+        values = Y[rows, label].astype(int)
+        if min(np.sum(values == 0), np.sum(values == 1)) < 2:
+            continue
+        positions, scores = suspicious_labels(
+            one_label_classifier(estimator), take_rows(X, rows), values, **options
+        )
+        np.maximum.at(best, rows[positions], scores)
+    flagged = np.flatnonzero(np.isfinite(best))
+    order = flagged[np.argsort(-best[flagged], kind="stable")]
+    return order, best[order]
 
 
 class Relabeling:
@@ -54,7 +84,9 @@ class Relabeling:
         Cross-validated on the labeled rows with a clone of ``estimator``
         (:func:`skal.label_quality.suspicious_labels`, seeded by
         ``random_state``). With ``method="odds"`` only rows whose label it
-        flags are returned (at most ``n``, possibly none).
+        flags are returned (at most ``n``, possibly none). A multi-label row
+        is checked label by label (:func:`suspicious_label_entries`) and
+        scored by its most suspicious label.
 
         Parameters
         ----------
@@ -81,7 +113,10 @@ class Relabeling:
         X_labeled, y_labeled = self._labeled.data()
         if y_labeled is None:
             raise ValueError("No labeled rows yet: nothing to check.")
-        positions, scores = suspicious_labels(
+        find = (
+            suspicious_label_entries if np.ndim(y_labeled) == 2 else suspicious_labels
+        )
+        positions, scores = find(
             self._frozen.tail,
             X_labeled,
             y_labeled,

@@ -14,7 +14,9 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.semi_supervised import (
     LabelPropagation,
@@ -22,7 +24,8 @@ from sklearn.semi_supervised import (
     SelfTrainingClassifier,
 )
 
-from .utils._multilabel import fit_labels, learnable_multilabel
+from ._labeled_set import UNKNOWN
+from .utils._multilabel import fit_labels, label_probabilities, learnable_multilabel
 from .utils._rows import concat_rows, n_rows, take_rows
 from .utils._validation import resolve_size
 
@@ -86,6 +89,16 @@ def warm_start_params(estimator):
     ]
 
 
+def has_unknown_labels(y):
+    """Whether ``y`` is a label-indicator matrix with unknown entries (a
+    partially labeled row: :data:`skal._labeled_set.UNKNOWN`)."""
+    if y is None or np.ndim(y) != 2 or np.asarray(y).dtype.kind not in "iuf":
+        return False
+    y = np.asarray(y)
+    unknown = y == UNKNOWN
+    return bool(unknown.any() and np.all((y == 0) | (y == 1) | unknown))
+
+
 @dataclass
 class Trainer:
     """Trains the model of one loop in the refit mode the learner chose.
@@ -144,6 +157,8 @@ class Trainer:
             return False
         if not self.is_classifier:
             return True
+        if has_unknown_labels(y_all):  # one label known both ways is enough
+            return bool(np.any((y_all == 0).any(axis=0) & (y_all == 1).any(axis=0)))
         if y_all.ndim > 1:  # multi-label: one label with two values is enough
             return learnable_multilabel(y_all)
         if self.mode == "partial":
@@ -198,6 +213,15 @@ class Trainer:
         column with one value is predicted as a constant (``previous``, the
         model before, tells whether to warn again; see
         :func:`skal.utils._multilabel.fit_labels`)."""
+        if has_unknown_labels(y):
+            if self.takes_unlabeled or self.pseudo_labels is not None:
+                raise ValueError(
+                    "Partially labeled rows (label entries -1) cannot be joined "
+                    "by unlabeled or pseudo-labeled rows: pass unlabeled='none' "
+                    "and pseudo_labels=None."
+                )
+            # each label learned from the rows where it is known
+            return MaskedLabelsClassifier(estimator).fit(X, y), how
         wanted = self.takes_unlabeled or self.pseudo_labels is not None
         X_pool = self.unlabeled(labeled) if wanted and self.unlabeled else None
         n_pool = 0 if X_pool is None else n_rows(X_pool)
@@ -264,5 +288,221 @@ class Trainer:
 
     def partial_fit(self, estimator, X, y, classes):
         if self.is_classifier:
+            if has_unknown_labels(y):
+                raise ValueError(
+                    "refit='partial' cannot learn partially labeled rows (label "
+                    "entries -1): use refit='full'."
+                )
+            if np.ndim(y) == 2:  # a label-indicator y: classes 0 and 1 per label
+                classes = [np.array([0, 1])] * np.shape(y)[1]
             return estimator.partial_fit(X, y, classes=classes)
         return estimator.partial_fit(X, y)
+
+
+def one_label_classifier(estimator):
+    """A binary classifier learning one label the way ``estimator`` learns
+    each: the ``estimator`` parameter of a ``OneVsRestClassifier`` or
+    ``MultiOutputClassifier`` (cloned), else :class:`OneLabelClassifier`
+    around ``estimator``."""
+    if isinstance(estimator, (OneVsRestClassifier, MultiOutputClassifier)):
+        return clone(estimator.estimator)
+    return OneLabelClassifier(estimator)
+
+
+class OneLabelClassifier(ClassifierMixin, BaseEstimator):
+    """A multi-label estimator used as a binary classifier of one label.
+
+    ``fit(X, y)`` fits ``estimator`` on the label given twice (two identical
+    columns, so a multi-label estimator keeps its output format) and
+    ``predict_proba`` reads the first column back: ``(n, 2)``, the
+    probabilities of 0 and 1.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A multi-label classifier.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted multi-label estimator.
+    classes_ : ndarray
+        ``[0, 1]``.
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X, y):
+        """Fit on one label ``y`` (0 or 1 per row, both present).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : OneLabelClassifier
+        """
+        y = np.asarray(y).astype(int)
+        self.estimator_ = clone(self.estimator).fit(X, np.column_stack([y, y]))
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        """``(n, 2)``: the probabilities of 0 and 1.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+        """
+        positive = label_probabilities(self.estimator_, X)[:, 0]
+        return np.column_stack([1.0 - positive, positive])
+
+    def predict(self, X):
+        """0 or 1 per row (probability of 1 above 1/2).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of int, shape (n_samples,)
+        """
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
+
+
+class MaskedLabelsClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """A multi-label classifier trained label by label on the rows where
+    each label is known: what partially labeled rows (answers to label-wise
+    questions) can teach.
+
+    Label :math:`l` is learned from the rows whose entry :math:`l` is not
+    ``missing_label``, by a binary classifier (:func:`one_label_classifier`:
+    the ``estimator`` parameter of a ``OneVsRestClassifier`` or
+    ``MultiOutputClassifier``, else :class:`OneLabelClassifier`). A label
+    known with one value only (or not at all) is predicted as that value (0
+    when unknown), as ``OneVsRestClassifier`` does for a constant column.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A multi-label classifier (or a ``OneVsRestClassifier`` /
+        ``MultiOutputClassifier`` of a binary one).
+    missing_label : int, default=-1
+        The entry marking an unknown label.
+
+    Attributes
+    ----------
+    estimators_ : list
+        One fitted binary classifier per label, or ``None`` for a label
+        predicted as a constant.
+    constants_ : ndarray of float, shape (n_labels,)
+        The probability given to a constant label (NaN where learned).
+    classes_ : ndarray
+        ``np.arange(n_labels)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.multiclass import OneVsRestClassifier
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> Y = np.array([[0, -1], [0, 1], [1, -1], [1, 1]])
+    >>> model = MaskedLabelsClassifier(OneVsRestClassifier(LogisticRegression()))
+    >>> model.fit(X, Y).predict(X).tolist()
+    [[0, 1], [0, 1], [1, 1], [1, 1]]
+    """
+
+    def __init__(self, estimator, missing_label=UNKNOWN):
+        self.estimator = estimator
+        self.missing_label = missing_label
+
+    def fit(self, X, y):
+        """Fit one classifier per label on the rows where it is known.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples, n_labels)
+            0, 1 or ``missing_label`` entries.
+
+        Returns
+        -------
+        self : MaskedLabelsClassifier
+        """
+        y = np.asarray(y)
+        if y.ndim != 2:
+            raise ValueError(
+                f"y must be a 2-D label matrix; got an array of shape {y.shape}."
+            )
+        known = y != self.missing_label
+        if not np.all((y[known] == 0) | (y[known] == 1)):
+            raise ValueError(
+                "y must hold 0, 1 or the missing marker "
+                f"({self.missing_label!r}) in every entry."
+            )
+        self.estimators_, constants = [], np.full(y.shape[1], np.nan)
+        for label in range(y.shape[1]):
+            rows = np.flatnonzero(known[:, label])
+            values = y[rows, label].astype(int)
+            if np.unique(values).size < 2:
+                constants[label] = float(values[0]) if values.size else 0.0
+                self.estimators_.append(None)
+                continue
+            model = one_label_classifier(self.estimator)
+            self.estimators_.append(model.fit(take_rows(X, rows), values))
+        self.constants_ = constants
+        self.classes_ = np.arange(y.shape[1])
+        self.n_features_in_ = getattr(
+            next(filter(None, self.estimators_), None),
+            "n_features_in_",
+            None,
+        )
+        return self
+
+    def predict_proba(self, X):
+        """:math:`P(y_l = 1 \\mid x)`, an ``(n, L)`` array.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_labels)
+        """
+        n = n_rows(X)
+        proba = np.empty((n, len(self.estimators_)))
+        for label, model in enumerate(self.estimators_):
+            if model is None:
+                proba[:, label] = self.constants_[label]
+                continue
+            positive = np.flatnonzero(np.asarray(model.classes_) == 1)[0]
+            proba[:, label] = model.predict_proba(X)[:, positive]
+        return proba
+
+    def predict(self, X):
+        """The label-indicator matrix: probability above 1/2.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Y : ndarray of int, shape (n_samples, n_labels)
+        """
+        return (self.predict_proba(X) > 0.5).astype(int)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        return tags

@@ -432,6 +432,7 @@ STRATEGY_ABBREVIATIONS = {
     "gsx": "greedy_x",
     "gsy": "greedy_target",
     "igs": "improved",
+    "lci": "label_cardinality_inconsistency",
 }
 
 #: Strategies that read the model's predictions as numbers (regression only):
@@ -450,6 +451,8 @@ MULTILABEL_ONLY = (
     "MMC",
     "AdaptiveMultiLabel",
     "CVIRS",
+    "LabelCardinalityInconsistency",
+    "LabelWiseUncertainty",
 )
 
 #: The uncertainty measures, each reachable by its own name.

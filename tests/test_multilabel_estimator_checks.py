@@ -18,7 +18,7 @@ from skal import ActiveLearner
 CONFIGURATIONS = [
     ActiveLearner(OneVsRestClassifier(LogisticRegression())),
     # the default strategy: margin sampling on the checks' single-label y,
-    # MultiLabelUncertainty on their multi-label y
+    # TwoStepKMeans(MultiLabelUncertainty("max")) on their multi-label y
     ActiveLearner(
         OneVsRestClassifier(LogisticRegression()),
         budget=0.6,

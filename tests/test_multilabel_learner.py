@@ -78,7 +78,7 @@ def test_simulation_end_to_end_with_every_estimator_kind(name):
         warnings.simplefilter("ignore")  # convergence of tiny fits
         learner.fit(X, Y)
     assert learner.labeled_indices_.size == 60
-    assert learner.history_[-1]["strategy"] == "MultiLabelUncertainty"
+    assert learner.history_[-1]["strategy"] == "TwoStepKMeans"
     assert learner.get_labeled_data()[1].shape == (60, 4)
     # predict, predict_proba and score are the estimator's, on the same rows
     X_lab, Y_lab = learner.get_labeled_data()
@@ -178,9 +178,11 @@ def test_single_label_strategy_with_indicator_y():
         learner.fit(X, Y)
 
 
-def test_partially_labeled_rows_are_refused_everywhere():
-    Y_bad = Y.copy()
-    Y_bad[[3, 7], 1] = -1
+def test_partially_labeled_rows_are_refused_outside_an_indicator_with_minus_one():
+    # NaN as the missing marker: partial rows are refused (see
+    # test_multilabel_labelwise.py for the -1 marker, which takes them)
+    Y_bad = Y.astype(float)
+    Y_bad[[3, 7], 1] = np.nan
     with pytest.raises(ValueError, match=r"y has 2 partially labeled rows .*\[3, 7\]"):
         ActiveLearner(ovr(), budget=30).fit(X, Y_bad)
     Y_partial = np.full_like(Y, -1)
@@ -189,9 +191,9 @@ def test_partially_labeled_rows_are_refused_everywhere():
     before = state(learner)
     rows = learner.query()
     with pytest.raises(ValueError, match="partially labeled"):
-        learner.label(rows, np.array([[1, -1, 0, 0], [0, 1, 0, 0]]))
-    with pytest.raises(ValueError, match="partially labeled"):
-        learner.teach(X[:1], np.array([[-1, 1, 0, 0]]))
+        learner.label(rows, np.array([[1, 2, -1, 0], [0, 1, 0, 0]]))
+    with pytest.raises(ValueError, match="missing labels"):
+        learner.teach(X[:1], np.array([[-1, -1, -1, -1]]))
     same_state(before, state(learner))
 
 
@@ -259,17 +261,21 @@ def test_label_probabilities_without_predict_proba_is_a_sigmoid():
     np.testing.assert_allclose(label_probabilities(model, X[:5]), expected)
 
 
-def test_an_oracle_answering_partial_rows_is_refused_and_nothing_changes():
+def test_an_oracle_answering_unusable_partial_rows_is_refused_and_nothing_changes():
     from skal.oracles import FunctionOracle
 
     Y_partial = np.full_like(Y, -1)
     Y_partial[:30] = Y[:30]
     learner = ActiveLearner(ovr(), batch_size=2, random_state=0).fit(X, Y_partial)
     before = state(learner)
-    half = FunctionOracle(lambda X_rows, rows: [[1, -1, 0, 0]] * len(rows))
+    bad = FunctionOracle(lambda X_rows, rows: [[1, 2, -1, 0]] * len(rows))
     with pytest.raises(ValueError, match="oracle .* unusable labels.*partially"):
-        learner.ask(learner.query(), oracle=half)
+        learner.ask(learner.query(), oracle=bad)
     same_state(before, state(learner))
+    # answers to some labels only (label-wise questions) are learned
+    half = FunctionOracle(lambda X_rows, rows: [[1, -1, 0, 0]] * len(rows))
+    learner.ask(learner.query(), oracle=half)
+    assert learner.labeled_indices_.size == 32
 
 
 def test_noisy_oracle_flips_indicator_entries():
@@ -287,18 +293,38 @@ def test_noisy_oracle_flips_indicator_entries():
     assert learner.labeled_indices_.size == 40
 
 
-def test_refit_partial_is_refused_and_warm_start_works():
+def test_refit_partial_needs_multioutput_and_warm_start_works():
     from sklearn.linear_model import SGDClassifier
 
-    partial = ActiveLearner(
-        MultiOutputClassifier(SGDClassifier()), refit="partial", budget=30
+    refused = ActiveLearner(
+        OneVsRestClassifier(SGDClassifier()), refit="partial", budget=30
     )
-    with pytest.raises(ValueError, match="refit='partial' is not supported"):
-        partial.fit(X, Y)
+    with pytest.raises(ValueError, match="needs a MultiOutputClassifier"):
+        refused.fit(X, Y)
     warm = ActiveLearner(
         ovr(), refit="warm_start", budget=40, batch_size=10, random_state=0
     ).fit(X, Y)
     assert warm.labeled_indices_.size == 40
+
+
+def test_refit_partial_with_a_multilabel_y_updates_each_label():
+    from sklearn.linear_model import SGDClassifier
+
+    model = MultiOutputClassifier(SGDClassifier(loss="log_loss", random_state=0))
+    Y_start = np.full_like(Y, -1)
+    Y_start[:20] = Y[:20]
+    learner = ActiveLearner(
+        model, refit="partial", partial_epochs=1, replay=0, random_state=0
+    ).fit(X, Y_start)
+    rows = np.arange(20, 30)
+    learner.label(rows, Y[rows])
+    assert learner.history_[-1]["refit"] == "partial"
+    # the same two partial_fit calls by hand: the first 20 rows, then the 10
+    expected = clone(model).partial_fit(X[:20], Y[:20], classes=[[0, 1]] * Y.shape[1])
+    expected.partial_fit(X[20:30], Y[20:30])
+    np.testing.assert_allclose(
+        learner.predict_proba(X[:5])[0], expected.predict_proba(X[:5])[0]
+    )
 
 
 def test_grid_search_over_a_multilabel_strategy_parameter():

@@ -11,11 +11,13 @@ from ._expected_error import ExpectedErrorReduction
 from ._history import LoopVarianceSampling, PredictionChangeSampling
 from ._kcenter import KCenterGreedy
 from ._kmeans import KMeansSampling
+from ._labelwise import LabelWiseUncertainty, uncertain_pairs
 from ._multilabel import (
     CVIRS,
     MMC,
     AdaptiveMultiLabel,
     BinMin,
+    LabelCardinalityInconsistency,
     LabelCountPredictor,
     MultiLabelUncertainty,
 )
@@ -65,6 +67,9 @@ __all__ = [
     "MMC",
     "AdaptiveMultiLabel",
     "CVIRS",
+    "LabelCardinalityInconsistency",
+    "LabelWiseUncertainty",
+    "uncertain_pairs",
     "LabelCountPredictor",
     "top_k",
 ]

@@ -14,8 +14,11 @@ label rows.
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.svm import LinearSVC
 
 from ..utils._multilabel import (
     check_multilabel_context,
@@ -28,6 +31,18 @@ from ..utils._validation import Interval, Options
 from ._base import QueryStrategy, RankingStrategy
 
 AGGREGATES = ("mean", "max")
+
+
+def known_positives(y_labeled):
+    """The labels known present (1) of labeled rows; an unknown entry of a
+    partially labeled row (``-1``) counts as not known present."""
+    return np.asarray(y_labeled) == 1
+
+
+def mean_label_count(context):
+    """:math:`\bar m`: the mean number of labels known present per labeled
+    row."""
+    return float(np.mean(known_positives(labeled_targets(context)).sum(axis=1)))
 
 
 def label_uncertainty(label_proba):
@@ -102,6 +117,37 @@ class MultiLabelUncertainty(_MultiLabelRanking):
         return scorer
 
 
+def stacked_linear_model(estimator):
+    """``(W, b)`` with ``X @ W + b`` the decision values of a
+    ``OneVsRestClassifier`` whose per-label estimators are all fitted linear
+    classifiers of scikit-learn (``sklearn.linear_model``'s or ``LinearSVC``,
+    whose ``decision_function`` is ``X @ coef_.T + intercept_``), else
+    ``None``.
+
+    One matrix product in place of ``L`` calls of ``decision_function``, each
+    validating the chunk again: what lets BinMin score a pool of 100,000 rows
+    and 20 labels faster than modAL's loop over the labels.
+    """
+    if not isinstance(estimator, OneVsRestClassifier) or not hasattr(
+        estimator, "estimators_"
+    ):
+        return None
+    parts = estimator.estimators_
+    if not all(
+        (
+            isinstance(part, LinearSVC)
+            or type(part).__module__.startswith("sklearn.linear_model.")
+        )
+        and isinstance(getattr(part, "coef_", None), np.ndarray)
+        and part.coef_.shape[0] == 1
+        for part in parts
+    ):
+        return None
+    weights = np.vstack([part.coef_ for part in parts]).T
+    intercepts = np.array([np.ravel(part.intercept_)[0] for part in parts], float)
+    return weights, intercepts
+
+
 class BinMin(_MultiLabelRanking):
     r"""The row closest to any one binary decision boundary [1]_.
 
@@ -118,7 +164,11 @@ class BinMin(_MultiLabelRanking):
     Notes
     -----
     Cost: one ``decision_function`` (or ``predict_proba``) pass over the pool,
-    chunk by chunk. For a logistic model the decision value is
+    chunk by chunk; for a ``OneVsRestClassifier`` of scikit-learn linear
+    classifiers, one matrix product per chunk with their stacked
+    coefficients (:func:`stacked_linear_model`), 0.31 times modAL's time for
+    one row of a 100,000-row, 20-label pool (:ref:`multilabel`). For a
+    logistic model the decision value is
     :math:`\operatorname{logit} p_l`, and BinMin ranks exactly as
     ``MultiLabelUncertainty(aggregate="max")``.
 
@@ -134,6 +184,18 @@ class BinMin(_MultiLabelRanking):
 
     def _multilabel_scorer(self, context):
         estimator = context.estimator
+        linear = stacked_linear_model(estimator)
+        if linear is not None:
+            weights, intercepts = linear
+
+            def margins(X_chunk, rows):
+                if not sp.issparse(X_chunk):
+                    X_chunk = np.asarray(X_chunk, dtype=float)
+                values = X_chunk @ weights
+                values += intercepts
+                return -np.abs(values).min(axis=1)
+
+            return margins
 
         def decision(X_chunk, rows):
             if hasattr(estimator, "decision_function"):
@@ -227,7 +289,7 @@ class MMC(_MultiLabelRanking):
 
     def _multilabel_scorer(self, context):
         X_labeled, y_labeled = context.labeled()
-        counts = np.asarray(y_labeled).sum(axis=1)
+        counts = known_positives(y_labeled).sum(axis=1)
         predictor = LabelCountPredictor(
             label_probabilities(context.estimator, X_labeled), counts
         )
@@ -284,7 +346,7 @@ class AdaptiveMultiLabel(_MultiLabelRanking):
         self.beta = beta
 
     def _multilabel_scorer(self, context):
-        mean_cardinality = float(np.mean(np.sum(labeled_targets(context), axis=1)))
+        mean_cardinality = mean_label_count(context)
         beta = float(self.beta)
 
         def scorer(X_chunk, rows):
@@ -295,6 +357,53 @@ class AdaptiveMultiLabel(_MultiLabelRanking):
             uncertainty = 1.0 / separation  # 0 when one side is empty
             inconsistency = np.abs((f > 0).sum(axis=1) - mean_cardinality)
             return uncertainty**beta * inconsistency ** (1.0 - beta)
+
+        return scorer
+
+
+class LabelCardinalityInconsistency(_MultiLabelRanking):
+    r"""Label cardinality inconsistency (LCI) [1]_.
+
+    The utility of a row is how far the number of labels the model predicts
+    for it is from the mean number of labels of the labeled rows,
+
+    .. math:: c(x) = \Bigl| \sum_{l=1}^{L} [p_l(x) > t] - \bar m \Bigr|,
+
+    :math:`t` the ``threshold`` and :math:`\bar m` the label cardinality of
+    the labeled rows. It is the second term of :class:`AdaptiveMultiLabel`,
+    used alone, as small-text (``LabelCardinalityInconsistency``) and
+    scikit-activeml offer it.
+
+    Parameters
+    ----------
+    threshold : float in (0, 1), default=0.5
+        A label is predicted when its probability exceeds it.
+
+    Notes
+    -----
+    Cost: one ``predict_proba`` pass over the pool, chunk by chunk. The
+    utility takes few values (the label counts), so many rows tie and ties are
+    broken at random: the strategy is random sampling among the rows whose
+    predicted label count is the most unusual.
+
+    References
+    ----------
+    .. [1] X. Li and Y. Guo. "Active Learning with Multi-Label SVM
+       Classification". IJCAI 2013, pp. 1479-1485.
+    """
+
+    _parameter_constraints = {"threshold": [Interval(Real, 0.0, 1.0, "neither")]}
+
+    def __init__(self, threshold=0.5):
+        self.threshold = threshold
+
+    def _multilabel_scorer(self, context):
+        mean_cardinality = mean_label_count(context)
+        threshold = float(self.threshold)
+
+        def scorer(X_chunk, rows):
+            predicted = context.label_proba(X_chunk, rows) > threshold
+            return np.abs(predicted.sum(axis=1) - mean_cardinality)
 
         return scorer
 
@@ -411,7 +520,7 @@ class CVIRS(QueryStrategy):
         check_multilabel_context(context, self)
         proba = context.map_pool(context.label_proba, with_rows=True)
         uncertainty = rank_aggregated_uncertainty(proba)
-        Y_labeled = np.asarray(labeled_targets(context), dtype=float)
+        Y_labeled = known_positives(labeled_targets(context)).astype(float)
         # chunk x n_labeled distances: about 1 Mi values per array at a time
         step = max(1, min(int(context.chunk_size), 2**20 // max(len(Y_labeled), 1)))
         inconsistency = np.empty(proba.shape[0])
@@ -430,5 +539,6 @@ __all__ = [
     "MMC",
     "AdaptiveMultiLabel",
     "CVIRS",
+    "LabelCardinalityInconsistency",
     "LabelCountPredictor",
 ]

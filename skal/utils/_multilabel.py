@@ -35,6 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
@@ -78,9 +79,9 @@ def check_multilabel_target(estimator, y, missing, *, refit="full"):
         The unlabeled rows. A label column with one value in every labeled row
         is accepted: it is predicted as that constant (see :func:`fit_labels`).
     refit : str, default="full"
-        The learner's refit mode; ``"partial"`` is refused (``partial_fit``
-        of the multi-label meta-estimators needs per-label classes skal does
-        not pass yet).
+        The learner's refit mode; ``"partial"`` needs a
+        ``MultiOutputClassifier`` (the last step of a ``Pipeline``), whose
+        ``partial_fit`` takes per-label classes.
 
     Raises
     ------
@@ -96,10 +97,14 @@ def check_multilabel_target(estimator, y, missing, *, refit="full"):
             "ClassifierChain(...), KNeighborsClassifier, RandomForestClassifier, "
             "or a Pipeline ending in one."
         )
-    if refit == "partial":
+    if refit == "partial" and not isinstance(
+        _final(estimator)[2], MultiOutputClassifier
+    ):
         raise ValueError(
-            "refit='partial' is not supported with a multi-label y yet: use "
-            "refit='full' or refit='warm_start'."
+            "refit='partial' with a multi-label y needs a MultiOutputClassifier "
+            "(of an estimator with partial_fit, e.g. SGDClassifier): its "
+            "partial_fit learns each label; OneVsRestClassifier's does not take "
+            "a label-indicator y. Or use refit='full' or refit='warm_start'."
         )
 
 

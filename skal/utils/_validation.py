@@ -60,7 +60,8 @@ def missing_mask(y, missing_label, is_classifier):
     A row of a 2-D ``y`` (a label-indicator matrix, or several outputs) is
     missing when all of its entries are (a row of ``-1``); a row with some
     entries missing and others given is refused with a ``ValueError`` naming
-    ``y``: partially labeled rows are not supported.
+    ``y`` (the learner takes such rows in a label-indicator matrix with the
+    marker ``-1`` before calling this; see ``skal._labeled_set``).
     """
     y = np.asarray(y)
     if missing_label == "auto":
@@ -97,8 +98,9 @@ def missing_mask(y, missing_label, is_classifier):
                 f"y has {partial.size} partially labeled rows (first: "
                 f"{partial[:10].tolist()}): a row of a 2-D y is either fully "
                 "labeled or fully unlabeled (every entry the missing marker, "
-                "e.g. a row of -1). Partially labeled rows are not supported yet: "
-                "mark the whole row as missing, or complete it."
+                "e.g. a row of -1). Partially labeled rows are taken only in a "
+                "label-indicator matrix (every entry 0, 1 or -1, the missing "
+                "marker -1): mark the whole row as missing, or complete it."
             )
         mask = whole
     return mask
