@@ -432,6 +432,8 @@ STRATEGY_ABBREVIATIONS = {
     "gsx": "greedy_x",
     "gsy": "greedy_target",
     "igs": "improved",
+    "uherding": "uncertainty_herding",
+    "herding": "max_herding",
 }
 
 #: Strategies that read the model's predictions as numbers (regression only):

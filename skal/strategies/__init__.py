@@ -7,7 +7,10 @@ from ._cluster_margin import ClusterMargin, TwoStepKMeans
 from ._committee import QueryByCommittee
 from ._consistency import ConsistencySampling
 from ._density import InformationDensity
+from ._dropquery import DropQuery
 from ._expected_error import ExpectedErrorReduction
+from ._falcun import Falcun
+from ._herding import MaxHerding, UncertaintyHerding
 from ._history import LoopVarianceSampling, PredictionChangeSampling
 from ._kcenter import KCenterGreedy
 from ._kmeans import KMeansSampling
@@ -51,6 +54,10 @@ __all__ = [
     "BADGE",
     "TypiClust",
     "ProbCover",
+    "MaxHerding",
+    "UncertaintyHerding",
+    "DropQuery",
+    "Falcun",
     "ClusterMargin",
     "TwoStepKMeans",
     "KMeansSampling",
