@@ -1,0 +1,154 @@
+"""The scoreboard of doc/scoreboard.rst: every strategy against random, everywhere.
+
+Runs :func:`skal.scoreboard.run_suite` (paired repeats of every strategy of
+:data:`skal.scoreboard.SUITE_STRATEGIES` on every offline data set, the
+standardised logistic regression of ``skal benchmark``), prints the relative
+AULC table, the rank table and the leave-one-data-set-out check of the
+recommendation, and writes the plot and the per-repeat AULCs (JSON, plain
+data) next to it. ``--lu`` adds the reproduction of Lu, Hsieh & Lin's protocol
+on WDBC (scikit-learn's breast cancer) and banana (when ``river`` is
+installed) beside their published numbers; ``--scale`` times one query of the
+herding strategies, DropQuery and Falcun on large pools and reports the peak
+of traced allocations (O(N) memory: no N x N matrix).
+
+Run: ``OMP_NUM_THREADS=1 nice python benchmarks/bench_scoreboard.py --seeds 20
+--output doc/_static/scoreboard.png [--lu] [--scale 20000,100000]``.
+"""
+
+import argparse
+import os
+import platform
+import time
+import tracemalloc
+from datetime import datetime, timezone
+
+import numpy as np
+
+
+def machine_line():
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()} "
+        f"{platform.processor() or ''} ({os.cpu_count()} cores), Python "
+        f"{platform.python_version()}, load average {load:.1f}"
+    )
+
+
+def suite(args):
+    from skal.scoreboard import (
+        format_leave_one_out,
+        format_suite,
+        leave_one_dataset_out,
+        rank_table,
+        relative_table,
+        run_suite,
+        write_suite,
+    )
+
+    tic = time.perf_counter()
+    datasets = args.datasets.split(",") if args.datasets else None
+    result = run_suite(
+        datasets,
+        n_seeds=args.seeds,
+        n_jobs=args.n_jobs,
+        max_rows=args.max_rows,
+        progress=lambda name: print(f"... {name}", flush=True),
+    )
+    rows = relative_table(result)
+    print(format_suite(result, rows, rank_table(result)))
+    print()
+    print("leave one data set out: the strategy of best mean rank on the others")
+    print(format_leave_one_out(leave_one_dataset_out(result)))
+    print(f"\n{args.seeds} paired seeds; wall {time.perf_counter() - tic:.0f} s")
+    print(machine_line())
+    if args.output:
+        write_suite(result, args.output, rows)
+        write_suite(result, os.path.splitext(args.output)[0] + ".json", rows)
+        print(f"wrote {args.output}")
+
+
+def lu(args):
+    from skal.scoreboard import LU_PUBLISHED, run_lu_protocol, suite_datasets
+
+    print("Lu, Hsieh & Lin's protocol: 40% test, 20 initial labels, RBF-SVM, AUBC")
+    lines = []
+    for dataset, batch in (("breast_cancer", 1), ("banana", args.lu_batch)):
+        if dataset not in suite_datasets():
+            print(f"{dataset}: not available offline (pip install river)")
+            continue
+        tic = time.perf_counter()
+        ours = run_lu_protocol(
+            dataset, n_seeds=args.lu_seeds, batch_size=batch, n_jobs=args.n_jobs
+        )
+        for name, values in ours.items():
+            mean, std = LU_PUBLISHED[dataset][name]
+            lines.append(
+                f"{dataset:14s} {name:7s} batch {batch:3d}: ours "
+                f"{values.mean():.4f} ± {values.std():.4f} ({values.size} seeds)"
+                f"   published {mean:.4f} ± {std:.4f}"
+            )
+        lines.append(f"  ({time.perf_counter() - tic:.0f} s)")
+        print("\n".join(lines[-3:]), flush=True)
+    print(machine_line())
+
+
+def scale(args):
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    from skal.strategies import DropQuery, Falcun, MaxHerding, QueryContext
+
+    for n in (int(v) for v in args.scale.split(",")):
+        X, y = make_classification(
+            n_samples=n, n_features=20, n_informative=10, n_classes=4, random_state=0
+        )
+        labeled = np.arange(100)
+        rows = (X[labeled], y[labeled])
+        model = LogisticRegression(max_iter=500).fit(X[labeled], y[labeled])
+        for strategy in (MaxHerding(), DropQuery(), Falcun()):
+            context = QueryContext(
+                X=X,
+                pool_indices=np.arange(100, n),
+                estimator=model,
+                labeled=lambda rows=rows: rows,
+                labeled_indices=labeled,
+                random_state=np.random.RandomState(0),
+            )
+            tracemalloc.start()
+            tic = time.perf_counter()
+            strategy.select(context, 10)
+            seconds = time.perf_counter() - tic
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            print(
+                f"{type(strategy).__name__:12s} pool {n - 100:>8,d}: {seconds:7.1f} s,"
+                f" peak {peak:7.1f} MiB (an N x N float matrix: "
+                f"{(n - 100) ** 2 * 8 / 2**20:,.0f} MiB)",
+                flush=True,
+            )
+    print(machine_line())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--datasets", default="")
+    parser.add_argument("--max-rows", type=int, default=None)
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--output", default="")
+    parser.add_argument("--lu", action="store_true")
+    parser.add_argument("--lu-seeds", type=int, default=20)
+    parser.add_argument("--lu-batch", type=int, default=10)
+    parser.add_argument("--no-suite", action="store_true")
+    parser.add_argument("--scale", default="")
+    args = parser.parse_args()
+    if not args.no_suite:
+        suite(args)
+    if args.lu:
+        lu(args)
+    if args.scale:
+        scale(args)
+
+
+if __name__ == "__main__":
+    main()
