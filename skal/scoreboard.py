@@ -55,6 +55,8 @@ __all__ = [
     "read_suite",
     "recommend_from_table",
     "leave_one_dataset_out",
+    "regime_result",
+    "LOW_LABELS_PER_CLASS",
     "format_leave_one_out",
     "run_lu_protocol",
     "LU_PUBLISHED",
@@ -540,61 +542,109 @@ def _subset(result, datasets):
     )
 
 
-def leave_one_dataset_out(result, reference="margin", n_boot=2000, random_state=0):
+#: Labels per class below which a campaign is a low-budget one (the regime of
+#: :func:`skal.strategies.recommend`).
+LOW_LABELS_PER_CLASS = 10
+
+
+def regime_result(result, regime):
+    """The suite result restricted to one budget regime of each curve.
+
+    ``"low"``: the labels up to ``LOW_LABELS_PER_CLASS`` per class (a campaign
+    of that budget: the same picks, stopped earlier); ``"high"``: from there
+    to the end; ``"all"``: the whole curve. AULCs are recomputed on that part
+    of the stored curves; a data set whose part has fewer than two points is
+    left out.
+    """
+    if regime == "all":
+        return result
+    out = SuiteResult(config=result.config)
+    for dataset, curves in result.curves.items():
+        n_labeled = np.asarray(curves["n_labeled"])
+        cut = LOW_LABELS_PER_CLASS * result.info[dataset]["classes"]
+        keep = n_labeled <= cut if regime == "low" else n_labeled >= cut
+        if keep.sum() < 2:
+            continue
+        out.aulc[dataset] = {
+            name: area_under_learning_curve(n_labeled[keep], np.asarray(v)[:, keep])
+            for name, v in curves.items()
+            if name != "n_labeled"
+        }
+        out.info[dataset] = result.info[dataset]
+    return out
+
+
+def leave_one_dataset_out(
+    result, reference="margin", regimes=("low", "high"), n_boot=2000, random_state=0
+):
     """Does :func:`recommend_from_table`'s rule beat always-``reference``?
 
-    For each data set, the rule is derived from the other data sets and
-    applied to the held-out one; the paired per-repeat difference of relative
-    AULC between the recommended strategy and ``reference`` is averaged, with
-    a bootstrap interval over the repeats.
+    For each budget regime (see :func:`regime_result`) and each data set, the
+    rule (the strategy of best mean rank) is derived from the *other* data
+    sets in that regime and applied to the held-out one; the paired
+    per-repeat difference of AULC between the recommended strategy and
+    ``reference``, relative to random's, is averaged with a bootstrap
+    interval over the repeats.
 
     Returns
     -------
     rows : list of dict
-        ``dataset``, ``recommended``, ``difference`` (recommended minus
-        reference, in relative AULC), ``low``, ``high``.
+        ``regime``, ``dataset``, ``recommended``, ``difference`` (recommended
+        minus reference, in relative AULC), ``low``, ``high``.
     """
     rng = np.random.RandomState(random_state)
     rows = []
-    names = list(result.aulc)
-    for held_out in names:
-        others = [name for name in names if name != held_out]
-        pick = recommend_from_table(result, others)
-        table = result.aulc[held_out]
-        base = np.asarray(table["random"], dtype=float)
-        difference = (np.asarray(table[pick]) - np.asarray(table[reference])) / base
-        low, high = bootstrap_interval(difference, n_boot, rng)
-        rows.append(
-            {
-                "dataset": held_out,
-                "recommended": pick,
-                "difference": float(difference.mean()),
-                "low": low,
-                "high": high,
-            }
-        )
+    for regime in regimes:
+        part = regime_result(result, regime)
+        names = list(part.aulc)
+        for held_out in names:
+            others = [name for name in names if name != held_out]
+            if not others:
+                continue
+            pick = recommend_from_table(part, others)
+            table = part.aulc[held_out]
+            base = np.asarray(table["random"], dtype=float)
+            difference = (np.asarray(table[pick]) - np.asarray(table[reference])) / base
+            low, high = bootstrap_interval(difference, n_boot, rng)
+            rows.append(
+                {
+                    "regime": regime,
+                    "dataset": held_out,
+                    "recommended": pick,
+                    "difference": float(difference.mean()),
+                    "low": low,
+                    "high": high,
+                }
+            )
     return rows
 
 
 def format_leave_one_out(rows, reference="margin"):
     """The leave-one-data-set-out check as text, with the verdict."""
-    lines = [["held-out set", "recommended", f"minus {reference} [95% CI]"]]
+    lines = [["regime", "held-out set", "recommended", f"minus {reference} [95% CI]"]]
     for row in rows:
         lines.append(
             [
+                row.get("regime", "all"),
                 row["dataset"],
                 row["recommended"],
                 f"{row['difference']:+.4f} [{row['low']:+.4f},{row['high']:+.4f}]",
             ]
         )
-    mean = float(np.mean([row["difference"] for row in rows]))
-    better = sum(row["low"] > 0 for row in rows)
-    worse = sum(row["high"] < 0 for row in rows)
-    verdict = (
-        f"mean {mean:+.4f} relative AULC against always-{reference}; the "
-        f"interval is above 0 on {better} and below 0 on {worse} of "
-        f"{len(rows)} held-out sets"
-    )
+    if not rows:
+        return "no held-out set: leaving one out needs two data sets or more"
+    verdicts = []
+    for regime in dict.fromkeys(row.get("regime", "all") for row in rows):
+        part = [row for row in rows if row.get("regime", "all") == regime]
+        mean = float(np.mean([row["difference"] for row in part]))
+        better = sum(row["low"] > 0 for row in part)
+        worse = sum(row["high"] < 0 for row in part)
+        verdicts.append(
+            f"{regime}: mean {mean:+.4f} relative AULC against always-{reference}; "
+            f"the interval is above 0 on {better} and below 0 on {worse} of "
+            f"{len(part)} held-out sets"
+        )
+    verdict = "\n".join(verdicts)
     return _aligned(lines) + "\n" + verdict
 
 
