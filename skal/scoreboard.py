@@ -40,6 +40,7 @@ from sklearn.base import clone
 from . import ActiveLearner, registry
 from .metrics import area_under_learning_curve
 from .model_selection import active_learning_curve
+from .strategies import LOW_LABELS_PER_CLASS
 
 __all__ = [
     "SUITE_STRATEGIES",
@@ -540,11 +541,6 @@ def _subset(result, datasets):
         info={name: result.info[name] for name in datasets},
         config=result.config,
     )
-
-
-#: Labels per class below which a campaign is a low-budget one (the regime of
-#: :func:`skal.strategies.recommend`).
-LOW_LABELS_PER_CLASS = 10
 
 
 def regime_result(result, regime):

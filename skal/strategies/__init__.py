@@ -25,6 +25,7 @@ from ._multilabel import (
 from ._probcover import ProbCover
 from ._random import RandomSampling
 from ._ranked_batch import RankedBatch
+from ._recommend import LOW_LABELS_PER_CLASS, Recommendation, recommend
 from ._regression import (
     GreedySamplingTarget,
     GreedySamplingX,
@@ -73,5 +74,8 @@ __all__ = [
     "AdaptiveMultiLabel",
     "CVIRS",
     "LabelCountPredictor",
+    "recommend",
+    "Recommendation",
+    "LOW_LABELS_PER_CLASS",
     "top_k",
 ]

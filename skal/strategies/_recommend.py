@@ -1,0 +1,141 @@
+"""Which strategy to use: a rule read off skal's scoreboard."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..utils._rows import n_rows
+from ..utils._validation import missing_mask
+from ._base import QueryStrategy
+from ._herding import MaxHerding
+from ._uncertainty import UncertaintySampling
+
+#: Below this many labels per class (at the end of the campaign) the budget is
+#: low: the regime boundary of ``skal.scoreboard.regime_result``.
+LOW_LABELS_PER_CLASS = 10
+
+#: The strategy of best mean rank per budget regime on the scoreboard of
+#: doc/scoreboard.rst (``python benchmarks/bench_scoreboard.py``), as registry
+#: names, with the constructor each stands for.
+RECOMMENDED = {"low": "max_herding", "high": "margin"}
+
+_MAKE = {
+    "margin": lambda: UncertaintySampling(measure="margin"),
+    "max_herding": MaxHerding,
+}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What :func:`recommend` says, and why.
+
+    Attributes
+    ----------
+    strategy : QueryStrategy
+        A fresh strategy to pass to :class:`~skal.ActiveLearner`.
+    name : str
+        Its registry name (``skal label --strategy NAME``).
+    regime : {"low", "high", "no model output"}
+        The budget regime the rule read, or why it did not.
+    labels_per_class : float
+        Budget (or labels so far) per class, the property the rule reads.
+    reason : str
+        One sentence, with how sure the scoreboard is.
+    """
+
+    strategy: QueryStrategy
+    name: str
+    regime: str
+    labels_per_class: float
+    reason: str
+
+
+def recommend(X, y_partial, estimator, budget=None, *, missing_label="auto"):
+    """Pick a query strategy from the budget per class and the estimator.
+
+    The rule is the one the scoreboard validates by leaving each data set out
+    (doc/scoreboard.rst): with at most :data:`LOW_LABELS_PER_CLASS` labels per
+    class at the end of the campaign, the representative :class:`MaxHerding`
+    (no model needed, covers the data); beyond, margin
+    :class:`UncertaintySampling`. An estimator with neither
+    ``predict_proba`` nor ``decision_function`` cannot rank by uncertainty:
+    MaxHerding.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, ...)
+        The rows (labeled and not); only their number is read.
+    y_partial : array-like of shape (n_samples,)
+        Their labels, ``missing_label`` where unknown.
+    estimator : estimator
+        The model of the campaign (fitted or not).
+    budget : int or None, default=None
+        Labels the campaign will have in all; ``None`` reads the labels so
+        far.
+    missing_label : scalar or "auto", default="auto"
+        The marker of a missing label (``"auto"``: -1 for numbers, ``None``
+        for strings, NaN for floats).
+
+    Returns
+    -------
+    recommendation : Recommendation
+
+    Notes
+    -----
+    The scoreboard behind the rule has few data sets (tabular, up to a few
+    thousand rows) and one estimator (standardised logistic regression); on
+    most of them the strategies' intervals overlap random's and each other's,
+    so the rule is a default, not a guarantee. See doc/scoreboard.rst for
+    the leave-one-data-set-out check against always using margin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skal.strategies import recommend
+    >>> X = np.zeros((1000, 3))
+    >>> y = np.full(1000, -1)
+    >>> y[:4] = [0, 1, 2, 0]
+    >>> recommend(X, y, LogisticRegression(), budget=20).name
+    'max_herding'
+    >>> recommend(X, y, LogisticRegression(), budget=300).name
+    'margin'
+    """
+    y_partial = np.asarray(y_partial)
+    if y_partial.ndim != 1 or y_partial.shape[0] != n_rows(X):
+        raise ValueError(
+            f"y_partial must be 1-D with one label per row of X ({n_rows(X)} "
+            f"rows); got shape {y_partial.shape}."
+        )
+    if budget is not None and (
+        isinstance(budget, bool) or not isinstance(budget, (int, np.integer))
+    ):
+        raise TypeError(f"budget must be an int or None; got {budget!r}.")
+    known = y_partial[~missing_mask(y_partial, missing_label, True)]
+    n_classes = max(np.unique(known).size, len(getattr(estimator, "classes_", ())), 2)
+    labels = known.size if budget is None else int(budget)
+    per_class = labels / n_classes
+    if not (
+        hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")
+    ):
+        return _recommendation(
+            "max_herding",
+            "no model output",
+            per_class,
+            "the estimator has neither predict_proba nor decision_function, so "
+            "no uncertainty to rank by",
+        )
+    regime = "low" if per_class <= LOW_LABELS_PER_CLASS else "high"
+    where = "at most" if regime == "low" else "more than"
+    return _recommendation(
+        RECOMMENDED[regime],
+        regime,
+        per_class,
+        f"{per_class:.1f} labels per class, {where} {LOW_LABELS_PER_CLASS}: the "
+        f"best mean rank of the scoreboard's {regime}-budget regime (a default "
+        "from a few tabular data sets, not a guarantee)",
+    )
+
+
+def _recommendation(name, regime, per_class, reason):
+    return Recommendation(_MAKE[name](), name, regime, per_class, reason)
