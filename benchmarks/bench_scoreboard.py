@@ -16,6 +16,7 @@ Run: ``OMP_NUM_THREADS=1 nice python benchmarks/bench_scoreboard.py --seeds 20
 """
 
 import argparse
+import json
 import os
 import platform
 import time
@@ -129,6 +130,42 @@ def scale(args):
     print(machine_line())
 
 
+def train_lal(args):
+    """Simulated campaigns on iris, wine and breast cancer; digits held out."""
+    from scipy.stats import spearmanr
+
+    from skal.registry import make_estimator
+    from skal.scoreboard import load_suite_dataset
+    from skal.strategies import fit_lal_model, simulate_lal_samples
+    from skal.strategies._lal import predict_lal
+
+    estimator = make_estimator("logreg")
+    samples = {}
+    for name in ("iris", "wine", "breast_cancer", "digits"):
+        X, y = load_suite_dataset(name)
+        samples[name] = simulate_lal_samples(
+            X, y, estimator, n_states=args.lal_states, random_state=0
+        )
+    train = ("iris", "wine", "breast_cancer")
+    model = fit_lal_model(
+        np.vstack([samples[n][0] for n in train]),
+        np.concatenate([samples[n][1] for n in train]),
+        description="simulated campaigns of a standardised LogisticRegression "
+        f"on {', '.join(train)} ({args.lal_states} states x 20 rows each)",
+    )
+    print(json.dumps(model, indent=1))
+    print("Spearman correlation with the true one-row accuracy change:")
+    for name, (features, targets) in samples.items():
+        learned = spearmanr(predict_lal(model, features), targets).statistic
+        margin_only = spearmanr(features[:, 0], targets).statistic
+        held = "held out" if name not in train else "trained on"
+        print(
+            f"  {name:14s} ({held}): LAL {learned:+.3f}, margin alone "
+            f"{margin_only:+.3f}"
+        )
+    print(machine_line())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
@@ -141,6 +178,8 @@ def main():
     parser.add_argument("--lu-batch", type=int, default=10)
     parser.add_argument("--no-suite", action="store_true")
     parser.add_argument("--scale", default="")
+    parser.add_argument("--train-lal", action="store_true")
+    parser.add_argument("--lal-states", type=int, default=40)
     args = parser.parse_args()
     if not args.no_suite:
         suite(args)
@@ -148,6 +187,8 @@ def main():
         lu(args)
     if args.scale:
         scale(args)
+    if args.train_lal:
+        train_lal(args)
 
 
 if __name__ == "__main__":

@@ -434,6 +434,7 @@ STRATEGY_ABBREVIATIONS = {
     "igs": "improved",
     "uherding": "uncertainty_herding",
     "herding": "max_herding",
+    "lal": "learning_active_learning",
 }
 
 #: Strategies that read the model's predictions as numbers (regression only):

@@ -14,6 +14,12 @@ from ._herding import MaxHerding, UncertaintyHerding
 from ._history import LoopVarianceSampling, PredictionChangeSampling
 from ._kcenter import KCenterGreedy
 from ._kmeans import KMeansSampling
+from ._lal import (
+    LearningActiveLearning,
+    fit_lal_model,
+    lal_samples_from_history,
+    simulate_lal_samples,
+)
 from ._multilabel import (
     CVIRS,
     MMC,
@@ -59,6 +65,10 @@ __all__ = [
     "UncertaintyHerding",
     "DropQuery",
     "Falcun",
+    "LearningActiveLearning",
+    "fit_lal_model",
+    "simulate_lal_samples",
+    "lal_samples_from_history",
     "ClusterMargin",
     "TwoStepKMeans",
     "KMeansSampling",
