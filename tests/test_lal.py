@@ -65,7 +65,7 @@ def test_bad_models_are_refused_by_name():
     context = make_context(X, np.arange(0, 150, 10), estimator=model, y=y)
     with pytest.raises(ValueError, match="missing scale, coef, intercept"):
         LearningActiveLearning({"features": [], "mean": []}).select(context, 1)
-    with pytest.raises(TypeError, match="model"):
+    with pytest.raises(ValueError, match="model must be"):
         LearningActiveLearning("forest").select(context, 1)
     broken = dict(BUNDLED_MODEL, scale=[0.0] * 6)
     with pytest.raises(ValueError, match="scale"):

@@ -331,7 +331,7 @@ class LearningActiveLearning(RankingStrategy):
     _parameter_constraints = {
         "model": [
             Options(("bundled",)),
-            InstanceOf(dict, "'bundled' or the dict of fit_lal_model"),
+            InstanceOf(dict, "the dict of fit_lal_model"),
         ]
     }
 
