@@ -37,24 +37,39 @@ def machine_line():
 
 def suite(args):
     from skal.scoreboard import (
+        SuiteResult,
         format_leave_one_out,
         format_suite,
         leave_one_dataset_out,
         rank_table,
+        read_suite,
         relative_table,
         run_suite,
+        suite_datasets,
         write_suite,
     )
 
     tic = time.perf_counter()
-    datasets = args.datasets.split(",") if args.datasets else None
-    result = run_suite(
-        datasets,
-        n_seeds=args.seeds,
-        n_jobs=args.n_jobs,
-        max_rows=args.max_rows,
-        progress=lambda name: print(f"... {name}", flush=True),
-    )
+    datasets = args.datasets.split(",") if args.datasets else suite_datasets()
+    checkpoint = os.path.splitext(args.output)[0] + ".json" if args.output else ""
+    result = SuiteResult()
+    if args.resume and checkpoint and os.path.exists(checkpoint):
+        result = read_suite(checkpoint)
+    for name in datasets:  # one at a time, saved after each
+        if name in result.aulc:
+            continue
+        part = run_suite(
+            [name],
+            n_seeds=args.seeds,
+            n_jobs=args.n_jobs,
+            max_rows=args.max_rows,
+            progress=lambda name: print(f"... {name}", flush=True),
+        )
+        result.config = part.config
+        for key in ("aulc", "info", "curves"):
+            getattr(result, key).update(getattr(part, key))
+        if checkpoint:
+            write_suite(result, checkpoint)
     rows = relative_table(result)
     print(format_suite(result, rows, rank_table(result)))
     print()
@@ -64,7 +79,6 @@ def suite(args):
     print(machine_line())
     if args.output:
         write_suite(result, args.output, rows)
-        write_suite(result, os.path.splitext(args.output)[0] + ".json", rows)
         print(f"wrote {args.output}")
 
 
@@ -107,6 +121,12 @@ def scale(args):
         rows = (X[labeled], y[labeled])
         model = LogisticRegression(max_iter=500).fit(X[labeled], y[labeled])
         for strategy in (MaxHerding(), DropQuery(), Falcun()):
+            if isinstance(strategy, MaxHerding) and n > args.herding_max_rows:
+                print(
+                    f"MaxHerding   pool {n - 100:>8,d}: skipped (O(N^2) kernel "
+                    f"evaluations; above --herding-max-rows {args.herding_max_rows})"
+                )
+                continue
             context = QueryContext(
                 X=X,
                 pool_indices=np.arange(100, n),
@@ -154,14 +174,27 @@ def train_lal(args):
         f"on {', '.join(train)} ({args.lal_states} states x 20 rows each)",
     )
     print(json.dumps(model, indent=1))
-    print("Spearman correlation with the true one-row accuracy change:")
+    print(
+        "Spearman correlation with the true one-row accuracy change, over all "
+        "samples / mean within a state (the ranking a query uses):"
+    )
     for name, (features, targets) in samples.items():
-        learned = spearmanr(predict_lal(model, features), targets).statistic
+        learned = predict_lal(model, features)
+        within = [
+            (
+                spearmanr(learned[i : i + 20], targets[i : i + 20]).statistic,
+                spearmanr(features[i : i + 20, 0], targets[i : i + 20]).statistic,
+            )
+            for i in range(0, len(targets), 20)
+            if np.ptp(targets[i : i + 20]) > 0
+        ]
+        within = np.nanmean(np.array(within, dtype=float), axis=0)
+        pooled = spearmanr(learned, targets).statistic
         margin_only = spearmanr(features[:, 0], targets).statistic
         held = "held out" if name not in train else "trained on"
         print(
-            f"  {name:14s} ({held}): LAL {learned:+.3f}, margin alone "
-            f"{margin_only:+.3f}"
+            f"  {name:14s} ({held:10s}): LAL {pooled:+.3f} / {within[0]:+.3f}, "
+            f"margin alone {margin_only:+.3f} / {within[1]:+.3f}"
         )
     print(machine_line())
 
@@ -173,11 +206,13 @@ def main():
     parser.add_argument("--max-rows", type=int, default=None)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--output", default="")
+    parser.add_argument("--resume", action="store_true")
     parser.add_argument("--lu", action="store_true")
     parser.add_argument("--lu-seeds", type=int, default=20)
     parser.add_argument("--lu-batch", type=int, default=10)
     parser.add_argument("--no-suite", action="store_true")
     parser.add_argument("--scale", default="")
+    parser.add_argument("--herding-max-rows", type=int, default=50_000)
     parser.add_argument("--train-lal", action="store_true")
     parser.add_argument("--lal-states", type=int, default=40)
     args = parser.parse_args()
