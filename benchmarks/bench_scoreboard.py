@@ -37,6 +37,7 @@ def machine_line():
 
 def suite(args):
     from skal.scoreboard import (
+        SUITE_STRATEGIES,
         SuiteResult,
         format_leave_one_out,
         format_suite,
@@ -56,18 +57,25 @@ def suite(args):
     if args.resume and checkpoint and os.path.exists(checkpoint):
         result = read_suite(checkpoint)
     for name in datasets:  # one at a time, saved after each
-        if name in result.aulc:
+        missing = [s for s in SUITE_STRATEGIES if s not in result.aulc.get(name, {})]
+        if not missing:
             continue
         part = run_suite(
             [name],
+            ("random", *[s for s in missing if s != "random"]),
             n_seeds=args.seeds,
             n_jobs=args.n_jobs,
             max_rows=args.max_rows,
-            progress=lambda name: print(f"... {name}", flush=True),
+            progress=lambda name: print(f"... {name}: {len(missing)}", flush=True),
         )
-        result.config = part.config
-        for key in ("aulc", "info", "curves"):
-            getattr(result, key).update(getattr(part, key))
+        if name in result.aulc:  # strategies added later: same seeds, paired
+            assert np.allclose(part.aulc[name]["random"], result.aulc[name]["random"])
+            result.aulc[name].update(part.aulc[name])
+            result.curves[name].update(part.curves[name])
+        else:
+            for key in ("aulc", "info", "curves"):
+                getattr(result, key).update(getattr(part, key))
+        result.config = {**part.config, "strategies": list(SUITE_STRATEGIES)}
         if checkpoint:
             write_suite(result, checkpoint)
     rows = relative_table(result)

@@ -78,6 +78,7 @@ SUITE_STRATEGIES = (
     "uncertainty_herding",
     "drop_query",
     "falcun",
+    "learning_active_learning",
 )
 
 _SKLEARN_SETS = ("iris", "wine", "breast_cancer", "digits")
