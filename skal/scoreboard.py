@@ -9,6 +9,7 @@ labels), with a bootstrap interval over the repeats and the win/tie/loss
 count. :func:`rank_table` ranks the strategies per data set, and
 :func:`leave_one_dataset_out` checks :func:`recommend_from_table`'s rule on
 sets it did not see. ``skal benchmark --suite`` prints all of it.
+:func:`run_lu_protocol` reproduces Lu, Hsieh & Lin's protocol [2]_.
 
 The data sets are scikit-learn's bundled ones (iris, wine, breast cancer,
 digits) and, when the package ``river`` is installed, three it ships as plain
@@ -646,7 +647,7 @@ def format_leave_one_out(rows, reference="margin"):
 
 
 # -------------------------------------------------------- Lu et al.'s protocol
-#: Published mean ± std AUBC of Lu, Hsieh & Lin's benchmark [2]_ (RBF-SVM,
+#: Published mean ± std AUBC of Lu, Hsieh & Lin's benchmark (RBF-SVM,
 #: uniform sampling and uncertainty sampling with a compatible model, US-C),
 #: from the summary table of their repository (results/README.md of
 #: github.com/ariapoy/active-learning-benchmark).
@@ -659,7 +660,7 @@ LU_PUBLISHED = {
 def run_lu_protocol(
     dataset, *, n_seeds=20, batch_size=1, budget=None, n_jobs=None, random_state=0
 ):
-    """Lu et al.'s protocol [2]_ on one data set: a stratified 40% test
+    """Lu et al.'s protocol [1]_ on one data set: a stratified 40% test
     split, 20 random initial labels, a standardised RBF ``SVC`` and the area
     under the budget curve (AUBC) of test accuracy, for random and margin
     sampling, ``n_seeds`` paired repeats.
@@ -671,6 +672,11 @@ def run_lu_protocol(
     -------
     aubc : dict
         ``{"random": ndarray, "margin": ndarray}`` of per-repeat AUBCs.
+
+    References
+    ----------
+    .. [1] P.-Y. Lu, C.-L. Li and H.-T. Lin. "Re-Benchmarking Pool-Based
+       Active Learning for Binary Classification". arXiv:2306.08954.
     """
     X, y = load_suite_dataset(dataset)
     pool = len(y) - int(np.ceil(0.4 * len(y)))
