@@ -95,7 +95,9 @@ def lu(args):
 
     print("Lu, Hsieh & Lin's protocol: 40% test, 20 initial labels, RBF-SVM, AUBC")
     lines = []
-    for dataset, batch in (("breast_cancer", 1), ("banana", args.lu_batch)):
+    batches = {"breast_cancer": 1, "banana": args.lu_batch}
+    for dataset in args.lu_datasets.split(","):
+        batch = batches[dataset]
         if dataset not in suite_datasets():
             print(f"{dataset}: not available offline (pip install river)")
             continue
@@ -218,6 +220,7 @@ def main():
     parser.add_argument("--lu", action="store_true")
     parser.add_argument("--lu-seeds", type=int, default=20)
     parser.add_argument("--lu-batch", type=int, default=10)
+    parser.add_argument("--lu-datasets", default="breast_cancer,banana")
     parser.add_argument("--no-suite", action="store_true")
     parser.add_argument("--scale", default="")
     parser.add_argument("--herding-max-rows", type=int, default=50_000)
