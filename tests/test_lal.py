@@ -19,11 +19,11 @@ from skal.strategies._lal import BUNDLED_MODEL, LAL_FEATURES, lal_features
 def test_features_by_hand():
     proba = np.array([[0.4, 0.6], [0.9, 0.1]])
     features = lal_features(proba, n_labeled=9, labeled_class_share=[0.25, 0.75])
-    h = -(0.9 * np.log(0.9) + 0.1 * np.log(0.1)) / np.log(2)
-    h0 = -(0.4 * np.log(0.4) + 0.6 * np.log(0.6)) / np.log(2)
+    # margins 0.2 and 0.8: uncertainties 0.8 and 0.2; log1p(9) = log(10); the
+    # predicted classes are 1 and 0, of shares 0.75 and 0.25
     expected = [
-        [1 - 0.2, h0, 0.6, np.log(10), 0.75, np.log(2)],
-        [1 - 0.8, h, 0.9, np.log(10), 0.25, np.log(2)],
+        [0.8, 0.8 * np.log(10), np.log(10), 0.75, np.log(2)],
+        [0.2, 0.2 * np.log(10), np.log(10), 0.25, np.log(2)],
     ]
     np.testing.assert_allclose(features, expected)
 
@@ -34,7 +34,7 @@ def test_ridge_recovers_a_linear_target():
     targets = 2 * features[:, 0] - features[:, 2] + 0.5
     model = fit_lal_model(features, targets, alpha=1e-9)
     scaled = np.array(model["coef"]) / np.array(model["scale"])
-    np.testing.assert_allclose(scaled, [2, 0, -1, 0, 0, 0], atol=1e-6)
+    np.testing.assert_allclose(scaled, [2, 0, -1, 0, 0], atol=1e-6)
     assert set(model) >= {"features", "mean", "scale", "coef", "intercept"}
     assert all(isinstance(v, float) for v in model["coef"])  # plain data
 
@@ -45,9 +45,9 @@ def test_a_margin_only_model_picks_like_margin_sampling():
     model = LogisticRegression().fit(X[labeled], y[labeled])
     only_margin = {
         "features": list(LAL_FEATURES),
-        "mean": [0.0] * 6,
-        "scale": [1.0] * 6,
-        "coef": [1.0, 0, 0, 0, 0, 0],
+        "mean": [0.0] * 5,
+        "scale": [1.0] * 5,
+        "coef": [1.0, 0, 0, 0, 0],
         "intercept": 0.0,
     }
     picks = LearningActiveLearning(only_margin).select(
@@ -67,7 +67,7 @@ def test_bad_models_are_refused_by_name():
         LearningActiveLearning({"features": [], "mean": []}).select(context, 1)
     with pytest.raises(ValueError, match="model must be"):
         LearningActiveLearning("forest").select(context, 1)
-    broken = dict(BUNDLED_MODEL, scale=[0.0] * 6)
+    broken = dict(BUNDLED_MODEL, scale=[0.0] * 5)
     with pytest.raises(ValueError, match="scale"):
         LearningActiveLearning(broken).select(context, 1)
     assert resolve_strategy("lal").cls is LearningActiveLearning
@@ -78,7 +78,7 @@ def test_simulated_targets_are_accuracy_changes():
     features, targets = simulate_lal_samples(
         X, y, LogisticRegression(), n_states=2, n_candidates=5, random_state=0
     )
-    assert features.shape == (10, 6) and targets.shape == (10,)
+    assert features.shape == (10, 5) and targets.shape == (10,)
     n_test = 45  # ceil(0.3 * 150)
     np.testing.assert_allclose(targets * n_test, np.round(targets * n_test))
 
@@ -90,7 +90,7 @@ def test_samples_from_a_campaign_history():
     ).fit(X, y)
     features, targets = lal_samples_from_history(learner, X)
     # one sample per row of every query except the last (nothing after it)
-    assert features.shape == (40 - 10 - 5, 6)
+    assert features.shape == (40 - 10 - 5, 5)
     model = fit_lal_model(features, targets, description="iris campaign")
     picks = LearningActiveLearning(model).select(
         make_context(X, learner.labeled_indices_, estimator=learner.estimator_, y=y),

@@ -11,8 +11,7 @@ from ._base import RankingStrategy
 #: The state features of a candidate row, in order.
 LAL_FEATURES = (
     "margin_uncertainty",
-    "normalized_entropy",
-    "top_probability",
+    "margin_x_log_labeled",
     "log_labeled",
     "predicted_class_share",
     "log_classes",
@@ -24,9 +23,9 @@ LAL_FEATURES = (
 #: wine and breast cancer; digits held out to check it).
 BUNDLED_MODEL = {
     "features": list(LAL_FEATURES),
-    "mean": [0.246416, 0.342654, 0.869456, 3.231512, 0.417975, 0.946563],
-    "scale": [0.274654, 0.285555, 0.146092, 0.747187, 0.147609, 0.196295],
-    "coef": [-0.006776, -0.00844, -0.015001, -0.012706, -0.00062, -0.004141],
+    "mean": [0.246416, 0.746654, 3.231512, 0.417975, 0.946563],
+    "scale": [0.274654, 0.859555, 0.747187, 0.147609, 0.196295],
+    "coef": [0.004322, -0.004076, -0.01108, -0.000414, -0.002839],
     "intercept": 0.005963,
     "trained_on": (
         "simulated campaigns of a standardised LogisticRegression on iris, "
@@ -45,16 +44,14 @@ def lal_features(proba, n_labeled, labeled_class_share):
     """
     proba = np.asarray(proba, dtype=float)
     n, n_classes = proba.shape
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(proba > 0, proba * np.log(proba), 0.0)
-    entropy = -terms.sum(axis=1) / np.log(max(n_classes, 2))
+    uncertainty = margin(proba)
+    log_labeled = np.log1p(n_labeled)
     share = np.asarray(labeled_class_share, dtype=float)[proba.argmax(axis=1)]
     return np.column_stack(
         [
-            margin(proba),
-            entropy,
-            proba.max(axis=1),
-            np.full(n, np.log1p(n_labeled)),
+            uncertainty,
+            uncertainty * log_labeled,
+            np.full(n, log_labeled),
             share,
             np.full(n, np.log(max(n_classes, 2))),
         ]
@@ -107,7 +104,7 @@ def fit_lal_model(features, targets, *, alpha=1.0, description=""):
 
     Parameters
     ----------
-    features : array-like of shape (n_samples, 6)
+    features : array-like of shape (n_samples, 5)
         :data:`LAL_FEATURES` rows (:func:`simulate_lal_samples`,
         :func:`lal_samples_from_history`).
     targets : array-like of shape (n_samples,)
@@ -190,7 +187,7 @@ def simulate_lal_samples(
 
     Returns
     -------
-    features : ndarray of shape (n_states * n_candidates, 6)
+    features : ndarray of shape (n_states * n_candidates, 5)
     targets : ndarray of shape (n_states * n_candidates,)
 
     References
@@ -232,7 +229,7 @@ def lal_samples_from_history(learner, X):
 
     Returns
     -------
-    features : ndarray of shape (n_samples, 6)
+    features : ndarray of shape (n_samples, 5)
     targets : ndarray of shape (n_samples,)
     """
     X_all, y_all = learner.get_labeled_data()
@@ -279,10 +276,14 @@ class LearningActiveLearning(RankingStrategy):
     the reduction of the test error that labeling a row brings, from features
     of the row and of the learner's state, and queries the rows of largest
     predicted reduction (the "LAL-independent" variant). Here the regressor is
-    a ridge model of six model-agnostic features (:data:`LAL_FEATURES`): the
-    margin uncertainty, normalised entropy and top probability of the row,
-    the log of the number of labels, the share of labeled rows in the row's
-    predicted class and the log of the number of classes.
+    a ridge model of five model-agnostic features (:data:`LAL_FEATURES`): the
+    margin uncertainty of the row, that uncertainty times the log of the
+    number of labels (so its worth may change along the campaign), the log of
+    the number of labels, the share of labeled rows in the row's predicted
+    class and the log of the number of classes. (Entropy and top probability
+    are left out: for two classes they are functions of the margin, and a
+    linear model of all three learned a ranking that is not monotone in the
+    uncertainty.)
 
     Parameters
     ----------
