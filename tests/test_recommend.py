@@ -4,6 +4,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from skal.strategies import (
+    BADGE,
     LOW_LABELS_PER_CLASS,
     MaxHerding,
     UncertaintySampling,
@@ -21,8 +22,8 @@ def test_the_regime_boundary_is_labels_per_class():
     X, y = partial()
     at = recommend(X, y, LogisticRegression(), budget=3 * LOW_LABELS_PER_CLASS)
     above = recommend(X, y, LogisticRegression(), budget=3 * LOW_LABELS_PER_CLASS + 1)
-    assert (at.regime, at.name) == ("low", "max_herding")
-    assert isinstance(at.strategy, MaxHerding)
+    assert (at.regime, at.name) == ("low", "badge")
+    assert isinstance(at.strategy, BADGE)
     assert (above.regime, above.name) == ("high", "margin")
     assert isinstance(above.strategy, UncertaintySampling)
     assert above.labels_per_class == pytest.approx(31 / 3)
@@ -47,6 +48,7 @@ def test_an_estimator_without_scores_gets_the_model_free_strategy():
     X, y = partial()
     pick = recommend(X, y, LabelsOnly(), budget=1000)
     assert pick.name == "max_herding" and pick.regime == "no model output"
+    assert isinstance(pick.strategy, MaxHerding)
 
 
 def test_bad_input_is_refused_by_name():
