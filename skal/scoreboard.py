@@ -499,7 +499,7 @@ def write_suite(result, path, rows=None):
             },
         }
         with open(path, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=1, allow_nan=False)
+            json.dump(document, handle, separators=(",", ":"), allow_nan=False)
 
 
 def read_suite(path):
