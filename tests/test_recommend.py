@@ -4,12 +4,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from skal.strategies import (
-    BADGE,
     LOW_LABELS_PER_CLASS,
     MaxHerding,
-    UncertaintySampling,
+    UncertaintyHerding,
     recommend,
 )
+from skal.strategies._recommend import RECOMMENDED
 
 
 def partial(n=200, known=(0, 1, 2, 0)):
@@ -22,10 +22,10 @@ def test_the_regime_boundary_is_labels_per_class():
     X, y = partial()
     at = recommend(X, y, LogisticRegression(), budget=3 * LOW_LABELS_PER_CLASS)
     above = recommend(X, y, LogisticRegression(), budget=3 * LOW_LABELS_PER_CLASS + 1)
-    assert (at.regime, at.name) == ("low", "badge")
-    assert isinstance(at.strategy, BADGE)
-    assert (above.regime, above.name) == ("high", "margin")
-    assert isinstance(above.strategy, UncertaintySampling)
+    assert (at.regime, at.name) == ("low", RECOMMENDED["low"])
+    assert (above.regime, above.name) == ("high", RECOMMENDED["high"])
+    assert isinstance(at.strategy, UncertaintyHerding)
+    assert at.strategy is not above.strategy  # a fresh strategy each time
     assert above.labels_per_class == pytest.approx(31 / 3)
     # without a budget the labels so far count: 4 labels, 3 classes
     assert recommend(X, y, LogisticRegression()).labels_per_class == pytest.approx(
