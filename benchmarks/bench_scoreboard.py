@@ -12,7 +12,7 @@ herding strategies, DropQuery and Falcun on large pools and reports the peak
 of traced allocations (O(N) memory: no N x N matrix).
 
 Run: ``OMP_NUM_THREADS=1 nice python benchmarks/bench_scoreboard.py --seeds 20
---output doc/_static/scoreboard.png [--lu] [--scale 20000,100000]``.
+--output doc/_static/scoreboard.png [--lu] [--lu-batch 50] [--scale 20000,100000]``.
 """
 
 import argparse
