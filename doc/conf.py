@@ -96,6 +96,7 @@ API_MODULES = [
     "skal.session",
     "skal.evaluation",
     "skal.model_selection",
+    "skal.scoreboard",
     "skal.metrics",
     "skal.datasets",
     "skal.plotting",

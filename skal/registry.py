@@ -433,6 +433,9 @@ STRATEGY_ABBREVIATIONS = {
     "gsy": "greedy_target",
     "igs": "improved",
     "lci": "label_cardinality_inconsistency",
+    "uherding": "uncertainty_herding",
+    "herding": "max_herding",
+    "lal": "learning_active_learning",
 }
 
 #: Strategies that read the model's predictions as numbers (regression only):

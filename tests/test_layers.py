@@ -38,7 +38,7 @@ LAYERS = [
         "evaluation",
     },
     {"skal", "stream"},  # "skal": the package's face and its private modules
-    {"registry", "model_selection", "plotting"},
+    {"registry", "model_selection", "plotting", "scoreboard"},
     {"session"},
     {"web"},
     {"cli", "__main__"},

@@ -452,6 +452,22 @@ def add_benchmark_parser(subparsers):
     bench.add_argument(
         "--quiet", action="store_true", help="no progress bar and no header"
     )
+    bench.add_argument(
+        "--suite",
+        action="store_true",
+        help="the cross-domain scoreboard instead of one dataset: every strategy "
+        "of the suite (or of --strategies) on every dataset that installs "
+        "offline, AULC relative to random with a bootstrap interval over "
+        "--seeds paired seeds, wins/ties/losses, a rank table and the "
+        "leave-one-dataset-out check of the recommendation; --output takes "
+        ".png, .csv or .json",
+    )
+    bench.add_argument(
+        "--seeds",
+        type=_arguments.positive_int,
+        default=20,
+        help="paired seeds per dataset of --suite (default: 20)",
+    )
     add_stream_arguments(bench)
     bench.set_defaults(handler=benchmark_command)
     return bench
@@ -561,6 +577,8 @@ def _run_error(error, learners, X, y, args, curve):
 def benchmark(args, stdout, stderr):
     if args.stream:
         return run_stream_benchmark(args, stdout, stderr)
+    if args.suite:
+        return suite_benchmark(args, stdout)
     X, y, data_name = load_dataset(args.dataset, args.target)
     entry = resolve_estimator(args.estimator)
     multilabel = np.ndim(y) == 2
@@ -649,6 +667,39 @@ def benchmark(args, stdout, stderr):
             write_scores_csv(path, n_labeled, scores)
         else:
             write_json(path, config, n_labeled, scores, rows)
+        if not args.quiet:
+            stdout.write(f"wrote {path}\n")
+    return 0
+
+
+def suite_benchmark(args, stdout):
+    """``skal benchmark --suite``: the scoreboard of :mod:`skal.scoreboard`."""
+    from .. import scoreboard
+
+    strategies = scoreboard.SUITE_STRATEGIES
+    if args.strategies != DEFAULT_STRATEGIES:
+        names = list(parse_strategies(args.strategies))
+        strategies = tuple(dict.fromkeys(["random", *names]))
+    check_outputs(args.output)
+    resolve_estimator(args.estimator)
+    result = scoreboard.run_suite(
+        strategies=strategies,
+        estimator=args.estimator,
+        n_seeds=args.seeds,
+        n_jobs=args.n_jobs,
+        random_state=args.seed,
+        progress=None if args.quiet else lambda name: stdout.write(f"... {name}\n"),
+    )
+    rows = scoreboard.relative_table(result)
+    stdout.write(scoreboard.format_suite(result, rows) + "\n\n")
+    if len(result.aulc) > 1 and "margin" in strategies:
+        stdout.write(
+            "leave one dataset out: the strategy of best mean rank on the others\n"
+            + scoreboard.format_leave_one_out(scoreboard.leave_one_dataset_out(result))
+            + "\n"
+        )
+    for path in args.output:
+        scoreboard.write_suite(result, path, rows)
         if not args.quiet:
             stdout.write(f"wrote {path}\n")
     return 0

@@ -44,6 +44,10 @@ SINGLE_LABEL_ONLY = (
     "ClusterMargin",
     "TwoStepKMeans",
     "ConsistencySampling",
+    "UncertaintyHerding",
+    "DropQuery",
+    "Falcun",
+    "LearningActiveLearning",
 )
 
 

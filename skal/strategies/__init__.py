@@ -7,11 +7,20 @@ from ._cluster_margin import ClusterMargin, TwoStepKMeans
 from ._committee import QueryByCommittee
 from ._consistency import ConsistencySampling
 from ._density import InformationDensity
+from ._dropquery import DropQuery
 from ._expected_error import ExpectedErrorReduction
+from ._falcun import Falcun
+from ._herding import MaxHerding, UncertaintyHerding
 from ._history import LoopVarianceSampling, PredictionChangeSampling
 from ._kcenter import KCenterGreedy
 from ._kmeans import KMeansSampling
 from ._labelwise import LabelWiseUncertainty, uncertain_pairs
+from ._lal import (
+    LearningActiveLearning,
+    fit_lal_model,
+    lal_samples_from_history,
+    simulate_lal_samples,
+)
 from ._multilabel import (
     CVIRS,
     MMC,
@@ -24,6 +33,7 @@ from ._multilabel import (
 from ._probcover import ProbCover
 from ._random import RandomSampling
 from ._ranked_batch import RankedBatch
+from ._recommend import LOW_LABELS_PER_CLASS, Recommendation, recommend
 from ._regression import (
     GreedySamplingTarget,
     GreedySamplingX,
@@ -53,6 +63,14 @@ __all__ = [
     "BADGE",
     "TypiClust",
     "ProbCover",
+    "MaxHerding",
+    "UncertaintyHerding",
+    "DropQuery",
+    "Falcun",
+    "LearningActiveLearning",
+    "fit_lal_model",
+    "simulate_lal_samples",
+    "lal_samples_from_history",
     "ClusterMargin",
     "TwoStepKMeans",
     "KMeansSampling",
@@ -71,5 +89,8 @@ __all__ = [
     "LabelWiseUncertainty",
     "uncertain_pairs",
     "LabelCountPredictor",
+    "recommend",
+    "Recommendation",
+    "LOW_LABELS_PER_CLASS",
     "top_k",
 ]
