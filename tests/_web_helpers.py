@@ -63,8 +63,19 @@ def make_web(tmp_path, n=60, batch_size=5, lease_seconds=120.0, classes=None):
         lease_seconds=lease_seconds,
         background=False,
     )
+    steady_pace(web)
     web.retrain_now()
     return web, truth, path
+
+
+def steady_pace(web):
+    """Batches of ``batch_size`` rows, whatever the answer rate: a test
+    answers at machine speed, which would draw larger batches (up to four
+    batches' worth, :class:`skal.session._session.Pace`) and make what a test
+    sees depend on the machine's speed."""
+    from skal.session._session import Pace
+
+    web.call(setattr, web.session, "pace", Pace(most=1))
 
 
 def make_client(web, token="t0k3n-secret"):

@@ -227,7 +227,7 @@ def test_guess_is_sent_only_when_asked_and_the_choice_is_logged(served):
 def test_background_retraining_refills_the_queue(tmp_path):
     """Answers never wait: a batch drawn by a newer model arrives while
     labeling goes on, and the journal says which model chose it."""
-    from _web_helpers import texts_csv
+    from _web_helpers import steady_pace, texts_csv
 
     from skal.session import SessionConfig
     from skal.web._service import WebSession, open_or_create
@@ -239,9 +239,10 @@ def test_background_retraining_refills_the_queue(tmp_path):
         classes=["pos", "neg"], text_column="text", id_column="id", batch_size=6
     )
     web = WebSession(open_or_create(str(path), str(data), config, "x"))
+    steady_pace(web)
     client = make_client(web, TOKEN)
     try:
-        deadline = time.monotonic() + 180  # generous: a loaded machine
+        deadline = time.monotonic() + 120  # generous: a loaded machine
         answered = 0
         while answered < 30 and time.monotonic() < deadline:
             row = _next(client, "ann")["row"]
