@@ -30,3 +30,18 @@ def test_the_learner_is_there_on_first_use():
         assert "NoSuchThing" in str(error)
     else:  # pragma: no cover
         raise AssertionError("skal.NoSuchThing should not exist")
+
+
+def test_the_command_line_answers_without_loading_scikit_learn():
+    """``skal --help`` (and an option error) builds the parser only: no model
+    code, no scikit-learn."""
+    code = (
+        "import sys\n"
+        "from skal.cli import build_parser\n"
+        "build_parser()\n"
+        "print('sklearn' in sys.modules, 'skal._learner' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["False", "False"]

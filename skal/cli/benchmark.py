@@ -21,13 +21,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.utils import get_tags
 
-from .. import ActiveLearner, __version__, registry
-from ..metrics import summarize_learning_curves
-from ..model_selection import active_learning_curve
+from .. import __version__, registry
 from ..utils import CsvError, read_csv, sniff_delimiter, write_csv
 from . import _arguments
 from .stream import add_stream_arguments, run_stream_benchmark
@@ -558,6 +553,8 @@ def _run_error(error, learners, X, y, args, curve):
     was; each strategy then runs one repeat on its own (the same first split
     and seed), and every one that fails is named with its error's first line.
     """
+    from ..model_selection import active_learning_curve
+
     failed = []
     for name, learner in learners.items():
         try:
@@ -575,6 +572,16 @@ def _run_error(error, learners, X, y, args, curve):
 
 
 def benchmark(args, stdout, stderr):
+    # the model code is imported here, not with the parser: ``skal --help``
+    # and an option error answer without loading scikit-learn
+    from sklearn.base import clone
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.utils import get_tags
+
+    from .. import ActiveLearner
+    from ..metrics import summarize_learning_curves
+    from ..model_selection import active_learning_curve
+
     if args.stream:
         return run_stream_benchmark(args, stdout, stderr)
     if args.suite:

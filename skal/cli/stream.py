@@ -8,32 +8,20 @@ rule with :func:`skal.stream.prequential_evaluation` and prints a paired table.
 import argparse
 
 import numpy as np
-from sklearn.utils import check_random_state
 
-from ..stream import (
-    BalancedQuantileFilter,
-    EstimatedBudget,
-    FixedUncertainty,
-    PeriodicRule,
-    RandomizedVariableUncertainty,
-    RandomRule,
-    SplitRule,
-    StreamActiveLearner,
-    VariableUncertainty,
-    make_drifting_stream,
-    prequential_evaluation,
-)
 from ..utils import write_csv
 from . import _arguments
 
+#: Rule names -> classes of :mod:`skal.stream` (imported when a stream
+#: benchmark runs: building the parser imports no model code).
 STREAM_RULES = {
-    "random": RandomRule,
-    "periodic": PeriodicRule,
-    "fixed": FixedUncertainty,
-    "variable": VariableUncertainty,
-    "randomized": RandomizedVariableUncertainty,
-    "split": SplitRule,
-    "biqf": BalancedQuantileFilter,
+    "random": "RandomRule",
+    "periodic": "PeriodicRule",
+    "fixed": "FixedUncertainty",
+    "variable": "VariableUncertainty",
+    "randomized": "RandomizedVariableUncertainty",
+    "split": "SplitRule",
+    "biqf": "BalancedQuantileFilter",
 }
 DEFAULT_STREAM_RULES = "random,periodic,fixed,variable,randomized,split,biqf"
 STREAM_DATASETS = ("drift", "digits", "breast_cancer", "wine", "iris")
@@ -125,9 +113,12 @@ def _stream_dataset(name, seed, n_rows_drift):
     """``(X, y)`` of one repeat: a generated drifting stream or a shuffled
     bundled dataset, features standardized."""
     if name == "drift":
+        from ..stream import make_drifting_stream
+
         X, y, _ = make_drifting_stream(n_rows_drift, drift_at=(0.5,), random_state=seed)
     else:
         from sklearn import datasets
+        from sklearn.utils import check_random_state
 
         X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
         order = check_random_state(seed).permutation(len(y))
@@ -204,6 +195,9 @@ def run_stream_benchmark(args, stdout, stderr=None):
     """
     from scipy.stats import wilcoxon
 
+    from .. import stream
+    from ..stream import EstimatedBudget, StreamActiveLearner, prequential_evaluation
+
     dataset = getattr(args, "dataset", "drift")
     if dataset not in STREAM_DATASETS:
         raise ValueError(
@@ -232,7 +226,7 @@ def run_stream_benchmark(args, stdout, stderr=None):
         for name in args.rules:
             learner = StreamActiveLearner(
                 _stream_estimator(args.stream_estimator, seed + repeat),
-                STREAM_RULES[name](),
+                getattr(stream, STREAM_RULES[name])(),
                 EstimatedBudget(budget=args.label_rate, window=args.budget_window),
                 window=forget,
                 random_state=seed + repeat,

@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 
-from ..annotators import cohen_kappa_matrix, consensus_labels, krippendorff_alpha
 from ..utils import printable, spreadsheet_safe, write_csv
 from ._overlap import OverlapPolicy, opinions
 from ._team import read_team
@@ -69,6 +68,8 @@ def consensus_table(rows_opinions, policy):
     rows = list(rows_opinions)
     given = [rows_opinions[row] for row in rows]
     annotators = sorted({name for answers in given for name in answers})
+    from ..annotators import consensus_labels  # scikit-learn: imported when used
+
     result = consensus_labels(_matrix(given, annotators), "majority", random_state=0)
     classes = list(result.classes)
     shares = result.posteriors
@@ -180,6 +181,12 @@ def agreement(rows_opinions, policy=None, confidence=0.95):
     if not shared:
         return summary
     matrix = _matrix(shared, names)
+    from ..annotators import (  # scikit-learn: imported when used
+        cohen_kappa_matrix,
+        consensus_labels,
+        krippendorff_alpha,
+    )
+
     kappa, overlap = cohen_kappa_matrix(matrix)
     for i, a in enumerate(names):
         for j in range(i + 1, len(names)):

@@ -11,8 +11,6 @@ rows.
 import mmap
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn import get_config
 from threadpoolctl import ThreadpoolController
 
 from ._rows import n_rows
@@ -34,6 +32,8 @@ def row_nbytes(X):
     (8 bytes for a column without one, such as strings).
         Anything else (a list of documents, say): :data:`UNKNOWN_ROW_BYTES`.
     """
+    import scipy.sparse as sp  # not at import: ``import skal.utils`` stays light
+
     if sp.issparse(X):
         rows = max(n_rows(X), 1)
         per_value = X.dtype.itemsize + np.dtype(np.int32).itemsize
@@ -55,6 +55,8 @@ def auto_chunk_size(X):
     so chunking (and any float rounding that could depend on it) is the same
     for every ``n_jobs`` and every loop.
     """
+    from sklearn import get_config  # not at import: ``import skal.utils`` stays light
+
     budget = get_config()["working_memory"] * 2**20 / WORKING_MEMORY_SHARE
     rows = int(budget // row_nbytes(X))
     return int(min(max(rows, MIN_CHUNK_ROWS), MAX_CHUNK_ROWS))
