@@ -44,10 +44,12 @@ ADDRESS = re.compile(r"open http://127\.0\.0\.1:(\d+)/([?#])token=([\w-]+)")
 TEXTS = ["--text-column", "text", "--id-column", "id", "--classes", "pos,neg"]
 
 
-def start_server(data, session, options=TEXTS):
+def start_server(data, session, options=TEXTS, batch_size=8):
+    """``skal serve`` on ``data`` in a child process; ``(popen, page address)``
+    once it prints the address."""
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
     argv = [sys.executable, "-m", "skal", "serve", str(data), "--session", str(session)]
-    argv += [*options, "--batch-size", "8", "--annotator", "alice"]
+    argv += [*options, "--batch-size", str(batch_size), "--annotator", "alice"]
     popen = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True
     )

@@ -9,46 +9,26 @@ is the journal's canonical tag set. A tag named like HTML is shown as text.
 import os
 import signal
 import subprocess
-import sys
-import time
 
 import pytest
-from test_web_browser import ADDRESS, CHROMIUM, Page, make_driver  # noqa: E402
+from test_web_browser import CHROMIUM, Page, make_driver, start_server  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium"),
 ]
 
-from _session_helpers import REPO, write_csv  # noqa: E402
+from _session_helpers import write_csv  # noqa: E402
 from _web_helpers import journal_events  # noqa: E402
 
 TAGS = ["bug", "<i>ui</i>", "slow"]
 
 
 def start_tag_server(data, session):
-    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
-    argv = [sys.executable, "-m", "skal", "serve", str(data), "--session", str(session)]
-    argv += ["--text-column", "text", "--id-column", "id", "--classes", ",".join(TAGS)]
-    argv += ["--multi-label", "--batch-size", "6", "--annotator", "alice"]
-    popen = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True
+    options = ["--text-column", "text", "--id-column", "id", "--classes"]
+    return start_server(
+        data, session, [*options, ",".join(TAGS), "--multi-label"], batch_size=6
     )
-    deadline = time.monotonic() + 60
-    seen = ""
-    while time.monotonic() < deadline:
-        line = popen.stdout.readline()
-        if not line:
-            break
-        seen += line
-        found = ADDRESS.search(line)
-        if found:
-            from skal.web._auth import page_address
-
-            port, _, token = found.groups()
-            return popen, page_address("127.0.0.1", int(port), token)
-    popen.kill()
-    raise AssertionError(f"no address printed:\n{seen}")
 
 
 def test_tick_two_tags_and_see_them_in_the_journal(tmp_path):
