@@ -453,7 +453,9 @@ def test_partial_refits_of_the_tail_behind_a_frozen_prefix(digits):
     from sklearn.linear_model import SGDClassifier
 
     X, y = digits
-    pipe, embed = _frozen_pipe(X, ("clf", SGDClassifier(loss="log_loss", random_state=0)))
+    pipe, embed = _frozen_pipe(
+        X, ("clf", SGDClassifier(loss="log_loss", random_state=0))
+    )
     for refit in ("partial", "auto"):
         embed.n_rows_ = 0
         learner = ActiveLearner(
