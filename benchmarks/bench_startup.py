@@ -11,8 +11,16 @@
    call that reads the data (``LabelingSession.create``) to the first
    question, and where that time goes (``cProfile``, cumulative seconds of
    the main steps: reading the CSV, vectorizing, the first pick).
+3. The command a person types, ``skal label`` on that CSV, as a whole
+   process: the seconds from its launch to the first question on the screen,
+   and to the line saying the first batch was chosen (drawn on a thread
+   behind the opening's random audit rows); then the same with ``--audit 0``
+   (no random rows: the first question waits for the first batch), the
+   person taking ``--think`` seconds a row: the longest wait from an answer
+   to the next question shows whether the batch was ready in time.
 
-Run: ``python benchmarks/bench_startup.py [--rows 100000] [--repeats 5]``.
+Run: ``python benchmarks/bench_startup.py [--rows 100000] [--repeats 5]
+[--think 3]``.
 """
 
 import argparse
@@ -64,6 +72,52 @@ print(out.getvalue())
 """
 
 
+def label_command(rows, audit, think, answers=6):
+    """``skal label`` on a new session of ``rows`` texts, answered by a person
+    taking ``think`` seconds a row: seconds from launch to the first question,
+    and the longest wait from an answer to the next question over the next
+    ``answers`` answers."""
+    sys.path.insert(0, HERE)
+    from bench_session import TOPICS, write_texts
+
+    with tempfile.TemporaryDirectory() as folder:
+        data = os.path.join(folder, "tickets.csv")
+        write_texts(data, rows)
+        command = [
+            sys.executable, "-m", "skal", "label", data,
+            "--session", os.path.join(folder, "s.db"),
+            "--text-column", "text", "--id-column", "ticket",
+            "--classes", ",".join(TOPICS), "--audit", str(audit),
+        ]  # fmt: skip
+        tic = time.perf_counter()
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        first, waits, sent = None, [], None
+        for line in process.stdout:
+            if not line.startswith("row "):
+                continue
+            now = time.perf_counter()
+            if first is None:
+                first = now - tic
+            else:
+                waits.append(now - sent)
+            if len(waits) == answers:
+                break
+            time.sleep(think)
+            process.stdin.write("1\n")
+            process.stdin.flush()
+            sent = time.perf_counter()
+        process.stdin.write("q\n")
+        process.stdin.close()
+        process.wait(timeout=120)
+        return first, max(waits)
+
+
 def run(args):
     tic = time.perf_counter()
     subprocess.run([sys.executable, *args], check=True, capture_output=True)
@@ -94,6 +148,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--think", type=float, default=3.0, help="seconds a person takes a row"
+    )
     args = parser.parse_args()
     print(
         f"# start-up, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, "
@@ -140,6 +197,17 @@ def main():
         if "skal/" in line or "sklearn/" in line:
             if any(f"({name})" in line for name in keep):
                 print("  " + line.strip())
+    print(
+        f"skal label on {args.rows:,} new text rows (whole process, from launch; "
+        f"answers {args.think:g} s apart):"
+    )
+    for audit in (0.2, 0.0):
+        first, wait = label_command(args.rows, audit, args.think)
+        what = "opens with random audit rows" if audit else "no random rows"
+        print(
+            f"  --audit {audit:<4} first question {first:5.2f} s; longest wait "
+            f"after an answer (next 6) {wait:5.2f} s ({what})"
+        )
 
 
 if __name__ == "__main__":

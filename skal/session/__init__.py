@@ -67,6 +67,7 @@ from ._snapshot import (
     fit_learner,
     fit_without_audits,
     honest_estimate,
+    opening_rows,
     suspicious_rows,
 )
 from ._team import Team, read_team, team_path, write_team
@@ -108,6 +109,7 @@ __all__ = [
     "cv_score",
     "default_annotator",
     "draw_batch",
+    "opening_rows",
     "export_labels",
     "export_predictions",
     "fit_learner",

@@ -117,15 +117,20 @@ def _rng_from_json(data):
     return (name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached)
 
 
+def _training_ids(snapshot, dataset):
+    """Ids of the rows the learner sees, in a canonical order (sorted, so a
+    re-ordered file gives the same learner)."""
+    left_out = snapshot.left_out
+    return sorted(row for row in dataset.ids if row not in left_out)
+
+
 def _training_set(snapshot, dataset):
-    """Rows the learner sees, in a canonical order (sorted ids, so a
-    re-ordered file gives the same learner), and their labels (``None`` for
-    the pool)."""
+    """Rows the learner sees, in a canonical order (:func:`_training_ids`),
+    and their labels (``None`` for the pool)."""
     import numpy as np
 
-    left_out = snapshot.left_out
     labels = dict(snapshot.labels)
-    ids = sorted(row for row in dataset.ids if row not in left_out)
+    ids = _training_ids(snapshot, dataset)
     positions = np.fromiter(
         (dataset.position[row] for row in ids), dtype=np.intp, count=len(ids)
     )
@@ -220,6 +225,11 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
             return None
     if not len(dataset) - snapshot.n_decided:
         return None
+    if snapshot.n_batches == 0 and opening_rows(config, len(dataset)):
+        n = opening_rows(config, len(dataset))
+        if budget is not None:
+            n = min(n, budget - snapshot.n_labeled)
+        return _opening_batch(snapshot, dataset, n)
     ids, X, y = _training_set(snapshot, dataset)
     labeled = [(row, label) for row, label in zip(ids, y) if label is not None]
     n = min(snapshot.batch_size or config.batch_size, len(ids) - len(labeled))
@@ -229,8 +239,7 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
         return None
     # every random draw of the fit and the query comes from the journaled
     # state, so the batch is a function of the snapshot and the data alone
-    rng = np.random.RandomState()
-    rng.set_state(_rng_from_json(snapshot.rng_state))
+    rng = _generator(snapshot)
     with one_blas_thread():
         learner, initial = _fit(config, X, y, random_state=rng)
         with warnings.catch_warnings():
@@ -251,18 +260,101 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
             if stop_ids is None:
                 stop_ids = stop_set_ids(dataset, config)
             stop_set = _stop_set_predictions(learner, dataset, stop_ids)
+    return _batch_record(
+        snapshot,
+        strategy=config.initial_strategy if initial else config.strategy,
+        rows=[ids[i] for i in picked],
+        audit=[ids[i] for i in picked.record.audit],
+        guesses=guesses,
+        labeled=labeled,
+        rng_after=after,
+        stop_set=stop_set,
+    )
+
+
+#: The strategy a session's opening batch is journaled under.
+OPENING = "random audit rows"
+
+#: Rows from which a new session opens with random audit rows: its first
+#: draw (TF-IDF and k-means of the cold-start strategy over every row) takes
+#: over a second beyond about this many rows of short texts on one core
+#: (``benchmarks/bench_startup.py``); below it the first batch comes at once.
+OPENING_MIN_ROWS = 20_000
+
+
+def opening_rows(config, n_rows):
+    """Random audit rows a new session of ``n_rows`` rows opens with.
+
+    A session of at least :data:`OPENING_MIN_ROWS` rows asks its first
+    questions at once about rows drawn uniformly at random, while the first
+    batch is chosen behind them. They are audit rows: what the honest
+    estimate needs anyway (:func:`honest_estimate`), labeled without a
+    model's influence. Their number is the audit share of a batch, at least
+    one; none with ``audit=0`` (no random rows wanted) or on fewer rows.
+
+    Examples
+    --------
+    >>> from skal.session import SessionConfig
+    >>> config = SessionConfig(classes=["a", "b"], text_column="text", batch_size=10)
+    >>> opening_rows(config, 100_000)  # audit=0.2 of a batch of 10
+    2
+    >>> opening_rows(config, 5_000)  # the first batch is quick to draw
+    0
+    """
+    if not config.audit or n_rows < OPENING_MIN_ROWS:
+        return 0
+    return max(1, math.floor(config.audit * config.batch_size + 1e-9))
+
+
+def _opening_batch(snapshot, dataset, n):
+    """The first batch of a session: ``n`` rows of the pool drawn uniformly
+    at random (audit rows), without reading a feature or fitting a model."""
+    labels = dict(snapshot.labels)
+    ids = _training_ids(snapshot, dataset)
+    labeled = [(row, labels[row]) for row in ids if row in labels]
+    pool = [row for row in ids if row not in labels]
+    n = min(n, len(pool))
+    if n <= 0:
+        return None
+    rng = _generator(snapshot)
+    rows = [pool[i] for i in rng.choice(len(pool), n, replace=False)]
+    return _batch_record(
+        snapshot,
+        strategy=OPENING,
+        rows=rows,
+        audit=list(rows),
+        guesses=[],
+        labeled=labeled,
+        rng_after=_rng_to_json(rng.get_state()),
+        stop_set=None,
+    )
+
+
+def _generator(snapshot):
+    """A ``RandomState`` at the snapshot's journaled state."""
+    import numpy as np
+
+    rng = np.random.RandomState()
+    rng.set_state(_rng_from_json(snapshot.rng_state))
+    return rng
+
+
+def _batch_record(
+    snapshot, *, strategy, rows, audit, guesses, labeled, rng_after, stop_set
+):
+    """The batch as journaled (see :func:`draw_batch`)."""
     return {
         "loop": snapshot.n_batches + 1,
-        "strategy": config.initial_strategy if initial else config.strategy,
-        "row_ids": [ids[i] for i in picked],
-        "audit_ids": [ids[i] for i in picked.record.audit],
+        "strategy": strategy,
+        "row_ids": rows,
+        "audit_ids": audit,
         "guesses": guesses,
         "n_labels": len(labeled),
         "labels_digest": hashlib.sha256(
             json.dumps(labeled, separators=(",", ":")).encode()
         ).hexdigest(),
         "rng_before": snapshot.rng_state,
-        "rng_after": after,
+        "rng_after": rng_after,
         "stop_set": stop_set,
     }
 

@@ -243,8 +243,8 @@ class TerminalLoop:
             f"{session.n_labeled()} {of} | {per_class} ---"
         )
         self.say(f"row {printable(question.row_id)}")
-        for part in printable(question.text).split("\n"):
-            self.say(wrap(part))
+        for part in question.text.split("\n"):  # a column a line
+            self.say(wrap(printable(part)))
         if question.guess is not None:
             guess = session.config.describe(question.guess)
             self.say(f"model guess: {printable(guess)} ({question.confidence:.0%})")
@@ -255,8 +255,13 @@ class TerminalLoop:
         """Start drawing the next batch on a thread, after a progress line."""
         self._draw = BackgroundDraw(self.session, sized=self.background)
         n = self._draw.n_labels
-        if n == 0:
+        if n == 0 and waiting:
             self.say("choosing the first questions (no labels yet) ...")
+        elif n == 0:
+            self.say(
+                "choosing the first batch in the background (no labels yet); "
+                "the queued questions go on meanwhile"
+            )
         elif waiting:
             self.say(
                 f"retraining on {_plural(n, 'label')} and choosing the next "
