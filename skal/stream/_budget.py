@@ -14,7 +14,8 @@ consecutive arrivals, at most ``floor(budget * window)`` labels are requested.
 """
 
 from dataclasses import dataclass, field
-from math import floor, inf, nextafter
+from itertools import repeat
+from math import floor, inf, log, nextafter, prod
 from numbers import Integral, Real
 
 import numpy as np
@@ -107,6 +108,8 @@ class Gate:
 
     __slots__ = (
         "state",
+        "mask",
+        "rows",
         "budget",
         "estimate_window",
         "decay",
@@ -127,6 +130,7 @@ class Gate:
         self.share = share
         self.window = window
         self.cap = cap
+        self.mask = self.rows = None
         if cap is not None and len(state.ring) < cap:
             state.ring.extend([-window] * (cap - len(state.ring)))
 
@@ -160,7 +164,7 @@ class Gate:
     def skip(self, n):
         """``n`` rows pass without a label."""
         if self.decay is not None:
-            self.state.estimate *= self.decay**n
+            self.state.estimate = prod(repeat(self.decay, n), start=self.state.estimate)
         self.state.n_seen += n
 
     def grant(self, wants):
@@ -183,7 +187,7 @@ class Gate:
         for i in np.flatnonzero(wants).tolist():
             if i > done:
                 if decay is not None:
-                    estimate *= decay ** (i - done)
+                    estimate = prod(repeat(decay, i - done), start=estimate)
                 seen += i - done
             if decay is not None and estimate / w_est >= budget:
                 ok = False
@@ -204,12 +208,10 @@ class Gate:
             done = i + 1
         if n > done:
             if decay is not None:
-                estimate *= decay ** (n - done)
+                estimate = prod(repeat(decay, n - done), start=estimate)
             seen += n - done
         state.n_seen, state.n_granted, state.estimate = seen, n_granted, estimate
-        granted = np.zeros(n, dtype=bool)
-        granted[np.array(hits, dtype=np.intp)] = True
-        return granted
+        return self._mask(hits, n)
 
     def walk_threshold(
         self, values, theta, step, scale=None, at_random=None, lucky=None
@@ -285,6 +287,8 @@ class Gate:
         )
         budget, decay, window, cap = self.budget, self.decay, self.window, self.cap
         limit = self._estimate_limit()
+        # (a window of 1 row forgets at once: decay 0, no logarithm)
+        log_decay = log(decay) if limit is not None and decay > 0 else None
         opens, granted_before = None, granted
         if self.share:
             # opens[k]: the first row at which the share allows label
@@ -305,30 +309,40 @@ class Gate:
         else:
             quantile, lowered = _as_view(quantile), _as_view(rows["lowered"])
             owes = rows["owes"]
-        hits, closed, j = [], None, 0
-        while j < n:
-            if closed is None:
-                # the first row at which the cap and the share let label
-                # `granted + 1` through: known until the next label
-                closed = 0 if cap is None else ring[granted % cap] + window - base
-                if opens is not None and opens[granted - granted_before] > closed:
-                    closed = opens[granted - granted_before]
-            if j < closed:
-                stop = closed if closed < n else n
-                if decay is not None:
-                    for _ in range(stop - j):
-                        estimate *= decay
-                j = stop
-                continue
-            if limit is not None and estimate >= limit:
-                estimate *= decay
-                for j in range(j + 1, n):  # noqa: B007, B020 - j is the walk's row
+        hits, j = [], 0
+        append = hits.append
+        while True:
+            # closed by the cap and the share until the first row that lets
+            # label `granted + 1` through (known until the next label)
+            closed = j
+            if cap is not None:
+                oldest = ring[granted % cap] + window - base
+                if oldest > closed:
+                    closed = oldest
+            if opens is not None and opens[granted - granted_before] > closed:
+                closed = opens[granted - granted_before]
+            if closed > n:
+                closed = n
+            if decay is not None and closed > j:
+                estimate = prod(repeat(decay, closed - j), start=estimate)
+            j = closed
+            if limit is not None and estimate >= limit and j < n:
+                # closed by the estimate: the rows it certainly stays above
+                # the limit for (a logarithm, with a row to spare) decay at
+                # once, the last ones row by row
+                if log_decay is not None:
+                    skip = min(int(log(limit / estimate) / log_decay) - 1, n - j)
+                    if skip > 0:
+                        estimate = prod(repeat(decay, skip), start=estimate)
+                        j += skip
+                for j in range(j, n):  # noqa: B007, B020 - j is the walk's row
                     if estimate < limit:
                         break
                     estimate *= decay
                 else:
                     j = n
-                continue
+            if j == n:
+                break
             # the gate is open at row `start` and stays open until a label:
             # the rule scans on to the first row it labels (n: none)
             start = j
@@ -367,9 +381,11 @@ class Gate:
                     theta *= up
                 else:
                     j = n
-            if decay is not None:
-                for _ in range(j - start):
+            if decay is not None and j > start:
+                if j - start == 1:
                     estimate *= decay
+                else:
+                    estimate = prod(repeat(decay, j - start), start=estimate)
             if j == n:
                 break
             # row j labeled
@@ -378,13 +394,19 @@ class Gate:
             if cap is not None:
                 ring[granted % cap] = base + j
             granted += 1
-            hits.append(j)
-            closed = None
+            append(j)
             j += 1
         state.n_seen, state.n_granted, state.estimate = base + n, granted, estimate
-        mask = np.zeros(n, dtype=bool)
-        mask[np.array(hits, dtype=np.intp)] = True
-        return mask, theta
+        return self._mask(hits, n), theta
+
+    def _mask(self, hits, n):
+        """The mask of the ``n`` rows with labels at ``hits``; it is kept as
+        ``mask`` and the positions as ``rows``, which the learner reads instead
+        of searching the mask again when the rule returns this mask."""
+        self.rows = np.array(hits, dtype=np.intp)
+        self.mask = np.zeros(n, dtype=bool)
+        self.mask[self.rows] = True
+        return self.mask
 
     def _estimate_limit(self):
         """The smallest float ``e`` with ``e / w >= budget``: since a division

@@ -364,7 +364,8 @@ class StreamActiveLearner(
 
     # ---------------------------------------------------------------- deciding
     def _decide(self, state, X):
-        """``(mask, state after the decisions)``; ``state`` is left untouched
+        """``(mask, the positions of its true rows, state after the decisions)``;
+        ``state`` is left untouched
         except for the random generator, which the caller restores on failure."""
         n = n_rows(X)
         rule, manager = state["rule_"], state["budget_manager_"]
@@ -384,7 +385,9 @@ class StreamActiveLearner(
         mask = rule._scan(
             values, draws, gate, float(manager.budget), n_classes, rule_state
         )
-        return mask, {**state, "_budget_state": gate.state, "_rule_state": rule_state}
+        rows = gate.rows if mask is gate.mask else np.flatnonzero(mask)
+        after = {**state, "_budget_state": gate.state, "_rule_state": rule_state}
+        return mask, rows, after
 
     def decide(self, X, *, spend=True, return_ids=False):
         """Which rows of an arriving chunk to ask the label of.
@@ -423,8 +426,7 @@ class StreamActiveLearner(
         try:
             X, width = self._check_chunk(X, state)
             start = state["_budget_state"].n_seen
-            mask, after = self._decide(state, X)
-            rows = np.flatnonzero(mask)
+            mask, rows, after = self._decide(state, X)
             if rows.size:
                 # the requested rows wait for their labels: keep a copy, the
                 # caller may reuse the chunk's buffer
@@ -545,8 +547,7 @@ class StreamActiveLearner(
         X, width = self._check_chunk(X, state)
         if not callable(y):
             y = self._check_labels(y, n_rows(X))
-        mask, after = self._decide(state, X)
-        rows = np.flatnonzero(mask)
+        mask, rows, after = self._decide(state, X)
         after["_n_features"] = width
         if rows.size:
             X_new = _rows_of(X, rows)

@@ -60,7 +60,7 @@ class StreamRule(ValidatedParameters, BaseEstimator):
         Computed as ``1 - least_confident(proba)``, the same arithmetic as
         scikit-activeml, so equal probabilities give equal decisions.
         """
-        return 1.0 - least_confident_of_few(proba)
+        return confidence_of_few(proba)
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
         """The labels requested in one chunk (boolean mask, arrival order).
@@ -494,6 +494,19 @@ def least_confident_of_few(proba):
     if proba.shape[1] > 8:
         return least_confident(proba)
     return 1.0 - functools.reduce(np.maximum, proba.T)
+
+
+def confidence_of_few(proba):
+    """``1 - least_confident_of_few(proba)``, the same floats: for row maxima
+    of at least 0.5 (always, with two classes) both subtractions are exact
+    (Sterbenz's lemma; then the exact result is the maximum itself), so the
+    maxima are returned as they are."""
+    if proba.shape[1] > 8:
+        return 1.0 - least_confident(proba)
+    top = functools.reduce(np.maximum, proba.T)
+    if proba.shape[0] and top.min() >= 0.5:
+        return top
+    return 1.0 - (1.0 - top)
 
 
 def n_classes_of(proba):
