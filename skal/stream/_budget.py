@@ -13,6 +13,8 @@ Both managers can enforce the same hard guarantee: among any ``window``
 consecutive arrivals, at most ``floor(budget * window)`` labels are requested.
 """
 
+import functools
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import repeat
 from math import floor, inf, log, nextafter, prod
@@ -170,47 +172,55 @@ class Gate:
     def grant(self, wants):
         """The rows of ``wants`` (a boolean mask, in arrival order) that get a label.
 
-        Only the rows that want a label are visited; the estimate decays in
-        one step over the rows in between.
+        Only the rows that want a label are visited, and of those only the
+        ones the cap does not close (the cap stays closed until the oldest of
+        the last ``cap`` labels leaves the window: one binary search skips the
+        rows it refuses); the estimate decays over the rows in between with
+        one multiplication a row, as :meth:`advance` does.
         """
-        # the arithmetic of skip, is_open and advance, inlined over plain floats
+        # the arithmetic of is_open and advance, over plain floats
         state = self.state
-        seen, n_granted, estimate, ring = (
+        base, granted, estimate, ring = (
             state.n_seen,
             state.n_granted,
             state.estimate,
             state.ring,
         )
-        budget, w_est, decay = self.budget, self.estimate_window, self.decay
-        share, window, cap = self.share, self.window, self.cap
-        hits, done, n = [], 0, wants.shape[0]
-        for i in np.flatnonzero(wants).tolist():
-            if i > done:
-                if decay is not None:
-                    estimate = prod(repeat(decay, i - done), start=estimate)
-                seen += i - done
-            if decay is not None and estimate / w_est >= budget:
-                ok = False
-            elif share and n_granted + 1 > floor(budget * (seen + 1)):
-                ok = False
-            else:
-                ok = cap is None or (
-                    n_granted < cap or ring[n_granted % cap] <= seen - window
-                )
-            if decay is not None:
-                estimate = estimate * decay + ok
-            if ok:
-                if cap is not None:
-                    ring[n_granted % cap] = seen
-                n_granted += 1
-                hits.append(i)
-            seen += 1
+        budget, decay, share, window, cap = (
+            self.budget,
+            self.decay,
+            self.share,
+            self.window,
+            self.cap,
+        )
+        limit = self._estimate_limit()
+        n = wants.shape[0]
+        rows = np.flatnonzero(wants).tolist()
+        hits, done, p, m = [], 0, 0, len(rows)
+        while p < m:
+            i = rows[p]
+            if cap is not None and ring[granted % cap] + window - base > i:
+                p = bisect_left(rows, ring[granted % cap] + window - base, p + 1)
+                continue
+            p += 1
+            if decay is not None and i > done:
+                estimate = prod(repeat(decay, i - done), start=estimate)
             done = i + 1
-        if n > done:
+            if (limit is not None and estimate >= limit) or (
+                share and granted + 1 > floor(budget * (base + i + 1))
+            ):
+                if decay is not None:
+                    estimate *= decay
+                continue
             if decay is not None:
-                estimate = prod(repeat(decay, n - done), start=estimate)
-            seen += n - done
-        state.n_seen, state.n_granted, state.estimate = seen, n_granted, estimate
+                estimate = estimate * decay + 1.0
+            if cap is not None:
+                ring[granted % cap] = base + i
+            granted += 1
+            hits.append(i)
+        if decay is not None and n > done:
+            estimate = prod(repeat(decay, n - done), start=estimate)
+        state.n_seen, state.n_granted, state.estimate = base + n, granted, estimate
         return self._mask(hits, n)
 
     def walk_threshold(
@@ -414,13 +424,18 @@ class Gate:
         exactly the estimate check, without a division per row."""
         if self.decay is None:
             return None
-        w, budget = self.estimate_window, self.budget
-        limit = budget * w
-        while limit / w >= budget:
-            limit = nextafter(limit, -inf)
-        while not limit / w >= budget:
-            limit = nextafter(limit, inf)
-        return limit
+        return _estimate_limit(self.estimate_window, self.budget)
+
+
+@functools.lru_cache(maxsize=64)
+def _estimate_limit(w, budget):
+    """:meth:`Gate._estimate_limit`, computed once per ``(w, budget)``."""
+    limit = budget * w
+    while limit / w >= budget:
+        limit = nextafter(limit, -inf)
+    while not limit / w >= budget:
+        limit = nextafter(limit, inf)
+    return limit
 
 
 def _as_view(array):
