@@ -24,10 +24,11 @@ from ._rules import StreamRule, VariableUncertainty
 
 
 def _rows_of(X, rows):
-    """Rows ``rows`` (integer positions) of ``X``: fancy indexing for a numpy
-    array (a copy of a few rows), :func:`take_rows` for anything else."""
+    """Rows ``rows`` (integer positions) of ``X``: ``ndarray.take`` for a numpy
+    array (a copy of a few rows; a third of the time of fancy indexing),
+    :func:`take_rows` for anything else."""
     if type(X) is np.ndarray:
-        return X[rows]
+        return X.take(rows, 0)
     return take_rows(X, rows)
 
 
