@@ -195,7 +195,7 @@ class Gate:
         )
         limit = self._estimate_limit()
         n = wants.shape[0]
-        rows = np.flatnonzero(wants).tolist()
+        rows = wants.nonzero()[0].tolist()
         hits, done, p, m = [], 0, 0, len(rows)
         while p < m:
             i = rows[p]

@@ -40,6 +40,8 @@ def _all_known(y, classes):
     if y.dtype.kind in "iu" and classes.dtype.kind in "iu" and y.size:
         low, high = int(classes[0]), int(classes[-1])
         if high - low == classes.size - 1:
+            if low == 0:  # as unsigned, a negative label is above `high`
+                return bool(y.view(y.dtype.str.replace("i", "u")).max() <= high)
             return bool(low <= y.min() and y.max() <= high)
     try:
         positions = np.minimum(np.searchsorted(classes, y), classes.size - 1)
