@@ -14,7 +14,6 @@ consecutive arrivals, at most ``floor(budget * window)`` labels are requested.
 """
 
 import functools
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import repeat
 from math import floor, inf, log, nextafter, prod
@@ -172,11 +171,10 @@ class Gate:
     def grant(self, wants):
         """The rows of ``wants`` (a boolean mask, in arrival order) that get a label.
 
-        Only the rows that want a label are visited, and of those only the
-        ones the cap does not close (the cap stays closed until the oldest of
-        the last ``cap`` labels leaves the window: one binary search skips the
-        rows it refuses); the estimate decays over the rows in between with
-        one multiplication a row, as :meth:`advance` does.
+        Only the rows that want a label are visited, the ones the cap closes
+        with one comparison (it stays closed until the oldest of the last
+        ``cap`` labels leaves the window); the estimate decays over the rows in
+        between with one multiplication a row, as :meth:`advance` does.
         """
         # the arithmetic of is_open and advance, over plain floats
         state = self.state
@@ -195,20 +193,22 @@ class Gate:
         )
         limit = self._estimate_limit()
         n = wants.shape[0]
-        rows = wants.nonzero()[0].tolist()
-        hits, done, p, m = [], 0, 0, len(rows)
-        while p < m:
-            i = rows[p]
-            if cap is not None and ring[granted % cap] + window - base > i:
-                p = bisect_left(rows, ring[granted % cap] + window - base, p + 1)
+        # the cap refuses every row before `opening`: the oldest of the last
+        # `cap` labels leaves the window there (known until the next label)
+        shift = None if cap is None else window - base
+        opening = -1 if cap is None else ring[granted % cap] + shift
+        hits, done = [], 0
+        for i in wants.nonzero()[0].tolist():
+            if i < opening:
                 continue
-            p += 1
-            if decay is not None and i > done:
-                estimate = prod(repeat(decay, i - done), start=estimate)
-            done = i + 1
-            if (limit is not None and estimate >= limit) or (
-                share and granted + 1 > floor(budget * (base + i + 1))
-            ):
+            if decay is not None:
+                if i > done:
+                    estimate = prod(repeat(decay, i - done), start=estimate)
+                done = i + 1
+                if estimate >= limit:
+                    estimate *= decay
+                    continue
+            if share and granted + 1 > floor(budget * (base + i + 1)):
                 if decay is not None:
                     estimate *= decay
                 continue
@@ -216,6 +216,7 @@ class Gate:
                 estimate = estimate * decay + 1.0
             if cap is not None:
                 ring[granted % cap] = base + i
+                opening = ring[(granted + 1) % cap] + shift
             granted += 1
             hits.append(i)
         if decay is not None and n > done:
