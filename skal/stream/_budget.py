@@ -322,22 +322,21 @@ class Gate:
             owes = rows["owes"]
         hits, j = [], 0
         append = hits.append
+        # closed by the cap and the share until the first row that lets label
+        # `granted + 1` through: known until the next label
+        shift = None if cap is None else window - base
+        closed = 0 if cap is None else ring[granted % cap] + shift
+        if opens is not None and opens[0] > closed:
+            closed = opens[0]
         while True:
-            # closed by the cap and the share until the first row that lets
-            # label `granted + 1` through (known until the next label)
-            closed = j
-            if cap is not None:
-                oldest = ring[granted % cap] + window - base
-                if oldest > closed:
-                    closed = oldest
-            if opens is not None and opens[granted - granted_before] > closed:
-                closed = opens[granted - granted_before]
-            if closed > n:
-                closed = n
-            if decay is not None and closed > j:
-                estimate = prod(repeat(decay, closed - j), start=estimate)
-            j = closed
-            if limit is not None and estimate >= limit and j < n:
+            if closed > j:
+                stop = closed if closed < n else n
+                if decay is not None:
+                    estimate = prod(repeat(decay, stop - j), start=estimate)
+                j = stop
+                if j == n:
+                    break
+            if limit is not None and estimate >= limit:
                 # closed by the estimate: the rows it certainly stays above
                 # the limit for (a logarithm, with a row to spare) decay at
                 # once, the last ones row by row
@@ -351,9 +350,7 @@ class Gate:
                         break
                     estimate *= decay
                 else:
-                    j = n
-            if j == n:
-                break
+                    break
             # the gate is open at row `start` and stays open until a label:
             # the rule scans on to the first row it labels (n: none)
             start = j
@@ -404,9 +401,12 @@ class Gate:
                 estimate = estimate * decay + 1.0
             if cap is not None:
                 ring[granted % cap] = base + j
+                closed = ring[(granted + 1) % cap] + shift
             granted += 1
             append(j)
             j += 1
+            if opens is not None and opens[granted - granted_before] > closed:
+                closed = opens[granted - granted_before]
         state.n_seen, state.n_granted, state.estimate = base + n, granted, estimate
         return self._mask(hits, n), theta
 
