@@ -273,15 +273,18 @@ class Gate:
         The open rows are decided by the variable threshold (``theta`` given,
         with ``down``, ``up``, ``scale``, ``at_random`` and ``lucky``) or by the
         balanced quantile filter (``quantile``, ``lowered`` and the budget it
-        ``owes``). The checks and
-        arithmetic are those of :meth:`is_open` and :meth:`advance` one row at a
-        time, arranged so that a closed row costs one comparison and one
-        multiplication: the estimate check compares with the smallest float
-        ``e`` with ``e / w >= budget``; the cap and the share each stay closed
-        until a row known at the last label (the cap until the oldest of the
-        last ``cap`` labels leaves the window, the share until ``floor(budget *
-        (t + 1))`` reaches the next label), so they are one bound, ``closed``.
-        Per-row values are read through memoryviews (Python floats, no list).
+        ``owes``). The checks and arithmetic are those of :meth:`is_open` and
+        :meth:`advance` one row at a time, arranged so that closed rows cost
+        next to nothing: the cap and the share each stay closed until a row
+        known at the last label (the cap until the oldest of the last ``cap``
+        labels leaves the window, the share until ``floor(budget * (t + 1))``
+        reaches the next label), so they are one bound, ``closed``, and the
+        estimate decays over the closed rows in one ``math.prod`` (one
+        multiplication a row, in C: the same roundings as a loop); the
+        estimate check compares with the smallest float ``e`` with ``e / w >=
+        budget``, and skips at once the rows a logarithm says it stays above
+        it, with a row to spare. Per-row values are read through memoryviews
+        (Python floats, no list).
 
         Returns
         -------
