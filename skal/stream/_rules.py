@@ -502,20 +502,22 @@ def least_confident_of_few(proba):
     over rows of two or three entries costs ten times more."""
     if proba.shape[1] > 8:
         return least_confident(proba)
-    return 1.0 - functools.reduce(np.maximum, proba.T)
+    if proba.shape[1] == 2:
+        top = np.maximum(proba[:, 0], proba[:, 1])
+    elif proba.shape[1] == 1:
+        top = proba[:, 0].copy()
+    else:
+        top = functools.reduce(np.maximum, proba.T)
+    return np.subtract(1.0, top, out=top)
 
 
 def confidence_of_few(proba):
-    """``1 - least_confident_of_few(proba)``, the same floats: for row maxima
-    of at least 0.5 (always, with two classes) both subtractions are exact
-    (Sterbenz's lemma; then the exact result is the maximum itself), so the
-    maxima are returned as they are."""
+    """``1 - least_confident_of_few(proba)``, the same floats, computed in
+    place."""
     if proba.shape[1] > 8:
         return 1.0 - least_confident(proba)
-    top = functools.reduce(np.maximum, proba.T)
-    if proba.shape[0] and top.min() >= 0.5:
-        return top
-    return 1.0 - (1.0 - top)
+    uncertainty = least_confident_of_few(proba)
+    return np.subtract(1.0, uncertainty, out=uncertainty)
 
 
 def n_classes_of(proba):
