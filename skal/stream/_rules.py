@@ -508,16 +508,21 @@ def least_confident_of_few(proba):
         top = proba[:, 0].copy()
     else:
         top = functools.reduce(np.maximum, proba.T)
-    return np.subtract(1.0, top, out=top)
+    return _one_minus(top)
 
 
 def confidence_of_few(proba):
-    """``1 - least_confident_of_few(proba)``, the same floats, computed in
-    place."""
+    """``1 - least_confident_of_few(proba)``, the same floats."""
     if proba.shape[1] > 8:
         return 1.0 - least_confident(proba)
-    uncertainty = least_confident_of_few(proba)
-    return np.subtract(1.0, uncertainty, out=uncertainty)
+    return _one_minus(least_confident_of_few(proba))
+
+
+def _one_minus(values):
+    """``1.0 - values``, in place when ``values`` (a fresh array) holds floats."""
+    if values.dtype.kind == "f":
+        return np.subtract(1.0, values, out=values)
+    return 1.0 - values
 
 
 def n_classes_of(proba):
