@@ -300,7 +300,9 @@ class RandomizedVariableUncertainty(_ThresholdMixin, StreamRule):
         self.delta = delta
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
-        eta = 1.0 + self.delta * ndtri(draws[:, 0])
+        eta = ndtri(draws[:, 0])  # 1 + delta * eta, in place: the same floats
+        eta *= self.delta
+        eta += 1.0
         mask, state["threshold"] = gate.walk_threshold(
             values, state["threshold"], self.step, scale=eta
         )
