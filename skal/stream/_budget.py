@@ -13,8 +13,10 @@ Both managers can enforce the same hard guarantee: among any ``window``
 consecutive arrivals, at most ``floor(budget * window)`` labels are requested.
 """
 
+import functools
 from dataclasses import dataclass, field
-from math import floor, inf, nextafter
+from itertools import repeat
+from math import floor, inf, log, nextafter, prod
 from numbers import Integral, Real
 
 import numpy as np
@@ -107,6 +109,8 @@ class Gate:
 
     __slots__ = (
         "state",
+        "mask",
+        "rows",
         "budget",
         "estimate_window",
         "decay",
@@ -127,6 +131,7 @@ class Gate:
         self.share = share
         self.window = window
         self.cap = cap
+        self.mask = self.rows = None
         if cap is not None and len(state.ring) < cap:
             state.ring.extend([-window] * (cap - len(state.ring)))
 
@@ -160,56 +165,64 @@ class Gate:
     def skip(self, n):
         """``n`` rows pass without a label."""
         if self.decay is not None:
-            self.state.estimate *= self.decay**n
+            self.state.estimate = prod(repeat(self.decay, n), start=self.state.estimate)
         self.state.n_seen += n
 
     def grant(self, wants):
         """The rows of ``wants`` (a boolean mask, in arrival order) that get a label.
 
-        Only the rows that want a label are visited; the estimate decays in
-        one step over the rows in between.
+        Only the rows that want a label are visited, the ones the cap closes
+        with one comparison (it stays closed until the oldest of the last
+        ``cap`` labels leaves the window); the estimate decays over the rows in
+        between with one multiplication a row, as :meth:`advance` does.
         """
-        # the arithmetic of skip, is_open and advance, inlined over plain floats
+        # the arithmetic of is_open and advance, over plain floats
         state = self.state
-        seen, n_granted, estimate, ring = (
+        base, granted, estimate, ring = (
             state.n_seen,
             state.n_granted,
             state.estimate,
             state.ring,
         )
-        budget, w_est, decay = self.budget, self.estimate_window, self.decay
-        share, window, cap = self.share, self.window, self.cap
-        hits, done, n = [], 0, wants.shape[0]
-        for i in np.flatnonzero(wants).tolist():
-            if i > done:
+        budget, decay, share, window, cap = (
+            self.budget,
+            self.decay,
+            self.share,
+            self.window,
+            self.cap,
+        )
+        limit = self._estimate_limit()
+        n = wants.shape[0]
+        # the cap refuses every row before `opening`: the oldest of the last
+        # `cap` labels leaves the window there (known until the next label)
+        shift = None if cap is None else window - base
+        opening = -1 if cap is None else ring[granted % cap] + shift
+        hits, done = [], 0
+        for i in wants.nonzero()[0].tolist():
+            if i < opening:
+                continue
+            if decay is not None:
+                if i > done:
+                    estimate = prod(repeat(decay, i - done), start=estimate)
+                done = i + 1
+                if estimate >= limit:
+                    estimate *= decay
+                    continue
+            if share and granted + 1 > floor(budget * (base + i + 1)):
                 if decay is not None:
-                    estimate *= decay ** (i - done)
-                seen += i - done
-            if decay is not None and estimate / w_est >= budget:
-                ok = False
-            elif share and n_granted + 1 > floor(budget * (seen + 1)):
-                ok = False
-            else:
-                ok = cap is None or (
-                    n_granted < cap or ring[n_granted % cap] <= seen - window
-                )
+                    estimate *= decay
+                continue
             if decay is not None:
-                estimate = estimate * decay + ok
-            if ok:
-                if cap is not None:
-                    ring[n_granted % cap] = seen
-                n_granted += 1
-                hits.append(i)
-            seen += 1
-            done = i + 1
-        if n > done:
-            if decay is not None:
-                estimate *= decay ** (n - done)
-            seen += n - done
-        state.n_seen, state.n_granted, state.estimate = seen, n_granted, estimate
-        granted = np.zeros(n, dtype=bool)
-        granted[np.array(hits, dtype=np.intp)] = True
-        return granted
+                estimate = estimate * decay + 1.0
+            if cap is not None:
+                ring[granted % cap] = base + i
+                opening = ring[(granted + 1) % cap] + shift
+            granted += 1
+            hits.append(i)
+        if decay is not None and n > done:
+            estimate = prod(repeat(decay, n - done), start=estimate)
+        state.n_seen, state.n_granted, state.estimate = base + n, granted, estimate
+        return self._mask(hits, n)
 
     def walk_threshold(
         self, values, theta, step, scale=None, at_random=None, lucky=None
@@ -260,15 +273,18 @@ class Gate:
         The open rows are decided by the variable threshold (``theta`` given,
         with ``down``, ``up``, ``scale``, ``at_random`` and ``lucky``) or by the
         balanced quantile filter (``quantile``, ``lowered`` and the budget it
-        ``owes``). The checks and
-        arithmetic are those of :meth:`is_open` and :meth:`advance` one row at a
-        time, arranged so that a closed row costs one comparison and one
-        multiplication: the estimate check compares with the smallest float
-        ``e`` with ``e / w >= budget``; the cap and the share each stay closed
-        until a row known at the last label (the cap until the oldest of the
-        last ``cap`` labels leaves the window, the share until ``floor(budget *
-        (t + 1))`` reaches the next label), so they are one bound, ``closed``.
-        Per-row values are read through memoryviews (Python floats, no list).
+        ``owes``). The checks and arithmetic are those of :meth:`is_open` and
+        :meth:`advance` one row at a time, arranged so that closed rows cost
+        next to nothing: the cap and the share each stay closed until a row
+        known at the last label (the cap until the oldest of the last ``cap``
+        labels leaves the window, the share until ``floor(budget * (t + 1))``
+        reaches the next label), so they are one bound, ``closed``, and the
+        estimate decays over the closed rows in one ``math.prod`` (one
+        multiplication a row, in C: the same roundings as a loop); the
+        estimate check compares with the smallest float ``e`` with ``e / w >=
+        budget``, and skips at once the rows a logarithm says it stays above
+        it, with a row to spare. Per-row values are read through memoryviews
+        (Python floats, no list).
 
         Returns
         -------
@@ -285,6 +301,8 @@ class Gate:
         )
         budget, decay, window, cap = self.budget, self.decay, self.window, self.cap
         limit = self._estimate_limit()
+        # (a window of 1 row forgets at once: decay 0, no logarithm)
+        log_decay = log(decay) if limit is not None and decay > 0 else None
         opens, granted_before = None, granted
         if self.share:
             # opens[k]: the first row at which the share allows label
@@ -305,30 +323,37 @@ class Gate:
         else:
             quantile, lowered = _as_view(quantile), _as_view(rows["lowered"])
             owes = rows["owes"]
-        hits, closed, j = [], None, 0
-        while j < n:
-            if closed is None:
-                # the first row at which the cap and the share let label
-                # `granted + 1` through: known until the next label
-                closed = 0 if cap is None else ring[granted % cap] + window - base
-                if opens is not None and opens[granted - granted_before] > closed:
-                    closed = opens[granted - granted_before]
-            if j < closed:
+        hits, j = [], 0
+        append = hits.append
+        # closed by the cap and the share until the first row that lets label
+        # `granted + 1` through: known until the next label
+        shift = None if cap is None else window - base
+        closed = 0 if cap is None else ring[granted % cap] + shift
+        if opens is not None and opens[0] > closed:
+            closed = opens[0]
+        while True:
+            if closed > j:
                 stop = closed if closed < n else n
                 if decay is not None:
-                    for _ in range(stop - j):
-                        estimate *= decay
+                    estimate = prod(repeat(decay, stop - j), start=estimate)
                 j = stop
-                continue
+                if j == n:
+                    break
             if limit is not None and estimate >= limit:
-                estimate *= decay
-                for j in range(j + 1, n):  # noqa: B007, B020 - j is the walk's row
+                # closed by the estimate: the rows it certainly stays above
+                # the limit for (a logarithm, with a row to spare) decay at
+                # once, the last ones row by row
+                if log_decay is not None:
+                    skip = min(int(log(limit / estimate) / log_decay) - 1, n - j)
+                    if skip > 0:
+                        estimate = prod(repeat(decay, skip), start=estimate)
+                        j += skip
+                for j in range(j, n):  # noqa: B007, B020 - j is the walk's row
                     if estimate < limit:
                         break
                     estimate *= decay
                 else:
-                    j = n
-                continue
+                    break
             # the gate is open at row `start` and stays open until a label:
             # the rule scans on to the first row it labels (n: none)
             start = j
@@ -367,9 +392,11 @@ class Gate:
                     theta *= up
                 else:
                     j = n
-            if decay is not None:
-                for _ in range(j - start):
+            if decay is not None and j > start:
+                if j - start == 1:
                     estimate *= decay
+                else:
+                    estimate = prod(repeat(decay, j - start), start=estimate)
             if j == n:
                 break
             # row j labeled
@@ -377,14 +404,23 @@ class Gate:
                 estimate = estimate * decay + 1.0
             if cap is not None:
                 ring[granted % cap] = base + j
+                closed = ring[(granted + 1) % cap] + shift
             granted += 1
-            hits.append(j)
-            closed = None
+            append(j)
             j += 1
+            if opens is not None and opens[granted - granted_before] > closed:
+                closed = opens[granted - granted_before]
         state.n_seen, state.n_granted, state.estimate = base + n, granted, estimate
-        mask = np.zeros(n, dtype=bool)
-        mask[np.array(hits, dtype=np.intp)] = True
-        return mask, theta
+        return self._mask(hits, n), theta
+
+    def _mask(self, hits, n):
+        """The mask of the ``n`` rows with labels at ``hits``; it is kept as
+        ``mask`` and the positions as ``rows``, which the learner reads instead
+        of searching the mask again when the rule returns this mask."""
+        self.rows = np.array(hits, dtype=np.intp)
+        self.mask = np.zeros(n, dtype=bool)
+        self.mask[self.rows] = True
+        return self.mask
 
     def _estimate_limit(self):
         """The smallest float ``e`` with ``e / w >= budget``: since a division
@@ -392,13 +428,18 @@ class Gate:
         exactly the estimate check, without a division per row."""
         if self.decay is None:
             return None
-        w, budget = self.estimate_window, self.budget
-        limit = budget * w
-        while limit / w >= budget:
-            limit = nextafter(limit, -inf)
-        while not limit / w >= budget:
-            limit = nextafter(limit, inf)
-        return limit
+        return _estimate_limit(self.estimate_window, self.budget)
+
+
+@functools.lru_cache(maxsize=64)
+def _estimate_limit(w, budget):
+    """:meth:`Gate._estimate_limit`, computed once per ``(w, budget)``."""
+    limit = budget * w
+    while limit / w >= budget:
+        limit = nextafter(limit, -inf)
+    while not limit / w >= budget:
+        limit = nextafter(limit, inf)
+    return limit
 
 
 def _as_view(array):

@@ -9,6 +9,7 @@ as the window slides past it (the idea of scikit-activeml's
 """
 
 import copy
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +30,24 @@ def owned_rows(X):
 
 
 #: Values shared, not copied, by :func:`snapshot`: they cannot change.
-_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, type)
+_IMMUTABLE = frozenset((type(None), bool, int, float, complex, str, bytes, type))
 #: The ``__getstate__`` of objects whose state is their ``__dict__``.
 _PLAIN_GETSTATE = (object.__getstate__, BaseEstimator.__getstate__)
+
+
+@functools.lru_cache(maxsize=64)
+def _copies_plainly(cls):
+    """Whether ``copy.deepcopy`` of an instance of ``cls`` copies its
+    ``__dict__`` and nothing else (no custom copying or pickling, no slots)."""
+    return not (
+        getattr(cls, "__deepcopy__", None) is not None
+        or cls.__reduce_ex__ is not object.__reduce_ex__
+        or cls.__reduce__ is not object.__reduce__
+        or cls.__getstate__ not in _PLAIN_GETSTATE
+        or getattr(cls, "__setstate__", BaseEstimator.__setstate__)
+        is not BaseEstimator.__setstate__
+        or hasattr(cls, "__slots__")
+    )
 
 
 def snapshot(model):
@@ -44,25 +60,16 @@ def snapshot(model):
     The stream learner takes one per answered chunk, so that a failing
     ``partial_fit`` leaves its model as it was."""
     cls = type(model)
-    if (
-        getattr(cls, "__deepcopy__", None) is not None
-        or cls.__reduce_ex__ is not object.__reduce_ex__
-        or cls.__reduce__ is not object.__reduce__
-        or cls.__getstate__ not in _PLAIN_GETSTATE
-        or getattr(cls, "__setstate__", BaseEstimator.__setstate__)
-        is not BaseEstimator.__setstate__
-        or hasattr(cls, "__slots__")
-        or not hasattr(model, "__dict__")
-    ):
+    if not _copies_plainly(cls) or not hasattr(model, "__dict__"):
         return copy.deepcopy(model)
     new = cls.__new__(cls)
     memo = {id(model): new}
-    attributes = {}
-    for name, value in model.__dict__.items():
-        kind = type(value)
-        if kind in _IMMUTABLE:
-            attributes[name] = value
-        elif kind is np.ndarray and not value.dtype.hasobject:
+    attributes = model.__dict__.copy()  # the immutable values, shared
+    for name in [
+        name for name, value in attributes.items() if type(value) not in _IMMUTABLE
+    ]:
+        value = attributes[name]
+        if type(value) is np.ndarray and not value.dtype.hasobject:
             if id(value) not in memo:
                 memo[id(value)] = value.copy()
                 memo.setdefault(id(memo), []).append(value)  # keep it alive

@@ -20,7 +20,7 @@ import functools
 from numbers import Integral, Real
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 from scipy.special import ndtri
 from sklearn.base import BaseEstimator
 
@@ -60,7 +60,7 @@ class StreamRule(ValidatedParameters, BaseEstimator):
         Computed as ``1 - least_confident(proba)``, the same arithmetic as
         scikit-activeml, so equal probabilities give equal decisions.
         """
-        return 1.0 - least_confident_of_few(proba)
+        return confidence_of_few(proba)
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
         """The labels requested in one chunk (boolean mask, arrival order).
@@ -300,7 +300,9 @@ class RandomizedVariableUncertainty(_ThresholdMixin, StreamRule):
         self.delta = delta
 
     def _scan(self, values, draws, gate, budget, n_classes, state):
-        eta = 1.0 + self.delta * ndtri(draws[:, 0])
+        eta = ndtri(draws[:, 0])  # 1 + delta * eta, in place: the same floats
+        eta *= self.delta
+        eta += 1.0
         mask, state["threshold"] = gate.walk_threshold(
             values, state["threshold"], self.step, scale=eta
         )
@@ -454,7 +456,7 @@ class BalancedQuantileFilter(StreamRule):
             quantile[i] = np.quantile(seen, 1.0 - budget)
             spread[i] = seen.max() - seen.min()
         if n > short:
-            windows = np.sort(sliding_window_view(full, w)[k + short + 1 - w :], axis=1)
+            windows = np.sort(_windows(full[k + short + 1 - w :], w), axis=1)
             quantile[short:] = sorted_quantile(windows, 1.0 - budget)
             spread[short:] = windows[:, -1] - windows[:, 0]
         return quantile, spread, full[max(full.shape[0] - (w - 1), 0) :]
@@ -464,6 +466,15 @@ class BalancedQuantileFilter(StreamRule):
             state["history"], values, budget
         )
         return gate.walk_balanced(values, quantile, spread / self.tolerance, budget)
+
+
+def _windows(values, w):
+    """The windows ``values[i : i + w]``, one per row: a read-only view, as
+    ``sliding_window_view`` makes, without its checks (a few µs a chunk)."""
+    step = values.strides[0]
+    return as_strided(
+        values, (values.shape[0] - w + 1, w), (step, step), writeable=False
+    )
 
 
 def sorted_quantile(rows, q):
@@ -493,7 +504,27 @@ def least_confident_of_few(proba):
     over rows of two or three entries costs ten times more."""
     if proba.shape[1] > 8:
         return least_confident(proba)
-    return 1.0 - functools.reduce(np.maximum, proba.T)
+    if proba.shape[1] == 2:
+        top = np.maximum(proba[:, 0], proba[:, 1])
+    elif proba.shape[1] == 1:
+        top = proba[:, 0].copy()
+    else:
+        top = functools.reduce(np.maximum, proba.T)
+    return _one_minus(top)
+
+
+def confidence_of_few(proba):
+    """``1 - least_confident_of_few(proba)``, the same floats."""
+    if proba.shape[1] > 8:
+        return 1.0 - least_confident(proba)
+    return _one_minus(least_confident_of_few(proba))
+
+
+def _one_minus(values):
+    """``1.0 - values``, in place when ``values`` (a fresh array) holds floats."""
+    if values.dtype.kind == "f":
+        return np.subtract(1.0, values, out=values)
+    return 1.0 - values
 
 
 def n_classes_of(proba):
