@@ -3,8 +3,11 @@ of given rows and labels, and their messages.
 
 :class:`~skal.ActiveLearner` and :class:`~skal.stream.StreamActiveLearner`
 promise the same thing: every public method completes, or raises and leaves
-the learner exactly as it was. Both keep that promise the same way, with
-:meth:`LearnerBase._all_or_nothing` (or the :func:`all_or_nothing` decorator).
+the learner exactly as it was. The pool learner keeps it with
+:meth:`LearnerBase._all_or_nothing` (or the :func:`all_or_nothing` decorator);
+the stream learner's ``decide`` and ``teach``, called once per chunk, build
+their new state aside and commit it in one step (a snapshot per call cost
+more than the rest of the call).
 """
 
 import functools
