@@ -192,6 +192,8 @@ class Retrainer:
         self._data = data
         self._process = process
         self._pool = None
+        self._children = set()  # the pool's worker processes, ever started
+        self._starting = threading.Lock()  # starting a draw, or stopping
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.busy = False
@@ -211,13 +213,23 @@ class Retrainer:
         self._wake.set()
 
     def stop(self, timeout=30):
-        self._stop.set()
-        self._wake.set()
+        """End the retraining: the worker process is killed at once (it
+        writes nothing; a batch it was drawing is not journaled), so that
+        neither this call nor the interpreter's exit waits for a draw, or
+        for a worker still starting on a busy machine (its priority is
+        lower than every other process's)."""
+        with self._starting:  # no draw starts a worker after this
+            self._stop.set()
+            self._wake.set()
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+            children = list(self._children)
+        for child in children:
+            child.kill()  # the thread's wait for its result ends with it
+            child.join(timeout)
         if self._thread.is_alive():
             self._thread.join(timeout)
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
 
     def _run(self):
         while not self._stop.is_set():
@@ -252,7 +264,16 @@ class Retrainer:
     def _compute(self, fn, snapshot):
         """``fn(snapshot, dataset)`` in the worker (or here) and its seconds."""
         if self._process:
-            return self._worker().submit(_in_worker, fn, snapshot).result()
+            import multiprocessing
+
+            with self._starting:
+                if self._stop.is_set():
+                    raise RuntimeError("the retraining was stopped")
+                before = set(multiprocessing.active_children())
+                future = self._worker().submit(_in_worker, fn, snapshot)
+                # the pool starts its worker inside submit: note it, to kill it
+                self._children |= set(multiprocessing.active_children()) - before
+            return future.result()
         return _timed(fn, snapshot, self._dataset)
 
     def round(self):
