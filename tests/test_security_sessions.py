@@ -174,6 +174,46 @@ def test_no_process_outlives_a_killed_server(tmp_path, sig, moment):
             db.close()
 
 
+def test_stopping_kills_a_worker_that_never_finishes_starting(tmp_path):
+    """A worker still starting (here: reading a FIFO nobody writes to, as a
+    worker starved of CPU at its lower priority would stay) is killed when
+    the retraining stops; neither ``stop`` nor the interpreter's exit waits
+    for it (the interpreter joins the pool's threads at exit)."""
+    import multiprocessing
+
+    from skal.web._background import Retrainer
+
+    data = tmp_path / "texts.csv"
+    _texts(data)
+    fifo = tmp_path / "never.csv"
+    os.mkfifo(fifo)
+    with LabelingSession.create(tmp_path / "s.db", data, _config(), "ann") as s:
+        snapshot = s.training_snapshot()
+    errors = []
+    retrainer = Retrainer(
+        lambda: (snapshot, ()),
+        lambda *args: errors.append("delivered"),
+        lambda: False,
+        lambda point: None,
+        snapshot.config,
+        None,
+        str(fifo),
+    )
+    before = set(multiprocessing.active_children())
+    retrainer.start()
+    retrainer.poke()
+    deadline = time.monotonic() + 60
+    while not (set(multiprocessing.active_children()) - before):
+        assert time.monotonic() < deadline, "no worker was started"
+        time.sleep(0.01)
+    worker = (set(multiprocessing.active_children()) - before).pop()
+    retrainer.stop(timeout=30)
+    assert not worker.is_alive()
+    assert worker.exitcode == -signal.SIGKILL
+    assert not retrainer._thread.is_alive()
+    assert errors == []  # no batch from a killed worker
+
+
 # -------------------------------------- finding 5: damaged sessions written to
 @pytest.fixture
 def session(tmp_path):
