@@ -159,3 +159,39 @@ def test_the_terminal_asks_the_opening_while_the_first_batch_is_drawn(
             "typiclust",
         ]
         assert s.n_labeled() == 2
+
+
+def test_the_page_asks_the_opening_before_any_model_is_trained(lowered, tmp_path):
+    pytest.importorskip("starlette")
+    pytest.importorskip("httpx")
+    from _web_helpers import auth, make_client, texts_csv
+
+    from skal.web._service import WebSession, open_or_create
+
+    data = tmp_path / "texts.csv"
+    truth = texts_csv(data, n=40)
+    config = SessionConfig(
+        classes=["pos", "neg"], text_column="text", id_column="id", batch_size=5
+    )
+    # no retraining at all (background=False, no retrain_now): the opening
+    # is journaled when the page's session starts
+    web = WebSession(
+        open_or_create(str(tmp_path / "s.db"), str(data), config, "t"),
+        background=False,
+    )
+    try:
+        client = make_client(web)
+        batches = web.session.state.batches
+        assert [b["strategy"] for b in batches] == [snapshot_module.OPENING]
+        assert batches[0]["row_ids"] == batches[0]["audit_ids"]
+        assert len(batches[0]["row_ids"]) == 1  # floor(0.2 * 5)
+        reply = client.post(
+            "/api/next", json={"annotator": "ann", "show_guess": False}, headers=auth()
+        )
+        assert reply.status_code == 200, reply.text
+        row = reply.json()["row"]
+        assert row["row_id"] == batches[0]["row_ids"][0]
+        assert row["chosen_by"] == snapshot_module.OPENING
+        assert row["row_id"] in truth
+    finally:
+        web.close()
