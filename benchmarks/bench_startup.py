@@ -18,6 +18,8 @@
    (no random rows: the first question waits for the first batch), the
    person taking ``--think`` seconds a row: the longest wait from an answer
    to the next question shows whether the batch was ready in time.
+4. ``skal serve`` on that CSV, as a whole process: the seconds from its
+   launch to the first row its API hands out, with and without the opening.
 
 Run: ``python benchmarks/bench_startup.py [--rows 100000] [--repeats 5]
 [--think 3]``.
@@ -118,6 +120,63 @@ def label_command(rows, audit, think, answers=6):
         return first, max(waits)
 
 
+def serve_command(rows, audit, timeout=120):
+    """``skal serve`` on a new session of ``rows`` texts: seconds from launch
+    to the first row the page's API hands out (``POST /api/next``)."""
+    import json
+    import re
+    import socket
+    import urllib.error
+    import urllib.request
+
+    sys.path.insert(0, HERE)
+    from bench_session import TOPICS, write_texts
+
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory() as folder:
+        data = os.path.join(folder, "tickets.csv")
+        write_texts(data, rows)
+        command = [
+            sys.executable, "-m", "skal", "serve", data,
+            "--session", os.path.join(folder, "s.db"),
+            "--text-column", "text", "--id-column", "ticket",
+            "--classes", ",".join(TOPICS), "--audit", str(audit),
+            "--port", str(port),
+        ]  # fmt: skip
+        tic = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        try:
+            token = None
+            for line in process.stdout:
+                found = re.search(r"#token=(\S+)", line)
+                if found:
+                    token = found.group(1)
+                    break
+            origin = f"http://127.0.0.1:{port}"
+            request = urllib.request.Request(
+                origin + "/api/next",
+                data=json.dumps({"annotator": "ann", "show_guess": False}).encode(),
+                headers={
+                    "X-Skal-Token": token,
+                    "Origin": origin,
+                    "Content-Type": "application/json",
+                },
+            )
+            while time.perf_counter() - tic < timeout:
+                with urllib.request.urlopen(request, timeout=timeout) as reply:
+                    if json.load(reply).get("row"):
+                        return time.perf_counter() - tic
+                time.sleep(0.02)
+            return None
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+
+
 def run(args):
     tic = time.perf_counter()
     subprocess.run([sys.executable, *args], check=True, capture_output=True)
@@ -208,6 +267,10 @@ def main():
             f"  --audit {audit:<4} first question {first:5.2f} s; longest wait "
             f"after an answer (next 6) {wait:5.2f} s ({what})"
         )
+    print(f"skal serve on {args.rows:,} new text rows (whole process, from launch):")
+    for audit in (0.2, 0.0):
+        first = serve_command(args.rows, audit)
+        print(f"  --audit {audit:<4} first row from the page's API {first:5.2f} s")
 
 
 if __name__ == "__main__":
