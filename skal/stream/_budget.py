@@ -20,6 +20,7 @@ from math import floor, inf, log, nextafter, prod
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special.cython_special import ndtri
 from sklearn.base import BaseEstimator
 
 from ..utils._validation import (
@@ -224,17 +225,20 @@ class Gate:
         state.n_seen, state.n_granted, state.estimate = base + n, granted, estimate
         return self._mask(hits, n)
 
-    def walk_threshold(
-        self, values, theta, step, scale=None, at_random=None, lucky=None
-    ):
+    def walk_threshold(self, values, theta, step, randomize=None, split=None):
         """Žliobaitė's variable threshold, walked row by row under the budget.
 
         While a label can be granted, row ``i`` is labeled when
-        ``values[i] < theta * scale[i]`` (then ``theta *= 1 - step``, else
-        ``theta *= 1 + step``); when ``at_random[i]`` is true it is labeled
-        when ``lucky[i]`` is, and ``theta`` stays. This is the one loop of the
-        stream module that cannot be vectorised: each decision moves both the
-        threshold and the budget seen by the next row.
+        ``values[i] < theta`` (then ``theta *= 1 - step``, else ``theta *= 1 +
+        step``). This is the one loop of the stream module that cannot be
+        vectorised: each decision moves both the threshold and the budget seen
+        by the next row. The variants read uniform draws, one per row, at the
+        rows they examine only:
+
+        - ``randomize=(uniform, delta)``: the threshold is scaled by ``1 +
+          delta * ndtri(uniform[i])`` (a normal draw);
+        - ``split=(pick, share, lucky, budget)``: when ``pick[i] < share`` the
+          row is labeled when ``lucky[i] <= budget``, and ``theta`` stays.
 
         Returns
         -------
@@ -242,16 +246,15 @@ class Gate:
         theta : float
             The threshold after the chunk.
         """
-        if at_random is not None and scale is not None:  # pragma: no cover
+        if randomize is not None and split is not None:  # pragma: no cover
             raise ValueError("a randomized threshold has no random share")
         return self._walk(
             values,
             theta=theta,
             down=1.0 - step,
             up=1.0 + step,
-            scale=scale,
-            at_random=at_random,
-            lucky=lucky,
+            randomize=randomize,
+            split=split,
         )
 
     def walk_balanced(self, values, quantile, lowered, budget):
@@ -271,7 +274,7 @@ class Gate:
         """Walk the rows of one chunk in arrival order, under the budget.
 
         The open rows are decided by the variable threshold (``theta`` given,
-        with ``down``, ``up``, ``scale``, ``at_random`` and ``lucky``) or by the
+        with ``down``, ``up``, ``randomize`` and ``split``) or by the
         balanced quantile filter (``quantile``, ``lowered`` and the budget it
         ``owes``). The checks and arithmetic are those of :meth:`is_open` and
         :meth:`advance` one row at a time, arranged so that closed rows cost
@@ -313,13 +316,17 @@ class Gate:
 
         values = _as_view(values)
         if quantile is None:
-            down, up = rows["down"], rows["up"]
-            scale, at_random, lucky = (
-                rows.get(name) for name in ("scale", "at_random", "lucky")
+            down, up, randomize, split = (
+                rows["down"],
+                rows["up"],
+                rows["randomize"],
+                rows["split"],
             )
-            scale = None if scale is None else _as_view(scale)
-            if at_random is not None:
-                at_random, lucky = _as_view(at_random), _as_view(lucky)
+            if randomize is not None:  # (strided draws index as well)
+                uniform, delta = memoryview(randomize[0]), randomize[1]
+            if split is not None:
+                pick, share, lucky, lucky_below = split
+                pick, lucky = memoryview(pick), memoryview(lucky)
         else:
             quantile, lowered = _as_view(quantile), _as_view(rows["lowered"])
             owes = rows["owes"]
@@ -364,10 +371,10 @@ class Gate:
                         break
                 else:
                     j = n
-            elif at_random is not None:
+            elif split is not None:
                 for j in range(start, n):
-                    if at_random[j]:
-                        if lucky[j]:
+                    if pick[j] < share:
+                        if lucky[j] <= lucky_below:
                             break
                     elif values[j] < theta:
                         theta *= down
@@ -376,9 +383,9 @@ class Gate:
                         theta *= up
                 else:
                     j = n
-            elif scale is not None:
+            elif randomize is not None:
                 for j in range(start, n):
-                    if values[j] < theta * scale[j]:
+                    if values[j] < theta * (1.0 + delta * ndtri(uniform[j])):
                         theta *= down
                         break
                     theta *= up
