@@ -32,22 +32,43 @@ def _rows_of(X, rows):
     return take_rows(X, rows)
 
 
+#: The unsigned integer type of each native signed (or unsigned) one.
+_UNSIGNED = {
+    np.dtype(f"{kind}{size}"): np.dtype(f"u{size}")
+    for kind in "iu"
+    for size in (1, 2, 4, 8)
+}
+
+
 def _all_known(y, classes):
     """Whether every label of ``y`` is one of ``classes`` (sorted, unique): the
     cheap test before the one that names them. Integer labels of consecutive
     integer classes (``0, 1``, say) are compared with the two ends; others are
     looked up by binary search."""
     if y.dtype.kind in "iu" and classes.dtype.kind in "iu" and y.size:
-        low, high = int(classes[0]), int(classes[-1])
+        low, high = classes[0].item(), classes[-1].item()
         if high - low == classes.size - 1:
-            if low == 0:  # as unsigned, a negative label is above `high`
-                return bool(y.view(y.dtype.str.replace("i", "u")).max() <= high)
+            unsigned = _UNSIGNED.get(y.dtype) if low == 0 else None
+            if unsigned is not None:  # as unsigned, a negative label is above `high`
+                return np.maximum.reduce(y.view(unsigned)).item() <= high
             return bool(low <= y.min() and y.max() <= high)
     try:
         positions = np.minimum(np.searchsorted(classes, y), classes.size - 1)
         return bool(np.all(classes[positions] == y))
     except TypeError:  # labels that do not compare with the classes
         return False
+
+
+def _take_back(rng, draws):
+    """Move ``rng`` (the learner's PCG64 generator) back to before ``draws``
+    were drawn from it (``None``: nothing was drawn). Each float64 of
+    ``Generator.random`` is one 64-bit step of the generator, and stepping
+    ``2**128 - k`` forward is stepping ``k`` back: cheaper than saving the
+    state on every call, as only a failing or looking call pays for it. (The
+    generator's buffered 32-bit draw, which ``advance`` clears, is never used:
+    the rules draw only float64.)"""
+    if draws is not None and draws.size:
+        rng.bit_generator.advance(-draws.size % 2**128)
 
 
 def _is_classifier_with_fit(estimator):
@@ -366,13 +387,18 @@ class StreamActiveLearner(
         return {**state, "estimator_": model, "_memory": memory}
 
     # ---------------------------------------------------------------- deciding
-    def _decide(self, state, X):
-        """``(mask, the positions of its true rows, state after the decisions)``;
-        ``state`` is left untouched
-        except for the random generator, which the caller restores on failure."""
+    @staticmethod
+    def _draws(state, X):
+        """The rule's uniform draws for the rows of ``X`` (``None`` if it makes
+        none), from the learner's generator, which they move forward."""
+        k = state["rule_"].n_draws
+        return state["_rng"].random((n_rows(X), k)) if k else None
+
+    def _decide(self, state, X, draws):
+        """``(mask, the positions of its true rows, state after the decisions)``
+        from the rule's ``draws`` for ``X``; ``state`` is left untouched."""
         n = n_rows(X)
         rule, manager = state["rule_"], state["budget_manager_"]
-        draws = state["_rng"].random((n, rule.n_draws)) if rule.n_draws else None
         model = state["estimator_"]
         n_classes = 2 if state["_classes"] is None else len(state["_classes"])
         if not rule.requires_model or n == 0:
@@ -422,14 +448,14 @@ class StreamActiveLearner(
         # the new state is built aside and committed in one step: only the
         # random generator is changed in place, so only it is put back when
         # the call fails or only looks (the rollback of LearnerBase, reduced to
-        # what this method touches)
+        # what this method touches: the draws, taken back)
         state = self._current()
-        rng = state["_rng"]
-        saved = rng.bit_generator.state if state["rule_"].n_draws else None
+        draws = None
         try:
             X, width = self._check_chunk(X, state)
             start = state["_budget_state"].n_seen
-            mask, rows, after = self._decide(state, X)
+            draws = self._draws(state, X)
+            mask, rows, after = self._decide(state, X, draws)
             if rows.size:
                 # the requested rows wait for their labels: keep a copy, the
                 # caller may reuse the chunk's buffer
@@ -445,13 +471,12 @@ class StreamActiveLearner(
                 )
             after["_n_features"] = width
         except BaseException:
-            if saved is not None:
-                rng.bit_generator.state = saved
+            _take_back(state["_rng"], draws)
             raise
         if spend:
             self._commit(after)
-        elif saved is not None:
-            rng.bit_generator.state = saved
+        else:
+            _take_back(state["_rng"], draws)
         return (mask, start + rows) if return_ids else mask
 
     # ---------------------------------------------------------------- labeling
@@ -483,9 +508,10 @@ class StreamActiveLearner(
         pending = state["_pending_ids"]
         if (
             ids.shape == pending.shape
-            and ids.dtype.kind in "iu"
-            and bool((ids == pending).all())
-        ):  # every waiting row answered, in order: the common case
+            and ids.dtype == pending.dtype
+            and ids.tobytes() == pending.tobytes()
+        ):  # every waiting row answered, in order: the common case (ids as
+            # decide returned them; compared as bytes, two numpy calls fewer)
             positions = None
         else:
             positions = self._positions_of(ids, pending)
@@ -550,7 +576,7 @@ class StreamActiveLearner(
         X, width = self._check_chunk(X, state)
         if not callable(y):
             y = self._check_labels(y, n_rows(X))
-        mask, rows, after = self._decide(state, X)
+        mask, rows, after = self._decide(state, X, self._draws(state, X))
         after["_n_features"] = width
         if rows.size:
             X_new = _rows_of(X, rows)
