@@ -351,28 +351,29 @@ class Gate:
                 # the limit for (a logarithm, with a row to spare) decay at
                 # once, the last ones row by row
                 if log_decay is not None:
-                    skip = min(int(log(limit / estimate) / log_decay) - 1, n - j)
+                    skip = int(log(limit / estimate) / log_decay) - 1
                     if skip > 0:
+                        if skip > n - j:
+                            skip = n - j
                         estimate = prod(repeat(decay, skip), start=estimate)
                         j += skip
-                for j in range(j, n):  # noqa: B007, B020 - j is the walk's row
-                    if estimate < limit:
-                        break
+                # (while loops: the few rows left cost less than a range)
+                while estimate >= limit and j < n:
                     estimate *= decay
-                else:
+                    j += 1
+                if j == n:
                     break
             # the gate is open at row `start` and stays open until a label:
             # the rule scans on to the first row it labels (n: none)
             start = j
             if quantile is not None:
-                for j in range(start, n):
+                while j < n:
                     owed = owes * (base + j + 1) - granted
                     if values[j] >= quantile[j] - lowered[j] * owed:
                         break
-                else:
-                    j = n
+                    j += 1
             elif split is not None:
-                for j in range(start, n):
+                while j < n:
                     if pick[j] < share:
                         if lucky[j] <= lucky_below:
                             break
@@ -381,24 +382,21 @@ class Gate:
                         break
                     else:
                         theta *= up
-                else:
-                    j = n
+                    j += 1
             elif randomize is not None:
-                for j in range(start, n):
+                while j < n:
                     if values[j] < theta * (1.0 + delta * ndtri(uniform[j])):
                         theta *= down
                         break
                     theta *= up
-                else:
-                    j = n
+                    j += 1
             else:
-                for j in range(start, n):
+                while j < n:
                     if values[j] < theta:
                         theta *= down
                         break
                     theta *= up
-                else:
-                    j = n
+                    j += 1
             if decay is not None and j > start:
                 if j - start == 1:
                     estimate *= decay
