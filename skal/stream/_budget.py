@@ -332,6 +332,8 @@ class Gate:
             owes = rows["owes"]
         hits, j = [], 0
         append = hits.append
+        # the estimate's decay over a row the rule scans past (1: no estimate)
+        passing = 1.0 if decay is None else decay
         # closed by the cap and the share until the first row that lets label
         # `granted + 1` through: known until the next label
         shift = None if cap is None else window - base
@@ -363,14 +365,14 @@ class Gate:
                     j += 1
                 if j == n:
                     break
-            # the gate is open at row `start` and stays open until a label:
-            # the rule scans on to the first row it labels (n: none)
-            start = j
+            # the gate is open at row j and stays open until a label: the
+            # rule scans on to the first row it labels (n: none)
             if quantile is not None:
                 while j < n:
                     owed = owes * (base + j + 1) - granted
                     if values[j] >= quantile[j] - lowered[j] * owed:
                         break
+                    estimate *= passing
                     j += 1
             elif split is not None:
                 while j < n:
@@ -382,6 +384,7 @@ class Gate:
                         break
                     else:
                         theta *= up
+                    estimate *= passing
                     j += 1
             elif randomize is not None:
                 while j < n:
@@ -389,6 +392,7 @@ class Gate:
                         theta *= down
                         break
                     theta *= up
+                    estimate *= passing
                     j += 1
             else:
                 while j < n:
@@ -396,12 +400,8 @@ class Gate:
                         theta *= down
                         break
                     theta *= up
+                    estimate *= passing
                     j += 1
-            if decay is not None and j > start:
-                if j - start == 1:
-                    estimate *= decay
-                else:
-                    estimate = prod(repeat(decay, j - start), start=estimate)
             if j == n:
                 break
             # row j labeled
