@@ -32,25 +32,16 @@ def _rows_of(X, rows):
     return take_rows(X, rows)
 
 
-#: The unsigned integer type of each native signed (or unsigned) one.
-_UNSIGNED = {
-    np.dtype(f"{kind}{size}"): np.dtype(f"u{size}")
-    for kind in "iu"
-    for size in (1, 2, 4, 8)
-}
-
-
 def _all_known(y, classes):
     """Whether every label of ``y`` is one of ``classes`` (sorted, unique): the
     cheap test before the one that names them. Integer labels of consecutive
     integer classes (``0, 1``, say) are compared with the two ends; others are
     looked up by binary search."""
     if y.dtype.kind in "iu" and classes.dtype.kind in "iu" and y.size:
-        low, high = classes[0].item(), classes[-1].item()
+        low, high = int(classes[0]), int(classes[-1])
         if high - low == classes.size - 1:
-            unsigned = _UNSIGNED.get(y.dtype) if low == 0 else None
-            if unsigned is not None:  # as unsigned, a negative label is above `high`
-                return np.maximum.reduce(y.view(unsigned)).item() <= high
+            if low == 0:  # as unsigned, a negative label is above `high`
+                return bool(y.view(y.dtype.str.replace("i", "u")).max() <= high)
             return bool(low <= y.min() and y.max() <= high)
     try:
         positions = np.minimum(np.searchsorted(classes, y), classes.size - 1)
