@@ -50,15 +50,30 @@ def _copies_plainly(cls):
     )
 
 
+def _carries_nothing(value):
+    """Whether ``value`` has no state to copy: no ``__dict__``, and a
+    reduction (what ``copy.deepcopy`` rebuilds it from) that is its class
+    alone, called with no argument (a compiled loss function of scikit-learn's
+    SGD models, say). A deep copy would be a fresh default instance; sharing
+    the value itself is the same, and cheaper."""
+    if hasattr(value, "__dict__"):
+        return False
+    try:
+        return value.__reduce_ex__(4) == (type(value), ())
+    except Exception:  # noqa: BLE001 - deepcopy reports what cannot be copied
+        return False
+
+
 def snapshot(model):
     """A deep copy of ``model``, the same as ``copy.deepcopy`` but three times
     faster for a fitted scikit-learn estimator: its plain attributes are
     shared when immutable and numpy arrays are copied directly (aliases stay
-    aliases, through deepcopy's memo); everything else goes through
-    ``copy.deepcopy``, as does a model that customises copying or pickling
-    (anything but scikit-learn's ``__getstate__``) or has no ``__dict__``.
-    The stream learner takes one per answered chunk, so that a failing
-    ``partial_fit`` leaves its model as it was."""
+    aliases, through deepcopy's memo), values without state are shared;
+    everything else goes through ``copy.deepcopy``, as does a model that
+    customises copying or pickling (anything but scikit-learn's
+    ``__getstate__``) or has no ``__dict__``. The stream learner takes one per
+    answered chunk, so that a failing ``partial_fit`` leaves its model as it
+    was."""
     cls = type(model)
     if not _copies_plainly(cls) or not hasattr(model, "__dict__"):
         return copy.deepcopy(model)
@@ -74,7 +89,7 @@ def snapshot(model):
                 memo[id(value)] = value.copy()
                 memo.setdefault(id(memo), []).append(value)  # keep it alive
             attributes[name] = memo[id(value)]
-        else:
+        elif not _carries_nothing(value):
             attributes[name] = copy.deepcopy(value, memo)
     new.__dict__.update(attributes)
     return new
