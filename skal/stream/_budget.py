@@ -286,8 +286,11 @@ class Gate:
         multiplication a row, in C: the same roundings as a loop); the
         estimate check compares with the smallest float ``e`` with ``e / w >=
         budget``, and skips at once the rows a logarithm says it stays above
-        it, with a row to spare. Per-row values are read through memoryviews
-        (Python floats, no list).
+        it, with a row to spare; over the open rows the rule scans past, the
+        estimate decays in the scan itself. Per-row values are read through
+        memoryviews (Python floats, no list), and the few rows left after a
+        skip or scanned are walked by ``while`` loops (a ``range`` costs more
+        to start than two rows cost to step).
 
         Returns
         -------
