@@ -80,18 +80,20 @@ def snapshot(model):
     new = cls.__new__(cls)
     memo = {id(model): new}
     attributes = model.__dict__.copy()  # the immutable values, shared
-    for name in [
-        name for name, value in attributes.items() if type(value) not in _IMMUTABLE
-    ]:
-        value = attributes[name]
-        if type(value) is np.ndarray and not value.dtype.hasobject:
-            if id(value) not in memo:
-                memo[id(value)] = value.copy()
-                memo.setdefault(id(memo), []).append(value)  # keep it alive
-            attributes[name] = memo[id(value)]
+    for name, value in model.__dict__.items():
+        kind = type(value)
+        if kind in _IMMUTABLE:
+            continue
+        if kind is np.ndarray and not value.dtype.hasobject:
+            # (the model keeps the original alive while deepcopy's memo
+            # holds its id)
+            copied = memo.get(id(value))
+            if copied is None:
+                copied = memo[id(value)] = value.copy()
+            attributes[name] = copied
         elif not _carries_nothing(value):
             attributes[name] = copy.deepcopy(value, memo)
-    new.__dict__.update(attributes)
+    new.__dict__ = attributes
     return new
 
 
