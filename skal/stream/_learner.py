@@ -359,7 +359,8 @@ class StreamActiveLearner(
         return ModelUpdate(self.estimator, self.window)
 
     def _learn(self, state, X_new, y_new):
-        """``state`` updated with the model after learning ``(X_new, y_new)``."""
+        """The entries of ``state`` that learning ``(X_new, y_new)`` changes:
+        the model and the window of labeled rows."""
         classes = state["_classes"]
         if self.window is None and classes is None:
             raise ValueError(
@@ -375,7 +376,7 @@ class StreamActiveLearner(
         model, memory = self._model_update().learn(
             state["estimator_"], state["_memory"], X_new, y_new, classes
         )
-        return {**state, "estimator_": model, "_memory": memory}
+        return {"estimator_": model, "_memory": memory}
 
     # ---------------------------------------------------------------- deciding
     @staticmethod
@@ -487,8 +488,9 @@ class StreamActiveLearner(
         self : StreamActiveLearner
             If anything fails, the learner is left exactly as it was.
         """
-        # all or nothing: the new state (a snapshot of the model that learned)
-        # is built aside and committed in one step; nothing is changed in place
+        # all or nothing: the entries of the state that change (a snapshot of
+        # the model that learned, the rows still waiting) are built aside and
+        # committed in one step; nothing is changed in place
         if "rule_" not in self.__dict__:
             raise ValueError(
                 "ids were never requested: no row has been decided yet; call "
@@ -573,7 +575,7 @@ class StreamActiveLearner(
             X_new = _rows_of(X, rows)
             answers = y(X_new) if callable(y) else y[rows]
             answers = self._check_labels(answers, rows.size, name="the oracle's labels")
-            after = self._learn(after, X_new, answers)
+            after.update(self._learn(after, X_new, answers))
             after["n_labeled_"] = after["n_labeled_"] + rows.size
         self._commit(after)
         return mask
@@ -607,7 +609,7 @@ class StreamActiveLearner(
         X, width = self._check_chunk(X, state)
         y = self._check_labels(y, n_rows(X))
         self._check_rows(X)  # not empty
-        after = self._learn(state, X, y)
+        after = {**state, **self._learn(state, X, y)}
         after["_n_features"] = width
         return self._commit(after)
 
