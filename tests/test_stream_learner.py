@@ -15,7 +15,9 @@ from test_stream_rules import rows, stub_learner
 from skal.stream import (
     EstimatedBudget,
     FixedShareBudget,
+    RandomizedVariableUncertainty,
     RandomRule,
+    SplitRule,
     StreamActiveLearner,
     VariableUncertainty,
     make_drifting_stream,
@@ -378,3 +380,39 @@ def _expected(estimator):
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+class FailsOnce(SGDClassifier):
+    """Its ``predict_proba`` fails once, after the rule's draws were made."""
+
+    def predict_proba(self, X):
+        if getattr(self, "fail_", False):
+            self.fail_ = False
+            raise RuntimeError("model down")
+        return super().predict_proba(X)
+
+
+def test_failed_decide_takes_its_draws_back(stream):
+    # two draws a row (split) and one (randomized): the generator is moved
+    # back exactly, so the failed call leaves no trace in later decisions
+    X, y = stream
+    for rule in (SplitRule(share=0.5), RandomizedVariableUncertainty()):
+        learners = [
+            StreamActiveLearner(
+                FailsOnce(loss="log_loss", random_state=0), rule, random_state=0
+            )
+            for _ in range(2)
+        ]
+        for learner in learners:
+            learner.partial_fit(X[:50], y[:50], classes=[0, 1])
+        failing, steady = learners
+        failing.estimator_.fail_ = False
+        before = snapshot(failing)
+        failing.estimator_.fail_ = True
+        with pytest.raises(RuntimeError, match="model down"):
+            failing.decide(X[50:350])
+        failing.estimator_.fail_ = False
+        assert snapshot(failing) == before
+        np.testing.assert_array_equal(
+            failing.decide(X[50:350]), steady.decide(X[50:350])
+        )

@@ -59,3 +59,41 @@ def test_snapshot_defers_to_a_model_that_customises_its_state():
     copied = snapshot(model)
     assert not hasattr(copied, "lock_")
     np.testing.assert_array_equal(copied.predict(X), model.predict(X))
+
+
+class Counter:
+    """No ``__dict__``, and state that a deep copy carries over."""
+
+    __slots__ = ("count",)
+
+    def __init__(self, count=0):
+        self.count = count
+
+    def __reduce__(self):
+        return (Counter, (self.count,))
+
+
+class Stateless:
+    """No ``__dict__``, no state: a deep copy is ``Stateless()``."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return (Stateless, ())
+
+
+def test_snapshot_shares_values_without_state_and_copies_the_others():
+    model, _, _ = fitted(SGDClassifier(loss="log_loss", random_state=0))
+    model.stateless_, model.counter_ = Stateless(), Counter(3)
+    copied = snapshot(model)
+    # scikit-learn's compiled loss reduces to its class alone: shared
+    assert model._loss_function_.__reduce_ex__(4) == (
+        type(model._loss_function_),
+        (),
+    )
+    assert copied._loss_function_ is model._loss_function_
+    assert copied.stateless_ is model.stateless_
+    # a value whose reduction carries arguments is copied, as deepcopy does
+    assert copied.counter_ is not model.counter_ and copied.counter_.count == 3
+    copied.counter_.count += 1
+    assert model.counter_.count == 3

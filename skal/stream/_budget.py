@@ -20,6 +20,7 @@ from math import floor, inf, log, nextafter, prod
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special.cython_special import ndtri
 from sklearn.base import BaseEstimator
 
 from ..utils._validation import (
@@ -224,17 +225,20 @@ class Gate:
         state.n_seen, state.n_granted, state.estimate = base + n, granted, estimate
         return self._mask(hits, n)
 
-    def walk_threshold(
-        self, values, theta, step, scale=None, at_random=None, lucky=None
-    ):
+    def walk_threshold(self, values, theta, step, randomize=None, split=None):
         """Žliobaitė's variable threshold, walked row by row under the budget.
 
         While a label can be granted, row ``i`` is labeled when
-        ``values[i] < theta * scale[i]`` (then ``theta *= 1 - step``, else
-        ``theta *= 1 + step``); when ``at_random[i]`` is true it is labeled
-        when ``lucky[i]`` is, and ``theta`` stays. This is the one loop of the
-        stream module that cannot be vectorised: each decision moves both the
-        threshold and the budget seen by the next row.
+        ``values[i] < theta`` (then ``theta *= 1 - step``, else ``theta *= 1 +
+        step``). This is the one loop of the stream module that cannot be
+        vectorised: each decision moves both the threshold and the budget seen
+        by the next row. The variants read uniform draws, one per row, at the
+        rows they examine only:
+
+        - ``randomize=(uniform, delta)``: the threshold is scaled by ``1 +
+          delta * ndtri(uniform[i])`` (a normal draw);
+        - ``split=(pick, share, lucky, budget)``: when ``pick[i] < share`` the
+          row is labeled when ``lucky[i] <= budget``, and ``theta`` stays.
 
         Returns
         -------
@@ -242,16 +246,15 @@ class Gate:
         theta : float
             The threshold after the chunk.
         """
-        if at_random is not None and scale is not None:  # pragma: no cover
+        if randomize is not None and split is not None:  # pragma: no cover
             raise ValueError("a randomized threshold has no random share")
         return self._walk(
             values,
             theta=theta,
             down=1.0 - step,
             up=1.0 + step,
-            scale=scale,
-            at_random=at_random,
-            lucky=lucky,
+            randomize=randomize,
+            split=split,
         )
 
     def walk_balanced(self, values, quantile, lowered, budget):
@@ -271,7 +274,7 @@ class Gate:
         """Walk the rows of one chunk in arrival order, under the budget.
 
         The open rows are decided by the variable threshold (``theta`` given,
-        with ``down``, ``up``, ``scale``, ``at_random`` and ``lucky``) or by the
+        with ``down``, ``up``, ``randomize`` and ``split``) or by the
         balanced quantile filter (``quantile``, ``lowered`` and the budget it
         ``owes``). The checks and arithmetic are those of :meth:`is_open` and
         :meth:`advance` one row at a time, arranged so that closed rows cost
@@ -283,8 +286,11 @@ class Gate:
         multiplication a row, in C: the same roundings as a loop); the
         estimate check compares with the smallest float ``e`` with ``e / w >=
         budget``, and skips at once the rows a logarithm says it stays above
-        it, with a row to spare. Per-row values are read through memoryviews
-        (Python floats, no list).
+        it, with a row to spare; over the open rows the rule scans past, the
+        estimate decays in the scan itself. Per-row values are read through
+        memoryviews (Python floats, no list), and the few rows left after a
+        skip or scanned are walked by ``while`` loops (a ``range`` costs more
+        to start than two rows cost to step).
 
         Returns
         -------
@@ -313,18 +319,24 @@ class Gate:
 
         values = _as_view(values)
         if quantile is None:
-            down, up = rows["down"], rows["up"]
-            scale, at_random, lucky = (
-                rows.get(name) for name in ("scale", "at_random", "lucky")
+            down, up, randomize, split = (
+                rows["down"],
+                rows["up"],
+                rows["randomize"],
+                rows["split"],
             )
-            scale = None if scale is None else _as_view(scale)
-            if at_random is not None:
-                at_random, lucky = _as_view(at_random), _as_view(lucky)
+            if randomize is not None:  # (strided draws index as well)
+                uniform, delta = memoryview(randomize[0]), randomize[1]
+            if split is not None:
+                pick, share, lucky, lucky_below = split
+                pick, lucky = memoryview(pick), memoryview(lucky)
         else:
             quantile, lowered = _as_view(quantile), _as_view(rows["lowered"])
             owes = rows["owes"]
         hits, j = [], 0
         append = hits.append
+        # the estimate's decay over a row the rule scans past (1: no estimate)
+        passing = 1.0 if decay is None else decay
         # closed by the cap and the share until the first row that lets label
         # `granted + 1` through: known until the next label
         shift = None if cap is None else window - base
@@ -344,59 +356,55 @@ class Gate:
                 # the limit for (a logarithm, with a row to spare) decay at
                 # once, the last ones row by row
                 if log_decay is not None:
-                    skip = min(int(log(limit / estimate) / log_decay) - 1, n - j)
+                    skip = int(log(limit / estimate) / log_decay) - 1
                     if skip > 0:
+                        if skip > n - j:
+                            skip = n - j
                         estimate = prod(repeat(decay, skip), start=estimate)
                         j += skip
-                for j in range(j, n):  # noqa: B007, B020 - j is the walk's row
-                    if estimate < limit:
-                        break
+                # (while loops: the few rows left cost less than a range)
+                while estimate >= limit and j < n:
                     estimate *= decay
-                else:
+                    j += 1
+                if j == n:
                     break
-            # the gate is open at row `start` and stays open until a label:
-            # the rule scans on to the first row it labels (n: none)
-            start = j
+            # the gate is open at row j and stays open until a label: the
+            # rule scans on to the first row it labels (n: none)
             if quantile is not None:
-                for j in range(start, n):
+                while j < n:
                     owed = owes * (base + j + 1) - granted
                     if values[j] >= quantile[j] - lowered[j] * owed:
                         break
-                else:
-                    j = n
-            elif at_random is not None:
-                for j in range(start, n):
-                    if at_random[j]:
-                        if lucky[j]:
+                    estimate *= passing
+                    j += 1
+            elif split is not None:
+                while j < n:
+                    if pick[j] < share:
+                        if lucky[j] <= lucky_below:
                             break
                     elif values[j] < theta:
                         theta *= down
                         break
                     else:
                         theta *= up
-                else:
-                    j = n
-            elif scale is not None:
-                for j in range(start, n):
-                    if values[j] < theta * scale[j]:
+                    estimate *= passing
+                    j += 1
+            elif randomize is not None:
+                while j < n:
+                    if values[j] < theta * (1.0 + delta * ndtri(uniform[j])):
                         theta *= down
                         break
                     theta *= up
-                else:
-                    j = n
+                    estimate *= passing
+                    j += 1
             else:
-                for j in range(start, n):
+                while j < n:
                     if values[j] < theta:
                         theta *= down
                         break
                     theta *= up
-                else:
-                    j = n
-            if decay is not None and j > start:
-                if j - start == 1:
-                    estimate *= decay
-                else:
-                    estimate = prod(repeat(decay, j - start), start=estimate)
+                    estimate *= passing
+                    j += 1
             if j == n:
                 break
             # row j labeled

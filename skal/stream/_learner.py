@@ -50,6 +50,18 @@ def _all_known(y, classes):
         return False
 
 
+def _take_back(rng, draws):
+    """Move ``rng`` (the learner's PCG64 generator) back to before ``draws``
+    were drawn from it (``None``: nothing was drawn). Each float64 of
+    ``Generator.random`` is one 64-bit step of the generator, and stepping
+    ``2**128 - k`` forward is stepping ``k`` back: cheaper than saving the
+    state on every call, as only a failing or looking call pays for it. (The
+    generator's buffered 32-bit draw, which ``advance`` clears, is never used:
+    the rules draw only float64.)"""
+    if draws is not None and draws.size:
+        rng.bit_generator.advance(-draws.size % 2**128)
+
+
 def _is_classifier_with_fit(estimator):
     return hasattr(estimator, "fit") and is_classifier(estimator)
 
@@ -347,7 +359,8 @@ class StreamActiveLearner(
         return ModelUpdate(self.estimator, self.window)
 
     def _learn(self, state, X_new, y_new):
-        """``state`` updated with the model after learning ``(X_new, y_new)``."""
+        """The entries of ``state`` that learning ``(X_new, y_new)`` changes:
+        the model and the window of labeled rows."""
         classes = state["_classes"]
         if self.window is None and classes is None:
             raise ValueError(
@@ -363,16 +376,21 @@ class StreamActiveLearner(
         model, memory = self._model_update().learn(
             state["estimator_"], state["_memory"], X_new, y_new, classes
         )
-        return {**state, "estimator_": model, "_memory": memory}
+        return {"estimator_": model, "_memory": memory}
 
     # ---------------------------------------------------------------- deciding
-    def _decide(self, state, X):
-        """``(mask, the positions of its true rows, state after the decisions)``;
-        ``state`` is left untouched
-        except for the random generator, which the caller restores on failure."""
+    @staticmethod
+    def _draws(state, X):
+        """The rule's uniform draws for the rows of ``X`` (``None`` if it makes
+        none), from the learner's generator, which they move forward."""
+        k = state["rule_"].n_draws
+        return state["_rng"].random((n_rows(X), k)) if k else None
+
+    def _decide(self, state, X, draws):
+        """``(mask, the positions of its true rows, state after the decisions)``
+        from the rule's ``draws`` for ``X``; ``state`` is left untouched."""
         n = n_rows(X)
         rule, manager = state["rule_"], state["budget_manager_"]
-        draws = state["_rng"].random((n, rule.n_draws)) if rule.n_draws else None
         model = state["estimator_"]
         n_classes = 2 if state["_classes"] is None else len(state["_classes"])
         if not rule.requires_model or n == 0:
@@ -422,14 +440,14 @@ class StreamActiveLearner(
         # the new state is built aside and committed in one step: only the
         # random generator is changed in place, so only it is put back when
         # the call fails or only looks (the rollback of LearnerBase, reduced to
-        # what this method touches)
+        # what this method touches: the draws, taken back)
         state = self._current()
-        rng = state["_rng"]
-        saved = rng.bit_generator.state if state["rule_"].n_draws else None
+        draws = None
         try:
             X, width = self._check_chunk(X, state)
             start = state["_budget_state"].n_seen
-            mask, rows, after = self._decide(state, X)
+            draws = self._draws(state, X)
+            mask, rows, after = self._decide(state, X, draws)
             if rows.size:
                 # the requested rows wait for their labels: keep a copy, the
                 # caller may reuse the chunk's buffer
@@ -445,13 +463,12 @@ class StreamActiveLearner(
                 )
             after["_n_features"] = width
         except BaseException:
-            if saved is not None:
-                rng.bit_generator.state = saved
+            _take_back(state["_rng"], draws)
             raise
         if spend:
             self._commit(after)
-        elif saved is not None:
-            rng.bit_generator.state = saved
+        else:
+            _take_back(state["_rng"], draws)
         return (mask, start + rows) if return_ids else mask
 
     # ---------------------------------------------------------------- labeling
@@ -471,8 +488,9 @@ class StreamActiveLearner(
         self : StreamActiveLearner
             If anything fails, the learner is left exactly as it was.
         """
-        # all or nothing: the new state (a snapshot of the model that learned)
-        # is built aside and committed in one step; nothing is changed in place
+        # all or nothing: the entries of the state that change (a snapshot of
+        # the model that learned, the rows still waiting) are built aside and
+        # committed in one step; nothing is changed in place
         if "rule_" not in self.__dict__:
             raise ValueError(
                 "ids were never requested: no row has been decided yet; call "
@@ -483,9 +501,10 @@ class StreamActiveLearner(
         pending = state["_pending_ids"]
         if (
             ids.shape == pending.shape
-            and ids.dtype.kind in "iu"
-            and bool((ids == pending).all())
-        ):  # every waiting row answered, in order: the common case
+            and ids.dtype == pending.dtype
+            and ids.tobytes() == pending.tobytes()
+        ):  # every waiting row answered, in order: the common case (ids as
+            # decide returned them; compared as bytes, two numpy calls fewer)
             positions = None
         else:
             positions = self._positions_of(ids, pending)
@@ -550,13 +569,13 @@ class StreamActiveLearner(
         X, width = self._check_chunk(X, state)
         if not callable(y):
             y = self._check_labels(y, n_rows(X))
-        mask, rows, after = self._decide(state, X)
+        mask, rows, after = self._decide(state, X, self._draws(state, X))
         after["_n_features"] = width
         if rows.size:
             X_new = _rows_of(X, rows)
             answers = y(X_new) if callable(y) else y[rows]
             answers = self._check_labels(answers, rows.size, name="the oracle's labels")
-            after = self._learn(after, X_new, answers)
+            after.update(self._learn(after, X_new, answers))
             after["n_labeled_"] = after["n_labeled_"] + rows.size
         self._commit(after)
         return mask
@@ -590,7 +609,7 @@ class StreamActiveLearner(
         X, width = self._check_chunk(X, state)
         y = self._check_labels(y, n_rows(X))
         self._check_rows(X)  # not empty
-        after = self._learn(state, X, y)
+        after = {**state, **self._learn(state, X, y)}
         after["_n_features"] = width
         return self._commit(after)
 

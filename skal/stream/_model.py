@@ -50,33 +50,50 @@ def _copies_plainly(cls):
     )
 
 
+def _carries_nothing(value):
+    """Whether ``value`` has no state to copy: no ``__dict__``, and a
+    reduction (what ``copy.deepcopy`` rebuilds it from) that is its class
+    alone, called with no argument (a compiled loss function of scikit-learn's
+    SGD models, say). A deep copy would be a fresh default instance; sharing
+    the value itself is the same, and cheaper."""
+    if hasattr(value, "__dict__"):
+        return False
+    try:
+        return value.__reduce_ex__(4) == (type(value), ())
+    except Exception:  # noqa: BLE001 - deepcopy reports what cannot be copied
+        return False
+
+
 def snapshot(model):
     """A deep copy of ``model``, the same as ``copy.deepcopy`` but three times
     faster for a fitted scikit-learn estimator: its plain attributes are
     shared when immutable and numpy arrays are copied directly (aliases stay
-    aliases, through deepcopy's memo); everything else goes through
-    ``copy.deepcopy``, as does a model that customises copying or pickling
-    (anything but scikit-learn's ``__getstate__``) or has no ``__dict__``.
-    The stream learner takes one per answered chunk, so that a failing
-    ``partial_fit`` leaves its model as it was."""
+    aliases, through deepcopy's memo), values without state are shared;
+    everything else goes through ``copy.deepcopy``, as does a model that
+    customises copying or pickling (anything but scikit-learn's
+    ``__getstate__``) or has no ``__dict__``. The stream learner takes one per
+    answered chunk, so that a failing ``partial_fit`` leaves its model as it
+    was."""
     cls = type(model)
     if not _copies_plainly(cls) or not hasattr(model, "__dict__"):
         return copy.deepcopy(model)
     new = cls.__new__(cls)
     memo = {id(model): new}
     attributes = model.__dict__.copy()  # the immutable values, shared
-    for name in [
-        name for name, value in attributes.items() if type(value) not in _IMMUTABLE
-    ]:
-        value = attributes[name]
-        if type(value) is np.ndarray and not value.dtype.hasobject:
-            if id(value) not in memo:
-                memo[id(value)] = value.copy()
-                memo.setdefault(id(memo), []).append(value)  # keep it alive
-            attributes[name] = memo[id(value)]
-        else:
+    for name, value in model.__dict__.items():
+        kind = type(value)
+        if kind in _IMMUTABLE:
+            continue
+        if kind is np.ndarray and not value.dtype.hasobject:
+            # (the model keeps the original alive while deepcopy's memo
+            # holds its id)
+            copied = memo.get(id(value))
+            if copied is None:
+                copied = memo[id(value)] = value.copy()
+            attributes[name] = copied
+        elif not _carries_nothing(value):
             attributes[name] = copy.deepcopy(value, memo)
-    new.__dict__.update(attributes)
+    new.__dict__ = attributes
     return new
 
 
