@@ -12,11 +12,12 @@ from ..utils._feature_matrix import (
     pool_feature_matrix,
     stack_features,
 )
+from ..utils._radius_graph import radius_graph
 from ..utils._validation import Interval, Options
 from ._base import QueryStrategy, random_pick, top_k
 
-# Rows per radius query: each chunk is compared with the rows from it on only,
-# so small chunks halve the distance computations of the graph.
+# Rows per radius query of the sparse-row graph: each chunk is compared with the
+# rows from it on only, so small chunks halve the distance computations.
 GRAPH_CHUNK_SIZE = 2048
 
 
@@ -48,12 +49,15 @@ def purity_delta(features, cluster_labels, purity, n_samples, random_state):
 
 
 def delta_ball_graph(features, delta, chunk_size, max_edges):
-    """Sparse symmetric boolean adjacency: rows closer than ``delta``.
+    """Sparse symmetric boolean adjacency: rows closer than ``delta`` (sparse rows).
 
-    Rows are queried chunk by chunk against the rows from the chunk on only (the
-    relation is symmetric), so half the distances are computed and the graph is
-    exactly symmetric. Raises a ``ValueError`` naming ``delta`` as soon as the
-    graph would hold more than ``max_edges`` entries.
+    Dense rows go to :func:`~skal.utils._radius_graph.radius_graph`, which
+    prunes; sparse rows (TF-IDF, say) use scikit-learn's brute-force radius
+    queries here, O(N²) distances. Rows are queried chunk by chunk against the
+    rows from the chunk on only (the relation is symmetric), so half the
+    distances are computed and the graph is exactly symmetric. Raises a
+    ``ValueError`` naming ``delta`` as soon as the graph would hold more than
+    ``max_edges`` entries.
     """
     n = features.shape[0]
     rows, cols = [], []
@@ -254,6 +258,11 @@ class ProbCover(QueryStrategy):
         self.delta_ = delta
         if not np.isfinite(delta):
             return random_pick(context, n_instances)
-        chunk_size = min(context.chunk_size, GRAPH_CHUNK_SIZE)
-        graph = delta_ball_graph(features, delta, chunk_size, self.max_edges)
+        if sp.issparse(features):
+            chunk_size = min(context.chunk_size, GRAPH_CHUNK_SIZE)
+            graph = delta_ball_graph(features, delta, chunk_size, self.max_edges)
+        else:
+            graph = radius_graph(
+                features, delta, self.max_edges, context.n_jobs, name="delta"
+            )
         return greedy_cover(graph, context.n_pool, n_instances, context.random_state)

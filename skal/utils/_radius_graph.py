@@ -44,6 +44,8 @@ TREE_AXES = 3
 LEAF_SIZE = 128
 #: Rows of the PCA sample (evenly spaced: the axes only steer the speed).
 PCA_SAMPLE = 10_000
+#: Beyond this many features the axes come from a randomized SVD (seeded).
+EXACT_SVD_FEATURES = 256
 #: Columns of one float32 distance block (128 x 1024 x 4 bytes = 512 KiB, in
 #: cache: 0.75 ns a pair against 0.94 ns with 4096 columns, one thread).
 BLOCK_COLUMNS = 1024
@@ -55,16 +57,19 @@ FLOAT32_SLACK = 16 * np.finfo(np.float32).eps
 
 def principal_axes(X, n_axes):
     """Mean of ``X`` and its top ``n_axes`` principal axes (rows, orthonormal)."""
-    from sklearn.decomposition import PCA
-
     mean = X.mean(axis=0)
     n, d = X.shape
-    n_axes = min(n_axes, d, n)
+    n_axes = min(n_axes, d)
     sample = X[np.unique(np.linspace(0, n - 1, min(n, PCA_SAMPLE)).astype(np.intp))]
-    if sample.shape[0] < 2:
-        return mean, np.eye(d)[:n_axes]
-    pca = PCA(n_components=min(n_axes, sample.shape[0]), random_state=0)
-    return mean, pca.fit(sample - mean).components_
+    sample = sample - mean
+    if d > EXACT_SVD_FEATURES:
+        from sklearn.utils.extmath import randomized_svd
+
+        return mean, randomized_svd(sample, n_axes, random_state=0)[2]
+    axes = np.linalg.svd(sample, full_matrices=False)[2][:n_axes]
+    if axes.shape[0] < n_axes:  # fewer sample rows than axes: any others will do
+        axes = np.eye(d)[:n_axes]
+    return mean, axes
 
 
 def kd_leaves(P, leaf_size):
@@ -126,9 +131,7 @@ class _LeafPairs:
         dtype = np.float32 if scale < 1e15 else np.float64
         norms = np.einsum("ij,ij->i", centered, centered)
         # x' = [x, |x|², 1] and y' = [-2y, 1, |y|²]: x' . y' = |x - y|²
-        self.left = np.hstack([centered, norms[:, None], np.ones((n, 1))]).astype(
-            dtype
-        )
+        self.left = np.hstack([centered, norms[:, None], np.ones((n, 1))]).astype(dtype)
         self.right = np.hstack([-2 * centered, np.ones((n, 1)), norms[:, None]])
         self.right = self.right.astype(dtype)
         self.norms = np.sqrt(norms)
@@ -170,17 +173,16 @@ class _LeafPairs:
             own = np.arange(start, stop)
             columns = np.concatenate([own, self.candidates(leaf)])
             left = self.left[start:stop]
-            reach = self.norms[start:stop].max()
+            right = np.take(self.right, columns, axis=0)  # one gather per leaf
+            size = self.norms[start:stop].max() + self.norms[columns].max()
+            limit = self.radius * self.radius + self.slack * size * size
             for begin in range(0, columns.size, BLOCK_COLUMNS):
-                block = columns[begin : begin + BLOCK_COLUMNS]
-                squared = left @ self.right[block].T
-                size = reach + self.norms[block].max()
-                limit = self.radius * self.radius + self.slack * size * size
+                squared = left @ right[begin : begin + BLOCK_COLUMNS].T
                 if squared.min() > limit:  # most blocks: no pair within radius
                     continue
                 hits = np.flatnonzero(squared <= limit)
-                i = hits // block.size + start
-                j = block[hits % block.size]
+                i = hits // squared.shape[1] + start
+                j = columns[begin + hits % squared.shape[1]]
                 keep = i <= j  # the leaf with itself: each pair once
                 found_rows.append(i[keep])
                 found_cols.append(j[keep])
