@@ -4,7 +4,7 @@ All-pairs brute force costs N² distances (10¹² at a million rows). Here rows 
 cut into small boxes along their main axes and only pairs of rows that can be
 within ``radius`` of each other are measured:
 
-1. The rows are centered and their top :data:`TREE_AXES` principal axes
+1. The rows are centered and their top principal axes (:func:`tree_axes`)
    estimated (PCA of at most :data:`PCA_SAMPLE` evenly spaced rows: no random
    draw). Projecting on orthonormal axes never lengthens a distance, so two
    rows farther apart than ``radius`` along these axes are farther apart
@@ -34,10 +34,6 @@ import scipy.sparse as sp
 
 from ._chunking import one_blas_thread
 
-#: Principal axes the k-d tree splits along. On the 20-feature benchmark pool the
-#: share of pairs measured is 0.11 with 3 axes and 0.10 with 4 (leaves of 32
-#: rows); more axes cut the leaves too coarsely to help.
-TREE_AXES = 3
 #: Rows per leaf, at most: smaller leaves prune more pairs (0.12 of the pairs
 #: at 64 rows, 0.14 at 128, 0.18 at 512 on the benchmark pool) but cost more
 #: leaf pairs to enumerate and smaller matrix products.
@@ -53,6 +49,19 @@ BLOCK_COLUMNS = 1024
 LEAVES_PER_TASK = 32
 #: Relative float32 rounding, with a safety factor, for the bound in step 3.
 FLOAT32_SLACK = 16 * np.finfo(np.float32).eps
+
+
+def tree_axes(n, d):
+    """Principal axes for the k-d tree: about half its depth, at least 2.
+
+    A tree of depth ``log2(n / LEAF_SIZE)`` splits each of ``k`` axes about
+    ``depth / k`` times; two splits per axis was best on the benchmark pool
+    (share of the pairs measured at 1,000,000 rows: 0.123 with 2 axes, 0.071
+    with 3, 0.051 with 4, 0.046 with 5, 0.037 with 6, 0.041 with 7 or 8; at
+    100,000 rows: 0.145 with 3, 0.128 with 4, 0.132 with 5).
+    """
+    depth = np.log2(max(n / LEAF_SIZE, 1.0))
+    return int(min(d, max(2, round(depth / 2))))
 
 
 def principal_axes(X, n_axes):
@@ -98,6 +107,19 @@ def kd_leaves(P, leaf_size):
     return order, np.asarray(starts + [n], dtype=np.intp)
 
 
+def box_gaps(low, high, other_low, other_high):
+    """Squared distance between the box ``low..high`` and each other box."""
+    gap = np.maximum(0.0, np.maximum(other_low - high, low - other_high))
+    return np.einsum("ij,ij->i", gap, gap)
+
+
+def concatenated_ranges(starts, stops):
+    """``np.concatenate([np.arange(a, b) for a, b in zip(starts, stops)])``."""
+    lengths = stops - starts
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return np.arange(int(lengths.sum())) + offsets
+
+
 def exact_within(X, rows, cols, radius):
     """Mask of the pairs ``(rows[k], cols[k])`` with ``||x - y|| <= radius``.
 
@@ -117,18 +139,18 @@ class _LeafPairs:
     def __init__(self, X, radius):
         n, d = X.shape
         self.X, self.radius = X, radius
-        mean, axes = principal_axes(X, TREE_AXES)
+        mean, axes = principal_axes(X, tree_axes(n, d))
         projected = (X - mean) @ axes.T
         order, self.starts = kd_leaves(projected, LEAF_SIZE)
         self.order = order
-        self.projected = projected[order]
-        bounds = self.starts[:-1]
-        self.low = np.minimum.reduceat(self.projected, bounds, axis=0)
-        self.high = np.maximum.reduceat(self.projected, bounds, axis=0)
-        self.projected_by_axis = np.ascontiguousarray(self.projected.T)
+        projected = projected[order]
+        self.low = np.minimum.reduceat(projected, self.starts[:-1], axis=0)
+        self.high = np.maximum.reduceat(projected, self.starts[:-1], axis=0)
         centered = X[order] - mean
         scale = float(np.abs(centered).max()) if centered.size else 0.0
+        # float32 filters (twice the speed of float64) unless values could overflow
         dtype = np.float32 if scale < 1e15 else np.float64
+        self.filter_coordinates = projected.astype(dtype)
         norms = np.einsum("ij,ij->i", centered, centered)
         # x' = [x, |x|², 1] and y' = [-2y, 1, |y|²]: x' . y' = |x - y|²
         self.left = np.hstack([centered, norms[:, None], np.ones((n, 1))]).astype(dtype)
@@ -138,32 +160,29 @@ class _LeafPairs:
         self.slack = (d + 3) * float(np.finfo(dtype).eps) * 16
         # projections and box gaps are float64: a relative margin covers them
         self.box_limit = radius * radius * (1 + 1e-9) + 1e-9 * scale * scale
+        # float32 coordinates and box: each gap is off by a few float32 ulps of
+        # the largest coordinate at most
+        reach = radius + 64 * d * float(np.finfo(dtype).eps) * scale
+        self.row_limit = dtype(reach * reach * (1 + 1e-5))
 
     def candidates(self, leaf):
-        """Rows (sorted positions) that may be within ``radius`` of leaf ``leaf``."""
-        starts = self.starts
-        gaps = np.maximum(
-            0.0,
-            np.maximum(
-                self.low[leaf + 1 :] - self.high[leaf],
-                self.low[leaf] - self.high[leaf + 1 :],
-            ),
+        """Rows (sorted positions) of later leaves that may be within ``radius``
+        of leaf ``leaf``: the rows within ``radius`` of the leaf's box, in the
+        later leaves whose box is within ``radius`` of it."""
+        low, high = self.low[leaf], self.high[leaf]
+        near = leaf + 1
+        near += np.flatnonzero(
+            box_gaps(low, high, self.low[near:], self.high[near:]) <= self.box_limit
         )
-        near = leaf + 1 + np.flatnonzero((gaps * gaps).sum(axis=1) <= self.box_limit)
-        lengths = starts[near + 1] - starts[near]
-        if near.size == 0:
-            return np.empty(0, dtype=np.intp)
-        offsets = np.repeat(starts[near] - np.cumsum(lengths) + lengths, lengths)
-        positions = np.arange(int(lengths.sum())) + offsets
-        squared_gap = np.zeros(positions.size)
-        for axis, coordinates in enumerate(self.projected_by_axis):
-            coordinate = coordinates[positions]
-            gap = np.maximum(
-                self.low[leaf, axis] - coordinate, coordinate - self.high[leaf, axis]
-            )
-            np.maximum(gap, 0.0, out=gap)
-            squared_gap += gap * gap
-        return positions[squared_gap <= self.box_limit]
+        starts = self.starts
+        positions = concatenated_ranges(starts[near], starts[near + 1])
+        # then row by row, in float32 (a filter: the margin covers the rounding)
+        gap = np.take(self.filter_coordinates, positions, axis=0)
+        gap -= ((low + high) / 2).astype(gap.dtype)
+        np.abs(gap, out=gap)
+        gap -= ((high - low) / 2).astype(gap.dtype)
+        np.maximum(gap, 0.0, out=gap)
+        return positions[np.einsum("ij,ij->i", gap, gap) <= self.row_limit]
 
     def pairs(self, first, last):
         """Pairs ``(i, j)``, ``i <= j`` in sorted positions, from leaves first..last."""
