@@ -72,6 +72,7 @@ def lattice(rng):
         (lambda rng: np.zeros((12, 3)), [1e-9]),
         (lambda rng: rng.normal(size=(80, 6)), [1e6]),  # every pair in
         (lambda rng: 1e8 + rng.normal(size=(200, 3)), [1.0]),  # a large offset
+        (lambda rng: 1e16 * rng.normal(size=(100, 3)), [5e15]),  # float64 filters
     ],
 )
 @pytest.mark.parametrize("n_jobs", [1, 2])
@@ -270,3 +271,20 @@ def test_purity_radius_by_hand_on_five_points():
     D = pairwise_distances(X)
     pure = [np.all(clusters[D[i] <= delta] == clusters[i]) for i in range(5)]
     assert pure == [True, True, False, False, True]
+
+
+def test_auto_clustering_is_lloyds_kmeans_up_to_the_work_bound(monkeypatch):
+    from skal.strategies import _probcover
+
+    X = np.random.RandomState(5).normal(size=(300, 4))
+
+    def auto_delta(clustering):
+        strategy = ProbCover(clustering=clustering)
+        strategy.select(make_context(X, classes=np.arange(3)), 3)
+        return strategy.delta_
+
+    kmeans, minibatch = auto_delta("kmeans"), auto_delta("minibatch")
+    assert kmeans != minibatch  # the two pseudo-labelings differ here
+    assert auto_delta("auto") == kmeans  # 300 x 3 <= the bound
+    monkeypatch.setattr(_probcover, "PSEUDO_LABEL_KMEANS_MAX_WORK", 899)
+    assert auto_delta("auto") == minibatch

@@ -19,6 +19,11 @@ from ._base import QueryStrategy, random_pick, top_k
 # Rows per radius query of the sparse-row graph: each chunk is compared with the
 # rows from it on only, so small chunks halve the distance computations.
 GRAPH_CHUNK_SIZE = 2048
+# clustering="auto" runs Lloyd's k-means for the pseudo-labels up to this many
+# rows x clusters (MiniBatchKMeans beyond). With a few clusters Lloyd's is the
+# faster one: on 1,000,000 x 20 rows, 4 clusters, 1.0 s against 7.5 s for
+# scikit-learn's MiniBatchKMeans, which draws each batch of 1,024 rows in O(rows).
+PSEUDO_LABEL_KMEANS_MAX_WORK = 20_000_000
 
 
 def purity_delta(features, cluster_labels, purity, n_samples, random_state):
@@ -166,7 +171,10 @@ class ProbCover(QueryStrategy):
         exhausting memory.
     clustering : {"auto", "kmeans", "minibatch"}, default="auto"
         k-means implementation for ``delta="auto"`` (see
-        :class:`KMeansSampling`).
+        :class:`KMeansSampling`); ``"auto"`` runs Lloyd's
+        :class:`~sklearn.cluster.KMeans` up to 20 million rows x clusters
+        (few clusters make it fast: 1 s on 1,000,000 x 20 rows and 4 clusters),
+        :class:`~sklearn.cluster.MiniBatchKMeans` beyond.
 
     Attributes
     ----------
@@ -240,8 +248,14 @@ class ProbCover(QueryStrategy):
             known = context.classes
             n_clusters = len(known) if known is not None and len(known) >= 2 else 10
         n_clusters = min(n_clusters, features.shape[0])
+        clustering = self.clustering
+        if clustering == "auto":
+            work = features.shape[0] * n_clusters
+            clustering = (
+                "kmeans" if work <= PSEUDO_LABEL_KMEANS_MAX_WORK else "minibatch"
+            )
         labels = fit_kmeans(
-            features, n_clusters, context.random_state, self.clustering
+            features, n_clusters, context.random_state, clustering
         ).labels_
         return purity_delta(
             features, labels, self.purity, self.n_purity_samples, context.random_state
