@@ -56,7 +56,7 @@ def purity_delta(features, cluster_labels, purity, n_samples, random_state):
 def delta_ball_graph(features, delta, chunk_size, max_edges):
     """Sparse symmetric boolean adjacency: rows closer than ``delta`` (sparse rows).
 
-    Dense rows go to :func:`~skal.utils._radius_graph.radius_graph`, which
+    Dense rows go to ``skal.utils._radius_graph.radius_graph``, which
     prunes; sparse rows (TF-IDF, say) use scikit-learn's brute-force radius
     queries here, O(N²) distances. Rows are queried chunk by chunk against the
     rows from the chunk on only (the relation is symmetric), so half the
@@ -186,7 +186,7 @@ class ProbCover(QueryStrategy):
     The :math:`\delta`-ball graph is a sparse boolean matrix holding exactly
     the pairs with :math:`\lVert x - x' \rVert \le \delta` (the definition,
     in float64), built without measuring all pairs
-    (:func:`~skal.utils._radius_graph.radius_graph`): a k-d tree on the rows'
+    (``skal.utils._radius_graph.radius_graph``): a k-d tree on the rows'
     top principal axes cuts them into leaves of 128 rows, and a leaf is
     compared only with the rows whose projection lies within :math:`\delta`
     of its box (projecting never lengthens a distance), by float32 matrix
@@ -199,7 +199,7 @@ class ProbCover(QueryStrategy):
 
     The share of pairs measured depends on the data: about 3% on 1,000,000 x
     20 ``make_classification`` rows, where one query with the defaults takes
-    about 40 s and under 1 GiB on 2 cores (the graph 4x faster than brute
+    about 40 s and under 1 GiB on 2 cores (the graph 4-10x faster than brute
     force already at 100,000 rows; ``benchmarks/bench_probcover.py``). Rows
     without a few dominant directions (noise of equal variance in every
     feature) prune little, and the graph returns to O(N²) distances, about
