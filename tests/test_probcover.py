@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 from _diversity_helpers import make_context, paired_gain_over_random, text_data
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import load_iris
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -81,6 +83,26 @@ def test_pruned_graph_is_the_definition(tiny_leaves, make, deltas, n_jobs):
     for delta in deltas:
         graph = radius_graph(X, delta, 10**9, n_jobs=n_jobs)
         np.testing.assert_array_equal(graph.toarray(), definition_graph(X, delta))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(st.integers(-3, 3), min_size=3, max_size=3), min_size=1, max_size=40
+    ),
+    delta=st.sampled_from([0.5, 1.0, 2.0, 3.0, 5.0]),
+    leaf_size=st.integers(1, 6),
+)
+def test_pruned_graph_is_the_definition_on_integer_points(rows, delta, leaf_size):
+    # integer coordinates: many pairs exactly delta apart, and duplicates
+    X = np.array(rows, dtype=float)
+    saved = _radius_graph.LEAF_SIZE
+    _radius_graph.LEAF_SIZE = leaf_size
+    try:
+        graph = radius_graph(X, delta, 10**9)
+    finally:
+        _radius_graph.LEAF_SIZE = saved
+    np.testing.assert_array_equal(graph.toarray(), definition_graph(X, delta))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
