@@ -124,6 +124,17 @@ def test_pruned_graph_refuses_more_than_max_edges_naming_the_parameter():
         radius_graph(X, 1.0, nnz - 1, name="delta")
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_pruned_graph_stops_early_when_every_pair_is_in(tiny_leaves, n_jobs):
+    X = np.random.RandomState(0).normal(size=(400, 3))
+    with pytest.raises(ValueError, match="max_edges=500"):
+        radius_graph(X, 1e6, 500, n_jobs=n_jobs)
+    # one task measures no more than needed to know it is over max_edges
+    finder = _radius_graph._LeafPairs(X, 1e6)
+    i, j = finder.pairs(0, finder.starts.size - 1, 500)
+    assert 500 < 2 * i.size - np.count_nonzero(i == j) <= 500 + 2 * 5 * 7
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("labeled", [[], [5, 17, 300]])
 def test_picks_equal_the_old_sklearn_implementation(tiny_leaves, seed, labeled):

@@ -47,6 +47,8 @@ EXACT_SVD_FEATURES = 256
 #: Columns of one float32 distance block (128 x 1024 x 4 bytes = 512 KiB, in
 #: cache: 0.75 ns a pair against 0.94 ns with 4096 columns, one thread).
 BLOCK_COLUMNS = 1024
+#: Candidate rows gathered at once (64 blocks, 5.5 MiB for 20 features).
+GATHER_COLUMNS = 64 * BLOCK_COLUMNS
 #: Leaves per parallel task.
 LEAVES_PER_TASK = 32
 #: Relative float32 rounding, with a safety factor, for the bound in step 3.
@@ -144,6 +146,7 @@ class _LeafPairs:
     def __init__(self, X, radius):
         n, d = X.shape
         self.X, self.radius = X, radius
+        self.stopped = False
         mean, axes = principal_axes(X, tree_axes(n, d))
         projected = (X - mean) @ axes.T
         order, self.starts = kd_leaves(projected, LEAF_SIZE)
@@ -193,33 +196,77 @@ class _LeafPairs:
         np.maximum(gap, 0.0, out=gap)
         return positions[np.einsum("ij,ij->i", gap, gap) <= self.row_limit]
 
-    def pairs(self, first, last):
-        """Pairs ``(i, j)``, ``i <= j`` in sorted positions, from leaves first..last."""
-        found_rows, found_cols = [], []
+    def pairs(self, first, last, max_edges):
+        """Pairs ``(i, j)`` of rows within ``radius`` found from leaves first..last.
+
+        Stops early, with more than ``max_edges`` entries (each pair off the
+        diagonal is two), once there are that many: memory stays bounded
+        however large ``radius`` is.
+        """
+        found = _Found(self, max_edges)
         for leaf in range(first, last):
+            if self.stopped:  # the graph is refused already
+                break
             start, stop = self.starts[leaf], self.starts[leaf + 1]
-            own = np.arange(start, stop)
-            columns = np.concatenate([own, self.candidates(leaf)])
+            columns = np.concatenate([np.arange(start, stop), self.candidates(leaf)])
             left = self.left[start:stop]
-            right = np.take(self.right, columns, axis=0)  # one gather per leaf
             size = self.norms[start:stop].max() + self.norms[columns].max()
             limit = self.radius * self.radius + self.slack * size * size
-            for begin in range(0, columns.size, BLOCK_COLUMNS):
-                squared = left @ right[begin : begin + BLOCK_COLUMNS].T
-                if squared.min() > limit:  # most blocks: no pair within radius
-                    continue
-                hits = np.flatnonzero(squared <= limit)
-                i = hits // squared.shape[1] + start
-                j = columns[begin + hits % squared.shape[1]]
-                keep = i <= j  # the leaf with itself: each pair once
-                found_rows.append(i[keep])
-                found_cols.append(j[keep])
-        if not found_rows:
+            for chunk in range(0, columns.size, GATHER_COLUMNS):
+                right = np.take(self.right, columns[chunk : chunk + GATHER_COLUMNS], 0)
+                for begin in range(0, right.shape[0], BLOCK_COLUMNS):
+                    squared = left @ right[begin : begin + BLOCK_COLUMNS].T
+                    if squared.min() > limit:  # no pair within radius
+                        continue
+                    hits = np.flatnonzero(squared <= limit)
+                    i = hits // squared.shape[1] + start
+                    j = columns[chunk + begin + hits % squared.shape[1]]
+                    keep = i <= j  # the leaf with itself: each pair once
+                    if found.add(i[keep], j[keep]):
+                        return found.pairs()
+        return found.pairs()
+
+
+class _Found:
+    """Pairs kept by the float32 test, measured exactly when there are more than
+    ``max_edges`` entries of them, and at the end."""
+
+    def __init__(self, finder, max_edges):
+        self.finder, self.max_edges = finder, max_edges
+        self.rows, self.cols, self.pending = [], [], []
+        self.n_exact = self.n_pending = 0
+
+    def add(self, i, j):
+        """Keep sorted positions ``i``, ``j``; ``True`` once over ``max_edges``."""
+        self.pending.append((i, j))
+        self.n_pending += entries(i, j)
+        if self.n_exact + self.n_pending <= self.max_edges:
+            return False
+        self.measure()
+        return self.n_exact > self.max_edges
+
+    def measure(self):
+        """Measure the pending pairs exactly (in the rows' own order)."""
+        if self.pending:
+            finder = self.finder
+            i = finder.order[np.concatenate([pair[0] for pair in self.pending])]
+            j = finder.order[np.concatenate([pair[1] for pair in self.pending])]
+            exact = exact_within(finder.X, i, j, finder.radius)
+            self.rows.append(i[exact])
+            self.cols.append(j[exact])
+            self.n_exact += entries(i[exact], j[exact])
+        self.pending, self.n_pending = [], 0
+
+    def pairs(self):
+        self.measure()
+        if not self.rows:
             return np.empty(0, np.intp), np.empty(0, np.intp)
-        i, j = np.concatenate(found_rows), np.concatenate(found_cols)
-        i, j = self.order[i], self.order[j]
-        exact = exact_within(self.X, i, j, self.radius)
-        return i[exact], j[exact]
+        return np.concatenate(self.rows), np.concatenate(self.cols)
+
+
+def entries(i, j):
+    """Entries of the symmetric matrix for pairs ``(i, j)``: two off the diagonal."""
+    return 2 * i.size - int(np.count_nonzero(i == j))
 
 
 def radius_graph(X, radius, max_edges, n_jobs=None, name="radius"):
@@ -227,8 +274,9 @@ def radius_graph(X, radius, max_edges, n_jobs=None, name="radius"):
 
     Entry ``(i, j)`` is set exactly when ``||X[i] - X[j]|| <= radius`` (the
     diagonal included). Raises a ``ValueError`` naming ``name`` when the
-    matrix would hold more than ``max_edges`` entries; memory stays O(N·d +
-    entries) plus a few MiB per thread.
+    matrix would hold more than ``max_edges`` entries, without building more
+    than that: memory stays O(N·d + entries), plus per thread a few MiB and
+    at most ``max_edges`` entries not yet measured exactly.
 
     Parameters
     ----------
@@ -257,16 +305,19 @@ def radius_graph(X, radius, max_edges, n_jobs=None, name="radius"):
     n_edges = 0
     with one_blas_thread():
         if len(tasks) == 1 or effective_n_jobs(n_jobs) == 1:
-            parts = (finder.pairs(*task) for task in tasks)
+            parts = (finder.pairs(*task, max_edges) for task in tasks)
         else:
             parts = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
-                delayed(finder.pairs)(*task) for task in tasks
+                delayed(finder.pairs)(*task, max_edges) for task in tasks
             )
         for i, j in parts:
             rows.append(i)
             cols.append(j)
-            n_edges += 2 * i.size - int(np.count_nonzero(i == j))
+            n_edges += entries(i, j)
             if n_edges > max_edges:
+                finder.stopped = True  # the tasks left return at once
+                for _ in parts:
+                    pass
                 raise ValueError(
                     f"{name}={radius:.4g} gives more than max_edges={max_edges} "
                     f"pairs of rows closer than {name}; choose a smaller {name} "
