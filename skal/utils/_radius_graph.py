@@ -158,7 +158,7 @@ class _LeafPairs:
         scale = float(np.abs(centered).max()) if centered.size else 0.0
         # float32 filters (twice the speed of float64) unless values could overflow
         dtype = np.float32 if scale < 1e15 else np.float64
-        self.filter_coordinates = projected.astype(dtype)
+        self.filter_coordinates = np.ascontiguousarray(projected.T, dtype=dtype)
         norms = np.einsum("ij,ij->i", centered, centered)
         # x' = [x, |x|², 1] and y' = [-2y, 1, |y|²]: x' . y' = |x - y|²
         self.left = np.empty((n, d + 2), dtype=dtype)
@@ -188,13 +188,21 @@ class _LeafPairs:
         )
         starts = self.starts
         positions = concatenated_ranges(starts[near], starts[near + 1])
-        # then row by row, in float32 (a filter: the margin covers the rounding)
-        gap = np.take(self.filter_coordinates, positions, axis=0)
-        gap -= ((low + high) / 2).astype(gap.dtype)
-        np.abs(gap, out=gap)
-        gap -= ((high - low) / 2).astype(gap.dtype)
-        np.maximum(gap, 0.0, out=gap)
-        return positions[np.einsum("ij,ij->i", gap, gap) <= self.row_limit]
+        # then row by row, in float32 (a filter: the margin covers the rounding),
+        # axis by axis on contiguous arrays (fast inner loops)
+        center = ((low + high) / 2).astype(self.filter_coordinates.dtype)
+        half = ((high - low) / 2).astype(self.filter_coordinates.dtype)
+        squared_gap = np.zeros(positions.size, dtype=center.dtype)
+        gap = np.empty_like(squared_gap)
+        for axis, coordinates in enumerate(self.filter_coordinates):
+            np.take(coordinates, positions, out=gap)
+            gap -= center[axis]
+            np.abs(gap, out=gap)
+            gap -= half[axis]
+            np.maximum(gap, 0, out=gap)
+            gap *= gap
+            squared_gap += gap
+        return positions[squared_gap <= self.row_limit]
 
     def pairs(self, first, last, max_edges):
         """Pairs ``(i, j)`` of rows within ``radius`` found from leaves first..last.
