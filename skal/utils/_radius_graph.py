@@ -224,11 +224,13 @@ class _LeafPairs:
                 right = np.take(self.right, columns[chunk : chunk + GATHER_COLUMNS], 0)
                 for begin in range(0, right.shape[0], BLOCK_COLUMNS):
                     squared = left @ right[begin : begin + BLOCK_COLUMNS].T
-                    if squared.min() > limit:  # no pair within radius
+                    # few rows have a pair within radius: find them, then the pairs
+                    near = np.flatnonzero(squared.min(axis=1) <= limit)
+                    if near.size == 0:
                         continue
-                    hits = np.flatnonzero(squared <= limit)
-                    i = hits // squared.shape[1] + start
-                    j = columns[chunk + begin + hits % squared.shape[1]]
+                    row, col = np.nonzero(squared[near] <= limit)
+                    i = near[row] + start
+                    j = columns[chunk + begin + col]
                     keep = i <= j  # the leaf with itself: each pair once
                     if found.add(i[keep], j[keep]):
                         return found.pairs()
