@@ -199,8 +199,9 @@ class ProbCover(QueryStrategy):
 
     The share of pairs measured depends on the data: about 3% on 1,000,000 x
     20 ``make_classification`` rows, where one query with the defaults takes
-    about 40 s and under 1 GiB on 2 cores (the graph 4-10x faster than brute
-    force already at 100,000 rows; ``benchmarks/bench_probcover.py``). Rows
+    40-60 s (with the machine's load) and under 1 GiB on 2 cores, the graph
+    being 4-10x faster than brute force already at 100,000 rows
+    (``benchmarks/bench_probcover.py``). Rows
     without a few dominant directions (noise of equal variance in every
     feature) prune little, and the graph returns to O(N²) distances, about
     1 ns per pair and thread. Sparse rows use scikit-learn's brute-force
