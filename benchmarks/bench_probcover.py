@@ -1,89 +1,50 @@
 """ProbCover at scale: where the time and the memory of one query go.
 
-One query of ``--n-instances`` rows by ``ProbCover()`` (its defaults:
-``delta="auto"``, the purity rule on k-means pseudo-labels) from a pool of
-``make_classification`` rows (20 features, 10 informative, 4 classes, the pool
-of ``bench_strategies.py``), phase by phase, as :class:`skal.strategies.
-ProbCover` runs them:
+One query of ``--n-instances`` rows by ``ProbCover()`` with its defaults
+(``delta="auto"``: the purity rule on k-means pseudo-labels, one cluster per
+class) from a pool of ``make_classification`` rows (20 features, 10
+informative, 4 classes, ``random_state=0``: the pool of
+``bench_strategies.py``), through :meth:`ProbCover.select`, end to end. Each
+phase is timed inside that one call:
 
 * ``k-means``: the pseudo-labels of the purity rule;
 * ``purity delta``: the ``1 - purity`` quantile of the distance to the nearest
   row of another cluster, on ``n_purity_samples`` rows;
-* ``graph``: the delta-ball graph (chunked radius queries);
+* ``graph``: the delta-ball graph (:func:`skal.utils._radius_graph.radius_graph`,
+  exact, pruned by a k-d tree on the principal axes);
 * ``greedy``: the greedy cover on the graph.
 
-For each pool size the script prints the wall time and the peak of Python and
-NumPy allocations (``tracemalloc``) of each phase, the mean ball size and the
-process's peak resident memory. With ``--graph-chunks K`` (default 6 for pools
-above 200,000 rows) the graph of a large pool is not built: ``K`` of its
-chunks, spread over the pool, are timed and the whole is extrapolated (a
-chunk's cost is proportional to the rows from it on, which it is compared
-with); the greedy phase then runs on the graph of the first 200,000 rows only
-and is marked so.
+For each phase: wall time and peak resident memory above the phase's start
+(sampled every 5 ms); then the query's wall time, the process's peak resident
+memory so far and the load average. Up to ``--old-limit`` rows (200,000) the
+graph is also built the way it was before (scikit-learn radius queries, brute
+force at 20 features, O(N²)), checked equal and timed: the ratio old / new.
 
-``--data blobs`` (ten tight clusters, embedding-like) or ``--data uniform``
-(noise, the worst case) change the pool; ``--indexes`` only times, at the
-default delta, the radius queries of 1,000 rows with each scikit-learn index
-(brute force, KD-tree, ball tree) and extrapolates each to the whole graph.
+``--data blobs`` (ten tight clusters) or ``--data uniform`` (noise) change the
+pool; ``--threads`` sets the BLAS threads and the learner's ``n_jobs``.
 
 Run: ``python benchmarks/bench_probcover.py [--n-pool 100000,1000000]
-[--threads 1] [--data blobs] [--indexes]``.
+[--threads 2] [--data blobs]``.
 """
 
 import argparse
 import os
 import platform
 import resource
+import threading
 import time
-import tracemalloc
 from datetime import datetime, timezone
 
 import numpy as np
 
 SEED = 0
-FULL_GRAPH_LIMIT = 200_000
-
-
-def timed(function, *args):
-    """``(result, seconds, peak MiB of traced allocations)``."""
-    tracemalloc.start()
-    tic = time.perf_counter()
-    result = function(*args)
-    seconds = time.perf_counter() - tic
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    return result, seconds, peak
-
-
-def graph_estimate(features, delta, chunk_size, n_chunks):
-    """Seconds of the whole graph, extrapolated from ``n_chunks`` chunks."""
-    n = features.shape[0]
-    starts = np.arange(0, n, chunk_size)
-    sample = starts[np.linspace(0, starts.size - 1, n_chunks).round().astype(int)]
-    seconds, weight = 0.0, 0
-    for start in sample:
-        # the chunk at ``start`` against the rows from it on: the graph of
-        # features[start:] restricted to its first chunk
-        tic = time.perf_counter()
-        delta_ball_graph_first_chunk(features[start:], delta, chunk_size)
-        seconds += time.perf_counter() - tic
-        weight += n - start
-    total_weight = int(np.sum(n - starts))
-    return seconds / weight * total_weight
-
-
-def delta_ball_graph_first_chunk(features, delta, chunk_size):
-    """The radius query of the first chunk of ``delta_ball_graph``."""
-    from sklearn.neighbors import NearestNeighbors
-
-    index = NearestNeighbors(radius=delta).fit(features)
-    index.radius_neighbors(features[:chunk_size], return_distance=False)
+N_CLASSES = 4
 
 
 def make_pool(kind, n_pool):
     """The pool: ``classification`` (the strategy benchmark's), ``blobs`` (ten
     tight clusters in 20 dimensions: embedding-like data) or ``uniform`` (noise
-    in the unit cube: no structure at all, the worst case for any index)."""
+    in the unit cube: no structure at all)."""
     from sklearn.datasets import make_blobs, make_classification
 
     if kind == "blobs":
@@ -96,109 +57,139 @@ def make_pool(kind, n_pool):
         n_samples=n_pool,
         n_features=20,
         n_informative=10,
-        n_classes=4,
+        n_classes=N_CLASSES,
         random_state=SEED,
     )[0]
 
 
-def index_costs(X, delta, n_queries=1000):
-    """Per index (brute force, KD-tree, ball tree): the seconds to count the
-    neighbours within ``delta`` of ``n_queries`` rows drawn at random, and the
-    mean ball size they see; the whole graph needs N such rows (half of them
-    with the symmetric trick of the brute-force build)."""
-    from sklearn.neighbors import NearestNeighbors
+class ResidentMemory:
+    """The process's resident memory, sampled every 5 ms by a thread (Linux:
+    ``/proc/self/statm``), so that a phase's peak costs it no time (tracing
+    allocations with ``tracemalloc`` slows NumPy-heavy loops down ~2x)."""
 
-    rng = np.random.RandomState(SEED)
-    queries = X[rng.choice(X.shape[0], size=n_queries, replace=False)]
-    costs = {}
-    for algorithm in ("brute", "kd_tree", "ball_tree"):
-        tic = time.perf_counter()
-        index = NearestNeighbors(radius=delta, algorithm=algorithm).fit(X)
-        built = time.perf_counter() - tic
-        tic = time.perf_counter()
-        neighbors = index.radius_neighbors(queries, return_distance=False)
-        seconds = time.perf_counter() - tic
-        ball = float(np.mean([len(row) for row in neighbors]))
-        costs[algorithm] = (built, seconds, ball)
-    return costs
+    def __init__(self):
+        self.peak = self.now()
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def now():
+        """Resident MiB now (0 where ``/proc`` is missing)."""
+        try:
+            with open("/proc/self/statm") as statm:
+                pages = int(statm.read().split()[1])
+        except OSError:
+            return 0.0
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def _sample(self):
+        while self.running:
+            self.peak = max(self.peak, self.now())
+            time.sleep(0.005)
+
+    def reset(self):
+        """Start a new peak from the current resident memory."""
+        self.peak = self.now()
+        return self.peak
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
 
 
-def run(n_pool, n_instances, graph_chunks, kind="classification", indexes=False):
-    from skal.strategies import ProbCover
-    from skal.strategies._probcover import (
-        GRAPH_CHUNK_SIZE,
-        delta_ball_graph,
-        greedy_cover,
-        purity_delta,
+class PhaseTimer:
+    """Wraps functions of a module so that each call records ``(label, seconds,
+    peak resident MiB during the call above the start of the call)``."""
+
+    def __init__(self, module, labels, memory):
+        self.module, self.labels, self.memory = module, labels, memory
+        self.rows, self.saved = [], {}
+
+    def __enter__(self):
+        for name, label in self.labels.items():
+            function = getattr(self.module, name)
+            self.saved[name] = function
+            setattr(self.module, name, self._wrap(function, label))
+        return self
+
+    def __exit__(self, *exc):
+        for name, function in self.saved.items():
+            setattr(self.module, name, function)
+
+    def _wrap(self, function, label):
+        def timed(*args, **kwargs):
+            start = self.memory.reset()
+            tic = time.perf_counter()
+            result = function(*args, **kwargs)
+            seconds = time.perf_counter() - tic
+            peak = max(self.memory.peak, self.memory.now()) - start
+            name = label(result) if callable(label) else label
+            self.rows.append((name, seconds, peak))
+            return result
+
+        return timed
+
+
+def one_query(X, n_instances, n_jobs):
+    """Picks of one ``ProbCover()`` query on pool ``X``, the strategy, the phases
+    and the wall time of the whole call."""
+    from skal.strategies import ProbCover, QueryContext, _probcover
+
+    context = QueryContext(
+        X=X,
+        pool_indices=np.arange(X.shape[0]),
+        estimator=None,
+        labeled=lambda: (None, None),
+        labeled_indices=np.empty(0, dtype=np.intp),
+        random_state=np.random.RandomState(SEED),
+        classes=np.arange(N_CLASSES),
+        n_jobs=n_jobs,
     )
-    from skal.utils._clustering import fit_kmeans
-
-    X = make_pool(kind, n_pool)
     strategy = ProbCover()
-    rng = np.random.RandomState(SEED)
-    rows = []
-    labels, seconds, peak = timed(
-        lambda: fit_kmeans(X, 4, rng, strategy.clustering).labels_
-    )
-    rows.append(("k-means (4 clusters)", seconds, peak))
-    delta, seconds, peak = timed(
-        purity_delta, X, labels, strategy.purity, strategy.n_purity_samples, rng
-    )
-    rows.append((f"purity delta = {delta:.3f}", seconds, peak))
-    if indexes:
-        for algorithm, (built, seconds, ball) in index_costs(X, delta).items():
-            whole = seconds * n_pool / 1000 / (2 if algorithm == "brute" else 1)
-            rows.append(
-                (
-                    f"  {algorithm}: build {built:.1f} s, 1,000 radius queries "
-                    f"{seconds:.2f} s (ball {ball:,.0f} rows); whole graph ~",
-                    whole,
-                    None,
-                )
-            )
-        return rows, float("nan")
-    estimated = graph_chunks and n_pool > FULL_GRAPH_LIMIT
-    if estimated:
-        seconds = graph_estimate(X, delta, GRAPH_CHUNK_SIZE, graph_chunks)
-        rows.append((f"graph (estimated from {graph_chunks} chunks)", seconds, None))
-        part = X[:FULL_GRAPH_LIMIT]
-    else:
-        part = X
-    graph, seconds, peak = timed(
-        delta_ball_graph, part, delta, GRAPH_CHUNK_SIZE, strategy.max_edges
-    )
-    if not estimated:
-        rows.append((f"graph ({graph.nnz:,} entries)", seconds, peak))
-    _, seconds, peak = timed(
-        greedy_cover, graph, part.shape[0], n_instances, np.random.RandomState(SEED)
-    )
-    note = f" (first {part.shape[0]:,} rows)" if estimated else ""
-    rows.append((f"greedy, {n_instances} picks" + note, seconds, peak))
-    mean_ball = graph.nnz / part.shape[0]
-    return rows, mean_ball
+    labels = {
+        "fit_kmeans": f"k-means ({N_CLASSES} clusters)",
+        "purity_delta": lambda delta: f"purity delta = {delta:.3f}",
+        "radius_graph": lambda g: f"graph ({g.nnz:,} entries)",
+        "greedy_cover": lambda picks: f"greedy, {len(picks)} picks",
+    }
+    memory = ResidentMemory()
+    with PhaseTimer(_probcover, labels, memory) as phases:
+        tic = time.perf_counter()
+        picks = strategy.select(context, n_instances)
+        seconds = time.perf_counter() - tic
+    memory.stop()
+    return picks, strategy, phases.rows, seconds
+
+
+def old_graph(X, delta, n_jobs):
+    """Seconds of the graph built as before, and whether it equals the new one."""
+    from skal.strategies._probcover import GRAPH_CHUNK_SIZE, delta_ball_graph
+    from skal.utils._radius_graph import radius_graph
+
+    tic = time.perf_counter()
+    old = delta_ball_graph(X, delta, GRAPH_CHUNK_SIZE, 10**12)
+    old_seconds = time.perf_counter() - tic
+    tic = time.perf_counter()
+    new = radius_graph(X, delta, 10**12, n_jobs=n_jobs)
+    new_seconds = time.perf_counter() - tic
+    return old_seconds, new_seconds, (old != new).nnz == 0
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-pool", default="100000,1000000")
     parser.add_argument("--n-instances", type=int, default=100)
-    parser.add_argument("--graph-chunks", type=int, default=6)
-    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--old-limit", type=int, default=200_000)
     parser.add_argument(
         "--data",
         choices=("classification", "blobs", "uniform"),
         default="classification",
     )
-    parser.add_argument(
-        "--indexes",
-        action="store_true",
-        help="only time the radius queries of each scikit-learn index on 1,000 "
-        "rows at the default delta, and extrapolate to the whole graph",
-    )
     args = parser.parse_args(argv)
-    if args.threads is not None:
-        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[name] = str(args.threads)
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(args.threads)
     import sklearn
 
     import skal
@@ -207,25 +198,29 @@ def main(argv=None):
         f"# ProbCover benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
         f"{platform.machine()} {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, skal {skal.__version__}, scikit-learn "
-        f"{sklearn.__version__}, threads {args.threads or 'default'}"
+        f"{sklearn.__version__}, threads (BLAS and n_jobs) {args.threads}"
     )
     for n_pool in (int(n) for n in args.n_pool.split(",")):
-        rows, mean_ball = run(
-            n_pool, args.n_instances, args.graph_chunks, args.data, args.indexes
-        )
-        total = sum(seconds for name, seconds, _ in rows if not name.startswith(" "))
+        X = make_pool(args.data, n_pool)
+        load = os.getloadavg()[0]
+        picks, strategy, rows, seconds = one_query(X, args.n_instances, args.threads)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+        print(f"\n{n_pool:,} x 20 rows ({args.data}), load {load:.1f} before")
+        width = max(len(name) for name, _, _ in rows) + 2
+        print(f"{'phase'.ljust(width)}  {'time s':>8}  {'+MiB':>8}")
+        for name, phase_seconds, peak in rows:
+            print(f"{name.ljust(width)}  {phase_seconds:8.1f}  {peak:8,.0f}")
+        print(f"{'query (select), wall'.ljust(width)}  {seconds:8.1f}")
         print(
-            f"\n{n_pool:,} x 20 rows ({args.data}): mean ball {mean_ball:.2f} rows "
-            "(self included)"
+            f"process peak resident memory so far: {rss:,.0f} MiB; load "
+            f"{os.getloadavg()[0]:.1f} after"
         )
-        width = max(len(name) for name, _, _ in rows)
-        print(f"{'phase'.ljust(width)}  {'time s':>8}  {'peak MiB':>8}")
-        for name, seconds, peak in rows:
-            cell = "-" if peak is None else f"{peak:,.0f}"
-            print(f"{name.ljust(width)}  {seconds:8.1f}  {cell:>8}")
-        print(f"{'total'.ljust(width)}  {total:8.1f}")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
-    print(f"\npeak resident memory of the process: {rss:,.0f} MiB")
+        if n_pool <= args.old_limit:
+            old, new, same = old_graph(X, strategy.delta_, args.threads)
+            print(
+                f"graph as before (scikit-learn radius queries): {old:.1f} s, "
+                f"now {new:.1f} s: {old / new:.1f}x faster; same graph: {same}"
+            )
 
 
 if __name__ == "__main__":

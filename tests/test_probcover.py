@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 from _diversity_helpers import make_context, paired_gain_over_random, text_data
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import load_iris
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -10,7 +12,9 @@ from sklearn.pipeline import make_pipeline
 
 from skal import ActiveLearner
 from skal.strategies import ProbCover, top_k
-from skal.strategies._probcover import delta_ball_graph, purity_delta
+from skal.strategies._probcover import delta_ball_graph, greedy_cover, purity_delta
+from skal.utils import _radius_graph
+from skal.utils._radius_graph import radius_graph
 
 
 def brute_force_probcover(X, labeled, pool, n, delta, random_state):
@@ -25,6 +29,140 @@ def brute_force_probcover(X, labeled, pool, n, delta, random_state):
         picked.append(position)
         covered |= ball[pool[position]]
     return np.array(picked), covered.mean()
+
+
+def definition_graph(X, delta):
+    """The ball matrix by its definition: ``||x - y|| <= delta``, dense, float64."""
+    X = np.asarray(X, dtype=float)
+    return np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)) <= delta
+
+
+def old_sklearn_probcover(X, labeled, pool, n, delta, random_state):
+    """ProbCover before the pruned graph: scikit-learn radius queries, same greedy."""
+    order = np.r_[pool, labeled].astype(int)
+    graph = delta_ball_graph(X[order], delta, 2048, 10**9)
+    return greedy_cover(graph, len(pool), n, random_state)
+
+
+@pytest.fixture
+def tiny_leaves(monkeypatch):
+    """Leaves of 5 rows, blocks of 7 columns, 3 leaves per task: every path of
+    the pruned graph (many leaves, split blocks, several tasks) on small pools."""
+    monkeypatch.setattr(_radius_graph, "LEAF_SIZE", 5)
+    monkeypatch.setattr(_radius_graph, "BLOCK_COLUMNS", 7)
+    monkeypatch.setattr(_radius_graph, "LEAVES_PER_TASK", 3)
+
+
+def lattice(rng):
+    """Integer points: many pairs exactly 1, 2, 3 or 5 apart, and duplicates."""
+    X = rng.randint(0, 5, size=(150, 3)).astype(float)
+    X[:20] = X[20:40]
+    return X
+
+
+@pytest.mark.parametrize(
+    "make, deltas",
+    [
+        (lambda rng: rng.normal(size=(300, 20)), [3.0, 5.0]),
+        (lambda rng: rng.normal(size=(250, 2)) * [5.0, 0.2], [0.1, 0.4]),
+        (
+            lambda rng: np.vstack([rng.normal(c, 0.3, size=(60, 5)) for c in range(4)]),
+            [0.5, 1.0, 3.0],
+        ),
+        (lattice, [1.0, 2.0, 3.0, 5.0]),
+        (lambda rng: rng.uniform(size=(1, 4)), [0.5]),
+        (lambda rng: np.zeros((12, 3)), [1e-9]),
+        (lambda rng: rng.normal(size=(80, 6)), [1e6]),  # every pair in
+        (lambda rng: 1e8 + rng.normal(size=(200, 3)), [1.0]),  # a large offset
+        (lambda rng: 1e16 * rng.normal(size=(100, 3)), [5e15]),  # float64 filters
+    ],
+)
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_pruned_graph_is_the_definition(tiny_leaves, make, deltas, n_jobs):
+    X = make(np.random.RandomState(0))
+    for delta in deltas:
+        graph = radius_graph(X, delta, 10**9, n_jobs=n_jobs)
+        np.testing.assert_array_equal(graph.toarray(), definition_graph(X, delta))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(st.integers(-3, 3), min_size=3, max_size=3), min_size=1, max_size=40
+    ),
+    delta=st.sampled_from([0.5, 1.0, 2.0, 3.0, 5.0]),
+    leaf_size=st.integers(1, 6),
+)
+def test_pruned_graph_is_the_definition_on_integer_points(rows, delta, leaf_size):
+    # integer coordinates: many pairs exactly delta apart, and duplicates
+    X = np.array(rows, dtype=float)
+    saved = _radius_graph.LEAF_SIZE
+    _radius_graph.LEAF_SIZE = leaf_size
+    try:
+        graph = radius_graph(X, delta, 10**9)
+    finally:
+        _radius_graph.LEAF_SIZE = saved
+    np.testing.assert_array_equal(graph.toarray(), definition_graph(X, delta))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pruned_graph_equals_the_old_sklearn_graph(seed):
+    rng = np.random.RandomState(seed)
+    X = np.vstack([rng.normal(rng.uniform(-4, 4, 8), 1.0, size=(400, 8)) for _ in "ab"])
+    for delta in (1.5, 2.5):
+        new = radius_graph(X, delta, 10**9)
+        old = delta_ball_graph(X, delta, 97, 10**9)
+        assert new.nnz > 2 * X.shape[0]  # more than the diagonal
+        assert (new != old).nnz == 0
+
+
+def test_pruned_graph_refuses_more_than_max_edges_naming_the_parameter():
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    nnz = int(definition_graph(X, 1.0).sum())
+    assert radius_graph(X, 1.0, nnz).nnz == nnz  # exactly max_edges: accepted
+    with pytest.raises(ValueError, match="delta=1 gives more than max_edges"):
+        radius_graph(X, 1.0, nnz - 1, name="delta")
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_pruned_graph_stops_early_when_every_pair_is_in(tiny_leaves, n_jobs):
+    X = np.random.RandomState(0).normal(size=(400, 3))
+    with pytest.raises(ValueError, match="max_edges=500"):
+        radius_graph(X, 1e6, 500, n_jobs=n_jobs)
+    # one task measures no more than needed to know it is over max_edges
+    finder = _radius_graph._LeafPairs(X, 1e6)
+    i, j = finder.pairs(0, finder.starts.size - 1, 500)
+    assert 500 < 2 * i.size - np.count_nonzero(i == j) <= 500 + 2 * 5 * 7
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("labeled", [[], [5, 17, 300]])
+def test_picks_equal_the_old_sklearn_implementation(tiny_leaves, seed, labeled):
+    rng = np.random.RandomState(seed)
+    X = np.vstack(
+        [rng.normal(rng.uniform(-3, 3, 6), 1.0, size=(200, 6)) for _ in "abc"]
+    )
+    strategy = ProbCover()
+    context = make_context(X, labeled, seed=seed, classes=np.arange(3), n_jobs=2)
+    picks = strategy.select(context, 12)
+    expected = old_sklearn_probcover(
+        X,
+        labeled,
+        make_context(X, labeled).pool_indices,
+        12,
+        strategy.delta_,
+        # the same stream after the two draws of delta="auto"
+        replay_auto_delta_draws(seed, X.shape[0]),
+    )
+    np.testing.assert_array_equal(picks, expected)
+
+
+def replay_auto_delta_draws(seed, n):
+    """The learner's ``RandomState`` after the k-means seed and the purity sample."""
+    random_state = np.random.RandomState(seed)
+    random_state.randint(np.iinfo(np.int32).max)
+    random_state.choice(n, min(n, 2000), replace=False)
+    return random_state
 
 
 def test_graph_equals_the_dense_ball_matrix_and_is_symmetric():
@@ -166,3 +304,20 @@ def test_purity_radius_by_hand_on_five_points():
     D = pairwise_distances(X)
     pure = [np.all(clusters[D[i] <= delta] == clusters[i]) for i in range(5)]
     assert pure == [True, True, False, False, True]
+
+
+def test_auto_clustering_is_lloyds_kmeans_up_to_the_work_bound(monkeypatch):
+    from skal.strategies import _probcover
+
+    X = np.random.RandomState(5).normal(size=(300, 4))
+
+    def auto_delta(clustering):
+        strategy = ProbCover(clustering=clustering)
+        strategy.select(make_context(X, classes=np.arange(3)), 3)
+        return strategy.delta_
+
+    kmeans, minibatch = auto_delta("kmeans"), auto_delta("minibatch")
+    assert kmeans != minibatch  # the two pseudo-labelings differ here
+    assert auto_delta("auto") == kmeans  # 300 x 3 <= the bound
+    monkeypatch.setattr(_probcover, "PSEUDO_LABEL_KMEANS_MAX_WORK", 899)
+    assert auto_delta("auto") == minibatch
