@@ -145,7 +145,7 @@ def test_the_terminal_asks_the_opening_while_the_first_batch_is_drawn(
         TerminalLoop(s, io.StringIO("a\na\nq\n"), out).run()
         text = out.getvalue()
         opening = s.state.batches[0]["row_ids"]
-        ready = text.index("2 questions chosen by random audit rows")
+        ready = text.index("ready: 2 rows drawn at random to start with")
         behind = text.index("choosing the first batch in the background")
         asked = text.index(f"row {opening[0]}\n")
         # the opening is asked at once, the first batch drawn behind it
