@@ -12,7 +12,12 @@ from ..utils._feature_matrix import (
     pool_feature_matrix,
     stack_features,
 )
-from ..utils._radius_graph import radius_graph
+from ..utils._radius_graph import (
+    entries,
+    radius_graph,
+    symmetric_graph,
+    too_many_pairs,
+)
 from ..utils._validation import Interval, Options
 from ._base import QueryStrategy, random_pick, top_k
 
@@ -77,18 +82,10 @@ def delta_ball_graph(features, delta, chunk_size, max_edges):
         upper = col >= row  # pairs inside the chunk come twice: keep one
         rows.append(row[upper])
         cols.append(col[upper])
-        n_edges += 2 * int(upper.sum()) - int(np.sum(row[upper] == col[upper]))
+        n_edges += entries(row[upper], col[upper])
         if n_edges > max_edges:
-            raise ValueError(
-                f"delta={delta:.4g} gives more than max_edges={max_edges} pairs "
-                "of rows closer than delta; choose a smaller delta (or raise "
-                "max_edges)."
-            )
-    row, col = np.concatenate(rows), np.concatenate(cols)
-    off = row != col
-    row, col = np.concatenate([row, col[off]]), np.concatenate([col, row[off]])
-    data = np.ones(row.size, dtype=bool)
-    return sp.csr_matrix((data, (row, col)), shape=(n, n))
+            raise too_many_pairs("delta", delta, max_edges)
+    return symmetric_graph(np.concatenate(rows), np.concatenate(cols), n)
 
 
 def greedy_cover(graph, n_pool, n_instances, random_state):

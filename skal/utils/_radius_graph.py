@@ -326,12 +326,21 @@ def radius_graph(X, radius, max_edges, n_jobs=None, name="radius"):
                 finder.stopped = True  # the tasks left return at once
                 for _ in parts:
                     pass
-                raise ValueError(
-                    f"{name}={radius:.4g} gives more than max_edges={max_edges} "
-                    f"pairs of rows closer than {name}; choose a smaller {name} "
-                    "(or raise max_edges)."
-                )
-    row, col = np.concatenate(rows), np.concatenate(cols)
+                raise too_many_pairs(name, radius, max_edges)
+    return symmetric_graph(np.concatenate(rows), np.concatenate(cols), n)
+
+
+def too_many_pairs(name, radius, max_edges):
+    """The ``ValueError`` of a graph over ``max_edges`` entries."""
+    return ValueError(
+        f"{name}={radius:.4g} gives more than max_edges={max_edges} pairs of "
+        f"rows closer than {name}; choose a smaller {name} (or raise max_edges)."
+    )
+
+
+def symmetric_graph(row, col, n):
+    """The ``n x n`` boolean matrix of the pairs ``(row[k], col[k])``, each
+    given once, set both ways."""
     off = row != col
     row, col = np.concatenate([row, col[off]]), np.concatenate([col, row[off]])
     data = np.ones(row.size, dtype=bool)
