@@ -48,6 +48,7 @@ from ._snapshot import (
     _rng_to_json,
     draw_batch,
     fit_learner,
+    opening_rows,
     stop_set_ids,
     suspicious_rows,
 )
@@ -893,6 +894,15 @@ class LabelingSession:
         if batch is not None:
             self.record_batch(batch)
         return batch
+
+    def open_with_random_rows(self):
+        """Journal the opening of a large new session (random audit rows,
+        :func:`~skal.session.opening_rows`), which needs no model and so is
+        ready at once; ``None`` when the session has batches already or does
+        not open that way. The first batch is then drawn behind it."""
+        if self.state.batches or not opening_rows(self.config, len(self.dataset)):
+            return None
+        return self.advance()
 
     def draw(self, snapshot):
         """:func:`~skal.session.draw_batch` on ``snapshot`` and this session's

@@ -225,8 +225,8 @@ def draw_batch(snapshot, dataset, *, stop_ids=None):
             return None
     if not len(dataset) - snapshot.n_decided:
         return None
-    if snapshot.n_batches == 0 and opening_rows(config, len(dataset)):
-        n = opening_rows(config, len(dataset))
+    n = opening_rows(config, len(dataset)) if snapshot.n_batches == 0 else 0
+    if n:  # a large new session: random audit rows first
         if budget is not None:
             n = min(n, budget - snapshot.n_labeled)
         return _opening_batch(snapshot, dataset, n)

@@ -26,7 +26,6 @@ import time
 
 from ..utils import printable
 from ._errors import SessionError
-from ._snapshot import OPENING
 from ._tags import SYNTAX
 
 PROMPT = "label> "
@@ -160,6 +159,14 @@ class TerminalLoop:
         self.say(f"keys: {keys}  |  s skip  u undo  r review  q quit")
         if session.config.multi_label:
             self.say(f"tags: answer with {SYNTAX}")
+        opening = session.open_with_random_rows()  # at once: no model needed
+        if opening is not None:
+            n = len(opening["row_ids"])
+            self.say(
+                f"ready: {_plural(n, 'row')} drawn at random to start with (audit "
+                "rows: the honest estimate rests on such rows), asked while the "
+                "first batch is chosen"
+            )
         shown = None
         try:
             while True:
@@ -278,14 +285,7 @@ class TerminalLoop:
         """Journal the batch the thread drew (waiting for it if need be)."""
         draw, self._draw = self._draw, None
         batch = draw.collect()
-        if batch is not None and batch["strategy"] == OPENING:
-            n = len(batch["row_ids"])
-            self.say(
-                f"ready: {_plural(n, 'row')} drawn at random to start with (audit "
-                "rows: the honest estimate rests on such rows), asked while the "
-                "first batch is chosen"
-            )
-        elif batch is not None:
+        if batch is not None:
             behind = len(self.session.pending()) - len(batch["row_ids"])
             after = f", after the {_plural(behind, 'row')} queued" if behind else ""
             self.say(

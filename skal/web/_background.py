@@ -272,7 +272,10 @@ class Retrainer:
                 before = set(multiprocessing.active_children())
                 future = self._worker().submit(_in_worker, fn, snapshot)
                 # the pool starts its worker inside submit: note it, to kill it
-                self._children |= set(multiprocessing.active_children()) - before
+                # (those of a broken pool, once ended, are forgotten)
+                started = set(multiprocessing.active_children()) - before
+                self._children = {c for c in self._children if c.is_alive()}
+                self._children |= started
             return future.result()
         return _timed(fn, snapshot, self._dataset)
 

@@ -33,7 +33,6 @@ from ..session import (
     LabelingSession,
     SessionError,
     SessionState,
-    opening_rows,
     plain_text,
     suspicious_rows,
 )
@@ -149,14 +148,10 @@ class WebSession:
             data or self.config.data,
             process=background,
         )
-        session = self.session
-        if not session.state.batches and opening_rows(
-            self.config, len(session.dataset)
-        ):
-            # a large new session opens with random audit rows: they need no
-            # model, so they are journaled here and asked at once, while the
-            # worker starts and draws the first batch behind them
-            self.call(session.advance)
+        # a large new session opens with random audit rows: they need no
+        # model, so they are journaled here and asked at once, while the
+        # worker starts and draws the first batch behind them
+        self.call(self.session.open_with_random_rows)
         if background:
             self._retrainer.start()
             self._retrainer.poke()  # a first batch, or a model for the curve
